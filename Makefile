@@ -1,0 +1,112 @@
+# nfg — network functions as dataflow graphs on DPDK.
+#
+#   make            build build/nfg, build/libnfg.a and the example plugins
+#   make run        install what is missing, build, run the default graph
+#   make test       install what is missing, build, run every test
+#   make bench      run the benchmarks (each next to a baseline of the same run)
+#   make deps       install missing Debian packages (as root)
+#   make install PREFIX=/usr/local
+#   SANITIZE=1      build with ASan + UBSan (into build-san/)
+
+PREFIX   ?= /usr/local
+VERSION  := 0.1.0
+SANITIZE ?= 0
+
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    ?= build
+SANFLAGS :=
+endif
+
+CC       ?= gcc
+PKGS     := libdpdk jansson
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wno-format-truncation -fPIC \
+            -DALLOW_EXPERIMENTAL_API -DNFG_VERSION='"$(VERSION)"' -Iinclude \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrte_net_ring -ldl -lpthread -lm
+LDFLAGS  += $(SANFLAGS)
+
+LIB_SRCS := $(wildcard graph/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c)) \
+            $(wildcard operators/*.c) $(wildcard nf/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+PLUGINS  := $(patsubst plugins/%/,$(BUILD)/plugins/libnfg_%.so,$(wildcard plugins/*/))
+UNIT_SRCS := $(wildcard test/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+
+# Built-in operators register from constructors, so the whole archive links.
+WHOLE    = -Wl,--whole-archive $(BUILD)/libnfg.a -Wl,--no-whole-archive
+
+DEB_PACKAGES := gcc make pkg-config libdpdk-dev dpdk dpdk-dev libjansson-dev check \
+                iproute2 ethtool iputils-ping curl nginx-light wrk iperf3 tshark \
+                haproxy socat graphviz python3 procps
+
+.PHONY: all deps run test unit integration bench install clean
+all: $(BUILD)/nfg $(PLUGINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libnfg.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/nfg: $(BUILD)/obj/runtime/main.o $(BUILD)/libnfg.a
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $< $(WHOLE) $(LDLIBS)
+
+$(BUILD)/plugins/libnfg_%.so: plugins/%/*.c include/nfg/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $(filter %.c,$^)
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libnfg.a
+	$(CC) $(LDFLAGS) -rdynamic -o $@ $(UNIT_OBJS) $(WHOLE) $(LDLIBS) \
+	      $(shell pkg-config --libs check)
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make deps: missing Debian packages:" $$missing "(run make deps as root)"; exit 1; \
+	  fi; \
+	  echo "make deps: installing" $$missing; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $$missing; \
+	fi
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/nfg run configs/default.json
+
+unit: $(BUILD)/unit_tests all
+	CK_DEFAULT_TIMEOUT=60 $(BUILD)/unit_tests
+
+integration: all
+	BUILD=$(BUILD) test/integration/run_all.sh
+
+test: deps
+	$(MAKE) unit integration
+
+bench: deps
+	$(MAKE) all
+	BUILD=$(BUILD) bench/run_all.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/nfg \
+	           $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/nfg/plugins \
+	           $(DESTDIR)$(PREFIX)/share/nfg/configs
+	install -m 755 $(BUILD)/nfg $(DESTDIR)$(PREFIX)/bin/nfg
+	install -m 644 include/nfg/*.h $(DESTDIR)$(PREFIX)/include/nfg/
+	install -m 644 configs/*.json $(DESTDIR)$(PREFIX)/share/nfg/configs/
+	for p in $(PLUGINS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/nfg/plugins/; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' nfg.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/nfg.pc
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d

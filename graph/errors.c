@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+
+static const char *source_file;
+static const char *source_text;
+static unsigned error_count;
+static bool quiet;
+static char last_error[1024];
+
+void
+nfg_errors_set_source(const char *file, const char *text)
+{
+	source_file = file;
+	source_text = text;
+}
+
+void
+nfg_errors_clear_source(void)
+{
+	source_file = NULL;
+	source_text = NULL;
+}
+
+unsigned
+nfg_error_count(void)
+{
+	return error_count;
+}
+
+void
+nfg_errors_reset(void)
+{
+	error_count = 0;
+	last_error[0] = '\0';
+}
+
+const char *
+nfg_last_error(void)
+{
+	return last_error;
+}
+
+void
+nfg_errors_quiet(bool q)
+{
+	quiet = q;
+}
+
+static void
+emit(const char *prefix, const char *fmt, va_list ap)
+{
+	size_t n = (size_t)snprintf(last_error, sizeof(last_error), "%s", prefix);
+
+	if (n < sizeof(last_error))
+		vsnprintf(last_error + n, sizeof(last_error) - n, fmt, ap);
+	error_count++;
+	if (!quiet)
+		fprintf(stderr, "%s\n", last_error);
+}
+
+void
+nfg_err(const char *path, const char *fmt, ...)
+{
+	char prefix[512];
+	int line, col;
+	va_list ap;
+
+	if (source_file && path && source_text &&
+	    nfg_json_locate(source_text, path, &line, &col) == 0)
+		snprintf(prefix, sizeof(prefix), "%s:%d:%d: %s: ", source_file, line, col, path);
+	else if (source_file && path)
+		snprintf(prefix, sizeof(prefix), "%s: %s: ", source_file, path);
+	else if (source_file)
+		snprintf(prefix, sizeof(prefix), "%s: ", source_file);
+	else if (path)
+		snprintf(prefix, sizeof(prefix), "%s: ", path);
+	else
+		prefix[0] = '\0';
+	va_start(ap, fmt);
+	emit(prefix, fmt, ap);
+	va_end(ap);
+}
+
+void
+nfg_err_pos(int line, int col, const char *fmt, ...)
+{
+	char prefix[512];
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", source_file ? source_file : "-", line, col);
+	va_start(ap, fmt);
+	emit(prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- locating a JSON path in the text ------------------------------------
+ * The text already parsed with jansson, so this scanner can assume it is
+ * well formed; it only tracks positions, and bails out on anything odd. */
+
+struct cursor {
+	const char *p;
+	int line, col;
+};
+
+static void
+advance(struct cursor *c)
+{
+	if (*c->p == '\n') {
+		c->line++;
+		c->col = 1;
+	} else {
+		c->col++;
+	}
+	c->p++;
+}
+
+static void
+skip_space(struct cursor *c)
+{
+	while (*c->p && isspace((unsigned char)*c->p))
+		advance(c);
+}
+
+/* Reads a string token; copies up to `cap` bytes of its raw content. */
+static int
+scan_string(struct cursor *c, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (*c->p != '"')
+		return -1;
+	advance(c);
+	while (*c->p && *c->p != '"') {
+		if (*c->p == '\\') {
+			advance(c);
+			if (!*c->p)
+				return -1;
+		}
+		if (out && n + 1 < cap)
+			out[n++] = *c->p;
+		advance(c);
+	}
+	if (!*c->p)
+		return -1;
+	advance(c);
+	if (out)
+		out[n] = '\0';
+	return 0;
+}
+
+static int skip_value(struct cursor *c);
+
+static int
+skip_container(struct cursor *c, char close)
+{
+	advance(c);
+	for (;;) {
+		skip_space(c);
+		if (*c->p == close) {
+			advance(c);
+			return 0;
+		}
+		if (close == '}') {
+			if (scan_string(c, NULL, 0) < 0)
+				return -1;
+			skip_space(c);
+			if (*c->p != ':')
+				return -1;
+			advance(c);
+		}
+		if (skip_value(c) < 0)
+			return -1;
+		skip_space(c);
+		if (*c->p == ',')
+			advance(c);
+		else if (*c->p != close)
+			return -1;
+	}
+}
+
+static int
+skip_value(struct cursor *c)
+{
+	skip_space(c);
+	switch (*c->p) {
+	case '{':
+		return skip_container(c, '}');
+	case '[':
+		return skip_container(c, ']');
+	case '"':
+		return scan_string(c, NULL, 0);
+	case '\0':
+		return -1;
+	default:
+		while (*c->p && !strchr(",]} \t\r\n", *c->p))
+			advance(c);
+		return 0;
+	}
+}
+
+/* Splits the next path component: a key ("nodes") or an index ("[2]"). */
+static const char *
+next_component(const char *path, char *key, size_t cap, long *index)
+{
+	*index = -1;
+	if (*path == '.')
+		path++;
+	if (*path == '[') {
+		*index = strtol(path + 1, (char **)&path, 10);
+		return *path == ']' ? path + 1 : NULL;
+	}
+	size_t n = 0;
+	while (*path && *path != '.' && *path != '[') {
+		if (n + 1 < cap)
+			key[n++] = *path;
+		path++;
+	}
+	key[n] = '\0';
+	return path;
+}
+
+/* With the cursor on a value, descends along `path`. On return the cursor is
+ * on the deepest value of the path that exists. */
+static void
+descend(struct cursor *c, const char *path)
+{
+	char key[256], seen[256];
+	long index;
+
+	while (*path) {
+		const char *rest = next_component(path, key, sizeof(key), &index);
+		struct cursor save = *c;
+		bool found = false;
+
+		if (!rest)
+			return;
+		skip_space(c);
+		if (index < 0 && *c->p == '{') {
+			advance(c);
+			for (;;) {
+				skip_space(c);
+				if (*c->p == '}' || scan_string(c, seen, sizeof(seen)) < 0)
+					break;
+				skip_space(c);
+				if (*c->p != ':')
+					break;
+				advance(c);
+				skip_space(c);
+				if (strcmp(seen, key) == 0) {
+					found = true;
+					break;
+				}
+				if (skip_value(c) < 0)
+					break;
+				skip_space(c);
+				if (*c->p == ',')
+					advance(c);
+			}
+		} else if (index >= 0 && *c->p == '[') {
+			advance(c);
+			for (long i = 0;; i++) {
+				skip_space(c);
+				if (*c->p == ']')
+					break;
+				if (i == index) {
+					found = true;
+					break;
+				}
+				if (skip_value(c) < 0)
+					break;
+				skip_space(c);
+				if (*c->p == ',')
+					advance(c);
+			}
+		}
+		if (!found) {
+			*c = save;
+			return;
+		}
+		path = rest;
+	}
+}
+
+int
+nfg_json_locate(const char *text, const char *path, int *line, int *col)
+{
+	struct cursor c = { .p = text, .line = 1, .col = 1 };
+
+	if (!text || !path)
+		return -1;
+	skip_space(&c);
+	descend(&c, path);
+	skip_space(&c);
+	*line = c.line;
+	*col = c.col;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Error reporting for graph files. Every message names where the problem is:
+ * "FILE:LINE:COL: PATH: what was expected". The JSON path is what a user
+ * types after --set; the line and column are found by scanning the file text
+ * for that path, so they point at the value itself.
+ */
+#ifndef NFG_GRAPH_ERRORS_H
+#define NFG_GRAPH_ERRORS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <rte_common.h>
+
+/* The file being checked; its text lets messages carry line:col. */
+void nfg_errors_set_source(const char *file, const char *text);
+void nfg_errors_clear_source(void);
+
+/* An error about the value at `path` (NULL: the file as a whole). */
+void nfg_err(const char *path, const char *fmt, ...) __rte_format_printf(2, 3);
+/* An error at a known place (syntax errors). */
+void nfg_err_pos(int line, int col, const char *fmt, ...) __rte_format_printf(3, 4);
+
+unsigned nfg_error_count(void);
+void nfg_errors_reset(void);
+/* The last message, for tests. */
+const char *nfg_last_error(void);
+/* Tests silence stderr and read nfg_last_error() instead. */
+void nfg_errors_quiet(bool quiet);
+
+/* Where the value at `path` starts in `text` (1-based). When the path does not
+ * exist, the deepest existing parent is located. Returns 0 when found. */
+int nfg_json_locate(const char *text, const char *path, int *line, int *col);
+
+#endif

@@ -1,0 +1,812 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Graph file → validated model. Each check reports one message naming the
+ * place (file:line:col and JSON path) and what was expected; a phase that
+ * found errors stops the load so one mistake never cascades into many.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <unistd.h>
+#include <libgen.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "model.h"
+
+struct nfg_graph *nfg_current_graph;
+
+static char *
+read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+		buf = malloc((size_t)n + 1);
+		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf)
+			buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+struct nfg_instance *
+nfg_graph_find(const struct nfg_graph *g, const char *name)
+{
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		if (strcmp(g->instances[i]->name, name) == 0)
+			return g->instances[i];
+	return NULL;
+}
+
+struct nfg_port_spec *
+nfg_graph_port(const struct nfg_graph *g, const char *name)
+{
+	for (unsigned i = 0; i < g->nb_ports; i++)
+		if (strcmp(g->ports[i].name, name) == 0)
+			return &g->ports[i];
+	return NULL;
+}
+
+static bool
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NFG_NAME_MAX || !isalpha((unsigned char)s[0]))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+static const char *const top_keys[] = { "name", "description", "workers", "lcores", "eal",
+					"plugins", "mbufs", "ports", "nodes", "edges", NULL };
+
+static int
+check_top(struct nfg_graph *g)
+{
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	if (!json_is_object(g->root)) {
+		nfg_err(NULL, "a graph file is a JSON object with \"ports\", \"nodes\" and \"edges\"");
+		return -1;
+	}
+	json_object_foreach(g->root, key, v) {
+		bool known = false;
+		for (const char *const *k = top_keys; *k; k++)
+			known |= strcmp(*k, key) == 0;
+		if (!known) {
+			nfg_err(key, "unknown key \"%s\" (known: name, description, workers, "
+				"lcores, eal, plugins, mbufs, ports, nodes, edges)", key);
+			rc = -1;
+		}
+	}
+	v = json_object_get(g->root, "name");
+	if (v && !json_is_string(v)) {
+		nfg_err("name", "expected a string");
+		rc = -1;
+	}
+	g->name = strdup(v ? json_string_value(v) : "graph");
+	v = json_object_get(g->root, "description");
+	g->description = strdup(json_is_string(v) ? json_string_value(v) : "");
+
+	g->nb_workers = 1;
+	for (unsigned i = 0; i < NFG_MAX_WORKERS; i++)
+		g->lcores[i] = -1;
+	v = json_object_get(g->root, "workers");
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > NFG_MAX_WORKERS) {
+			nfg_err("workers", "expected an integer from 1 to %d", NFG_MAX_WORKERS);
+			rc = -1;
+		} else {
+			g->nb_workers = (unsigned)json_integer_value(v);
+		}
+	}
+	v = json_object_get(g->root, "lcores");
+	if (v) {
+		size_t i;
+		json_t *e;
+		if (!json_is_array(v) || json_array_size(v) == 0 ||
+		    json_array_size(v) > NFG_MAX_WORKERS) {
+			nfg_err("lcores", "expected an array of 1 to %d CPU numbers", NFG_MAX_WORKERS);
+			return -1;
+		}
+		json_array_foreach(v, i, e) {
+			if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+			    json_integer_value(e) > 1023) {
+				char p[32];
+				snprintf(p, sizeof(p), "lcores[%zu]", i);
+				nfg_err(p, "expected a CPU number");
+				return -1;
+			}
+			g->lcores[i] = (int)json_integer_value(e);
+		}
+		if (json_object_get(g->root, "workers") && json_array_size(v) != g->nb_workers) {
+			nfg_err("lcores", "%zu lcores for %u workers: give one CPU per worker",
+				json_array_size(v), g->nb_workers);
+			rc = -1;
+		}
+		g->nb_workers = (unsigned)json_array_size(v);
+	}
+	v = json_object_get(g->root, "mbufs");
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1024 ||
+		    json_integer_value(v) > (1 << 26)) {
+			nfg_err("mbufs", "expected an integer from 1024 to %d", 1 << 26);
+			rc = -1;
+		} else {
+			g->mbufs = (unsigned)json_integer_value(v);
+		}
+	}
+	const char *lists[] = { "eal", "plugins" };
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *e;
+		v = json_object_get(g->root, lists[l]);
+		if (!v)
+			continue;
+		if (!json_is_array(v)) {
+			nfg_err(lists[l], "expected an array of strings");
+			rc = -1;
+			continue;
+		}
+		char **arr = calloc(json_array_size(v) + 1, sizeof(char *));
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e)) {
+				char p[32];
+				snprintf(p, sizeof(p), "%s[%zu]", lists[l], i);
+				nfg_err(p, "expected a string");
+				rc = -1;
+				arr[i] = strdup("");
+			} else {
+				arr[i] = strdup(json_string_value(e));
+			}
+		}
+		if (l == 0) {
+			g->eal_args = arr;
+			g->nb_eal_args = (unsigned)json_array_size(v);
+		} else {
+			g->plugins = arr;
+			g->nb_plugins = (unsigned)json_array_size(v);
+		}
+	}
+	return rc;
+}
+
+/* Plugins named in the file are looked up next to the file first. */
+static int
+load_plugins(struct nfg_graph *g)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < g->nb_plugins; i++) {
+		char path[4096], dir[4096];
+		const char *p = g->plugins[i];
+		snprintf(dir, sizeof(dir), "%s", g->file);
+		snprintf(path, sizeof(path), "%s/%s", dirname(dir), p);
+		if (p[0] != '/' && access(path, F_OK) == 0)
+			p = path;
+		if (nfg_plugin_load(p) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+static const struct nfg_param port_params[] = {
+	{ .name = "device", .type = NFG_T_STRING,
+	  .doc = "DPDK devargs (\"net_af_packet0,iface=veth0\"), a PCI address, or \"wire:NAME\"" },
+	{ .name = "mac", .type = NFG_T_MAC, .flags = NFG_P_OPTIONAL,
+	  .doc = "MAC address to set (default: the device's)" },
+	{ .name = "ipv4", .type = NFG_T_ANY, .flags = NFG_P_OPTIONAL,
+	  .doc = "address/prefix, or an array of them" },
+	{ .name = "rx_desc", .type = NFG_T_INT, .def = "1024", .min = 64, .max = 16384,
+	  .doc = "rx descriptors per queue" },
+	{ .name = "tx_desc", .type = NFG_T_INT, .def = "1024", .min = 64, .max = 16384,
+	  .doc = "tx descriptors per queue" },
+	{ .name = "promiscuous", .type = NFG_T_BOOL, .def = "true", .doc = "receive all frames" },
+	{ .name = "mtu", .type = NFG_T_INT, .def = "0", .min = 0, .max = 9600,
+	  .doc = "MTU to set (0: the device's)" },
+	{ 0 },
+};
+
+static bool
+is_pci_address(const char *s)
+{
+	unsigned d, b, dev, f;
+	char tail;
+
+	return sscanf(s, "%x:%x:%x.%x%c", &d, &b, &dev, &f, &tail) == 4 ||
+	       sscanf(s, "%x:%x.%x%c", &b, &dev, &f, &tail) == 3;
+}
+
+static int
+add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
+{
+	uint8_t addr[16];
+	unsigned plen;
+	int family;
+
+	if (!json_is_string(v) ||
+	    nfg_parse_prefix(json_string_value(v), &family, addr, &plen) < 0 ||
+	    family != AF_INET) {
+		nfg_err(path, "expected an IPv4 address with prefix like \"198.18.0.1/24\"");
+		return -1;
+	}
+	if (ps->nb_ipv4 == NFG_PORT_MAX_ADDRS) {
+		nfg_err(path, "at most %d addresses per port", NFG_PORT_MAX_ADDRS);
+		return -1;
+	}
+	memcpy(&ps->ipv4[ps->nb_ipv4], addr, 4);
+	ps->ipv4_prefix[ps->nb_ipv4++] = (uint8_t)plen;
+	return 0;
+}
+
+static int
+load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_t *obj)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "ports.%s", name);
+	ps->name = strdup(name);
+	if (!valid_name(name)) {
+		nfg_err(path, "port names are letters, digits and _ (at most %d), "
+			"starting with a letter", NFG_NAME_MAX);
+		return -1;
+	}
+	if (!json_is_object(obj)) {
+		nfg_err(path, "expected an object like {\"device\": \"net_tap0\"}");
+		return -1;
+	}
+	struct nfg_instance fake = { .path = path, .graph = g };
+	if (nfg_params_check_object(&fake, obj, port_params, path) < 0)
+		return -1;
+	ps->device = strdup(json_string_value(json_object_get(obj, "device")));
+	if (strncmp(ps->device, "wire:", 5) == 0) {
+		ps->kind = NFG_PORT_WIRE;
+		ps->wire = strdup(ps->device + 5);
+		if (!valid_name(ps->wire)) {
+			nfg_err(path, "a wire is named like \"wire:w0\"");
+			return -1;
+		}
+	} else if (is_pci_address(ps->device)) {
+		ps->kind = NFG_PORT_PCI;
+	} else if (strncmp(ps->device, "net_", 4) == 0) {
+		ps->kind = NFG_PORT_VDEV;
+	} else {
+		nfg_err(path, "device \"%s\": expected DPDK devargs starting with \"net_\" "
+			"(net_tap0, net_af_packet0,iface=eth1), a PCI address or \"wire:NAME\"",
+			ps->device);
+		return -1;
+	}
+	json_t *mac = json_object_get(obj, "mac");
+	if (mac) {
+		nfg_parse_mac(json_string_value(mac), &ps->mac);
+		ps->has_mac = true;
+	}
+	json_t *ip = json_object_get(obj, "ipv4");
+	char sub[300];
+	snprintf(sub, sizeof(sub), "%s.ipv4", path);
+	if (json_is_array(ip)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(ip, i, e) {
+			char esub[320];
+			snprintf(esub, sizeof(esub), "%s[%zu]", sub, i);
+			if (add_ipv4(ps, e, esub) < 0)
+				return -1;
+		}
+	} else if (ip && add_ipv4(ps, ip, sub) < 0) {
+		return -1;
+	}
+	ps->rx_desc = (unsigned)json_integer_value(json_object_get(obj, "rx_desc"));
+	ps->tx_desc = (unsigned)json_integer_value(json_object_get(obj, "tx_desc"));
+	ps->promiscuous = json_is_true(json_object_get(obj, "promiscuous"));
+	ps->mtu = (unsigned)json_integer_value(json_object_get(obj, "mtu"));
+	return 0;
+}
+
+static int
+load_ports(struct nfg_graph *g)
+{
+	json_t *ports = json_object_get(g->root, "ports");
+	const char *name;
+	json_t *v;
+	int rc = 0;
+
+	if (!ports)
+		return 0;
+	if (!json_is_object(ports)) {
+		nfg_err("ports", "expected an object of ports by name");
+		return -1;
+	}
+	g->ports = calloc(json_object_size(ports) + 1, sizeof(*g->ports));
+	json_object_foreach(ports, name, v) {
+		if (load_port(g, &g->ports[g->nb_ports++], name, v) < 0)
+			rc = -1;
+	}
+	/* A wire has exactly two ends. */
+	for (unsigned i = 0; i < g->nb_ports && rc == 0; i++) {
+		unsigned ends = 0;
+		if (g->ports[i].kind != NFG_PORT_WIRE)
+			continue;
+		for (unsigned j = 0; j < g->nb_ports; j++)
+			ends += g->ports[j].kind == NFG_PORT_WIRE &&
+				strcmp(g->ports[i].wire, g->ports[j].wire) == 0;
+		if (ends != 2) {
+			char p[128];
+			snprintf(p, sizeof(p), "ports.%s.device", g->ports[i].name);
+			nfg_err(p, "wire \"%s\" has %u end%s; a wire joins exactly two ports",
+				g->ports[i].wire, ends, ends == 1 ? "" : "s");
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* ---- nodes -------------------------------------------------------------- */
+
+static void
+list_ops(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (unsigned i = 0; i < nfg_op_count(); i++) {
+		if (i)
+			strncat(buf, ", ", len - strlen(buf) - 1);
+		strncat(buf, nfg_op_at(i)->name, len - strlen(buf) - 1);
+	}
+}
+
+struct nfg_instance *
+nfg_instance_new(struct nfg_graph *g, const char *name, const char *path,
+		 const struct nfg_op *op, json_t *params)
+{
+	struct nfg_instance *inst = calloc(1, sizeof(*inst));
+
+	inst->name = strdup(name);
+	inst->path = strdup(path);
+	inst->op = op;
+	inst->params = params;
+	inst->graph = g;
+	g->instances = realloc(g->instances, (g->nb_instances + 1) * sizeof(inst));
+	g->instances[g->nb_instances++] = inst;
+	for (const char *const *o = op->outputs; o && *o; o++)
+		nfg_instance_add_output(inst, *o);
+	for (const char *const *o = op->optional_outputs; o && *o; o++) {
+		int i = nfg_instance_add_output(inst, *o);
+		if (i >= 0)
+			inst->outputs[i].optional = true;
+	}
+	for (const struct nfg_counter *c = op->counters; c && c->name; c++)
+		nfg_instance_add_counter(inst, c->name, c->kind);
+	return inst;
+}
+
+static int
+load_node(struct nfg_graph *g, const char *name, json_t *obj)
+{
+	char path[128], ops[2048];
+
+	snprintf(path, sizeof(path), "nodes.%s", name);
+	if (!valid_name(name)) {
+		nfg_err(path, "node names are letters, digits and _ (at most %d), "
+			"starting with a letter", NFG_NAME_MAX);
+		return -1;
+	}
+	if (!json_is_object(obj)) {
+		nfg_err(path, "expected an object like {\"op\": \"count\"}");
+		return -1;
+	}
+	json_t *opname = json_object_get(obj, "op");
+	if (!json_is_string(opname)) {
+		list_ops(ops, sizeof(ops));
+		nfg_err(path, "missing \"op\": the operator this node runs (one of: %s)", ops);
+		return -1;
+	}
+	const struct nfg_op *op = nfg_op_find(json_string_value(opname));
+	if (!op) {
+		char sub[160];
+		list_ops(ops, sizeof(ops));
+		snprintf(sub, sizeof(sub), "%s.op", path);
+		nfg_err(sub, "unknown operator \"%s\" (known: %s; plugins add more)",
+			json_string_value(opname), ops);
+		return -1;
+	}
+	struct nfg_instance *inst = nfg_instance_new(g, name, path, op, json_incref(obj));
+	if (nfg_params_check_object(inst, obj, op->params, path) < 0)
+		return -1;
+	if (op->setup && op->setup(inst) < 0) {
+		if (nfg_error_count() == 0)
+			nfg_err(path, "operator %s refused its parameters", op->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_nodes(struct nfg_graph *g)
+{
+	json_t *nodes = json_object_get(g->root, "nodes");
+	const char *name;
+	json_t *v;
+	int rc = 0;
+
+	if (!json_is_object(nodes) || json_object_size(nodes) == 0) {
+		nfg_err(nodes ? "nodes" : NULL, "expected \"nodes\": an object of nodes by name, "
+			"like {\"rx\": {\"op\": \"port_rx\", \"port\": \"p0\"}}");
+		return -1;
+	}
+	json_object_foreach(nodes, name, v) {
+		if (load_node(g, name, v) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* ---- edges -------------------------------------------------------------- */
+
+static void
+names_of(char *buf, size_t len, char **names, unsigned n, const struct nfg_output *outs)
+{
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			strncat(buf, ", ", len - strlen(buf) - 1);
+		strncat(buf, outs ? outs[i].name : names[i], len - strlen(buf) - 1);
+	}
+	if (n == 0)
+		snprintf(buf, len, "none");
+}
+
+/* Splits "node.port" in place. */
+static char *
+split_dot(char *spec)
+{
+	char *dot = strchr(spec, '.');
+
+	if (dot)
+		*dot++ = '\0';
+	return dot;
+}
+
+static char *
+trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+connect_edge(struct nfg_graph *g, const char *path, int edge_index, char *from_spec, char *to_spec)
+{
+	char list[512];
+	char *out_name = split_dot(from_spec), *in_name = split_dot(to_spec);
+	struct nfg_instance *from = nfg_graph_find(g, from_spec);
+	struct nfg_instance *to = nfg_graph_find(g, to_spec);
+
+	if (!from || !to) {
+		nfg_err(path, "no node named \"%s\" in \"nodes\"", from ? to_spec : from_spec);
+		return -1;
+	}
+	int out = -1;
+	if (out_name) {
+		for (unsigned i = 0; i < from->nb_outputs; i++)
+			if (strcmp(from->outputs[i].name, out_name) == 0)
+				out = (int)i;
+		if (out < 0) {
+			names_of(list, sizeof(list), NULL, from->nb_outputs, from->outputs);
+			nfg_err(path, "node %s (%s) has no output \"%s\" (outputs: %s)", from->name,
+				from->op->name, out_name, list);
+			return -1;
+		}
+	} else {
+		unsigned required = 0;
+		for (unsigned i = 0; i < from->nb_outputs; i++)
+			if (!from->outputs[i].optional && required++ == 0)
+				out = (int)i;
+		if (required != 1) {
+			names_of(list, sizeof(list), NULL, from->nb_outputs, from->outputs);
+			if (from->nb_outputs == 0)
+				nfg_err(path, "node %s (%s) has no outputs", from->name, from->op->name);
+			else
+				nfg_err(path, "node %s (%s) has outputs %s: name one, like \"%s.%s -> %s\"",
+					from->name, from->op->name, list, from->name,
+					from->outputs[0].name, to->name);
+			return -1;
+		}
+	}
+	int in = -1;
+	if (in_name) {
+		for (unsigned i = 0; i < to->nb_inputs; i++)
+			if (strcmp(to->inputs[i], in_name) == 0)
+				in = (int)i;
+		if (in < 0) {
+			names_of(list, sizeof(list), to->inputs, to->nb_inputs, NULL);
+			nfg_err(path, "node %s (%s) has no input \"%s\" (inputs: %s)", to->name,
+				to->op->name, in_name, list);
+			return -1;
+		}
+	} else if (to->nb_inputs > 0) {
+		names_of(list, sizeof(list), to->inputs, to->nb_inputs, NULL);
+		nfg_err(path, "node %s (%s) has named inputs %s: say which, like \"%s -> %s.%s\"",
+			to->name, to->op->name, list, from->name, to->name, to->inputs[0]);
+		return -1;
+	} else if ((to->op->flags & NFG_OP_SOURCE) && !to->op->input) {
+		nfg_err(path, "node %s (%s) is a source and takes no input", to->name, to->op->name);
+		return -1;
+	}
+	struct nfg_output *o = &from->outputs[out];
+	if (o->target) {
+		nfg_err(path, "output %s.%s is already connected to %s by edges[%d]; "
+			"an output feeds one node (use split to fan out)", from->name, o->name,
+			o->target->name, o->edge_index);
+		return -1;
+	}
+	o->target = to;
+	o->target_input = in;
+	o->edge_index = edge_index;
+	to->nb_incoming++;
+	return 0;
+}
+
+static int
+load_edge(struct nfg_graph *g, int index, const char *text)
+{
+	char path[32], *copy = strdup(text), *hops[64];
+	unsigned n = 0;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "edges[%d]", index);
+	for (char *s = copy, *arrow; n < 64; s = arrow + 2) {
+		arrow = strstr(s, "->");
+		if (arrow)
+			*arrow = '\0';
+		hops[n++] = trim(s);
+		if (!arrow)
+			break;
+	}
+	if (n < 2) {
+		nfg_err(path, "expected \"node.output -> node\", got \"%s\"", text);
+		rc = -1;
+	}
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		if (hops[i][0] == '\0') {
+			nfg_err(path, "empty node name in \"%s\"", text);
+			rc = -1;
+		} else if (i > 0 && i < n - 1 && strchr(hops[i], '.')) {
+			nfg_err(path, "in a chain \"a -> b -> c\" the middle nodes are plain "
+				"names; write \"%s\" as its own edge", text);
+			rc = -1;
+		}
+	}
+	for (unsigned i = 0; i + 1 < n && rc == 0; i++) {
+		char from[128], to[128];
+		snprintf(from, sizeof(from), "%s", hops[i]);
+		snprintf(to, sizeof(to), "%s", hops[i + 1]);
+		rc = connect_edge(g, path, index, from, to);
+	}
+	free(copy);
+	return rc;
+}
+
+static int
+load_edges(struct nfg_graph *g)
+{
+	json_t *edges = json_object_get(g->root, "edges");
+	size_t i;
+	json_t *e;
+	int rc = 0;
+
+	if (!json_is_array(edges)) {
+		nfg_err(edges ? "edges" : NULL, "expected \"edges\": an array like "
+			"[\"rx -> parse\", \"parse.out -> tx\"]");
+		return -1;
+	}
+	json_array_foreach(edges, i, e) {
+		char path[32];
+		snprintf(path, sizeof(path), "edges[%zu]", i);
+		if (!json_is_string(e)) {
+			nfg_err(path, "expected a string like \"a.out -> b\"");
+			rc = -1;
+		} else if (load_edge(g, (int)i, json_string_value(e)) < 0) {
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* Optional outputs left open get a drop node, so their packets are counted
+ * under a reason that names them. */
+static int
+close_outputs(struct nfg_graph *g)
+{
+	const struct nfg_op *drop = nfg_op_find("drop");
+	unsigned n = g->nb_instances;
+	int rc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		for (unsigned o = 0; o < inst->nb_outputs; o++) {
+			struct nfg_output *out = &inst->outputs[o];
+			if (out->target)
+				continue;
+			if (!out->optional) {
+				nfg_err(inst->path, "output \"%s\" of node %s (%s) is not connected; "
+					"add an edge like \"%s.%s -> NODE\"", out->name, inst->name,
+					inst->op->name, inst->name, out->name);
+				rc = -1;
+				continue;
+			}
+			char name[128], reason[160];
+			snprintf(name, sizeof(name), "%s.%s", inst->name, out->name);
+			snprintf(reason, sizeof(reason), "%s (output left unconnected)", name);
+			json_t *params = json_pack("{s:s, s:s}", "op", "drop", "reason", reason);
+			struct nfg_instance *sink = nfg_instance_new(g, name, inst->path, drop, params);
+			sink->implicit = true;
+			if (drop->setup && drop->setup(sink) < 0)
+				rc = -1;
+			out->target = sink;
+			out->target_input = -1;
+			sink->nb_incoming++;
+		}
+	}
+	return rc;
+}
+
+/* Every node must be reachable from a source, or it would never run. */
+static int
+check_reachable(struct nfg_graph *g)
+{
+	bool *seen = calloc(g->nb_instances, sizeof(bool));
+	unsigned *queue = calloc(g->nb_instances, sizeof(unsigned)), head = 0, tail = 0;
+	int rc = 0;
+
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		if (g->instances[i]->op->flags & NFG_OP_SOURCE && g->instances[i]->nb_inputs == 0) {
+			seen[i] = true;
+			queue[tail++] = i;
+		}
+	if (tail == 0) {
+		nfg_err("nodes", "no source node: a graph starts at a port_rx, generator, "
+			"ring_rx or another source operator");
+		rc = -1;
+	}
+	while (head < tail) {
+		struct nfg_instance *inst = g->instances[queue[head++]];
+		for (unsigned o = 0; o < inst->nb_outputs; o++) {
+			for (unsigned j = 0; j < g->nb_instances; j++) {
+				if (g->instances[j] == inst->outputs[o].target && !seen[j]) {
+					seen[j] = true;
+					queue[tail++] = j;
+				}
+			}
+		}
+	}
+	for (unsigned i = 0; i < g->nb_instances && rc == 0; i++) {
+		if (!seen[i]) {
+			nfg_err(g->instances[i]->path, "node %s (%s) is not reached from any source; "
+				"connect it or remove it", g->instances[i]->name,
+				g->instances[i]->op->name);
+			rc = -1;
+		}
+	}
+	free(seen);
+	free(queue);
+	return rc;
+}
+
+struct nfg_graph *
+nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
+{
+	struct nfg_graph *g = calloc(1, sizeof(*g));
+	json_error_t jerr;
+	char *text = read_file(file);
+
+	g->file = strdup(file);
+	nfg_errors_reset();
+	nfg_errors_set_source(file, text);
+	if (!text) {
+		nfg_err(NULL, "cannot read the graph file: %s", strerror(errno));
+		goto fail;
+	}
+	g->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!g->root) {
+		nfg_err_pos(jerr.line, jerr.column, "syntax error: %s", jerr.text);
+		goto fail;
+	}
+	for (unsigned i = 0; i < nb_sets; i++) {
+		char err[256];
+		if (nfg_override_apply(g->root, sets[i], err, sizeof(err)) < 0) {
+			nfg_errors_clear_source();
+			nfg_err(NULL, "--set %s: %s", sets[i], err);
+			goto fail;
+		}
+	}
+	if (nb_sets > 0) {
+		/* Positions now refer to the overridden document, not the file. */
+		free(text);
+		text = json_dumps(g->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		nfg_errors_set_source(file, text);
+	}
+	nfg_current_graph = g; /* operators' setup may ask for worker counts */
+	if (check_top(g) < 0 || load_plugins(g) < 0 || load_ports(g) < 0 ||
+	    load_nodes(g) < 0 || load_edges(g) < 0 || close_outputs(g) < 0 ||
+	    check_reachable(g) < 0)
+		goto fail;
+	nfg_errors_clear_source();
+	free(text);
+	return g;
+fail:
+	nfg_errors_clear_source();
+	free(text);
+	nfg_graph_free(g);
+	return NULL;
+}
+
+void
+nfg_graph_free(struct nfg_graph *g)
+{
+	if (!g)
+		return;
+	if (nfg_current_graph == g)
+		nfg_current_graph = NULL;
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		for (unsigned o = 0; o < inst->nb_outputs; o++)
+			free(inst->outputs[o].name);
+		for (unsigned o = 0; o < inst->nb_inputs; o++)
+			free(inst->inputs[o]);
+		for (unsigned c = 0; c < inst->nb_counters; c++)
+			free(inst->counters[c].name);
+		free(inst->outputs);
+		free(inst->inputs);
+		free(inst->counters);
+		free(inst->input_node_ids);
+		if (inst->config)
+			(inst->release_config ? inst->release_config : free)(inst->config);
+		json_decref(inst->params);
+		free(inst->name);
+		free(inst->path);
+		free(inst);
+	}
+	for (unsigned i = 0; i < g->nb_ports; i++) {
+		free(g->ports[i].name);
+		free(g->ports[i].device);
+		free(g->ports[i].wire);
+	}
+	for (unsigned i = 0; i < g->nb_eal_args; i++)
+		free(g->eal_args[i]);
+	for (unsigned i = 0; i < g->nb_plugins; i++)
+		free(g->plugins[i]);
+	free(g->eal_args);
+	free(g->plugins);
+	free(g->instances);
+	free(g->ports);
+	free(g->file);
+	free(g->name);
+	free(g->description);
+	json_decref(g->root);
+	free(g);
+}

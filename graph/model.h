@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The validated model of a graph file: what `nfg check` builds and what the
+ * runtime instantiates. Nothing here touches DPDK's EAL, so checking a file
+ * needs neither root nor hugepages.
+ */
+#ifndef NFG_GRAPH_MODEL_H
+#define NFG_GRAPH_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_graph.h>
+
+#include "nfg/operator.h"
+#include "nfg/values.h"
+
+#define NFG_MAX_WORKERS 64
+#define NFG_NAME_MAX 40 /* instance names; clones are "nfg_<op>-<name>" < 64 */
+
+enum nfg_port_kind {
+	NFG_PORT_VDEV, /* a DPDK virtual device by devargs: "net_af_packet0,iface=veth0" */
+	NFG_PORT_PCI,  /* a PCI address: "0000:03:00.0" */
+	NFG_PORT_WIRE, /* "wire:NAME": one end of an in-process wire (net_ring) */
+};
+
+struct nfg_port_spec {
+	char *name;
+	char *device;
+	enum nfg_port_kind kind;
+	char *wire;            /* NFG_PORT_WIRE: the wire's name */
+	bool has_mac;
+	struct rte_ether_addr mac;
+	unsigned nb_ipv4;
+	uint32_t ipv4[NFG_PORT_MAX_ADDRS];
+	uint8_t ipv4_prefix[NFG_PORT_MAX_ADDRS];
+	unsigned rx_desc, tx_desc;
+	bool promiscuous;
+	unsigned mtu;          /* 0: leave the device's */
+	struct nfg_port runtime; /* filled when the port starts */
+};
+
+struct nfg_output {
+	char *name;
+	bool optional;
+	struct nfg_instance *target;   /* NULL until an edge connects it */
+	int target_input;              /* -1: the target's main input */
+	int edge_index;                /* edges[i] that connected it, for messages */
+};
+
+struct nfg_counter_decl {
+	char *name;
+	enum nfg_counter_kind kind;
+};
+
+struct nfg_instance {
+	char *name;
+	char *path;                    /* "nodes.fw" */
+	const struct nfg_op *op;
+	json_t *params;                /* the node object, defaults filled in */
+	struct nfg_graph *graph;
+	bool implicit;                 /* made by nfg (sink of an optional output) */
+
+	struct nfg_output *outputs;
+	unsigned nb_outputs;
+	char **inputs;
+	unsigned nb_inputs;
+	struct nfg_counter_decl *counters;
+	unsigned nb_counters;
+	unsigned nb_incoming;          /* edges into this instance */
+
+	void *config;
+	void (*release_config)(void *config);
+	unsigned reserved_mbufs;
+
+	/* runtime */
+	rte_node_t node_id;
+	rte_node_t *input_node_ids;
+	uint64_t *counters_by_worker[NFG_MAX_WORKERS];
+	struct rte_node *node_by_worker[NFG_MAX_WORKERS];
+	bool started;
+};
+
+struct nfg_graph {
+	char *file;
+	char *name;
+	char *description;
+	json_t *root;                  /* after --set overrides */
+
+	struct nfg_port_spec *ports;
+	unsigned nb_ports;
+	struct nfg_instance **instances;
+	unsigned nb_instances;
+
+	unsigned nb_workers;
+	int lcores[NFG_MAX_WORKERS];   /* CPU of each worker, -1: pick */
+	char **eal_args;
+	unsigned nb_eal_args;
+	char **plugins;
+	unsigned nb_plugins;
+	unsigned mbufs;                /* 0: sized from the graph */
+};
+
+struct nfg_instance *nfg_instance_new(struct nfg_graph *g, const char *name,
+				      const char *path, const struct nfg_op *op, json_t *params);
+
+/* Load, override, check. Returns NULL after printing why. */
+struct nfg_graph *nfg_graph_load(const char *file, char **sets, unsigned nb_sets);
+void nfg_graph_free(struct nfg_graph *g);
+struct nfg_instance *nfg_graph_find(const struct nfg_graph *g, const char *name);
+struct nfg_port_spec *nfg_graph_port(const struct nfg_graph *g, const char *name);
+
+/* The graph being run (for nfg_port_get and friends). */
+extern struct nfg_graph *nfg_current_graph;
+
+/* Resolve `name` to a graph file: a path, or a prebuilt graph in configs/.
+ * Returns a malloc'ed path or NULL. */
+char *nfg_graph_resolve(const char *name);
+
+/* Apply one "--set a.b[2].c=value" to a JSON document. */
+int nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errlen);
+
+/* Check `value` (may be NULL: absent) against one parameter description;
+ * fills defaults. Reports errors at `path`. */
+int nfg_param_check(struct nfg_instance *inst, json_t *obj, const struct nfg_param *p,
+		    const char *path);
+int nfg_params_check_object(struct nfg_instance *inst, json_t *obj,
+			    const struct nfg_param *params, const char *path);
+
+/* Graphviz text of the model. */
+void nfg_graph_dot(const struct nfg_graph *g, FILE *out);
+
+/* Operator registry. */
+const struct nfg_op *nfg_op_find(const char *name);
+unsigned nfg_op_count(void);
+const struct nfg_op *nfg_op_at(unsigned i); /* sorted by name */
+int nfg_plugin_load(const char *path);
+
+#endif

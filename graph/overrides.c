@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * --set PATH=VALUE: change one value of a graph file from the command line,
+ * so nobody edits a shipped file to change a number. PATH is the JSON path
+ * used in error messages ("nodes.fw.rules[0].dport"); VALUE is JSON when it
+ * parses as JSON (8080, true, [1,2], {"a":1}, "quoted") and a plain string
+ * otherwise (198.18.0.1, hash). Missing object keys are created; an array
+ * index may be one past the end to append.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+static json_t *
+parse_value(const char *text)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+
+	return v ? v : json_string(text);
+}
+
+/* Sets `value` (stolen) at `key` or `index` of `parent`. */
+static int
+store(json_t *parent, const char *key, long index, json_t *value, char *err, size_t errlen)
+{
+	if (index < 0) {
+		if (!json_is_object(parent)) {
+			snprintf(err, errlen, "\"%s\" is not inside an object", key);
+			json_decref(value);
+			return -1;
+		}
+		json_object_set_new(parent, key, value);
+		return 0;
+	}
+	if (!json_is_array(parent)) {
+		snprintf(err, errlen, "[%ld] is not inside an array", index);
+		json_decref(value);
+		return -1;
+	}
+	if ((size_t)index < json_array_size(parent))
+		return json_array_set_new(parent, (size_t)index, value);
+	if ((size_t)index == json_array_size(parent))
+		return json_array_append_new(parent, value);
+	snprintf(err, errlen, "index [%ld] is past the end (the array has %zu entries)", index,
+		 json_array_size(parent));
+	json_decref(value);
+	return -1;
+}
+
+int
+nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errlen)
+{
+	const char *eq = strchr(assignment, '=');
+	json_t *cur = root;
+	char key[256];
+
+	if (!eq || eq == assignment) {
+		snprintf(err, errlen, "expected PATH=VALUE, got \"%s\"", assignment);
+		return -1;
+	}
+	const char *p = assignment;
+	while (p < eq) {
+		long index = -1;
+		size_t n = 0;
+
+		if (*p == '.')
+			p++;
+		if (*p == '[') {
+			char *end;
+			errno = 0;
+			index = strtol(p + 1, &end, 10);
+			if (errno || end == p + 1 || *end != ']' || index < 0) {
+				snprintf(err, errlen, "bad index in \"%.*s\"", (int)(eq - assignment),
+					 assignment);
+				return -1;
+			}
+			p = end + 1;
+		} else {
+			while (p < eq && *p != '.' && *p != '[' && n + 1 < sizeof(key))
+				key[n++] = *p++;
+			key[n] = '\0';
+			if (n == 0) {
+				snprintf(err, errlen, "empty key in \"%.*s\"", (int)(eq - assignment),
+					 assignment);
+				return -1;
+			}
+		}
+		bool last = p >= eq;
+		if (last)
+			return store(cur, key, index, parse_value(eq + 1), err, errlen);
+
+		json_t *next = index < 0 ? json_object_get(cur, key)
+					 : json_array_get(cur, (size_t)index);
+		if (!next) {
+			/* Create what is missing: an array if an index follows. */
+			next = *p == '[' ? json_array() : json_object();
+			if (store(cur, key, index, next, err, errlen) < 0)
+				return -1;
+		}
+		cur = next;
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Loading operator plugins: a shared object that exports `nfg_plugin`
+ * (struct nfg_plugin) listing its operators. Every way this can go wrong
+ * gets its own message naming the file.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "errors.h"
+#include "model.h"
+
+#define MAX_PLUGINS 32
+
+static struct {
+	char path[4096];
+	void *handle;
+} loaded[MAX_PLUGINS];
+static unsigned nb_loaded;
+
+int
+nfg_plugin_load(const char *path)
+{
+	char full[4096];
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		nfg_err(NULL, "plugin %s: no such file", path);
+		return -1;
+	}
+	if (!realpath(path, full))
+		snprintf(full, sizeof(full), "%s", path);
+	for (unsigned i = 0; i < nb_loaded; i++)
+		if (strcmp(loaded[i].path, full) == 0)
+			return 0; /* named twice (file and --plugin): load once */
+	if (nb_loaded == MAX_PLUGINS) {
+		nfg_err(NULL, "plugin %s: too many plugins (max %d)", path, MAX_PLUGINS);
+		return -1;
+	}
+	/* RTLD_NOW: an unresolved symbol is reported here, not mid-run. */
+	void *h = dlopen(full, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		nfg_err(NULL, "plugin %s: cannot load: %s", path, dlerror());
+		return -1;
+	}
+	const struct nfg_plugin *pl = dlsym(h, NFG_PLUGIN_SYMBOL);
+	if (!pl) {
+		nfg_err(NULL, "plugin %s: no symbol \"%s\" (declare the plugin with NFG_PLUGIN())",
+			path, NFG_PLUGIN_SYMBOL);
+		dlclose(h);
+		return -1;
+	}
+	if (pl->api_version != NFG_API_VERSION) {
+		nfg_err(NULL, "plugin %s: built for nfg API %u, this nfg has API %u; rebuild it",
+			path, pl->api_version, NFG_API_VERSION);
+		dlclose(h);
+		return -1;
+	}
+	for (const struct nfg_op *const *op = pl->ops; op && *op; op++) {
+		if (nfg_op_register(*op) < 0) {
+			nfg_err(NULL, "plugin %s: operator \"%s\" not registered", path,
+				(*op)->name ? (*op)->name : "?");
+			return -1; /* keep it loaded: earlier ops may be registered */
+		}
+	}
+	snprintf(loaded[nb_loaded].path, sizeof(loaded[0].path), "%s", full);
+	loaded[nb_loaded++].handle = h;
+	return 0;
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * nfg public operator API.
+ *
+ * An operator is an rte_graph node plus a descriptor that tells nfg how to
+ * check its parameters, document it, and wire it. The graph file creates one
+ * *instance* per JSON node; nfg clones the operator's rte_node once per
+ * instance and builds one rte_graph per worker core, so every instance has one
+ * replica per worker with private state (shared nothing).
+ *
+ * Life of an instance:
+ *   setup(inst)        once, without EAL: read and check parameters, declare
+ *                      dynamic outputs, inputs and counters. `nfg check` stops here.
+ *   start(inst)        once, after EAL and ports: create shared DPDK objects.
+ *   init(inst, w, node) once per worker: allocate per-worker state.
+ *   process(...)       the rte_graph process function, per worker.
+ *   poll(graph, node)  optional, after every graph walk (timers, flushes).
+ *   fini(inst, w, node) once per worker at teardown: free what the worker holds.
+ *   stop(inst)         once at teardown: free shared objects.
+ */
+#ifndef NFG_OPERATOR_H
+#define NFG_OPERATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+#include <rte_mbuf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever struct nfg_op or a helper's ABI changes; plugins built
+ * against another version are refused at load time. */
+#define NFG_API_VERSION 1
+
+/* ---- parameters -------------------------------------------------------- */
+
+enum nfg_param_type {
+	NFG_T_BOOL,      /* true/false */
+	NFG_T_INT,       /* integer within [min, max] */
+	NFG_T_NUMBER,    /* integer or real within [min, max] */
+	NFG_T_STRING,    /* any string */
+	NFG_T_ENUM,      /* one string out of .choices */
+	NFG_T_IPV4,      /* "198.18.0.1" */
+	NFG_T_IP,        /* IPv4 or IPv6 address */
+	NFG_T_PREFIX,    /* "198.18.0.0/15", "2001:db8::/32", or a bare address */
+	NFG_T_MAC,       /* "02:00:00:00:00:01" */
+	NFG_T_PORTRANGE, /* 80, "80" or "1000-2000" */
+	NFG_T_HEX,       /* "0a0b0c" bytes, spaces and colons allowed */
+	NFG_T_PORT,      /* name of a port of the graph file */
+	NFG_T_NODE,      /* name of a node of the graph file */
+	NFG_T_STRLIST,   /* array of strings */
+	NFG_T_LIST,      /* array of objects, each checked against .fields */
+	NFG_T_ANY,       /* anything; the operator checks it in setup() */
+};
+
+/* Parameter flags. A parameter with no default and without NFG_P_OPTIONAL is
+ * required. */
+#define NFG_P_OPTIONAL 0x1u
+
+struct nfg_param {
+	const char *name;
+	enum nfg_param_type type;
+	const char *def;   /* default as JSON text ("32", "\"hash\"", "true") or NULL */
+	const char *doc;   /* one line for `nfg ops NAME` */
+	double min, max;   /* INT/NUMBER bounds; LIST/STRLIST length bounds (0,0 = any) */
+	const char *const *choices;      /* ENUM: NULL-terminated */
+	const struct nfg_param *fields;  /* LIST: the object's fields, {0}-terminated */
+	unsigned flags;
+};
+
+/* ---- counters ---------------------------------------------------------- */
+
+enum nfg_counter_kind {
+	NFG_CTR_INFO, /* something worth counting */
+	NFG_CTR_DROP, /* packets freed by the operator; the counter name is the reason */
+	NFG_CTR_OUT,  /* packets that left the process through a port */
+};
+
+struct nfg_counter {
+	const char *name;
+	enum nfg_counter_kind kind;
+};
+
+/* ---- the descriptor ---------------------------------------------------- */
+
+struct nfg_instance;
+
+/* Operator flags. */
+#define NFG_OP_SOURCE 0x1u /* called on every graph walk (rx, generators, timers) */
+
+struct nfg_op {
+	uint32_t api_version;   /* NFG_API_VERSION */
+	const char *name;       /* "filter" */
+	const char *summary;    /* one line */
+	const char *doc;        /* what it does, for `nfg ops NAME` */
+	const char *input_doc;  /* what it expects on its input(s), or NULL for sources */
+	const char *example;    /* a JSON node snippet */
+	unsigned flags;
+
+	const struct nfg_param *params;     /* {0}-terminated, may be NULL */
+	const char *const *outputs;         /* static outputs, NULL-terminated */
+	const char *const *optional_outputs;/* outputs that may stay unconnected
+					     * (their packets are dropped and counted) */
+	const struct nfg_counter *counters; /* static counters, {0}-terminated */
+
+	int (*setup)(struct nfg_instance *inst);
+	int (*start)(struct nfg_instance *inst);
+	int (*init)(struct nfg_instance *inst, unsigned worker, struct rte_node *node);
+	rte_node_process_t process;
+	/* For operators with named inputs (declared with nfg_instance_add_input):
+	 * packets that arrived on input `input` of the instance whose node is
+	 * `node`. `process` is then called on every walk (the node is a source). */
+	uint16_t (*input)(struct rte_graph *graph, struct rte_node *node,
+			  unsigned input, void **objs, uint16_t nb_objs);
+	void (*poll)(struct rte_graph *graph, struct rte_node *node);
+	/* Finite sources say when they are done; the run ends when every finite
+	 * source on every worker is done. NULL means "never done". */
+	bool (*done)(struct rte_node *node);
+	void (*fini)(struct nfg_instance *inst, unsigned worker, struct rte_node *node);
+	void (*stop)(struct nfg_instance *inst);
+};
+
+/* Built-in operators and plugins alike: */
+int nfg_op_register(const struct nfg_op *op);
+
+/* A plugin is a shared object exporting this symbol. */
+struct nfg_plugin {
+	uint32_t api_version;          /* NFG_API_VERSION */
+	const char *name;
+	const char *version;
+	const struct nfg_op *const *ops; /* NULL-terminated */
+};
+#define NFG_PLUGIN_SYMBOL "nfg_plugin"
+
+/* Declares a plugin and the operators it brings:
+ *   NFG_PLUGIN("grep", "1.0", &grep_op);
+ * nfg checks the API version before it registers any of them. */
+#define NFG_PLUGIN(plugin_name, plugin_version, ...)                                \
+	static const struct nfg_op *const nfg_plugin_ops_[] = { __VA_ARGS__, NULL };  \
+	const struct nfg_plugin nfg_plugin = {                                        \
+		NFG_API_VERSION, plugin_name, plugin_version, nfg_plugin_ops_ }
+
+/* ---- per-node context -------------------------------------------------- */
+
+/* What nfg keeps in rte_node.ctx: the operator's per-worker state (set by
+ * init via nfg_node_set_state) and the per-worker counter array. */
+struct nfg_node_ctx {
+	void *state;
+	uint64_t *counters;
+};
+_Static_assert(sizeof(struct nfg_node_ctx) <= RTE_NODE_CTX_SZ, "node ctx too big");
+
+static inline void *
+nfg_node_state(const struct rte_node *node)
+{
+	return ((const struct nfg_node_ctx *)node->ctx)->state;
+}
+
+static inline void
+nfg_node_set_state(struct rte_node *node, void *state)
+{
+	((struct nfg_node_ctx *)node->ctx)->state = state;
+}
+
+static inline void
+nfg_count(struct rte_node *node, unsigned counter, uint64_t n)
+{
+	((struct nfg_node_ctx *)node->ctx)->counters[counter] += n;
+}
+
+static inline uint64_t
+nfg_counter_value(const struct rte_node *node, unsigned counter)
+{
+	return ((const struct nfg_node_ctx *)node->ctx)->counters[counter];
+}
+
+/* Free packets and count them under a drop counter (its name is the reason). */
+static inline void
+nfg_drop(struct rte_node *node, unsigned counter, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (n == 0)
+		return;
+	rte_pktmbuf_free_bulk(pkts, n);
+	nfg_count(node, counter, n);
+}
+
+/* ---- instance helpers (setup/start/init time, never per packet) -------- */
+
+const char *nfg_instance_name(const struct nfg_instance *inst);
+/* The instance's parameters after defaults were filled in and types checked. */
+json_t *nfg_param(const struct nfg_instance *inst, const char *name);
+int64_t nfg_param_int(const struct nfg_instance *inst, const char *name);
+double nfg_param_number(const struct nfg_instance *inst, const char *name);
+bool nfg_param_bool(const struct nfg_instance *inst, const char *name);
+const char *nfg_param_string(const struct nfg_instance *inst, const char *name);
+
+/* Report a problem with a parameter; `where` is relative to the node
+ * ("rules[2].dport"), the message gets the full JSON path. Returns -1. */
+int nfg_error(struct nfg_instance *inst, const char *where, const char *fmt, ...)
+	__rte_format_printf(3, 4);
+
+/* Dynamic outputs, inputs and counters, declared in setup(). Return the index
+ * (edge index for outputs) or -1. */
+int nfg_instance_add_output(struct nfg_instance *inst, const char *name);
+int nfg_instance_add_input(struct nfg_instance *inst, const char *name);
+int nfg_instance_add_counter(struct nfg_instance *inst, const char *name,
+			     enum nfg_counter_kind kind);
+unsigned nfg_instance_nb_outputs(const struct nfg_instance *inst);
+
+/* Operator-private configuration shared (read-only) by all workers; nfg calls
+ * release(config) (free() when NULL) when the graph is freed. */
+void nfg_instance_set_config(struct nfg_instance *inst, void *config,
+			     void (*release)(void *config));
+void *nfg_instance_config(const struct nfg_instance *inst);
+
+/* Extra mbufs the instance may hold at once (hold queues, buffers), so the
+ * packet pool is sized for them. */
+void nfg_instance_reserve_mbufs(struct nfg_instance *inst, unsigned n);
+
+/* The node of another instance (by JSON name) in the same worker graph. */
+struct rte_node *nfg_worker_node(unsigned worker, const char *instance_name);
+/* The instance behind a name, or NULL. */
+struct nfg_instance *nfg_instance_find(const char *instance_name);
+const struct nfg_op *nfg_instance_op(const struct nfg_instance *inst);
+
+/* ---- runtime facts ----------------------------------------------------- */
+
+/* A port of the graph file, after it started. */
+#define NFG_PORT_MAX_ADDRS 8
+struct nfg_port {
+	const char *name;
+	uint16_t port_id;
+	uint16_t nb_queues;         /* one rx and one tx queue per worker */
+	struct rte_ether_addr mac;
+	unsigned nb_ipv4;
+	uint32_t ipv4[NFG_PORT_MAX_ADDRS];      /* network byte order */
+	uint8_t ipv4_prefix[NFG_PORT_MAX_ADDRS];
+	uint64_t tx_offloads;       /* offloads enabled on the port */
+	int socket;
+};
+
+/* NULL when no such port (or before ports started). */
+const struct nfg_port *nfg_port_get(const char *name);
+unsigned nfg_worker_count(void);
+struct rte_mempool *nfg_pktmbuf_pool(void);
+/* True once the run is stopping: sources stop producing, others drain.
+ * Read on the hot path, so it is a plain load of a flag the main thread sets. */
+extern bool nfg__stopping;
+static inline bool
+nfg_stopping(void)
+{
+	return __atomic_load_n(&nfg__stopping, __ATOMIC_RELAXED);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

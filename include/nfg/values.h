@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Parsing the value types of graph files. Parameters were already checked
+ * against their declared type, so in setup() these calls cannot fail for a
+ * declared parameter; they are here so operators read values the way the
+ * checker read them.
+ */
+#ifndef NFG_VALUES_H
+#define NFG_VALUES_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_ether.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+int nfg_parse_ipv4(const char *s, uint32_t *addr_be);
+/* family is AF_INET or AF_INET6; addr holds 4 or 16 bytes, network order. */
+int nfg_parse_ip(const char *s, int *family, uint8_t addr[16]);
+int nfg_parse_prefix(const char *s, int *family, uint8_t addr[16], unsigned *plen);
+int nfg_parse_mac(const char *s, struct rte_ether_addr *mac);
+/* 80, "80" or "1000-2000". */
+int nfg_parse_portrange(json_t *v, uint16_t *lo, uint16_t *hi);
+/* Hex bytes ("0a 0b:0c") into a malloc'ed buffer; returns the length or -1. */
+long nfg_parse_hex(const char *s, uint8_t **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * port_tx: sends to the worker's tx queue of a port. What the queue does not
+ * take right away waits in a small buffer and is retried on the next call or
+ * the next poll; only when that buffer is full are packets dropped, and
+ * counted as queue_full.
+ */
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "builtin.h"
+
+#define TX_BUFFER 1024
+
+struct port_tx_state {
+	uint16_t port_id;
+	uint16_t queue;
+	uint16_t nb_pending;
+	struct rte_mbuf *pending[TX_BUFFER];
+};
+
+enum port_tx_counter { PORT_TX_SENT, PORT_TX_QUEUE_FULL, PORT_TX_UNSENT_AT_STOP };
+
+/* Sends what waits, keeping the order; returns how many went out. */
+static uint16_t
+flush_pending(struct port_tx_state *st)
+{
+	if (st->nb_pending == 0)
+		return 0;
+	uint16_t sent = rte_eth_tx_burst(st->port_id, st->queue, st->pending, st->nb_pending);
+	if (sent && sent < st->nb_pending)
+		memmove(st->pending, st->pending + sent,
+			(size_t)(st->nb_pending - sent) * sizeof(st->pending[0]));
+	st->nb_pending -= sent;
+	return sent;
+}
+
+static uint16_t
+port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	struct port_tx_state *st = nfg_node_state(node);
+	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
+	uint16_t sent = flush_pending(st), n = 0;
+	(void)graph;
+
+	if (st->nb_pending == 0)
+		n = rte_eth_tx_burst(st->port_id, st->queue, pkts, nb_objs);
+	sent += n;
+	uint16_t left = nb_objs - n;
+	uint16_t room = TX_BUFFER - st->nb_pending;
+	uint16_t keep = RTE_MIN(left, room);
+	memcpy(&st->pending[st->nb_pending], &pkts[n], keep * sizeof(pkts[0]));
+	st->nb_pending += keep;
+	nfg_drop(node, PORT_TX_QUEUE_FULL, &pkts[n + keep], left - keep);
+	nfg_count(node, PORT_TX_SENT, sent);
+	return nb_objs;
+}
+
+static void
+port_tx_poll(struct rte_graph *graph, struct rte_node *node)
+{
+	struct port_tx_state *st = nfg_node_state(node);
+	(void)graph;
+
+	if (unlikely(st->nb_pending))
+		nfg_count(node, PORT_TX_SENT, flush_pending(st));
+}
+
+static int
+port_tx_setup(struct nfg_instance *inst)
+{
+	nfg_instance_reserve_mbufs(inst, TX_BUFFER * nfg_worker_count());
+	return 0;
+}
+
+static int
+port_tx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
+{
+	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
+	struct port_tx_state *st = rte_zmalloc("port_tx", sizeof(*st), RTE_CACHE_LINE_SIZE);
+
+	if (!port || !st)
+		return -1;
+	st->port_id = port->port_id;
+	st->queue = (uint16_t)worker;
+	nfg_node_set_state(node, st);
+	return 0;
+}
+
+static void
+port_tx_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
+{
+	struct port_tx_state *st = nfg_node_state(node);
+
+	if (!st)
+		return;
+	nfg_drop(node, PORT_TX_UNSENT_AT_STOP, st->pending, st->nb_pending);
+	rte_free(st);
+}
+
+static const struct nfg_param port_tx_params[] = {
+	{ .name = "port", .type = NFG_T_PORT, .doc = "the port to send on" },
+	{ 0 },
+};
+
+static const struct nfg_counter port_tx_counters[] = {
+	[PORT_TX_SENT] = { "sent", NFG_CTR_OUT },
+	[PORT_TX_QUEUE_FULL] = { "queue_full", NFG_CTR_DROP },
+	[PORT_TX_UNSENT_AT_STOP] = { "unsent_at_stop", NFG_CTR_DROP },
+	{ 0 },
+};
+
+static const struct nfg_op port_tx_op = {
+	.api_version = NFG_API_VERSION,
+	.name = "port_tx",
+	.summary = "send packets on a port (one queue per worker), buffered",
+	.doc = "Sends its input on the worker's tx queue of the port. Packets the queue\n"
+	       "cannot take yet wait in a buffer of 1024 and are retried; beyond that they\n"
+	       "are dropped and counted as queue_full.",
+	.input_doc = "complete Ethernet frames",
+	.example = "\"tx\": {\"op\": \"port_tx\", \"port\": \"wan\"}",
+	.params = port_tx_params,
+	.counters = port_tx_counters,
+	.setup = port_tx_setup,
+	.init = port_tx_init,
+	.process = port_tx_process,
+	.poll = port_tx_poll,
+	.fini = port_tx_fini,
+};
+
+NFG_OPERATOR_REGISTER(port_tx_op);

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The nfg command line: run, check, dot, ops.
+ */
+#include <getopt.h>
+#include <rte_version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../graph/errors.h"
+#include "runtime.h"
+
+#ifndef NFG_VERSION
+#define NFG_VERSION "0.1.0"
+#endif
+
+static const char usage[] =
+	"nfg " NFG_VERSION " — network functions as dataflow graphs on DPDK\n"
+	"\n"
+	"usage:\n"
+	"  nfg run GRAPH [options] [-- EAL args]   run a graph\n"
+	"  nfg check GRAPH [options]               check a graph file, print nothing if fine\n"
+	"  nfg dot GRAPH [--png OUT.png] [options] print the graph as Graphviz (or render it)\n"
+	"  nfg ops [NAME] [--plugin SO]            list operators, or document one\n"
+	"  nfg --help | --version\n"
+	"\n"
+	"GRAPH is a JSON file, or the name of a prebuilt graph (nfg run l2fwd).\n"
+	"\n"
+	"options:\n"
+	"  --set PATH=VALUE    change a value of the file, e.g. --set nodes.fw.rules[0].dport=8080\n"
+	"                      (VALUE is JSON if it parses as JSON, else a string); repeatable\n"
+	"  --plugin SO         load an operator plugin (also \"plugins\" in the file); repeatable\n"
+	"  --duration S        run: stop after S seconds (default: when finite sources are\n"
+	"                      done, else at SIGINT/SIGTERM)\n"
+	"  --stats-json FILE   run: write the final counters as JSON\n"
+	"  --progress S        run: seconds between progress lines (default 1)\n"
+	"  --quiet             run: no progress line (the summary still prints)\n"
+	"  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n"
+	"\n"
+	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked\n";
+
+struct cli {
+	char **sets;
+	unsigned nb_sets;
+	char **plugins;
+	unsigned nb_plugins;
+	const char *png;
+	struct nfg_run_options run;
+};
+
+static void
+push(char ***arr, unsigned *n, char *s)
+{
+	*arr = realloc(*arr, (*n + 1) * sizeof(char *));
+	(*arr)[(*n)++] = s;
+}
+
+static int
+parse_options(int argc, char **argv, struct cli *c)
+{
+	static const struct option longopts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "plugin", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "stats-json", required_argument, NULL, 'j' },
+		{ "progress", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "png", required_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+	char *end;
+
+	c->run.progress_interval = 1.0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			push(&c->sets, &c->nb_sets, optarg);
+			break;
+		case 'p':
+			push(&c->plugins, &c->nb_plugins, optarg);
+			break;
+		case 'd':
+		case 'r': {
+			double v = strtod(optarg, &end);
+			if (*end || v < 0) {
+				fprintf(stderr, "nfg: --%s: expected seconds, got \"%s\"\n",
+					opt == 'd' ? "duration" : "progress", optarg);
+				return -1;
+			}
+			if (opt == 'd')
+				c->run.duration = v;
+			else
+				c->run.progress_interval = v;
+			break;
+		}
+		case 'j':
+			c->run.stats_json = optarg;
+			break;
+		case 'q':
+			c->run.quiet = true;
+			break;
+		case 'g':
+			c->png = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "nfg: see nfg --help\n");
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static int
+load_plugins(struct cli *c)
+{
+	for (unsigned i = 0; i < c->nb_plugins; i++)
+		if (nfg_plugin_load(c->plugins[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *
+type_text(const struct nfg_param *p, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		[NFG_T_BOOL] = "bool", [NFG_T_INT] = "int", [NFG_T_NUMBER] = "number",
+		[NFG_T_STRING] = "string", [NFG_T_ENUM] = "enum", [NFG_T_IPV4] = "ipv4",
+		[NFG_T_IP] = "ip", [NFG_T_PREFIX] = "prefix", [NFG_T_MAC] = "mac",
+		[NFG_T_PORTRANGE] = "port range", [NFG_T_HEX] = "hex", [NFG_T_PORT] = "port name",
+		[NFG_T_NODE] = "node name", [NFG_T_STRLIST] = "strings", [NFG_T_LIST] = "list",
+		[NFG_T_ANY] = "json",
+	};
+	size_t n = (size_t)snprintf(buf, len, "%s", names[p->type]);
+	if (p->type == NFG_T_ENUM) {
+		for (const char *const *ch = p->choices; ch && *ch && n < len; ch++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", ch == p->choices ? " " : "|", *ch);
+	} else if ((p->type == NFG_T_INT || p->type == NFG_T_NUMBER) && (p->min || p->max)) {
+		snprintf(buf + n, len - n, " %.15g..%.15g", p->min, p->max);
+	}
+	return buf;
+}
+
+static void
+print_params(const struct nfg_param *params, int indent)
+{
+	char type[160];
+
+	for (const struct nfg_param *p = params; p && p->name; p++) {
+		char deflt[96];
+		if (p->def)
+			snprintf(deflt, sizeof(deflt), "default %s", p->def);
+		else
+			snprintf(deflt, sizeof(deflt), "%s",
+				 p->flags & NFG_P_OPTIONAL ? "optional" : "required");
+		printf("%*s%-14s %-24s %-18s %s\n", indent, "", p->name, type_text(p, type, sizeof(type)),
+		       deflt, p->doc ? p->doc : "");
+		if (p->type == NFG_T_LIST)
+			print_params(p->fields, indent + 4);
+	}
+}
+
+static void
+print_names(const char *label, const char *const *names, const char *const *more)
+{
+	printf("%s", label);
+	bool any = false;
+	for (const char *const *n = names; n && *n; n++, any = true)
+		printf("%s%s", any ? ", " : "", *n);
+	for (const char *const *n = more; n && *n; n++, any = true)
+		printf("%s%s (optional)", any ? ", " : "", *n);
+	printf("%s\n", any ? "" : "set by the parameters (see above)");
+}
+
+static int
+cmd_ops(int argc, char **argv, struct cli *c)
+{
+	if (load_plugins(c) < 0)
+		return 1;
+	if (optind >= argc) {
+		for (unsigned i = 0; i < nfg_op_count(); i++)
+			printf("%-14s %s\n", nfg_op_at(i)->name, nfg_op_at(i)->summary);
+		printf("\nnfg ops NAME documents one operator.\n");
+		return 0;
+	}
+	const struct nfg_op *op = nfg_op_find(argv[optind]);
+	if (!op) {
+		fprintf(stderr, "nfg: no operator \"%s\"; nfg ops lists them\n", argv[optind]);
+		return 1;
+	}
+	printf("%s — %s\n\n%s\n\n", op->name, op->summary, op->doc ? op->doc : "");
+	printf("Input:    %s\n", op->input_doc ? op->input_doc
+			       : (op->flags & NFG_OP_SOURCE) ? "none (a source)" : "packets");
+	print_names("Outputs:  ", op->outputs, op->optional_outputs);
+	if (op->counters && op->counters[0].name) {
+		printf("Counters: ");
+		for (const struct nfg_counter *ct = op->counters; ct->name; ct++)
+			printf("%s%s%s", ct == op->counters ? "" : ", ", ct->name,
+			       ct->kind == NFG_CTR_DROP ? " (drop)" : "");
+		printf("\n");
+	}
+	printf("\nParameters:\n");
+	if (!op->params || !op->params[0].name)
+		printf("  none\n");
+	print_params(op->params, 2);
+	if (op->example)
+		printf("\nExample:\n  %s\n", op->example);
+	return 0;
+}
+
+static struct nfg_graph *
+load_graph(int argc, char **argv, struct cli *c)
+{
+	if (optind >= argc) {
+		fprintf(stderr, "nfg: which graph? (a JSON file or a prebuilt name)\n");
+		return NULL;
+	}
+	if (load_plugins(c) < 0)
+		return NULL;
+	char *file = nfg_graph_resolve(argv[optind]);
+	if (!file) {
+		fprintf(stderr, "nfg: %s: no such file, and no prebuilt graph by that name\n",
+			argv[optind]);
+		return NULL;
+	}
+	struct nfg_graph *g = nfg_graph_load(file, c->sets, c->nb_sets);
+	free(file);
+	return g;
+}
+
+static int
+cmd_dot(struct nfg_graph *g, struct cli *c)
+{
+	if (!c->png) {
+		nfg_graph_dot(g, stdout);
+		return 0;
+	}
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "dot -Tpng -o '%s'", c->png);
+	if (system("command -v dot >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "nfg: --png needs Graphviz's dot (apt-get install graphviz)\n");
+		return 1;
+	}
+	FILE *p = popen(cmd, "w");
+	if (!p)
+		return 1;
+	nfg_graph_dot(g, p);
+	return pclose(p) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	int rc;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("nfg %s (nfg API %d, DPDK %s)\n", NFG_VERSION, NFG_API_VERSION, rte_version());
+		return 0;
+	}
+	const char *cmd = argv[1];
+	/* Everything after "--" goes to the EAL untouched. */
+	int sub_argc = argc - 1;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			sub_argc = i - 1;
+			c.run.eal_args = &argv[i + 1];
+			c.run.nb_eal_args = (unsigned)(argc - i - 1);
+			break;
+		}
+	if (parse_options(sub_argc, argv + 1, &c) < 0)
+		return 2;
+	optind += 0;
+	int sub_optind = optind;
+	char **sub_argv = argv + 1;
+
+	if (strcmp(cmd, "ops") == 0) {
+		optind = sub_optind;
+		rc = cmd_ops(sub_argc, sub_argv, &c);
+	} else if (strcmp(cmd, "check") == 0 || strcmp(cmd, "dot") == 0 ||
+		   strcmp(cmd, "run") == 0) {
+		struct nfg_graph *g = load_graph(sub_argc, sub_argv, &c);
+		if (!g)
+			rc = 1;
+		else if (strcmp(cmd, "check") == 0)
+			rc = 0;
+		else if (strcmp(cmd, "dot") == 0)
+			rc = cmd_dot(g, &c);
+		else
+			rc = nfg_run(g, &c.run);
+		nfg_graph_free(g);
+	} else {
+		fprintf(stderr, "nfg: unknown command \"%s\"; see nfg --help\n", cmd);
+		rc = 2;
+	}
+	free(c.sets);
+	free(c.plugins);
+	return rc;
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What a run tells: a progress line while it runs, a summary table at the
+ * end (nodes, ports, drops by reason, counters, the mbuf check), and the
+ * same numbers as JSON for programs (--stats-json).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+
+#include "runtime.h"
+
+static const char *
+rate(double per_s, char *buf, size_t len)
+{
+	if (per_s >= 1e6)
+		snprintf(buf, len, "%.2fM", per_s / 1e6);
+	else if (per_s >= 1e3)
+		snprintf(buf, len, "%.1fk", per_s / 1e3);
+	else
+		snprintf(buf, len, "%.0f", per_s);
+	return buf;
+}
+
+void
+nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
+		   const struct nfg_reading *now, double elapsed)
+{
+	double dt = (double)(now->tsc - prev->tsc) / (double)rte_get_tsc_hz();
+	char a[32], b[32], c[32];
+
+	if (dt <= 0)
+		return;
+	printf("[%6.1fs] in %spps out %spps drop %spps", elapsed,
+	       rate((double)(now->in - prev->in) / dt, a, sizeof(a)),
+	       rate((double)(now->out - prev->out) / dt, b, sizeof(b)),
+	       rate((double)(now->dropped - prev->dropped) / dt, c, sizeof(c)));
+	if (g->nb_workers > 1)
+		for (unsigned w = 0; w < g->nb_workers; w++)
+			printf(" | w%u %s/%s/%s", w,
+			       rate((double)(now->worker_in[w] - prev->worker_in[w]) / dt, a, sizeof(a)),
+			       rate((double)(now->worker_out[w] - prev->worker_out[w]) / dt, b, sizeof(b)),
+			       rate((double)(now->worker_drop[w] - prev->worker_drop[w]) / dt, c,
+				    sizeof(c)));
+	printf("\n");
+	fflush(stdout);
+}
+
+void
+nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
+		  const struct nfg_run_result *res, FILE *out)
+{
+	fprintf(out, "\n== %s: %u worker%s, %.2f s%s ==\n", g->name, g->nb_workers,
+		g->nb_workers == 1 ? "" : "s", res->seconds,
+		res->stopped_by_signal ? " (stopped by signal)" : "");
+	fprintf(out, "%-22s %-10s %14s %14s %12s\n", "node", "op", "packets", "calls",
+		"cycles/pkt");
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *inst = g->instances[i];
+		const struct nfg_node_reading *n = &r->nodes[i];
+		if (inst->implicit && n->packets == 0)
+			continue;
+		fprintf(out, "%-22s %-10s %14" PRIu64 " %14" PRIu64 " %12.1f\n", inst->name,
+			inst->op->name, n->packets, n->calls,
+			n->packets ? (double)n->cycles / (double)n->packets : 0.0);
+	}
+	if (g->nb_ports) {
+		fprintf(out, "\n%-22s %14s %14s %10s %10s %10s\n", "port", "rx", "tx", "missed",
+			"rx_err", "tx_err");
+		for (unsigned p = 0; p < g->nb_ports; p++) {
+			const struct nfg_port_reading *pr = &r->ports[p];
+			fprintf(out, "%-22s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
+				" %10" PRIu64 "\n", g->ports[p].name, pr->rx, pr->tx, pr->rx_missed,
+				pr->rx_errors, pr->tx_errors);
+		}
+	}
+	bool header = false;
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *inst = g->instances[i];
+		for (unsigned c = 0; c < inst->nb_counters; c++) {
+			uint64_t v = r->nodes[i].counters[c];
+			if (v == 0 || inst->counters[c].kind == NFG_CTR_INFO)
+				continue;
+			if (inst->counters[c].kind == NFG_CTR_OUT)
+				continue;
+			if (!header)
+				fprintf(out, "\ndrops\n");
+			header = true;
+			fprintf(out, "  %-20s %-38s %14" PRIu64 "\n", inst->name, inst->counters[c].name,
+				v);
+		}
+	}
+	if (!header)
+		fprintf(out, "\ndrops: none\n");
+	header = false;
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *inst = g->instances[i];
+		for (unsigned c = 0; c < inst->nb_counters; c++) {
+			uint64_t v = r->nodes[i].counters[c];
+			if (inst->counters[c].kind == NFG_CTR_DROP || v == 0)
+				continue;
+			if (!header)
+				fprintf(out, "\ncounters\n");
+			header = true;
+			fprintf(out, "  %-20s %-38s %14" PRIu64 "\n", inst->name, inst->counters[c].name,
+				v);
+		}
+	}
+	if (res->pool_leaked)
+		fprintf(out, "\nmbufs: %u of %u NOT back in the pool (leak)\n", res->pool_leaked,
+			res->pool_size);
+	else
+		fprintf(out, "\nmbufs: all %u back in the pool\n", res->pool_size);
+	fflush(out);
+}
+
+int
+nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
+		     const struct nfg_run_result *res, const char *path)
+{
+	json_t *root = json_object(), *nodes = json_object(), *ports = json_object();
+	json_t *drops = json_array();
+
+	json_object_set_new(root, "graph", json_string(g->name));
+	json_object_set_new(root, "file", json_string(g->file));
+	json_object_set_new(root, "workers", json_integer(g->nb_workers));
+	json_object_set_new(root, "seconds", json_real(res->seconds));
+	json_object_set_new(root, "stopped_by_signal", json_boolean(res->stopped_by_signal));
+	json_object_set_new(root, "in", json_integer((json_int_t)r->in));
+	json_object_set_new(root, "out", json_integer((json_int_t)r->out));
+	json_object_set_new(root, "dropped", json_integer((json_int_t)r->dropped));
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *inst = g->instances[i];
+		const struct nfg_node_reading *n = &r->nodes[i];
+		json_t *node = json_object(), *ctr = json_object(), *per = json_array();
+		json_object_set_new(node, "op", json_string(inst->op->name));
+		json_object_set_new(node, "packets", json_integer((json_int_t)n->packets));
+		json_object_set_new(node, "calls", json_integer((json_int_t)n->calls));
+		json_object_set_new(node, "cycles", json_integer((json_int_t)n->cycles));
+		for (unsigned c = 0; c < inst->nb_counters; c++)
+			json_object_set_new(ctr, inst->counters[c].name,
+					    json_integer((json_int_t)n->counters[c]));
+		for (unsigned w = 0; w < g->nb_workers; w++)
+			json_array_append_new(per, json_integer((json_int_t)n->worker_packets[w]));
+		json_object_set_new(node, "counters", ctr);
+		json_object_set_new(node, "worker_packets", per);
+		json_object_set_new(nodes, inst->name, node);
+		for (unsigned c = 0; c < inst->nb_counters; c++)
+			if (inst->counters[c].kind == NFG_CTR_DROP && n->counters[c])
+				json_array_append_new(drops, json_pack("{s:s, s:s, s:I}", "node",
+								       inst->name, "reason",
+								       inst->counters[c].name, "packets",
+								       (json_int_t)n->counters[c]));
+	}
+	for (unsigned p = 0; p < g->nb_ports; p++) {
+		const struct nfg_port_reading *pr = &r->ports[p];
+		json_object_set_new(ports, g->ports[p].name,
+				    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx",
+					      (json_int_t)pr->rx, "tx", (json_int_t)pr->tx, "rx_bytes",
+					      (json_int_t)pr->rx_bytes, "tx_bytes",
+					      (json_int_t)pr->tx_bytes, "rx_missed",
+					      (json_int_t)pr->rx_missed, "rx_errors",
+					      (json_int_t)pr->rx_errors, "tx_errors",
+					      (json_int_t)pr->tx_errors, "rx_nombuf",
+					      (json_int_t)pr->rx_nombuf));
+	}
+	json_object_set_new(root, "nodes", nodes);
+	json_object_set_new(root, "ports", ports);
+	json_object_set_new(root, "drops", drops);
+	json_object_set_new(root, "mbufs", json_pack("{s:i, s:i}", "pool", res->pool_size,
+						      "leaked", res->pool_leaked));
+	int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (rc != 0)
+		nfg_log_err("cannot write %s", path);
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * One run of a graph, start to finish: EAL, pool, ports, operators, graphs,
+ * workers; then the main lcore watches (progress, duration, signals, finite
+ * sources), stops the workers, takes the final reading and tears everything
+ * down in reverse, checking that every mbuf came back to the pool.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+
+#include "runtime.h"
+
+/* After the finite sources are done, packets may still be on the wire or in
+ * a peer's queues: keep walking this long before stopping. */
+#define DONE_GRACE_S 0.3
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+	/* A second ^C should not wait for a clean stop. */
+	signal(sig, SIG_DFL);
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static double
+seconds_since(uint64_t tsc)
+{
+	return (double)(rte_rdtsc() - tsc) / (double)rte_get_tsc_hz();
+}
+
+/* Runs until the duration is over, a signal came, or the finite sources are
+ * done; prints the progress line on the way. */
+static void
+watch(struct nfg_graph *g, const struct nfg_run_options *o, uint64_t start,
+      struct nfg_run_result *res)
+{
+	struct nfg_reading *prev = nfg_reading_take(g);
+	double next_progress = o->progress_interval > 0 ? o->progress_interval : 1.0;
+	double done_at = -1;
+	bool finite;
+
+	for (;;) {
+		usleep(10000);
+		double t = seconds_since(start);
+		if (got_signal) {
+			res->stopped_by_signal = true;
+			break;
+		}
+		if (o->duration > 0 && t >= o->duration)
+			break;
+		if (nfg_sources_done(g, &finite)) {
+			if (done_at < 0)
+				done_at = t;
+			else if (t - done_at >= DONE_GRACE_S)
+				break;
+		}
+		if (t >= next_progress) {
+			struct nfg_reading *now = nfg_reading_take(g);
+			if (!o->quiet)
+				nfg_progress_print(g, prev, now, t);
+			nfg_reading_free(g, prev);
+			prev = now;
+			next_progress += o->progress_interval > 0 ? o->progress_interval : 1.0;
+		}
+	}
+	nfg_reading_free(g, prev);
+}
+
+static void
+stop_operators(struct nfg_graph *g)
+{
+	for (unsigned i = g->nb_instances; i-- > 0;) {
+		struct nfg_instance *inst = g->instances[i];
+		if (inst->started && inst->op->stop)
+			inst->op->stop(inst);
+		inst->started = false;
+	}
+}
+
+int
+nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
+{
+	struct nfg_run_result res = { 0 };
+	struct nfg_reading *final = NULL;
+	unsigned mbufs = nfg_pool_size_for(g);
+	int rc = 1;
+
+	nfg_current_graph = g;
+	nfg_telemetry_register();
+	if (nfg_eal_start(g, o, mbufs) < 0) {
+		nfg_eal_stop();
+		return 1;
+	}
+	install_signals();
+	if (nfg_pool_create(mbufs) < 0 || nfg_ports_start(g) < 0)
+		goto teardown;
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		if (inst->op->start && inst->op->start(inst) < 0) {
+			nfg_log_err("%s: operator %s did not start", inst->path, inst->op->name);
+			goto teardown;
+		}
+		inst->started = true;
+	}
+	if (nfg_graphs_build(g) < 0)
+		goto teardown;
+
+	nfg_log("running %s: %u worker%s, %u port%s, %u nodes, %u mbufs; telemetry: "
+		"dpdk-telemetry.py -f %s", g->name, g->nb_workers, g->nb_workers == 1 ? "" : "s",
+		g->nb_ports, g->nb_ports == 1 ? "" : "s", g->nb_instances, mbufs,
+		strrchr(rte_eal_get_runtime_dir(), '/') + 1);
+	nfg_telemetry_publish(g);
+	uint64_t start = rte_rdtsc();
+	if (nfg_workers_launch(g) == 0)
+		watch(g, o, start, &res);
+	nfg_request_stop();
+	nfg_workers_wait();
+	res.seconds = seconds_since(start);
+	final = nfg_reading_take(g);
+	rc = 0;
+
+teardown:
+	nfg_telemetry_unpublish();
+	nfg_graphs_destroy(g);
+	stop_operators(g);
+	nfg_ports_drain(g);
+	nfg_ports_stop(g);
+	res.pool_size = nfg_pool_total();
+	res.pool_leaked = nfg_pool_in_use();
+	if (final) {
+		nfg_summary_print(g, final, &res, stdout);
+		if (o->stats_json && nfg_stats_json_write(g, final, &res, o->stats_json) != 0)
+			rc = 1;
+		if (res.pool_leaked)
+			rc = 3;
+		nfg_reading_free(g, final);
+	}
+	nfg_pool_free();
+	nfg_eal_stop();
+	nfg_current_graph = NULL;
+	return rc;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The process level: EAL, mempool, ports, per-worker rte_graphs, the worker
+ * loop, stats and teardown. One file per concern; this header joins them.
+ */
+#ifndef NFG_RUNTIME_H
+#define NFG_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../graph/model.h"
+
+struct nfg_run_options {
+	double duration;          /* seconds; 0: until done or a signal */
+	const char *stats_json;   /* write the final stats here */
+	char **eal_args;          /* after `--` on the command line */
+	unsigned nb_eal_args;
+	bool quiet;               /* no progress line */
+	double progress_interval; /* seconds between progress lines */
+};
+
+/* log.c: one-line messages from nfg itself (DPDK's own log is left at
+ * warning level so a run prints what matters). */
+void nfg_log(const char *fmt, ...) __rte_format_printf(1, 2);
+void nfg_log_err(const char *fmt, ...) __rte_format_printf(1, 2);
+
+/* eal.c */
+int nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbufs);
+void nfg_eal_stop(void);
+/* The EAL argument vector nfg would use (for tests and --dry-run). */
+int nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra,
+		       unsigned mbufs, char ***argv_out);
+
+/* pool.c */
+unsigned nfg_pool_size_for(const struct nfg_graph *g);
+int nfg_pool_create(unsigned nb_mbufs);
+void nfg_pool_free(void);
+unsigned nfg_pool_in_use(void);
+unsigned nfg_pool_total(void);
+
+/* ports.c */
+int nfg_ports_start(struct nfg_graph *g);
+void nfg_ports_drain(struct nfg_graph *g);
+void nfg_ports_stop(struct nfg_graph *g);
+
+/* wire.c: the in-process wire between two "wire:NAME" ports */
+int nfg_wire_port_create(struct nfg_graph *g, struct nfg_port_spec *ps, unsigned nb_queues,
+			 uint16_t *port_id);
+void nfg_wires_free(void);
+
+/* build.c: operator nodes → per-instance clones → one rte_graph per worker */
+int nfg_graphs_build(struct nfg_graph *g);
+void nfg_graphs_destroy(struct nfg_graph *g);
+struct rte_graph *nfg_worker_graph(unsigned worker);
+
+/* worker.c */
+int nfg_workers_launch(struct nfg_graph *g);
+void nfg_workers_wait(void);
+/* True when every finite source of every worker says it is done. */
+bool nfg_sources_done(struct nfg_graph *g, bool *has_finite);
+
+/* stats.c: a consistent-enough reading of every counter */
+struct nfg_node_reading {
+	uint64_t packets, calls, cycles;
+	uint64_t *counters;                 /* summed over workers */
+	uint64_t worker_packets[NFG_MAX_WORKERS];
+};
+
+struct nfg_port_reading {
+	uint64_t rx, tx, rx_bytes, tx_bytes, rx_missed, rx_errors, tx_errors, rx_nombuf;
+};
+
+struct nfg_reading {
+	uint64_t tsc;
+	struct nfg_node_reading *nodes;     /* by instance index */
+	struct nfg_port_reading *ports;     /* by port index */
+	uint64_t worker_in[NFG_MAX_WORKERS], worker_out[NFG_MAX_WORKERS];
+	uint64_t worker_drop[NFG_MAX_WORKERS];
+	uint64_t in, out, dropped;
+};
+
+struct nfg_reading *nfg_reading_take(struct nfg_graph *g);
+void nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r);
+
+/* report.c: what people and programs read */
+void nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
+			const struct nfg_reading *now, double elapsed);
+struct nfg_run_result {
+	double seconds;
+	unsigned pool_size, pool_leaked;
+	bool stopped_by_signal;
+};
+void nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
+		       const struct nfg_run_result *res, FILE *out);
+int nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
+			 const struct nfg_run_result *res, const char *path);
+
+/* telemetry.c: /nfg/... commands for dpdk-telemetry.py */
+void nfg_telemetry_register(void);
+void nfg_telemetry_publish(struct nfg_graph *g);
+void nfg_telemetry_unpublish(void);
+
+/* run.c */
+int nfg_run(struct nfg_graph *g, const struct nfg_run_options *o);
+void nfg_request_stop(void);
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Reading the counters of a running graph from the main lcore. Workers never
+ * synchronise for this: they bump plain per-worker counters (rte_graph's own
+ * per-node objs/calls/cycles and the operators' counters), and the reader
+ * sums them. A reading can be a few packets behind; it is never torn on
+ * x86-64 since each counter is one aligned 64-bit word.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "runtime.h"
+
+static bool
+is_input_source(const struct nfg_instance *inst)
+{
+	return (inst->op->flags & NFG_OP_SOURCE) && inst->nb_inputs == 0;
+}
+
+struct nfg_reading *
+nfg_reading_take(struct nfg_graph *g)
+{
+	struct nfg_reading *r = calloc(1, sizeof(*r));
+
+	r->tsc = rte_rdtsc();
+	r->nodes = calloc(g->nb_instances, sizeof(*r->nodes));
+	r->ports = calloc(g->nb_ports + 1, sizeof(*r->ports));
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		struct nfg_node_reading *nr = &r->nodes[i];
+		nr->counters = calloc(inst->nb_counters + 1, sizeof(uint64_t));
+		for (unsigned w = 0; w < g->nb_workers; w++) {
+			const struct rte_node *node = inst->node_by_worker[w];
+			const uint64_t *ctr = inst->counters_by_worker[w];
+			if (!node || !ctr)
+				continue;
+			nr->packets += node->total_objs;
+			nr->calls += node->total_calls;
+			nr->cycles += node->total_cycles;
+			nr->worker_packets[w] = node->total_objs;
+			if (is_input_source(inst))
+				r->worker_in[w] += node->total_objs;
+			for (unsigned c = 0; c < inst->nb_counters; c++) {
+				nr->counters[c] += ctr[c];
+				if (inst->counters[c].kind == NFG_CTR_DROP)
+					r->worker_drop[w] += ctr[c];
+				else if (inst->counters[c].kind == NFG_CTR_OUT)
+					r->worker_out[w] += ctr[c];
+			}
+		}
+	}
+	for (unsigned w = 0; w < g->nb_workers; w++) {
+		r->in += r->worker_in[w];
+		r->out += r->worker_out[w];
+		r->dropped += r->worker_drop[w];
+	}
+	for (unsigned p = 0; p < g->nb_ports; p++) {
+		struct rte_eth_stats st;
+		const struct nfg_port *port = &g->ports[p].runtime;
+		if (!port->name || rte_eth_stats_get(port->port_id, &st) != 0)
+			continue;
+		r->ports[p] = (struct nfg_port_reading){
+			.rx = st.ipackets, .tx = st.opackets, .rx_bytes = st.ibytes,
+			.tx_bytes = st.obytes, .rx_missed = st.imissed, .rx_errors = st.ierrors,
+			.tx_errors = st.oerrors, .rx_nombuf = st.rx_nombuf,
+		};
+	}
+	return r;
+}
+
+void
+nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		free(r->nodes[i].counters);
+	free(r->nodes);
+	free(r->ports);
+	free(r);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The run's counters through DPDK telemetry, for dpdk-telemetry.py and
+ * anything else that speaks its socket:
+ *   /nfg/info          graph, workers, seconds, packets in/out/dropped
+ *   /nfg/nodes         packets per node
+ *   /nfg/node,NAME     one node: op, packets, calls, cycles, its counters
+ *   /nfg/ports         rx/tx/errors per port
+ *   /nfg/drops         every non-zero drop counter, "node/reason": packets
+ * Callbacks run on the telemetry thread; the mutex keeps them off a graph
+ * that is being torn down (never touched by workers).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_telemetry.h>
+
+#include "runtime.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nfg_graph *published;
+static uint64_t start_tsc;
+
+void
+nfg_telemetry_publish(struct nfg_graph *g)
+{
+	pthread_mutex_lock(&lock);
+	published = g;
+	start_tsc = rte_rdtsc();
+	pthread_mutex_unlock(&lock);
+}
+
+void
+nfg_telemetry_unpublish(void)
+{
+	pthread_mutex_lock(&lock);
+	published = NULL;
+	pthread_mutex_unlock(&lock);
+}
+
+typedef void (*fill_fn)(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+			struct rte_tel_data *d);
+
+static int
+with_reading(const char *params, struct rte_tel_data *d, fill_fn fill)
+{
+	pthread_mutex_lock(&lock);
+	if (!published) {
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
+	struct nfg_reading *r = nfg_reading_take(published);
+	rte_tel_data_start_dict(d);
+	fill(published, r, params, d);
+	nfg_reading_free(published, r);
+	pthread_mutex_unlock(&lock);
+	return 0;
+}
+
+static void
+fill_info(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+	  struct rte_tel_data *d)
+{
+	(void)params;
+	rte_tel_data_add_dict_string(d, "graph", g->name);
+	rte_tel_data_add_dict_string(d, "file", g->file);
+	rte_tel_data_add_dict_u64(d, "workers", g->nb_workers);
+	rte_tel_data_add_dict_u64(d, "seconds", (r->tsc - start_tsc) / rte_get_tsc_hz());
+	rte_tel_data_add_dict_u64(d, "in", r->in);
+	rte_tel_data_add_dict_u64(d, "out", r->out);
+	rte_tel_data_add_dict_u64(d, "dropped", r->dropped);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", nfg_pool_in_use());
+}
+
+static void
+fill_nodes(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+	   struct rte_tel_data *d)
+{
+	(void)params;
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		rte_tel_data_add_dict_u64(d, g->instances[i]->name, r->nodes[i].packets);
+}
+
+static void
+fill_node(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+	  struct rte_tel_data *d)
+{
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *inst = g->instances[i];
+		if (!params || strcmp(params, inst->name) != 0)
+			continue;
+		rte_tel_data_add_dict_string(d, "op", inst->op->name);
+		rte_tel_data_add_dict_u64(d, "packets", r->nodes[i].packets);
+		rte_tel_data_add_dict_u64(d, "calls", r->nodes[i].calls);
+		rte_tel_data_add_dict_u64(d, "cycles", r->nodes[i].cycles);
+		for (unsigned c = 0; c < inst->nb_counters; c++)
+			rte_tel_data_add_dict_u64(d, inst->counters[c].name, r->nodes[i].counters[c]);
+		return;
+	}
+	rte_tel_data_add_dict_string(d, "error", "no such node; /nfg/nodes lists them");
+}
+
+static void
+fill_ports(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+	   struct rte_tel_data *d)
+{
+	(void)params;
+	for (unsigned p = 0; p < g->nb_ports; p++) {
+		struct rte_tel_data *port = rte_tel_data_alloc();
+		if (!port)
+			return;
+		rte_tel_data_start_dict(port);
+		rte_tel_data_add_dict_u64(port, "rx", r->ports[p].rx);
+		rte_tel_data_add_dict_u64(port, "tx", r->ports[p].tx);
+		rte_tel_data_add_dict_u64(port, "rx_missed", r->ports[p].rx_missed);
+		rte_tel_data_add_dict_u64(port, "rx_errors", r->ports[p].rx_errors);
+		rte_tel_data_add_dict_u64(port, "tx_errors", r->ports[p].tx_errors);
+		rte_tel_data_add_dict_container(d, g->ports[p].name, port, 0);
+	}
+}
+
+static void
+fill_drops(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+	   struct rte_tel_data *d)
+{
+	(void)params;
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *inst = g->instances[i];
+		for (unsigned c = 0; c < inst->nb_counters; c++) {
+			char key[RTE_TEL_MAX_STRING_LEN];
+			if (inst->counters[c].kind != NFG_CTR_DROP || !r->nodes[i].counters[c])
+				continue;
+			snprintf(key, sizeof(key), "%s/%s", inst->name, inst->counters[c].name);
+			rte_tel_data_add_dict_u64(d, key, r->nodes[i].counters[c]);
+		}
+	}
+}
+
+#define HANDLER(fn)                                                                   \
+	static int tel_##fn(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{                                                                             \
+		(void)cmd;                                                            \
+		return with_reading(params, d, fn);                                   \
+	}
+HANDLER(fill_info)
+HANDLER(fill_nodes)
+HANDLER(fill_node)
+HANDLER(fill_ports)
+HANDLER(fill_drops)
+
+void
+nfg_telemetry_register(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	rte_telemetry_register_cmd("/nfg/info", tel_fill_info,
+				   "Graph, workers, seconds, packets in/out/dropped");
+	rte_telemetry_register_cmd("/nfg/nodes", tel_fill_nodes, "Packets per node");
+	rte_telemetry_register_cmd("/nfg/node", tel_fill_node,
+				   "One node's packets, calls, cycles and counters. Param: node name");
+	rte_telemetry_register_cmd("/nfg/ports", tel_fill_ports, "rx/tx/errors per port");
+	rte_telemetry_register_cmd("/nfg/drops", tel_fill_drops, "Drops by node and reason");
+}
