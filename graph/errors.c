@@ -9,6 +9,8 @@
 
 static const char *source_file;
 static const char *source_text;
+static char **override_list;
+static unsigned nb_overrides;
 static unsigned error_count;
 static bool quiet;
 static char last_error[1024];
@@ -25,6 +27,29 @@ nfg_errors_clear_source(void)
 {
 	source_file = NULL;
 	source_text = NULL;
+	override_list = NULL;
+	nb_overrides = 0;
+}
+
+void
+nfg_errors_set_overrides(char **assignments, unsigned n)
+{
+	override_list = assignments;
+	nb_overrides = n;
+}
+
+/* The --set whose path is `path` or a parent of it. */
+static const char *
+override_of(const char *path)
+{
+	for (unsigned i = 0; path && i < nb_overrides; i++) {
+		const char *eq = strchr(override_list[i], '=');
+		size_t n = eq ? (size_t)(eq - override_list[i]) : 0;
+		if (n && strncmp(path, override_list[i], n) == 0 &&
+		    (path[n] == '\0' || path[n] == '.' || path[n] == '['))
+			return override_list[i];
+	}
+	return NULL;
 }
 
 unsigned
@@ -71,8 +96,12 @@ nfg_err(const char *path, const char *fmt, ...)
 	int line, col;
 	va_list ap;
 
-	if (source_file && path && source_text &&
-	    nfg_json_locate(source_text, path, &line, &col) == 0)
+	const char *set = override_of(path);
+
+	if (set)
+		snprintf(prefix, sizeof(prefix), "--set %s: %s: ", set, path);
+	else if (source_file && path && source_text &&
+		 nfg_json_locate(source_text, path, &line, &col) == 0)
 		snprintf(prefix, sizeof(prefix), "%s:%d:%d: %s: ", source_file, line, col, path);
 	else if (source_file && path)
 		snprintf(prefix, sizeof(prefix), "%s: %s: ", source_file, path);

@@ -16,6 +16,8 @@
 /* The file being checked; its text lets messages carry line:col. */
 void nfg_errors_set_source(const char *file, const char *text);
 void nfg_errors_clear_source(void);
+/* Paths changed by --set: errors there name the --set, not the file. */
+void nfg_errors_set_overrides(char **assignments, unsigned n);
 
 /* An error about the value at `path` (NULL: the file as a whole). */
 void nfg_err(const char *path, const char *fmt, ...) __rte_format_printf(2, 3);

@@ -744,12 +744,7 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 			goto fail;
 		}
 	}
-	if (nb_sets > 0) {
-		/* Positions now refer to the overridden document, not the file. */
-		free(text);
-		text = json_dumps(g->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		nfg_errors_set_source(file, text);
-	}
+	nfg_errors_set_overrides(sets, nb_sets);
 	nfg_current_graph = g; /* operators' setup may ask for worker counts */
 	if (check_top(g) < 0 || load_plugins(g) < 0 || load_ports(g) < 0 ||
 	    load_nodes(g) < 0 || load_edges(g) < 0 || close_outputs(g) < 0 ||

@@ -149,8 +149,10 @@ nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra, u
 			push(&b, "%lu", need);
 		}
 	}
-	if (!user_log)
+	if (!user_log) {
 		push(&b, "--log-level=warning");
+		push(&b, "--log-level=lib.telemetry:error");
+	}
 	for (unsigned i = 0; i < g->nb_eal_args; i++)
 		push(&b, "%s", g->eal_args[i]);
 	for (unsigned i = 0; i < nb_extra; i++)

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include <rte_arp.h>
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_icmp.h>
