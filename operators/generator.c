@@ -163,7 +163,6 @@ build_template(struct nfg_instance *inst, struct gen_config *cfg)
 		u->src_port = rte_cpu_to_be_16(lo);
 		u->dst_port = rte_cpu_to_be_16(dlo);
 		u->dgram_len = rte_cpu_to_be_16(len - l2 - 20);
-		u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
 		cfg->cksum_off = (uint16_t)(l4 - d + offsetof(struct rte_udp_hdr, dgram_cksum));
 	} else if (ip->next_proto_id == IPPROTO_TCP) {
 		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
@@ -172,12 +171,28 @@ build_template(struct nfg_instance *inst, struct gen_config *cfg)
 		t->data_off = 5 << 4;
 		t->tcp_flags = RTE_TCP_ACK_FLAG;
 		t->rx_win = rte_cpu_to_be_16(65535);
-		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
 		cfg->cksum_off = (uint16_t)(l4 - d + offsetof(struct rte_tcp_hdr, cksum));
 	} else {
 		struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)l4;
 		ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
 		ic->icmp_ident = rte_cpu_to_be_16(1);
+	}
+	/* The payload text goes right after the L4 header, cut to fit. */
+	const char *payload = nfg_param_string(inst, "payload");
+	uint16_t hdrs = (uint16_t)(l4 - d) + l4_len;
+	size_t plen = RTE_MIN(strlen(payload), (size_t)(len - hdrs));
+	memcpy(d + hdrs, payload, plen);
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+		u->dgram_cksum = 0;
+		u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+	} else if (ip->next_proto_id == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+		t->cksum = 0;
+		t->cksum = rte_ipv4_udptcp_cksum(ip, t);
+	} else {
+		struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)l4;
+		ic->icmp_cksum = 0;
 		ic->icmp_cksum = ~rte_raw_cksum(ic, len - l2 - 20);
 	}
 	if (ip->next_proto_id != IPPROTO_ICMP && hi > lo)
@@ -250,6 +265,8 @@ static const struct nfg_param gen_params[] = {
 	{ .name = "ttl", .type = NFG_T_INT, .def = "64", .min = 1, .max = 255, .doc = "" },
 	{ .name = "vlan", .type = NFG_T_INT, .def = "0", .min = 0, .max = 4095,
 	  .doc = "802.1Q VLAN id (0: untagged)" },
+	{ .name = "payload", .type = NFG_T_STRING, .def = "\"\"",
+	  .doc = "text at the start of the payload (the rest is zeros)" },
 	{ .name = "template", .type = NFG_T_HEX, .flags = NFG_P_OPTIONAL,
 	  .doc = "a whole frame in hex; replaces the fields above" },
 	{ 0 },

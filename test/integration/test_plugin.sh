@@ -1,0 +1,67 @@
+#!/bin/bash
+# Plugins: the example plugin builds out of tree with pkg-config against
+# `make install` and then works like a built-in operator; a missing file, a
+# missing symbol, an unresolved symbol and an API version mismatch each get a
+# clear error and exit status 1.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init plugin
+
+prefix="$WORK/prefix"
+make -s -C "$ROOT" BUILD="$BUILD" install PREFIX="$prefix" >"$WORK/install.log" 2>&1 ||
+	fail "make install failed: $(tail -5 "$WORK/install.log")"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+pkg-config --exists nfg || fail "pkg-config does not find the installed nfg.pc"
+# Out of tree: only the installed headers, nothing from the source tree.
+cp "$ROOT/plugins/grep/grep.c" "$WORK/grep.c"
+(cd "$WORK" && cc $(pkg-config --cflags nfg) -O2 -Wall -Werror -shared -o libgrep.so grep.c) ||
+	fail "the plugin does not build out of tree"
+note "built out of tree with pkg-config"
+
+cat >"$WORK/graph.json" <<'JSON'
+{
+  "name": "plugintest",
+  "nodes": {
+    "with":    { "op": "generator", "count": 300, "payload": "hello nfg world", "size": 80 },
+    "without": { "op": "generator", "count": 200, "payload": "hello other world", "size": 80 },
+    "g":       { "op": "grep", "pattern": "nfg w" },
+    "hits":    { "op": "count", "sink": true },
+    "misses":  { "op": "count", "sink": true }
+  },
+  "edges": ["with -> g", "without -> g", "g.match -> hits", "g.nomatch -> misses"]
+}
+JSON
+"$prefix/bin/nfg" run "$WORK/graph.json" --plugin "$WORK/libgrep.so" --stats-json "$WORK/run.json" \
+	-- --file-prefix=nfgt-plugin >"$WORK/run.log" 2>&1 || fail "run with the plugin failed"
+WORK_JSON=run
+[ "$(stat_get run nodes/hits/counters/packets)" = 300 ] || fail "grep matched $(stat_get run nodes/hits/counters/packets), want 300"
+[ "$(stat_get run nodes/misses/counters/packets)" = 200 ] || fail "grep missed $(stat_get run nodes/misses/counters/packets), want 200"
+[ "$(stat_get run nodes/g/counters/matched)" = 300 ] || fail "grep's own counter is wrong"
+note "the plugin operator ran: 300 matched, 200 did not"
+
+# The in-tree build, named from the graph file ("plugins", relative to the file).
+sed 's|"name": "plugintest",|"name": "plugintest", "plugins": ["'"$ROOT/$BUILD"'/plugins/libnfg_grep.so"],|' \
+	"$WORK/graph.json" >"$WORK/graph2.json"
+"$NFG" check "$WORK/graph2.json" || fail "graph naming the in-tree plugin does not check"
+
+# Errors.
+expect_error() { # WHAT PATTERN CMD...
+	local what=$1 pattern=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || fail "$what: exit status $rc, want 1 ($out)"
+	echo "$out" | grep -q -- "$pattern" || fail "$what: message '$out' lacks '$pattern'"
+	note "$what: $(echo "$out" | head -1)"
+}
+expect_error "missing file" "no such file" "$NFG" ops --plugin "$WORK/nope.so"
+echo 'int unrelated(void) { return 1; }' >"$WORK/nosym.c"
+cc -shared -fPIC -o "$WORK/nosym.so" "$WORK/nosym.c"
+expect_error "missing symbol" 'no symbol "nfg_plugin"' "$NFG" ops --plugin "$WORK/nosym.so"
+echo 'extern int nfg_no_such_function(void); int f(void) { return nfg_no_such_function(); }' >"$WORK/undef.c"
+cc -shared -fPIC -o "$WORK/undef.so" "$WORK/undef.c"
+expect_error "unresolved symbol" "undefined symbol: nfg_no_such_function" "$NFG" ops --plugin "$WORK/undef.so"
+sed 's/NFG_PLUGIN("grep", "1.0", &grep_op);/const struct nfg_plugin nfg_plugin = { 999, "grep", "1.0", NULL };/' \
+	"$WORK/grep.c" >"$WORK/old.c"
+(cd "$WORK" && cc $(pkg-config --cflags nfg) -shared -o old.so old.c) || fail "old.c did not build"
+expect_error "API mismatch" "built for nfg API 999" "$NFG" ops --plugin "$WORK/old.so"
+echo ok
