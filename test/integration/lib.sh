@@ -94,13 +94,15 @@ addr() {
 }
 
 # nfg_start ROLE NAME GRAPH [nfg args...]: run nfg in the background inside
-# namespace ROLE, logging to $WORK/NAME.log, stats to $WORK/NAME.json; waits
+# namespace ROLE ("-": in the test's own namespace), logging to $WORK/NAME.log, stats to $WORK/NAME.json; waits
 # until it runs. Sets NFG_PID.
 nfg_start() {
 	local role=$1 name=$2
 	shift 2
 	local log="$WORK/$name.log"
-	ip netns exec "nfgt-$TEST-$role" "$NFG" run "$@" --stats-json "$WORK/$name.json" \
+	local wrap=(ip netns exec "nfgt-$TEST-$role")
+	[ "$role" = - ] && wrap=()
+	"${wrap[@]}" "$NFG" run "$@" --stats-json "$WORK/$name.json" \
 		-- --file-prefix="nfgt-$TEST-$name" >"$log" 2>&1 &
 	NFG_PID=$!
 	PIDS+=("$NFG_PID")

@@ -1,0 +1,75 @@
+#!/bin/bash
+# The command line as a user meets it: --help and --version, every operator
+# documents itself, every shipped graph checks, dot renders, bad input exits 1
+# with a message naming the place, a missing device is a clean error, a run
+# ends on its own / on SIGTERM with a summary and stats, and telemetry answers
+# while it runs.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init cli
+
+"$NFG" --help | grep -q "^usage:" || fail "--help has no usage"
+"$NFG" --version | grep -q "^nfg [0-9]" || fail "--version"
+
+nops=0
+for op in $("$NFG" ops | awk 'NF && !/^nfg ops/ {print $1}'); do
+	doc=$("$NFG" ops "$op") || fail "nfg ops $op failed"
+	for section in "Outputs:" "Parameters:" "Example:"; do
+		echo "$doc" | grep -q "^$section" || fail "nfg ops $op has no $section"
+	done
+	nops=$((nops + 1))
+done
+[ "$nops" -ge 16 ] || fail "only $nops operators"
+note "$nops operators document themselves"
+
+for f in "$ROOT"/configs/*.json; do
+	"$NFG" check "$f" || fail "shipped graph $(basename "$f") does not check"
+done
+"$NFG" check l2fwd || fail "prebuilt graphs are not found by name"
+note "every shipped graph checks"
+
+"$NFG" dot default --png "$WORK/g.png" || fail "dot --png failed"
+[ "$(head -c 4 "$WORK/g.png" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "dot --png wrote no PNG"
+"$NFG" dot default | grep -q '"gen" -> "tx_a"' || fail "dot text lacks an edge"
+
+printf '{\n  "nodes": {\n    "g": {"op": "generator",}\n  }\n}\n' >"$WORK/syntax.json"
+out=$("$NFG" check "$WORK/syntax.json" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "syntax error: exit $rc"
+echo "$out" | grep -q "syntax.json:3:.*syntax error" || fail "syntax error message: $out"
+
+out=$("$NFG" run default --set nodes.gen.rate=-5 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "nodes.gen.rate" || fail "bad --set value: $out"
+out=$("$NFG" run 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "run without a graph: exit $rc"
+out=$("$NFG" frob 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "unknown command: exit $rc"
+note "bad input refused with the place named"
+
+# A device that does not exist: a clean error, not a DPDK panic.
+out=$("$NFG" run l2fwd --set ports.p0.device=net_af_packet0,iface=nfgt_nonexistent \
+	-- --file-prefix=nfgt-cli-dev 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "missing device: exit $rc: $out"
+echo "$out" | grep -q "ports.p0: device .*did not start" || fail "missing device message: $out"
+note "missing device: $(echo "$out" | grep 'did not start')"
+
+# A finite run ends by itself with a summary and stats.
+"$NFG" run default --set nodes.gen.count=20000 --set nodes.gen.rate=0 \
+	--stats-json "$WORK/finite.json" -- --file-prefix=nfgt-cli-fin >"$WORK/finite.log" 2>&1 ||
+	fail "finite run failed"
+grep -q "mbufs: all .* back in the pool" "$WORK/finite.log" || fail "no mbuf line in summary"
+[ "$(stat_get finite nodes/seen/packets)" = 20000 ] || fail "finite run counted $(stat_get finite nodes/seen/packets)"
+
+# An endless run stops on SIGTERM, cleanly; telemetry answers meanwhile.
+nfg_start - endless default --set nodes.gen.count=0 --set nodes.gen.rate=100000
+sleep 1.5
+info=$(echo /nfg/info | dpdk-telemetry.py -f nfgt-cli-endless 2>&1)
+echo "$info" | grep -q '"graph": "default"' || fail "telemetry /nfg/info: $info"
+nodes=$(echo /nfg/node,seen | dpdk-telemetry.py -f nfgt-cli-endless 2>&1)
+echo "$nodes" | grep -q '"op": "count"' || fail "telemetry /nfg/node,seen: $nodes"
+note "telemetry: $info"
+kill -TERM "$NFG_PID"
+wait "$NFG_PID" || fail "SIGTERM: nfg exited with $?"
+grep -q "stopped by signal" "$WORK/endless.log" || fail "no summary after SIGTERM"
+grep -q "mbufs: all .* back in the pool" "$WORK/endless.log" || fail "mbufs not back after SIGTERM"
+grep -q "^\[ *1.0s\] in " "$WORK/endless.log" || fail "no progress line"
+[ "$(stat_get endless stopped_by_signal)" = True ] || fail "stats do not say stopped by signal"
+echo ok
