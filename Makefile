@@ -61,6 +61,10 @@ $(BUILD)/plugins/libnfg_%.so: plugins/%/*.c include/nfg/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -shared -o $@ $(filter %.c,$^)
 
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libnfg.a
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $(UNIT_OBJS) $(WHOLE) $(LDLIBS) \
 	      $(shell pkg-config --libs check)
@@ -92,7 +96,7 @@ test: deps
 	$(MAKE) unit integration
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/bare_fwd
 	BUILD=$(BUILD) bench/run_all.sh
 
 install: all
