@@ -148,6 +148,12 @@ nfg_instance_reserve_mbufs(struct nfg_instance *inst, unsigned n)
 	inst->reserved_mbufs += n;
 }
 
+void
+nfg_instance_reserve_memory(struct nfg_instance *inst, uint64_t bytes)
+{
+	inst->reserved_memory += bytes;
+}
+
 struct nfg_instance *
 nfg_instance_find(const char *name)
 {

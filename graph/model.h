@@ -73,6 +73,7 @@ struct nfg_instance {
 	void *config;
 	void (*release_config)(void *config);
 	unsigned reserved_mbufs;
+	uint64_t reserved_memory;
 
 	/* runtime */
 	rte_node_t node_id;

@@ -10,6 +10,10 @@
  * internal "nfg_input" node per input; edges into "m.hi" land there, and its
  * process hands the packets to the operator's input() with the main node of
  * the same worker. The main node is then a source, called on every walk.
+ * rte_graph refuses edges into a source and clones copy their parent's flags,
+ * so an operator whose instances may or may not declare inputs (merge) gets
+ * two base nodes: "nfg_<op>" for plain instances that edges feed directly,
+ * and the source "nfg_<op>+in" for the instances with named inputs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@ struct input_entry {
 
 struct base_node {
 	const struct nfg_op *op; /* NULL: the internal input node */
+	bool source;
 	rte_node_t id;
 };
 static struct base_node bases[256];
@@ -111,26 +116,39 @@ input_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint1
 	return e->op->input(graph, e->main, e->input, objs, nb);
 }
 
-/* The rte_node behind an operator, registered the first time it is used. */
+/* An instance runs as a source when its operator is one, or when it declared
+ * named inputs (then nothing feeds its main node and it emits on every walk). */
+static bool
+instance_is_source(const struct nfg_instance *inst)
+{
+	return (inst->op->flags & NFG_OP_SOURCE) || inst->nb_inputs > 0;
+}
+
+/* The rte_node behind an operator (op NULL: the internal input node), as a
+ * source or not, registered the first time it is used. */
 static rte_node_t
-base_node(const struct nfg_op *op)
+base_node(const struct nfg_op *op, bool source)
 {
 	for (unsigned i = 0; i < nb_bases; i++)
-		if (bases[i].op == op)
+		if (bases[i].op == op && bases[i].source == source)
 			return bases[i].id;
 	if (nb_bases == RTE_DIM(bases))
 		return RTE_NODE_ID_INVALID;
 	struct rte_node_register *reg = calloc(1, sizeof(*reg));
-	snprintf(reg->name, sizeof(reg->name), "nfg_%s", op ? op->name : "input");
+	if (!op)
+		snprintf(reg->name, sizeof(reg->name), "nfg_input");
+	else
+		snprintf(reg->name, sizeof(reg->name), "nfg_%s%s", op->name,
+			 source && !(op->flags & NFG_OP_SOURCE) ? "+in" : "");
 	reg->process = op ? op->process : input_process;
-	reg->flags = op && (op->flags & NFG_OP_SOURCE || op->input) ? RTE_NODE_SOURCE_F : 0;
+	reg->flags = source ? RTE_NODE_SOURCE_F : 0;
 	reg->init = node_init;
 	reg->fini = node_fini;
 	reg->parent_id = RTE_NODE_ID_INVALID;
 	rte_node_t id = __rte_node_register(reg);
 	free(reg); /* registration copies what it needs */
 	if (id != RTE_NODE_ID_INVALID)
-		bases[nb_bases++] = (struct base_node){ op, id };
+		bases[nb_bases++] = (struct base_node){ op, source, id };
 	return id;
 }
 
@@ -149,7 +167,7 @@ make_clone(const struct nfg_op *op, const char *name, const char *input,
 	   struct nfg_instance *inst, int input_index, rte_node_t *id_out)
 {
 	char suffix[RTE_NODE_NAMESIZE];
-	rte_node_t base = base_node(input ? NULL : op);
+	rte_node_t base = input ? base_node(NULL, false) : base_node(op, instance_is_source(inst));
 
 	clone_suffix(suffix, sizeof(suffix), name, input);
 	rte_node_t id = base == RTE_NODE_ID_INVALID ? base : rte_node_clone(base, suffix);

@@ -68,8 +68,11 @@ static unsigned long
 needed_mb(const struct nfg_graph *g, unsigned mbufs)
 {
 	unsigned long pool = (unsigned long)mbufs * (RTE_MBUF_DEFAULT_BUF_SIZE + 256) >> 20;
+	unsigned long ops = 0;
 
-	return pool + 256 + 32ul * g->nb_workers;
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		ops += g->instances[i]->reserved_memory >> 20;
+	return pool + ops + ops / 8 + 256 + 32ul * g->nb_workers;
 }
 
 struct argv_builder {

@@ -36,6 +36,8 @@ static const char usage[] =
 	"  --stats-json FILE   run: write the final counters as JSON\n"
 	"  --progress S        run: seconds between progress lines (default 1)\n"
 	"  --quiet             run: no progress line (the summary still prints)\n"
+	"  --records FILE      run: per-connection session records of TCP operators\n"
+	"                      (.csv, else JSON lines)\n"
 	"  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n"
 	"\n"
 	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked\n";
@@ -67,6 +69,7 @@ parse_options(int argc, char **argv, struct cli *c)
 		{ "progress", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "png", required_argument, NULL, 'g' },
+		{ "records", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -105,6 +108,9 @@ parse_options(int argc, char **argv, struct cli *c)
 			break;
 		case 'g':
 			c->png = optarg;
+			break;
+		case 'R':
+			c->run.records = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -45,6 +45,16 @@ nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 			       rate((double)(now->worker_out[w] - prev->worker_out[w]) / dt, b, sizeof(b)),
 			       rate((double)(now->worker_drop[w] - prev->worker_drop[w]) / dt, c,
 				    sizeof(c)));
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		char text[256] = "";
+		if (!inst->op->progress)
+			continue;
+		inst->op->progress(inst, now->nodes[i].counters, prev->nodes[i].counters, dt, text,
+				   sizeof(text));
+		if (text[0])
+			printf(" | %s: %s", inst->name, text);
+	}
 	printf("\n");
 	fflush(stdout);
 }
@@ -109,6 +119,10 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 				v);
 		}
 	}
+	for (unsigned i = 0; r->extra_text && i < g->nb_instances; i++)
+		if (r->extra_text[i] && r->extra_text[i][0])
+			fprintf(out, "\n%s (%s)\n%s", g->instances[i]->name, g->instances[i]->op->name,
+				r->extra_text[i]);
 	if (res->pool_leaked)
 		fprintf(out, "\nmbufs: %u of %u NOT back in the pool (leak)\n", res->pool_leaked,
 			res->pool_size);
@@ -146,6 +160,8 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 		for (unsigned w = 0; w < g->nb_workers; w++)
 			json_array_append_new(per, json_integer((json_int_t)n->worker_packets[w]));
 		json_object_set_new(node, "counters", ctr);
+		if (r->extra_json && r->extra_json[i])
+			json_object_update(node, r->extra_json[i]);
 		json_object_set_new(node, "worker_packets", per);
 		json_object_set_new(nodes, inst->name, node);
 		for (unsigned c = 0; c < inst->nb_counters; c++)

@@ -20,6 +20,15 @@
 #define DONE_GRACE_S 0.3
 
 static volatile sig_atomic_t got_signal;
+static const struct nfg_run_options *run_options;
+
+const char *
+nfg_run_option(const char *name)
+{
+	if (run_options && strcmp(name, "records") == 0)
+		return run_options->records;
+	return NULL;
+}
 
 static void
 on_signal(int sig)
@@ -106,6 +115,7 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 	int rc = 1;
 
 	nfg_current_graph = g;
+	run_options = o;
 	nfg_telemetry_register();
 	if (nfg_eal_start(g, o, mbufs) < 0) {
 		nfg_eal_stop();
@@ -137,6 +147,7 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 	nfg_workers_wait();
 	res.seconds = seconds_since(start);
 	final = nfg_reading_take(g);
+	nfg_reading_add_extras(g, final);
 	rc = 0;
 
 teardown:
@@ -158,5 +169,6 @@ teardown:
 	nfg_pool_free();
 	nfg_eal_stop();
 	nfg_current_graph = NULL;
+	run_options = NULL;
 	return rc;
 }

@@ -18,6 +18,7 @@ struct nfg_run_options {
 	char **eal_args;          /* after `--` on the command line */
 	unsigned nb_eal_args;
 	bool quiet;               /* no progress line */
+	const char *records;      /* --records FILE, for operators that keep records */
 	double progress_interval; /* seconds between progress lines */
 };
 
@@ -79,7 +80,14 @@ struct nfg_reading {
 	uint64_t worker_in[NFG_MAX_WORKERS], worker_out[NFG_MAX_WORKERS];
 	uint64_t worker_drop[NFG_MAX_WORKERS];
 	uint64_t in, out, dropped;
+	/* The operators' own summary text and JSON, taken at the end of a run
+	 * while their per-worker state still exists (NULL otherwise). */
+	char **extra_text;
+	json_t **extra_json;
 };
+
+/* Asks the operators for their summary and stats_json parts. */
+void nfg_reading_add_extras(struct nfg_graph *g, struct nfg_reading *r);
 
 struct nfg_reading *nfg_reading_take(struct nfg_graph *g);
 void nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r);

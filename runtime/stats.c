@@ -72,12 +72,41 @@ nfg_reading_take(struct nfg_graph *g)
 }
 
 void
+nfg_reading_add_extras(struct nfg_graph *g, struct nfg_reading *r)
+{
+	r->extra_text = calloc(g->nb_instances, sizeof(char *));
+	r->extra_json = calloc(g->nb_instances, sizeof(json_t *));
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		if (inst->op->summarize) {
+			size_t len;
+			FILE *f = open_memstream(&r->extra_text[i], &len);
+			if (f) {
+				inst->op->summarize(inst, f);
+				fclose(f);
+			}
+		}
+		if (inst->op->stats_json) {
+			r->extra_json[i] = json_object();
+			inst->op->stats_json(inst, r->extra_json[i]);
+		}
+	}
+}
+
+void
 nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r)
 {
 	if (!r)
 		return;
-	for (unsigned i = 0; i < g->nb_instances; i++)
+	for (unsigned i = 0; i < g->nb_instances; i++) {
 		free(r->nodes[i].counters);
+		if (r->extra_text)
+			free(r->extra_text[i]);
+		if (r->extra_json)
+			json_decref(r->extra_json[i]);
+	}
+	free(r->extra_text);
+	free(r->extra_json);
 	free(r->nodes);
 	free(r->ports);
 	free(r);

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <rte_common.h>
@@ -93,7 +94,10 @@ struct nfg_counter {
 struct nfg_instance;
 
 /* Operator flags. */
-#define NFG_OP_SOURCE 0x1u /* called on every graph walk (rx, generators, timers) */
+#define NFG_OP_SOURCE 0x1u     /* called on every graph walk (rx, generators, timers) */
+#define NFG_OP_TAKES_INPUT 0x2u /* a source that also receives packets on its main
+				 * input: process() then sees them in objs/nb_objs
+				 * (and nb_objs == 0 on the per-walk call) */
 
 struct nfg_op {
 	uint32_t api_version;   /* NFG_API_VERSION */
@@ -125,6 +129,17 @@ struct nfg_op {
 	bool (*done)(struct rte_node *node);
 	void (*fini)(struct nfg_instance *inst, unsigned worker, struct rte_node *node);
 	void (*stop)(struct nfg_instance *inst);
+
+	/* Optional reporting, called on the main lcore with the workers' nodes
+	 * (read-only, the workers may still be running for progress()).
+	 * progress: a few words for the live progress line, from the counter sums
+	 *   now and one interval ago (dt seconds).
+	 * summarize: extra lines for the end-of-run summary (percentiles...).
+	 * stats_json: extra members for the node's object in --stats-json. */
+	void (*progress)(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev,
+			 double dt, char *buf, size_t len);
+	void (*summarize)(struct nfg_instance *inst, FILE *out);
+	void (*stats_json)(struct nfg_instance *inst, json_t *node_object);
 };
 
 /* Built-in operators and plugins alike: */
@@ -223,6 +238,9 @@ void *nfg_instance_config(const struct nfg_instance *inst);
 /* Extra mbufs the instance may hold at once (hold queues, buffers), so the
  * packet pool is sized for them. */
 void nfg_instance_reserve_mbufs(struct nfg_instance *inst, unsigned n);
+/* Memory (bytes, all workers together) the instance will rte_malloc, so the
+ * EAL gets enough when it runs without hugepages. */
+void nfg_instance_reserve_memory(struct nfg_instance *inst, uint64_t bytes);
 
 /* The node of another instance (by JSON name) in the same worker graph. */
 struct rte_node *nfg_worker_node(unsigned worker, const char *instance_name);
@@ -245,6 +263,10 @@ struct nfg_port {
 	uint64_t tx_offloads;       /* offloads enabled on the port */
 	int socket;
 };
+
+/* The value of a run option that operators may use (NULL when not given):
+ * "records" (--records FILE). */
+const char *nfg_run_option(const char *name);
 
 /* NULL when no such port (or before ports started). */
 const struct nfg_port *nfg_port_get(const char *name);
