@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "latency.h"
+
+void
+lat_merge(struct latency_hist *into, const struct latency_hist *from)
+{
+	into->count += from->count;
+	for (unsigned i = 0; i < LAT_BUCKETS; i++)
+		into->buckets[i] += from->buckets[i];
+}
+
+/* Inverse of lat_bucket: the smallest value of bucket i. */
+static uint64_t
+bucket_low(unsigned i)
+{
+	if (i < (1u << LAT_SUB_BITS))
+		return i;
+	unsigned group = i >> LAT_SUB_BITS, sub = i & ((1u << LAT_SUB_BITS) - 1);
+	unsigned msb = group + LAT_SUB_BITS - 1;
+	return ((uint64_t)1 << msb) | ((uint64_t)sub << (msb - LAT_SUB_BITS));
+}
+
+uint64_t
+lat_percentile(const struct latency_hist *h, double pct)
+{
+	if (h->count == 0)
+		return 0;
+	uint64_t rank = (uint64_t)((double)h->count * pct / 100.0);
+	if (rank >= h->count)
+		rank = h->count - 1;
+	uint64_t seen = 0;
+	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
+		seen += h->buckets[i];
+		if (seen > rank) {
+			uint64_t lo = bucket_low(i), hi = i + 1 < LAT_BUCKETS ? bucket_low(i + 1) : lo;
+			return lo + (hi - lo) / 2;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfg/values.h"
+#include "payload.h"
+
+#define MAX_PAYLOAD (1u << 30)
+
+static int
+read_file(struct nfg_instance *inst, const char *param, const char *path, struct payload *p)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f)
+		return nfg_error(inst, param, "cannot open \"%s\": %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || (unsigned long)n > MAX_PAYLOAD ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		return nfg_error(inst, param, "\"%s\" is not a readable file of at most 1 GB", path);
+	}
+	p->bytes = malloc((size_t)n + 1);
+	if (!p->bytes || fread(p->bytes, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		return nfg_error(inst, param, "cannot read \"%s\"", path);
+	}
+	fclose(f);
+	p->len = (uint32_t)n;
+	return 0;
+}
+
+static void
+cut_counter(struct payload *p)
+{
+	size_t mlen = strlen(PAYLOAD_COUNTER);
+
+	p->counter_at = -1;
+	for (uint32_t i = 0; i + mlen <= p->len; i++) {
+		if (memcmp(p->bytes + i, PAYLOAD_COUNTER, mlen) == 0) {
+			memmove(p->bytes + i, p->bytes + i + mlen, p->len - i - mlen);
+			p->len -= (uint32_t)mlen;
+			p->counter_at = (int32_t)i;
+			return;
+		}
+	}
+}
+
+int
+payload_from_params(struct nfg_instance *inst, const char *name, const char *fallback,
+		    struct payload *p)
+{
+	char hex[64], file[64], size[64];
+	const char *text = nfg_param_string(inst, name);
+
+	snprintf(hex, sizeof(hex), "%s_hex", name);
+	snprintf(file, sizeof(file), "%s_file", name);
+	snprintf(size, sizeof(size), "%s_size", name);
+	json_t *jhex = nfg_param(inst, hex), *jfile = nfg_param(inst, file),
+	       *jsize = nfg_param(inst, size);
+	int given = !!text + !!jhex + !!jfile + !!jsize;
+	memset(p, 0, sizeof(*p));
+	if (given > 1)
+		return nfg_error(inst, name, "give one of %s, %s, %s or %s", name, hex, file, size);
+	if (jfile)
+		return read_file(inst, file, json_string_value(jfile), p);
+	if (jhex) {
+		long n = nfg_parse_hex(json_string_value(jhex), &p->bytes);
+		if (n < 0)
+			return nfg_error(inst, hex, "expected hex bytes");
+		p->len = (uint32_t)n;
+	} else if (jsize) {
+		json_int_t n = json_integer_value(jsize);
+		if (n < 0 || (uint64_t)n > MAX_PAYLOAD)
+			return nfg_error(inst, size, "expected 0 to %u bytes", MAX_PAYLOAD);
+		p->len = (uint32_t)n;
+		p->bytes = malloc(p->len + 1);
+		/* Printable and position-dependent, so a misplaced byte shows. */
+		for (uint32_t i = 0; p->bytes && i < p->len; i++)
+			p->bytes[i] = (uint8_t)('a' + (i % 26));
+	} else {
+		const char *t = text ? text : fallback;
+		p->len = (uint32_t)strlen(t);
+		p->bytes = (uint8_t *)strdup(t);
+	}
+	if (!p->bytes)
+		return -1;
+	cut_counter(p);
+	return 0;
+}
+
+int
+payload_wrap_http(struct payload *p, bool close)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 200 OK\r\nServer: nfg\r\nContent-Type: application/octet-stream\r\n"
+			 "Content-Length: %u\r\n%s\r\n", p->len, close ? "Connection: close\r\n" : "");
+	uint8_t *b = malloc((size_t)n + p->len + 1);
+
+	if (!b)
+		return -1;
+	memcpy(b, head, (size_t)n);
+	memcpy(b + n, p->bytes, p->len);
+	free(p->bytes);
+	p->bytes = b;
+	p->len += (uint32_t)n;
+	if (p->counter_at >= 0)
+		p->counter_at += n;
+	return 0;
+}
+
+void
+payload_free(struct payload *p)
+{
+	free(p->bytes);
+	p->bytes = NULL;
+}
+
+static uint32_t
+digits(uint32_t id, char out[12])
+{
+	return (uint32_t)snprintf(out, 12, "%u", id);
+}
+
+uint32_t
+payload_length(const struct payload *p, uint32_t conn_id)
+{
+	char d[12];
+
+	return p->len + (p->counter_at >= 0 ? digits(conn_id, d) : 0);
+}
+
+void
+payload_fill(const struct payload *p, uint32_t conn_id, uint32_t off, uint8_t *dst, uint32_t n)
+{
+	if (p->counter_at < 0) {
+		memcpy(dst, p->bytes + off, n);
+		return;
+	}
+	/* Three pieces: before the counter, its digits, after it. */
+	char d[12];
+	uint32_t nd = digits(conn_id, d), at = (uint32_t)p->counter_at;
+	for (uint32_t i = 0; i < n; i++, off++) {
+		if (off < at)
+			dst[i] = p->bytes[off];
+		else if (off < at + nd)
+			dst[i] = (uint8_t)d[off - at];
+		else
+			dst[i] = p->bytes[off - nd];
+	}
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * One TCP connection of the engine: the hot state the data path touches for
+ * every segment, at most 128 bytes (two cache lines) so a million of them fit
+ * in 128 MB per core. Cold, opt-in data (session records) lives elsewhere and
+ * is reached through `record`.
+ *
+ * The engine offers no window scaling, SACK or timestamps in its SYNs, so the
+ * peer does not use them either (RFC 7323, RFC 2018): windows are plain 16-bit
+ * values and only the MSS option is exchanged.
+ */
+#ifndef NFG_NF_TCP_CONN_H
+#define NFG_NF_TCP_CONN_H
+
+#include <stdint.h>
+
+/* RFC 9293, 3.3.2 */
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_SYN_SENT,
+	TCP_SYN_RCVD,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+	TCP_NB_STATES,
+};
+
+/* Why a connection ended: a column of the session records. */
+enum tcp_cause {
+	CAUSE_NONE,
+	CAUSE_ACTIVE_CLOSE,  /* we sent the first FIN, all went well */
+	CAUSE_PASSIVE_CLOSE, /* the peer sent the first FIN, all went well */
+	CAUSE_RESET,         /* the peer reset it */
+	CAUSE_TIMEOUT,       /* retransmissions or idle time ran out */
+	CAUSE_REFUSED,       /* RST in answer to our SYN */
+	CAUSE_ABORTED,       /* we reset it (close policy "reset"), or the run stopped */
+	CAUSE_NB,
+};
+
+/* conn.flags */
+#define CF_FIN_QUEUED   0x01 /* the application closed: FIN goes after tx_end */
+#define CF_FIN_SENT     0x02
+#define CF_FIN_RCVD     0x04
+#define CF_THINKING     0x08 /* the timer is the think time before a round */
+#define CF_RTT_TIMING   0x10 /* rtt_seq is being timed (Karn: not a retransmit) */
+#define CF_MSG_DONE     0x20 /* the current incoming message is complete */
+#define CF_RTO          0x40 /* the timer is the retransmission timer */
+
+struct tcp_conn {
+	uint32_t remote_ip, local_ip;     /* network order */
+	uint16_t remote_port, local_port; /* network order */
+	uint8_t state, flags, retries, cause;
+
+	uint32_t iss, irs;
+	uint32_t snd_una, snd_nxt, snd_max;
+	uint32_t rcv_nxt;
+	uint16_t snd_wnd;                 /* the peer's receive window */
+	uint16_t mss;                     /* segment size toward the peer */
+	uint16_t rto_ms;
+	uint8_t dupacks;
+	uint8_t scan;                     /* progress in the end-of-message delimiter */
+	uint32_t srtt_us, rttvar_us;      /* RFC 6298; srtt_us 0: no sample yet */
+	uint32_t rtt_seq, rtt_start_us;
+
+	/* The application stream, as offsets from the first data byte. */
+	uint32_t tx_msg_start;            /* where the message being sent starts */
+	uint32_t tx_end;                  /* where it ends */
+	uint32_t rx_msg_start;            /* offset where the incoming message starts */
+	uint32_t rx_expect;               /* its length when known (0: not yet) */
+	uint32_t rx_sum;                  /* FNV-1a of every byte received in order */
+	uint16_t round;                   /* request/response rounds completed */
+	uint16_t hdr_scan;                /* HTTP header parsing state */
+
+	uint32_t t_open_us, t_msg_us;     /* SYN sent/received; current request out */
+	uint32_t record;                  /* session record index, UINT32_MAX: none */
+	uint32_t id;                      /* connection number (request templates) */
+};
+
+_Static_assert(sizeof(struct tcp_conn) <= 128, "hot connection state must stay <= 128 bytes");
+
+/* Sequence space comparisons (RFC 9293, 3.4: modulo 2^32). */
+static inline int32_t
+seq_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b);
+}
+#define SEQ_LT(a, b) (seq_diff(a, b) < 0)
+#define SEQ_LEQ(a, b) (seq_diff(a, b) <= 0)
+#define SEQ_GT(a, b) (seq_diff(a, b) > 0)
+#define SEQ_GEQ(a, b) (seq_diff(a, b) >= 0)
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "nfg/operator.h"
+#include "tcp_engine.h"
+
+#define WHEEL_SLOTS 8192 /* of 1 ms: timers up to 8 s need no extra turn */
+
+int
+tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
+		const struct tcp_app *app, void *app_ctx, uint32_t nb_conns, uint32_t nb_records,
+		uint8_t role, struct rte_node *node, int socket)
+{
+	e->cfg = cfg;
+	e->app = app;
+	e->app_ctx = app_ctx;
+	e->nb_conns = nb_conns;
+	e->role = role;
+	e->node = node;
+	e->ctr = ((struct nfg_node_ctx *)node->ctx)->counters;
+	e->pool = nfg_pktmbuf_pool();
+	e->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
+	e->start_tsc = rte_rdtsc();
+	e->conns = rte_zmalloc_socket("tcp_conns", (size_t)nb_conns * sizeof(struct tcp_conn),
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (!e->conns)
+		return -1;
+	for (uint32_t i = 0; i < nb_conns; i++)
+		e->conns[i].record = UINT32_MAX;
+	if (tw_init(&e->tw, nb_conns, WHEEL_SLOTS, 1000, socket) < 0 ||
+	    records_init(&e->records, nb_records, socket) < 0) {
+		tcp_engine_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tcp_engine_free(struct tcp_engine *e)
+{
+	for (uint16_t i = 0; i < e->nb_out; i++)
+		rte_pktmbuf_free(e->out[i]);
+	e->nb_out = 0;
+	tw_free(&e->tw);
+	records_free(&e->records);
+	rte_free(e->conns);
+	e->conns = NULL;
+}

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The TCP engine behind tcp_client and tcp_server: one instance per worker
+ * per operator, owning a preallocated array of connections, a timer wheel and
+ * an output queue. The state machine (tcp_input.c), segment building
+ * (tcp_output.c) and timers (tcp_timers.c) are shared by both roles; what
+ * differs — what to send and when to close — is the application above it
+ * (struct tcp_app), supplied by the operator.
+ */
+#ifndef NFG_NF_TCP_ENGINE_H
+#define NFG_NF_TCP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_graph.h>
+#include <rte_mbuf.h>
+
+#include "latency.h"
+#include "records.h"
+#include "tcp_conn.h"
+#include "timer_wheel.h"
+
+#define TCP_OUT_MAX 256
+
+/* Counters shared by both TCP operators (same order as tcp_counters[]). */
+enum tcp_counter {
+	TC_ATTEMPTED,     /* client: SYNs for new connections */
+	TC_ACCEPTED,      /* server: SYNs that opened a connection */
+	TC_ESTABLISHED,
+	TC_COMPLETED,     /* closed normally (active or passive close) */
+	TC_FAILED_REFUSED,
+	TC_FAILED_TIMEOUT,
+	TC_FAILED_RESET,
+	TC_ABORTED,       /* reset by us (close policy) or open when the run stopped */
+	TC_RELEASED,      /* every connection that ended, whatever the cause */
+	TC_MSGS_SENT,     /* requests (client) or responses (server) */
+	TC_MSGS_RCVD,
+	TC_RETRANSMITS,
+	TC_RST_SENT,
+	TC_RST_RCVD,
+	TC_BYTES_OUT,
+	TC_BYTES_IN,
+	TC_SEGS_IN,
+	TC_SEGS_OUT,
+	TC_DUP_ACKS,
+	TC_CHALLENGE_ACKS,
+	TC_NO_MBUF,
+	TC_RECORDS_FULL,
+	/* segments dropped, by reason */
+	TC_DROP_NOT_TCP,
+	TC_DROP_BAD_CHECKSUM,
+	TC_DROP_NO_CONNECTION,
+	TC_DROP_OUT_OF_WINDOW,
+	TC_DROP_OUT_OF_ORDER,
+	TC_DROP_TABLE_FULL,
+	TC_DROP_BAD_SEGMENT,
+	TC_NB,
+};
+
+struct tcp_engine;
+
+/* The application on top of a connection. */
+struct tcp_app {
+	/* The handshake completed. */
+	void (*established)(struct tcp_engine *e, struct tcp_conn *c);
+	/* In-order payload arrived (already counted and checksummed). */
+	void (*data)(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t len);
+	/* The peer's FIN arrived in order. */
+	void (*peer_closed)(struct tcp_engine *e, struct tcp_conn *c);
+	/* The think-time timer (CF_THINKING) fired. */
+	void (*think_over)(struct tcp_engine *e, struct tcp_conn *c);
+	/* The connection is gone; give its slot back. */
+	void (*released)(struct tcp_engine *e, struct tcp_conn *c);
+	/* Bytes [off, off+len) of the outgoing stream (offset 0 is the first data
+	 * byte of the connection), into dst. */
+	void (*fill)(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
+		     uint32_t len);
+};
+
+/* Engine settings from the operator's parameters (shared, read-only). */
+struct tcp_engine_config {
+	uint16_t mss;             /* ours, advertised in SYNs */
+	uint16_t rcv_wnd;
+	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
+	uint8_t max_retries;      /* retransmissions of one segment before giving up */
+	uint32_t time_wait_ms;
+	uint32_t idle_timeout_ms; /* nothing from the peer for this long: give up */
+	bool verify_checksum;
+	bool rst_when_full;       /* table full: answer a SYN with RST (else drop it) */
+	struct rte_ether_addr src_mac, dst_mac;
+	bool dst_mac_static;      /* else the Ethernet dst is left for an arp node */
+};
+
+struct tcp_engine {
+	const struct tcp_engine_config *cfg;
+	const struct tcp_app *app;
+	void *app_ctx;
+	struct tcp_conn *conns;
+	uint32_t nb_conns;
+	struct timer_wheel tw;
+	struct rte_mempool *pool;
+	uint64_t *ctr;
+	uint64_t tsc_per_us;
+	uint64_t start_tsc;
+	uint32_t now_us;          /* refreshed once per burst */
+	uint16_t ip_id;
+	bool tx_cksum_offload;
+	uint16_t nb_out;
+	struct rte_mbuf *out[TCP_OUT_MAX];
+	struct rte_graph *graph;
+	struct rte_node *node;
+	struct latency_hist connect_time, response_time;
+	struct records records;
+	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
+};
+
+int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
+		    const struct tcp_app *app, void *app_ctx, uint32_t nb_conns,
+		    uint32_t nb_records, uint8_t role, struct rte_node *node, int socket);
+void tcp_engine_free(struct tcp_engine *e);
+
+static inline uint32_t
+tcp_now_us(struct tcp_engine *e)
+{
+	return e->now_us;
+}
+
+static inline void
+tcp_engine_tick(struct tcp_engine *e, struct rte_graph *graph, uint64_t tsc)
+{
+	e->graph = graph;
+	e->now_us = (uint32_t)((tsc - e->start_tsc) / e->tsc_per_us);
+}
+
+static inline uint32_t
+conn_index(const struct tcp_engine *e, const struct tcp_conn *c)
+{
+	return (uint32_t)(c - e->conns);
+}
+
+/* tcp_input.c: one segment for `c` (NULL: no connection; answered with RST).
+ * The mbuf is consumed. */
+void tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m);
+/* Checks a segment from the wire before lookup: returns the TCP header, or NULL
+ * after dropping and counting it. */
+struct rte_tcp_hdr *tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m);
+
+/* tcp_output.c */
+void tcp_connect(struct tcp_engine *e, struct tcp_conn *c);
+void tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn);
+/* Queue the next message of `len` bytes (the app's fill() supplies them). */
+void tcp_send_message(struct tcp_engine *e, struct tcp_conn *c, uint32_t len);
+/* Close our side after what is queued (FIN). */
+void tcp_close(struct tcp_engine *e, struct tcp_conn *c);
+/* Reset the connection and release it. */
+void tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause);
+/* Send what the window allows: data, FIN, or an ACK when `ack_now`. */
+void tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now);
+/* Go back to snd_una and send again (RTO, fast retransmit). */
+void tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment);
+/* RST in answer to a segment that has no connection (RFC 9293, 3.10.7.1). */
+void tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m);
+/* Hand the queued segments to the node's output. */
+void tcp_flush(struct tcp_engine *e);
+
+/* tcp_timers.c */
+void tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c);
+void tcp_arm_timer_ms(struct tcp_engine *e, struct tcp_conn *c, uint32_t ms);
+void tcp_rtt_sample(struct tcp_engine *e, struct tcp_conn *c, uint32_t rtt_us);
+unsigned tcp_timers_run(struct tcp_engine *e, uint64_t tsc);
+/* The connection reached CLOSED: records, counters, app release. */
+void tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause);
+void tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c);
+
+/* Record a moment of the connection's life, when records are kept. */
+static inline void
+tcp_record_time(struct tcp_engine *e, struct tcp_conn *c, enum record_time which)
+{
+	if (c->record != UINT32_MAX)
+		records_mark(&e->records, c->record, which);
+}
+
+#endif

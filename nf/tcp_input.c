@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The TCP state machine for one arriving segment (RFC 9293 3.10.7, "SEGMENT
+ * ARRIVES"), with the RFC 5961 defences: a RST is only believed at exactly
+ * RCV.NXT (else a challenge ACK), a SYN in a synchronized state gets a
+ * challenge ACK, and an ACK for data never sent is answered and ignored.
+ * Whatever arrives, nothing outside this connection's slot is touched, so a
+ * forged segment can at worst end its own connection.
+ *
+ * In-order data is delivered; out-of-order data is dropped with a duplicate
+ * ACK (the peer retransmits). Three duplicate ACKs trigger a fast retransmit.
+ */
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "nfg/operator.h"
+#include "nfg/packet.h"
+#include "tcp_engine.h"
+
+struct segment {
+	struct rte_tcp_hdr *th;
+	uint32_t seq, ack;
+	uint16_t wnd;
+	uint8_t flags;
+	const uint8_t *payload;
+	uint32_t len;   /* payload bytes */
+};
+
+struct rte_tcp_hdr *
+tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	e->ctr[TC_SEGS_IN]++;
+	if (unlikely(!nfg_is_ipv4(m) || nfg_l4_type(m) != RTE_PTYPE_L4_TCP)) {
+		nfg_count(e->node, TC_DROP_NOT_TCP, 1);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	if (unlikely(rte_be_to_cpu_16(ip->total_length) < m->l3_len + m->l4_len)) {
+		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if (e->cfg->verify_checksum &&
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+	    (rte_ipv4_cksum(ip) != 0 || rte_ipv4_udptcp_cksum_verify(ip, th) != 0)) {
+		nfg_count(e->node, TC_DROP_BAD_CHECKSUM, 1);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return th;
+}
+
+static void
+read_segment(struct rte_mbuf *m, struct segment *s)
+{
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+
+	s->th = nfg_l4(m);
+	s->seq = rte_be_to_cpu_32(s->th->sent_seq);
+	s->ack = rte_be_to_cpu_32(s->th->recv_ack);
+	s->wnd = rte_be_to_cpu_16(s->th->rx_win);
+	s->flags = s->th->tcp_flags;
+	s->payload = (const uint8_t *)s->th + m->l4_len;
+	s->len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+}
+
+/* RFC 9293 3.10.7.4, the segment acceptability test, with our constant
+ * receive window. */
+static bool
+acceptable(const struct tcp_engine *e, const struct tcp_conn *c, const struct segment *s)
+{
+	uint32_t seglen = s->len + !!(s->flags & RTE_TCP_SYN_FLAG) + !!(s->flags & RTE_TCP_FIN_FLAG);
+	uint32_t wnd = e->cfg->rcv_wnd;
+
+	if (seglen == 0)
+		return (uint32_t)(s->seq - c->rcv_nxt) < wnd;
+	return (uint32_t)(s->seq - c->rcv_nxt) < wnd ||
+	       (uint32_t)(s->seq + seglen - 1 - c->rcv_nxt) < wnd;
+}
+
+static void
+established(struct tcp_engine *e, struct tcp_conn *c)
+{
+	c->state = TCP_ESTABLISHED;
+	e->ctr[TC_ESTABLISHED]++;
+	tcp_record_time(e, c, REC_ESTABLISHED);
+	lat_add(&e->connect_time, (uint64_t)(e->now_us - c->t_open_us) * 1000);
+	e->app->established(e, c);
+}
+
+static void
+syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const struct segment *s)
+{
+	bool ack_ok = false;
+
+	if (s->flags & RTE_TCP_ACK_FLAG) {
+		if (SEQ_LEQ(s->ack, c->iss) || SEQ_GT(s->ack, c->snd_max)) {
+			if (!(s->flags & RTE_TCP_RST_FLAG)) {
+				tcp_reply_rst(e, m);
+				return;
+			}
+			nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
+			return;
+		}
+		ack_ok = true;
+	}
+	if (s->flags & RTE_TCP_RST_FLAG) {
+		if (ack_ok) {
+			e->ctr[TC_RST_RCVD]++;
+			tcp_release(e, c, CAUSE_REFUSED);
+		}
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!(s->flags & RTE_TCP_SYN_FLAG)) {
+		nfg_drop(e->node, TC_DROP_BAD_SEGMENT, &m, 1);
+		return;
+	}
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_wnd = s->wnd;
+	/* The peer's MSS option, read within the SYN-ACK's header only. */
+	{
+		const uint8_t *opt = (const uint8_t *)(s->th + 1);
+		const uint8_t *end = (const uint8_t *)s->th + m->l4_len;
+		uint16_t mss = 536;
+		while (opt < end && opt[0] != 0) {
+			if (opt[0] == 1) {
+				opt++;
+				continue;
+			}
+			if (opt + 1 >= end || opt[1] < 2 || opt + opt[1] > end)
+				break;
+			if (opt[0] == 2 && opt[1] == 4)
+				mss = (uint16_t)RTE_MAX(opt[2] << 8 | opt[3], 64);
+			opt += opt[1];
+		}
+		c->mss = RTE_MIN(mss, e->cfg->mss);
+	}
+	rte_pktmbuf_free(m);
+	if (ack_ok) {
+		c->snd_una = s->ack;
+		c->retries = 0;
+		tw_cancel(&e->tw, conn_index(e, c));
+		c->flags &= (uint8_t)~CF_RTO;
+		established(e, c);
+		if (c->state == TCP_CLOSED)
+			return;
+		tcp_output(e, c, true); /* the ACK, with the request when there is one */
+	} else {
+		/* Simultaneous open (RFC 9293 3.5): answer with our SYN again, acked. */
+		c->state = TCP_SYN_RCVD;
+		tcp_retransmit(e, c, true);
+	}
+}
+
+/* The payload and FIN of an acceptable segment. Returns true when an ACK is due. */
+static bool
+receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
+{
+	bool ack = false;
+	bool fin = s->flags & RTE_TCP_FIN_FLAG;
+
+	if (s->len) {
+		ack = true;
+		if (c->state > TCP_FIN_WAIT_2 || c->state < TCP_ESTABLISHED) {
+			/* Data after the peer's FIN: ignore it (RFC 9293 3.10.7.4). */
+			fin = false;
+		} else if (SEQ_GT(s->seq, c->rcv_nxt)) {
+			nfg_count(e->node, TC_DROP_OUT_OF_ORDER, 1);
+			return true; /* a duplicate ACK; the FIN waits for the hole too */
+		} else if (SEQ_GT(s->seq + s->len, c->rcv_nxt)) {
+			uint32_t skip = c->rcv_nxt - s->seq, n = s->len - skip;
+			const uint8_t *p = s->payload + skip;
+			c->rcv_nxt += n;
+			e->ctr[TC_BYTES_IN] += n;
+			if (c->record != UINT32_MAX) {
+				e->records.r[c->record].bytes_in += n;
+				records_mark(&e->records, c->record, REC_FIRST_IN);
+			}
+			e->app->data(e, c, p, n);
+			if (c->state == TCP_CLOSED)
+				return false;
+		}
+	}
+	if (fin && !(c->flags & CF_FIN_RCVD) && s->seq + s->len == c->rcv_nxt) {
+		c->rcv_nxt++;
+		c->flags |= CF_FIN_RCVD;
+		tcp_record_time(e, c, REC_FIN_IN);
+		ack = true;
+		if (c->state == TCP_ESTABLISHED) {
+			c->state = TCP_CLOSE_WAIT;
+		} else if (c->state == TCP_FIN_WAIT_1) {
+			c->state = TCP_CLOSING;  /* simultaneous close */
+		} else if (c->state == TCP_FIN_WAIT_2) {
+			tcp_output(e, c, true);
+			tcp_enter_time_wait(e, c);
+			return false;
+		}
+		e->app->peer_closed(e, c);
+	}
+	return ack;
+}
+
+/* The ACK field of an acceptable segment. Returns false when the connection is gone. */
+static bool
+process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
+{
+	if (SEQ_GT(s->ack, c->snd_max)) {
+		tcp_output(e, c, true); /* acks what we never sent: say where we are */
+		return true;
+	}
+	if (SEQ_GT(s->ack, c->snd_una)) {
+		c->snd_una = s->ack;
+		if (SEQ_LT(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		c->retries = 0;
+		c->dupacks = 0;
+		if ((c->flags & CF_RTT_TIMING) && SEQ_GEQ(s->ack, c->rtt_seq)) {
+			c->flags &= (uint8_t)~CF_RTT_TIMING;
+			tcp_rtt_sample(e, c, e->now_us - c->rtt_start_us);
+		}
+		c->flags &= (uint8_t)~CF_RTO; /* RFC 6298 5.3: restart for what is left */
+		if (c->snd_una == c->snd_max)
+			tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
+		else
+			tcp_arm_rto(e, c);
+	} else if (s->ack == c->snd_una && s->len == 0 && !(s->flags & RTE_TCP_FIN_FLAG) &&
+		   c->snd_una != c->snd_max && s->wnd == c->snd_wnd) {
+		e->ctr[TC_DUP_ACKS]++;
+		if (++c->dupacks == 3)
+			tcp_retransmit(e, c, true);
+	}
+	c->snd_wnd = s->wnd;
+
+	bool fin_acked = (c->flags & CF_FIN_SENT) && c->snd_una == c->snd_max;
+	if (!fin_acked)
+		return true;
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		c->state = TCP_FIN_WAIT_2;
+		break;
+	case TCP_CLOSING:
+		tcp_enter_time_wait(e, c);
+		break;
+	case TCP_LAST_ACK:
+		tcp_release(e, c, CAUSE_PASSIVE_CLOSE);
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+void
+tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
+{
+	struct segment s;
+
+	read_segment(m, &s);
+	if (!c || c->state == TCP_CLOSED) {
+		if (s.flags & RTE_TCP_RST_FLAG)
+			nfg_drop(e->node, TC_DROP_NO_CONNECTION, &m, 1);
+		else {
+			nfg_count(e->node, TC_DROP_NO_CONNECTION, 1);
+			tcp_reply_rst(e, m);
+		}
+		return;
+	}
+	if (c->state == TCP_SYN_SENT) {
+		syn_sent(e, c, m, &s);
+		return;
+	}
+	if (c->state == TCP_TIME_WAIT) {
+		/* The peer did not get our last ACK: ACK its FIN again, wait again. */
+		if ((s.flags & RTE_TCP_FIN_FLAG) && !(s.flags & RTE_TCP_RST_FLAG)) {
+			tcp_output(e, c, true);
+			tcp_arm_timer_ms(e, c, e->cfg->time_wait_ms);
+		}
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!acceptable(e, c, &s)) {
+		if (!(s.flags & RTE_TCP_RST_FLAG))
+			tcp_output(e, c, true);
+		nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
+		return;
+	}
+	if (s.flags & RTE_TCP_RST_FLAG) {
+		if (s.seq == c->rcv_nxt) {
+			e->ctr[TC_RST_RCVD]++;
+			tcp_release(e, c, CAUSE_RESET);
+		} else {
+			e->ctr[TC_CHALLENGE_ACKS]++; /* RFC 5961 3.2 */
+			tcp_output(e, c, true);
+		}
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s.flags & RTE_TCP_SYN_FLAG) {
+		if (c->state == TCP_SYN_RCVD && s.seq == c->irs) {
+			tcp_retransmit(e, c, true); /* our SYN-ACK was lost */
+		} else {
+			e->ctr[TC_CHALLENGE_ACKS]++; /* RFC 5961 4.2 */
+			tcp_output(e, c, true);
+		}
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!(s.flags & RTE_TCP_ACK_FLAG)) {
+		nfg_drop(e->node, TC_DROP_BAD_SEGMENT, &m, 1);
+		return;
+	}
+	if (c->state == TCP_SYN_RCVD) {
+		if (SEQ_LEQ(s.ack, c->snd_una) || SEQ_GT(s.ack, c->snd_max)) {
+			tcp_reply_rst(e, m);
+			return;
+		}
+		c->snd_una = s.ack;
+		c->snd_wnd = s.wnd;
+		c->retries = 0;
+		c->flags &= (uint8_t)~CF_RTO;
+		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
+		established(e, c);
+		if (c->state == TCP_CLOSED) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+	} else if (!process_ack(e, c, &s)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	bool ack_now = receive(e, c, &s);
+	rte_pktmbuf_free(m);
+	if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT)
+		tcp_output(e, c, ack_now);
+}

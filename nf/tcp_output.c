@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Building and sending segments. Every segment is built whole in one mbuf:
+ * Ethernet, IPv4 (DF, TTL 64), TCP with the MSS option on SYNs, and payload
+ * the application copies in. Checksums go to the NIC when the port offloads
+ * them, else they are computed here in full (this is generation, not rewrite).
+ * Data is sent as the peer's window and MSS allow; what is outstanding is
+ * covered by the one retransmission timer of the connection.
+ */
+#include <rte_ip.h>
+#include <rte_jhash.h>
+#include <rte_random.h>
+#include <rte_tcp.h>
+
+#include "nfg/operator.h"
+#include "tcp_engine.h"
+
+#define HDRS_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
+#define MSS_OPT_LEN 4
+
+static uint32_t iss_secret;
+
+/* RFC 6528: a clock plus a keyed hash of the connection's addresses, so a new
+ * incarnation of a 4-tuple starts above the old one's sequence numbers. */
+static uint32_t
+choose_iss(struct tcp_engine *e, const struct tcp_conn *c)
+{
+	if (unlikely(iss_secret == 0))
+		iss_secret = (uint32_t)rte_rand() | 1;
+	return rte_jhash_3words(c->local_ip, c->remote_ip,
+				(uint32_t)c->local_port << 16 | c->remote_port, iss_secret) +
+	       e->now_us * 4;
+}
+
+static void
+enqueue(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	e->out[e->nb_out++] = m;
+	e->ctr[TC_SEGS_OUT]++;
+	if (unlikely(e->nb_out == TCP_OUT_MAX))
+		tcp_flush(e);
+}
+
+void
+tcp_flush(struct tcp_engine *e)
+{
+	if (e->nb_out == 0)
+		return;
+	rte_node_enqueue(e->graph, e->node, 0, (void **)e->out, e->nb_out);
+	e->nb_out = 0;
+}
+
+/* A segment of connection `c` with room for `payload_len` bytes, returned
+ * through `payload`. The checksums are finished by seal(). */
+static struct rte_mbuf *
+build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq,
+      uint32_t payload_len, uint8_t **payload)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(e->pool);
+	bool syn = flags & RTE_TCP_SYN_FLAG;
+	uint16_t l4_len = sizeof(struct rte_tcp_hdr) + (syn ? MSS_OPT_LEN : 0);
+
+	if (unlikely(!m)) {
+		e->ctr[TC_NO_MBUF]++;
+		return NULL;
+	}
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDRS_LEN + (l4_len - 20) +
+								   payload_len));
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+	eth->src_addr = e->cfg->src_mac;
+	eth->dst_addr = e->cfg->dst_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len + payload_len));
+	ip->packet_id = rte_cpu_to_be_16(e->ip_id++);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = c->local_ip;
+	ip->dst_addr = c->remote_ip;
+
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	th->src_port = c->local_port;
+	th->dst_port = c->remote_port;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
+	th->data_off = (uint8_t)((l4_len / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(e->cfg->rcv_wnd);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	if (syn) {
+		uint8_t *opt = (uint8_t *)(th + 1);
+		opt[0] = 2; /* MSS, RFC 9293 3.2 */
+		opt[1] = 4;
+		opt[2] = (uint8_t)(e->cfg->mss >> 8);
+		opt[3] = (uint8_t)e->cfg->mss;
+	}
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	m->l4_len = l4_len;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
+	*payload = (uint8_t *)th + l4_len;
+	return m;
+}
+
+static void
+seal(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
+
+	if (e->tx_cksum_offload) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	}
+	enqueue(e, m);
+}
+
+static void
+send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq)
+{
+	uint8_t *payload;
+	struct rte_mbuf *m = build(e, c, flags, seq, 0, &payload);
+
+	if (m)
+		seal(e, m);
+}
+
+void
+tcp_connect(struct tcp_engine *e, struct tcp_conn *c)
+{
+	c->iss = choose_iss(e, c);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->state = TCP_SYN_SENT;
+	c->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
+	c->rto_ms = (uint16_t)e->cfg->rto_initial_ms;
+	c->t_open_us = e->now_us;
+	e->ctr[TC_ATTEMPTED]++;
+	tcp_record_time(e, c, REC_SYN);
+	send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
+	tcp_arm_rto(e, c);
+}
+
+/* The MSS option of a SYN, read within the header only. */
+static uint16_t
+peer_mss(const struct rte_tcp_hdr *th, unsigned l4_len)
+{
+	const uint8_t *opt = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + l4_len;
+
+	while (opt < end) {
+		if (opt[0] == 0)
+			break;
+		if (opt[0] == 1) {
+			opt++;
+			continue;
+		}
+		if (opt + 1 >= end || opt[1] < 2 || opt + opt[1] > end)
+			break; /* a bogus length ends option parsing, not the segment */
+		if (opt[0] == 2 && opt[1] == 4) {
+			uint16_t mss = (uint16_t)(opt[2] << 8 | opt[3]);
+			return mss < 64 ? 64 : mss;
+		}
+		opt += opt[1];
+	}
+	return 536;
+}
+
+void
+tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn)
+{
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(syn, struct rte_tcp_hdr *,
+							       syn->l2_len + syn->l3_len);
+
+	c->irs = rte_be_to_cpu_32(th->sent_seq);
+	c->rcv_nxt = c->irs + 1;
+	c->snd_wnd = rte_be_to_cpu_16(th->rx_win);
+	c->mss = RTE_MIN(peer_mss(th, syn->l4_len), e->cfg->mss);
+	c->iss = choose_iss(e, c);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->state = TCP_SYN_RCVD;
+	c->rto_ms = (uint16_t)e->cfg->rto_initial_ms;
+	c->t_open_us = e->now_us;
+	e->ctr[TC_ACCEPTED]++;
+	tcp_record_time(e, c, REC_SYN);
+	send_control(e, c, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, c->iss);
+	tcp_arm_rto(e, c);
+}
+
+/* Where the next byte to send sits in the application stream. */
+static inline uint32_t
+stream_offset(const struct tcp_conn *c, uint32_t seq)
+{
+	return seq - (c->iss + 1);
+}
+
+void
+tcp_send_message(struct tcp_engine *e, struct tcp_conn *c, uint32_t len)
+{
+	c->tx_msg_start = c->tx_end;
+	c->tx_end += len;
+	e->ctr[TC_MSGS_SENT]++;
+}
+
+void
+tcp_close(struct tcp_engine *e, struct tcp_conn *c)
+{
+	(void)e;
+	c->flags |= CF_FIN_QUEUED;
+}
+
+static void
+fin_sent(struct tcp_engine *e, struct tcp_conn *c)
+{
+	c->flags |= CF_FIN_SENT;
+	if (c->state == TCP_ESTABLISHED)
+		c->state = TCP_FIN_WAIT_1;
+	else if (c->state == TCP_CLOSE_WAIT)
+		c->state = TCP_LAST_ACK;
+	tcp_record_time(e, c, REC_FIN_OUT);
+}
+
+/* One segment from snd_nxt: up to `room` payload bytes, FIN when it ends the
+ * stream. Returns false when there was nothing to send. */
+static bool
+send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
+{
+	uint32_t off = stream_offset(c, c->snd_nxt);
+	uint32_t len = off < c->tx_end ? RTE_MIN(c->tx_end - off, RTE_MIN(room, c->mss)) : 0;
+	/* The FIN follows the last byte; past it (off > tx_end) nothing is left. */
+	bool fin = (c->flags & CF_FIN_QUEUED) && off + len == c->tx_end;
+	uint8_t flags = RTE_TCP_ACK_FLAG | (fin ? RTE_TCP_FIN_FLAG : 0) |
+			(len && off + len == c->tx_end ? RTE_TCP_PSH_FLAG : 0);
+	uint8_t *payload;
+
+	if (len == 0 && !fin)
+		return false;
+	struct rte_mbuf *m = build(e, c, flags, c->snd_nxt, len, &payload);
+	if (!m)
+		return false;
+	if (len)
+		e->app->fill(e, c, off, payload, len);
+	seal(e, m);
+	if (len && off == 0)
+		tcp_record_time(e, c, REC_FIRST_OUT);
+	c->snd_nxt += len + fin;
+	if (fin && !(c->flags & CF_FIN_SENT))
+		fin_sent(e, c);
+	if (SEQ_GT(c->snd_nxt, c->snd_max)) {
+		e->ctr[TC_BYTES_OUT] += (uint32_t)(c->snd_nxt - c->snd_max) - fin;
+		if (c->record != UINT32_MAX)
+			e->records.r[c->record].bytes_out += (uint32_t)(c->snd_nxt - c->snd_max) - fin;
+		if (!(c->flags & CF_RTT_TIMING)) {
+			c->flags |= CF_RTT_TIMING;
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_start_us = e->now_us;
+		}
+		c->snd_max = c->snd_nxt;
+	}
+	return true;
+}
+
+void
+tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
+{
+	bool sent = false;
+
+	if (c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT) {
+		for (;;) {
+			uint32_t in_flight = c->snd_nxt - c->snd_una;
+			uint32_t room = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
+			bool fin_only = stream_offset(c, c->snd_nxt) == c->tx_end;
+			/* A FIN needs no window; data does. */
+			if (room == 0 && !fin_only)
+				break;
+			if (!send_segment(e, c, room))
+				break;
+			sent = true;
+		}
+	}
+	if (!sent && ack_now && c->state != TCP_CLOSED)
+		send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
+	if (c->snd_una != c->snd_max || (c->snd_wnd == 0 && stream_offset(c, c->snd_nxt) < c->tx_end))
+		tcp_arm_rto(e, c);
+}
+
+void
+tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment)
+{
+	e->ctr[TC_RETRANSMITS]++;
+	if (c->record != UINT32_MAX)
+		e->records.r[c->record].retransmits++;
+	c->flags &= (uint8_t)~CF_RTT_TIMING; /* Karn: no RTT sample from a retransmission */
+	if (c->state == TCP_SYN_SENT) {
+		send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
+		return;
+	}
+	if (c->state == TCP_SYN_RCVD) {
+		send_control(e, c, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, c->iss);
+		return;
+	}
+	uint32_t was = c->snd_nxt;
+	c->snd_nxt = c->snd_una;
+	if (one_segment) {
+		/* Fast retransmit or window probe: the first unacknowledged segment
+		 * only (a zero window still lets one byte through as the probe), then
+		 * carry on where sending was. */
+		uint32_t room = c->snd_wnd ? c->snd_wnd : 1;
+		if (!send_segment(e, c, room))
+			send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
+		if (SEQ_GT(was, c->snd_nxt))
+			c->snd_nxt = was;
+	} else {
+		/* Timeout: go back N, resend from snd_una as the window allows. */
+		tcp_output(e, c, false);
+	}
+}
+
+void
+tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
+{
+	/* In SYN-SENT there is nothing to acknowledge yet. */
+	if (c->state == TCP_SYN_SENT)
+		send_control(e, c, RTE_TCP_RST_FLAG, c->snd_nxt);
+	else
+		send_control(e, c, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, c->snd_nxt);
+	e->ctr[TC_RST_SENT]++;
+	tcp_release(e, c, cause);
+}
+
+void
+tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
+	uint32_t payload = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	uint8_t in_flags = th->tcp_flags;
+
+	/* Never answer a RST (RFC 9293 3.10.7.1). The answer reuses the segment's
+	 * mbuf; with IP options it would need moving headers, so those get none. */
+	if ((in_flags & RTE_TCP_RST_FLAG) || m->l3_len != sizeof(*ip)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (in_flags & RTE_TCP_ACK_FLAG) {
+		th->sent_seq = th->recv_ack;
+		th->recv_ack = 0;
+		th->tcp_flags = RTE_TCP_RST_FLAG;
+	} else {
+		uint32_t ack = rte_be_to_cpu_32(th->sent_seq) + payload +
+			       !!(in_flags & RTE_TCP_SYN_FLAG) + !!(in_flags & RTE_TCP_FIN_FLAG);
+		th->sent_seq = 0;
+		th->recv_ack = rte_cpu_to_be_32(ack);
+		th->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+	}
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = e->cfg->src_mac;
+	uint32_t a = ip->src_addr;
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	uint16_t p = th->src_port;
+	th->src_port = th->dst_port;
+	th->dst_port = p;
+	th->data_off = 5 << 4;
+	th->rx_win = 0;
+	th->tcp_urp = 0;
+	th->cksum = 0;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*th));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->hdr_checksum = 0;
+	ip->packet_id = rte_cpu_to_be_16(e->ip_id++);
+	/* Cut the frame after the bare TCP header (options and payload go). */
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (m->l2_len + sizeof(*ip) +
+								    sizeof(*th))));
+	m->l4_len = sizeof(*th);
+	m->ol_flags = 0;
+	e->ctr[TC_RST_SENT]++;
+	seal(e, m);
+}

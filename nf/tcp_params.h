@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What tcp_client and tcp_server share: the engine's parameters, counters,
+ * and their reporting (progress line, latency percentiles, session records).
+ */
+#ifndef NFG_NF_TCP_PARAMS_H
+#define NFG_NF_TCP_PARAMS_H
+
+#include "nfg/operator.h"
+#include "tcp_engine.h"
+
+#define TCP_ENGINE_PARAMS                                                                      \
+	{ .name = "port", .type = NFG_T_PORT,                                                  \
+	  .doc = "the port whose MAC (and first IPv4 address) the segments carry" },           \
+	{ .name = "next_hop_mac", .type = NFG_T_MAC, .flags = NFG_P_OPTIONAL,                  \
+	  .doc = "Ethernet destination of every segment (else put an arp node after this one)" }, \
+	{ .name = "mss", .type = NFG_T_INT, .def = "1460", .min = 88, .max = 8960,             \
+	  .doc = "maximum segment size we announce and send" },                                \
+	{ .name = "rto_initial_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 60000,  \
+	  .doc = "retransmission timeout before any RTT sample (RFC 6298: 1 s)" },             \
+	{ .name = "rto_min_ms", .type = NFG_T_INT, .def = "200", .min = 1, .max = 60000,       \
+	  .doc = "lower bound of the retransmission timeout" },                                \
+	{ .name = "rto_max_ms", .type = NFG_T_INT, .def = "60000", .min = 1, .max = 60000,     \
+	  .doc = "upper bound of the backed-off retransmission timeout" },                     \
+	{ .name = "max_retries", .type = NFG_T_INT, .def = "8", .min = 1, .max = 30,           \
+	  .doc = "retransmissions of one segment before the connection times out" },           \
+	{ .name = "time_wait_ms", .type = NFG_T_INT, .def = "1000", .min = 0, .max = 240000,   \
+	  .doc = "how long a closed connection guards its 4-tuple (2*MSL, shortened)" },       \
+	{ .name = "idle_timeout_ms", .type = NFG_T_INT, .def = "30000", .min = 10,             \
+	  .max = 3600000, .doc = "give up on a peer that says nothing for this long" },        \
+	{ .name = "verify_checksum", .type = NFG_T_BOOL, .def = "true",                        \
+	  .doc = "drop segments with a bad checksum (unless the NIC checked it)" }
+
+extern const struct nfg_counter tcp_counters[];
+
+/* Reads the engine parameters (setup: no port facts yet). */
+int tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg);
+/* Completes it from the started port (init). Returns the port or NULL. */
+const struct nfg_port *tcp_engine_config_port(struct nfg_instance *inst,
+					      struct tcp_engine_config *cfg);
+
+/* Reporting hooks; every worker's state starts with its struct tcp_engine. */
+void tcp_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev,
+		  double dt, char *buf, size_t len);
+void tcp_summarize(struct nfg_instance *inst, FILE *out);
+void tcp_stats_json(struct nfg_instance *inst, json_t *node);
+/* Appends the worker's session records to the --records file. */
+void tcp_records_flush(struct nfg_instance *inst, struct tcp_engine *e);
+/* How many records each worker keeps: only with --records. */
+uint32_t tcp_records_capacity(struct nfg_instance *inst);
+
+#endif

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nfg/values.h"
+#include "tcp_params.h"
+
+const struct nfg_counter tcp_counters[] = {
+	[TC_ATTEMPTED] = { "attempted", NFG_CTR_INFO },
+	[TC_ACCEPTED] = { "accepted", NFG_CTR_INFO },
+	[TC_ESTABLISHED] = { "established", NFG_CTR_INFO },
+	[TC_COMPLETED] = { "completed", NFG_CTR_INFO },
+	[TC_FAILED_REFUSED] = { "failed_refused", NFG_CTR_INFO },
+	[TC_FAILED_TIMEOUT] = { "failed_timeout", NFG_CTR_INFO },
+	[TC_FAILED_RESET] = { "failed_reset", NFG_CTR_INFO },
+	[TC_ABORTED] = { "aborted", NFG_CTR_INFO },
+	[TC_RELEASED] = { "released", NFG_CTR_INFO },
+	[TC_MSGS_SENT] = { "messages_sent", NFG_CTR_INFO },
+	[TC_MSGS_RCVD] = { "messages_received", NFG_CTR_INFO },
+	[TC_RETRANSMITS] = { "retransmits", NFG_CTR_INFO },
+	[TC_RST_SENT] = { "resets_sent", NFG_CTR_INFO },
+	[TC_RST_RCVD] = { "resets_received", NFG_CTR_INFO },
+	[TC_BYTES_OUT] = { "bytes_out", NFG_CTR_INFO },
+	[TC_BYTES_IN] = { "bytes_in", NFG_CTR_INFO },
+	[TC_SEGS_IN] = { "segments_in", NFG_CTR_INFO },
+	[TC_SEGS_OUT] = { "segments_out", NFG_CTR_INFO },
+	[TC_DUP_ACKS] = { "dup_acks", NFG_CTR_INFO },
+	[TC_CHALLENGE_ACKS] = { "challenge_acks", NFG_CTR_INFO },
+	[TC_NO_MBUF] = { "no_mbuf", NFG_CTR_INFO },
+	[TC_RECORDS_FULL] = { "records_full", NFG_CTR_INFO },
+	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP },
+	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP },
+	[TC_DROP_NO_CONNECTION] = { "no_connection (answered with RST)", NFG_CTR_DROP },
+	[TC_DROP_OUT_OF_WINDOW] = { "out_of_window", NFG_CTR_DROP },
+	[TC_DROP_OUT_OF_ORDER] = { "out_of_order (duplicate ACK sent)", NFG_CTR_DROP },
+	[TC_DROP_TABLE_FULL] = { "connection_table_full", NFG_CTR_DROP },
+	[TC_DROP_BAD_SEGMENT] = { "bad_segment", NFG_CTR_DROP },
+	{ 0 },
+};
+
+int
+tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg)
+{
+	cfg->mss = (uint16_t)nfg_param_int(inst, "mss");
+	cfg->rcv_wnd = 65535;
+	cfg->rto_initial_ms = (uint32_t)nfg_param_int(inst, "rto_initial_ms");
+	cfg->rto_min_ms = (uint32_t)nfg_param_int(inst, "rto_min_ms");
+	cfg->rto_max_ms = (uint32_t)nfg_param_int(inst, "rto_max_ms");
+	cfg->max_retries = (uint8_t)nfg_param_int(inst, "max_retries");
+	cfg->time_wait_ms = (uint32_t)nfg_param_int(inst, "time_wait_ms");
+	cfg->idle_timeout_ms = (uint32_t)nfg_param_int(inst, "idle_timeout_ms");
+	cfg->verify_checksum = nfg_param_bool(inst, "verify_checksum");
+	if (cfg->rto_min_ms > cfg->rto_max_ms)
+		return nfg_error(inst, "rto_min_ms", "must not exceed rto_max_ms (%u)",
+				 cfg->rto_max_ms);
+	json_t *mac = nfg_param(inst, "next_hop_mac");
+	cfg->dst_mac_static = mac != NULL;
+	if (mac)
+		nfg_parse_mac(json_string_value(mac), &cfg->dst_mac);
+	return 0;
+}
+
+const struct nfg_port *
+tcp_engine_config_port(struct nfg_instance *inst, struct tcp_engine_config *cfg)
+{
+	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
+
+	if (port)
+		cfg->src_mac = port->mac;
+	return port;
+}
+
+static struct tcp_engine *
+engine_of(struct nfg_instance *inst, unsigned w)
+{
+	struct rte_node *node = nfg_worker_node(w, nfg_instance_name(inst));
+
+	return node ? nfg_node_state(node) : NULL;
+}
+
+static void
+rate(double v, char *buf, size_t len)
+{
+	if (v >= 1e6)
+		snprintf(buf, len, "%.2fM", v / 1e6);
+	else if (v >= 1e3)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+void
+tcp_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev, double dt,
+	     char *buf, size_t len)
+{
+	char cps[32];
+	uint64_t opened = now[TC_ATTEMPTED] + now[TC_ACCEPTED];
+	uint64_t failed = now[TC_FAILED_REFUSED] + now[TC_FAILED_TIMEOUT] + now[TC_FAILED_RESET];
+
+	rate((double)(now[TC_COMPLETED] - prev[TC_COMPLETED]) / dt, cps, sizeof(cps));
+	snprintf(buf, len, "%s conn/s, %" PRIu64 " active, %" PRIu64 " done, %" PRIu64
+		 " failed, %" PRIu64 " rtx", cps, opened - now[TC_RELEASED], now[TC_COMPLETED],
+		 failed, now[TC_RETRANSMITS]);
+}
+
+static void
+merged(struct nfg_instance *inst, struct latency_hist *connect, struct latency_hist *resp)
+{
+	memset(connect, 0, sizeof(*connect));
+	memset(resp, 0, sizeof(*resp));
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct tcp_engine *e = engine_of(inst, w);
+		if (!e)
+			continue;
+		lat_merge(connect, &e->connect_time);
+		lat_merge(resp, &e->response_time);
+	}
+}
+
+void
+tcp_summarize(struct nfg_instance *inst, FILE *out)
+{
+	static struct latency_hist connect, resp;
+	uint64_t open = 0;
+
+	merged(inst, &connect, &resp);
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct tcp_engine *e = engine_of(inst, w);
+		for (uint32_t i = 0; e && i < e->nb_conns; i++)
+			open += e->conns[i].state != TCP_CLOSED;
+	}
+	fprintf(out, "  connect time   p50 %9.1f us   p99 %9.1f us   (%" PRIu64 " connections)\n",
+		(double)lat_percentile(&connect, 50) / 1e3, (double)lat_percentile(&connect, 99) / 1e3,
+		connect.count);
+	fprintf(out, "  response time  p50 %9.1f us   p99 %9.1f us   (%" PRIu64 " exchanges)\n",
+		(double)lat_percentile(&resp, 50) / 1e3, (double)lat_percentile(&resp, 99) / 1e3,
+		resp.count);
+	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", open);
+}
+
+void
+tcp_stats_json(struct nfg_instance *inst, json_t *node)
+{
+	static struct latency_hist connect, resp;
+	uint64_t open = 0;
+
+	merged(inst, &connect, &resp);
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct tcp_engine *e = engine_of(inst, w);
+		for (uint32_t i = 0; e && i < e->nb_conns; i++)
+			open += e->conns[i].state != TCP_CLOSED;
+	}
+	json_object_set_new(node, "connect_us", json_pack("{s:f, s:f, s:I}",
+		"p50", (double)lat_percentile(&connect, 50) / 1e3,
+		"p99", (double)lat_percentile(&connect, 99) / 1e3, "count", (json_int_t)connect.count));
+	json_object_set_new(node, "response_us", json_pack("{s:f, s:f, s:I}",
+		"p50", (double)lat_percentile(&resp, 50) / 1e3,
+		"p99", (double)lat_percentile(&resp, 99) / 1e3, "count", (json_int_t)resp.count));
+	json_object_set_new(node, "connections_open", json_integer((json_int_t)open));
+}
+
+uint32_t
+tcp_records_capacity(struct nfg_instance *inst)
+{
+	(void)inst;
+	return nfg_run_option("records") ? 1u << 20 : 0;
+}
+
+void
+tcp_records_flush(struct nfg_instance *inst, struct tcp_engine *e)
+{
+	static bool started;
+	const char *path = nfg_run_option("records");
+
+	(void)inst;
+	if (!path || !e->records.r)
+		return;
+	size_t n = strlen(path);
+	bool csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
+	FILE *f = fopen(path, started ? "a" : "w");
+	if (!f) {
+		fprintf(stderr, "nfg: cannot write session records to %s\n", path);
+		return;
+	}
+	if (!started)
+		records_write_header(f, csv);
+	started = true;
+	records_write(&e->records, f, csv, e->start_tsc);
+	fclose(f);
+}

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * tcp_server: the server half of nftraffic. It accepts connections on its
+ * listen addresses, answers each request (delimited by a string such as
+ * "\r\n\r\n", or by a byte count) with the configured response, and closes
+ * after it or waits for the client to close.
+ *
+ * Connections are found by 4-tuple in a per-worker rte_hash; slots come from
+ * a preallocated array through a free stack. A SYN for a 4-tuple still in
+ * TIME_WAIT with a higher sequence number reopens it (RFC 9293 3.6.1), so
+ * clients can reuse ports at once. Responses are all the same bytes, so any
+ * offset of the outgoing stream is regenerated from them: no send buffers.
+ */
+#include <arpa/inet.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "nf_builtin.h"
+#include "payload.h"
+#include "tcp_params.h"
+
+#define MAX_LISTEN 16
+#define MAX_DELIM 64
+
+struct conn_key {
+	uint32_t remote_ip, local_ip;
+	uint16_t remote_port, local_port;
+};
+
+struct server_config {
+	struct tcp_engine_config engine;
+	struct payload response;
+	uint32_t listen_ip[MAX_LISTEN];   /* network order, 0: any */
+	uint16_t listen_port[MAX_LISTEN]; /* network order */
+	unsigned nb_listen;
+	uint8_t delim[MAX_DELIM];
+	uint8_t delim_fail[MAX_DELIM];    /* KMP failure function of delim */
+	unsigned delim_len;
+	uint32_t request_bytes;
+	bool close_after_response;
+	uint32_t max_connections;
+};
+
+struct server_worker {
+	struct tcp_engine e; /* first: the shared reporting reads it */
+	const struct server_config *cfg;
+	struct rte_hash *table;
+	uint32_t *free_stack;
+	uint32_t free_top;
+};
+
+static inline struct server_worker *
+worker_of(struct tcp_engine *e)
+{
+	return e->app_ctx;
+}
+
+static inline struct conn_key
+key_of(const struct tcp_conn *c)
+{
+	return (struct conn_key){ c->remote_ip, c->local_ip, c->remote_port, c->local_port };
+}
+
+/* ---- the application ---------------------------------------------------- */
+
+static void
+respond(struct tcp_engine *e, struct tcp_conn *c)
+{
+	const struct server_config *cfg = worker_of(e)->cfg;
+
+	e->ctr[TC_MSGS_RCVD]++;
+	lat_add(&e->response_time, (uint64_t)(e->now_us - c->t_msg_us) * 1000);
+	tcp_send_message(e, c, cfg->response.len);
+	if (cfg->close_after_response)
+		tcp_close(e, c);
+}
+
+static void
+server_established(struct tcp_engine *e, struct tcp_conn *c)
+{
+	c->t_msg_us = e->now_us;
+}
+
+static void
+server_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	const struct server_config *cfg = worker_of(e)->cfg;
+
+	if (c->flags & CF_FIN_QUEUED)
+		return; /* closing after the response: later bytes get no answer */
+	if (cfg->request_bytes) {
+		uint32_t got = c->rcv_nxt - (c->irs + 1) - c->rx_msg_start;
+		while (got >= cfg->request_bytes && !(c->flags & CF_FIN_QUEUED)) {
+			c->rx_msg_start += cfg->request_bytes;
+			got -= cfg->request_bytes;
+			respond(e, c);
+		}
+		return;
+	}
+	/* Knuth-Morris-Pratt over the stream: the delimiter may be split across
+	 * segments and requests may be pipelined. */
+	unsigned k = c->scan;
+	for (uint32_t i = 0; i < n; i++) {
+		while (k > 0 && p[i] != cfg->delim[k])
+			k = cfg->delim_fail[k - 1];
+		if (p[i] == cfg->delim[k])
+			k++;
+		if (k == cfg->delim_len) {
+			k = 0;
+			respond(e, c);
+			c->t_msg_us = e->now_us;
+			if (c->flags & CF_FIN_QUEUED)
+				break;
+		}
+	}
+	c->scan = (uint8_t)k;
+}
+
+static void
+server_peer_closed(struct tcp_engine *e, struct tcp_conn *c)
+{
+	tcp_close(e, c);
+}
+
+static void
+server_think_over(struct tcp_engine *e, struct tcp_conn *c)
+{
+	(void)e;
+	(void)c;
+}
+
+static void
+server_released(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct server_worker *w = worker_of(e);
+	struct conn_key key = key_of(c);
+
+	rte_hash_del_key(w->table, &key);
+	w->free_stack[w->free_top++] = conn_index(e, c);
+	c->record = UINT32_MAX;
+}
+
+static void
+server_fill(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
+	    uint32_t len)
+{
+	const struct payload *resp = &worker_of(e)->cfg->response;
+
+	/* Every response is the same bytes; a segment may span two of them. */
+	while (len) {
+		uint32_t at = off % resp->len, n = RTE_MIN(len, resp->len - at);
+		payload_fill(resp, c->id, at, dst, n);
+		off += n;
+		dst += n;
+		len -= n;
+	}
+}
+
+static const struct tcp_app server_app = {
+	.established = server_established,
+	.data = server_data,
+	.peer_closed = server_peer_closed,
+	.think_over = server_think_over,
+	.released = server_released,
+	.fill = server_fill,
+};
+
+/* ---- the data path ------------------------------------------------------ */
+
+static bool
+listening(const struct server_config *cfg, uint32_t ip, uint16_t port)
+{
+	for (unsigned i = 0; i < cfg->nb_listen; i++)
+		if (cfg->listen_port[i] == port && (cfg->listen_ip[i] == 0 || cfg->listen_ip[i] == ip))
+			return true;
+	return false;
+}
+
+static void
+accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *key)
+{
+	struct tcp_engine *e = &w->e;
+
+	uint32_t idx = w->free_top ? w->free_stack[w->free_top - 1] : UINT32_MAX;
+
+	if (idx == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)idx) < 0) {
+		/* Full: say so (RST) or stay silent, as configured; counted either way. */
+		if (e->cfg->rst_when_full) {
+			nfg_count(e->node, TC_DROP_TABLE_FULL, 1);
+			tcp_reply_rst(e, m);
+		} else {
+			nfg_drop(e->node, TC_DROP_TABLE_FULL, &m, 1);
+		}
+		return;
+	}
+	w->free_top--;
+	struct tcp_conn *c = &e->conns[idx];
+	memset(c, 0, sizeof(*c));
+	c->remote_ip = key->remote_ip;
+	c->local_ip = key->local_ip;
+	c->remote_port = key->remote_port;
+	c->local_port = key->local_port;
+	c->id = idx;
+	c->record = records_open(&e->records);
+	if (c->record == UINT32_MAX && e->records.cap)
+		e->ctr[TC_RECORDS_FULL]++;
+	if (c->record != UINT32_MAX) {
+		struct session_record *r = &e->records.r[c->record];
+		r->local_ip = c->local_ip;
+		r->remote_ip = c->remote_ip;
+		r->local_port = c->local_port;
+		r->remote_port = c->remote_port;
+		r->conn_id = c->id;
+		r->role = REC_ROLE_SERVER;
+	}
+	tcp_accept(e, c, m);
+	rte_pktmbuf_free(m);
+}
+
+static void
+segment(struct server_worker *w, struct rte_mbuf *m)
+{
+	struct tcp_engine *e = &w->e;
+	struct rte_tcp_hdr *th = tcp_segment_check(e, m);
+
+	if (!th)
+		return;
+	const struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct conn_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
+	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		   RTE_TCP_SYN_FLAG;
+	void *data;
+	struct tcp_conn *c = NULL;
+
+	if (rte_hash_lookup_data(w->table, &key, &data) >= 0)
+		c = &e->conns[(uintptr_t)data];
+	if (c && syn && c->state == TCP_TIME_WAIT &&
+	    SEQ_GT(rte_be_to_cpu_32(th->sent_seq), c->rcv_nxt)) {
+		tcp_release(e, c, CAUSE_ACTIVE_CLOSE); /* a new incarnation of the 4-tuple */
+		c = NULL;
+	}
+	if (!c && syn && listening(w->cfg, key.local_ip, key.local_port)) {
+		accept_syn(w, m, &key);
+		return;
+	}
+	tcp_input(e, c, m);
+}
+
+static uint16_t
+server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	struct server_worker *w = nfg_node_state(node);
+	uint64_t tsc = rte_rdtsc();
+
+	tcp_engine_tick(&w->e, graph, tsc);
+	for (uint16_t i = 0; i < nb_objs; i++) {
+		if (i + 1 < nb_objs)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1], void *));
+		segment(w, objs[i]);
+	}
+	tcp_timers_run(&w->e, tsc);
+	tcp_flush(&w->e);
+	return nb_objs;
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static int
+parse_listen(struct nfg_instance *inst, struct server_config *cfg)
+{
+	json_t *list = nfg_param(inst, "listen"), *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		char where[32], ip[64];
+		const char *s = json_string_value(v), *colon = strrchr(s, ':');
+		char *end;
+		snprintf(where, sizeof(where), "listen[%zu]", i);
+		long port = colon ? strtol(colon + 1, &end, 10) : -1;
+		if (!colon || *end || port < 1 || port > 65535 || (size_t)(colon - s) >= sizeof(ip))
+			return nfg_error(inst, where, "expected \"ADDRESS:PORT\" or \"*:PORT\", got \"%s\"", s);
+		snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s), s);
+		cfg->listen_ip[i] = 0;
+		if (strcmp(ip, "*") != 0 && nfg_parse_ipv4(ip, &cfg->listen_ip[i]) < 0)
+			return nfg_error(inst, where, "\"%s\" is not an IPv4 address or *", ip);
+		cfg->listen_port[i] = rte_cpu_to_be_16((uint16_t)port);
+	}
+	cfg->nb_listen = (unsigned)json_array_size(list);
+	return 0;
+}
+
+static int
+parse_request_end(struct nfg_instance *inst, struct server_config *cfg)
+{
+	const char *d = nfg_param_string(inst, "request_end");
+
+	cfg->request_bytes = (uint32_t)nfg_param_int(inst, "request_bytes");
+	cfg->delim_len = (unsigned)strlen(d);
+	if (cfg->request_bytes == 0 && (cfg->delim_len == 0 || cfg->delim_len >= MAX_DELIM))
+		return nfg_error(inst, "request_end", "a delimiter of 1 to %d bytes, or set "
+				 "request_bytes", MAX_DELIM - 1);
+	memcpy(cfg->delim, d, cfg->delim_len);
+	/* KMP failure function: the longest proper border of each prefix. */
+	for (unsigned i = 1, k = 0; i < cfg->delim_len; i++) {
+		while (k > 0 && cfg->delim[i] != cfg->delim[k])
+			k = cfg->delim_fail[k - 1];
+		if (cfg->delim[i] == cfg->delim[k])
+			k++;
+		cfg->delim_fail[i] = (uint8_t)k;
+	}
+	return 0;
+}
+
+static void
+server_config_free(void *p)
+{
+	struct server_config *cfg = p;
+
+	payload_free(&cfg->response);
+	free(cfg);
+}
+
+static int
+server_setup(struct nfg_instance *inst)
+{
+	struct server_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return -1;
+	nfg_instance_set_config(inst, cfg, server_config_free);
+	cfg->close_after_response = strcmp(nfg_param_string(inst, "close"), "server") == 0;
+	cfg->max_connections = (uint32_t)nfg_param_int(inst, "max_connections");
+	if (tcp_engine_config_read(inst, &cfg->engine) < 0 || parse_listen(inst, cfg) < 0 ||
+	    parse_request_end(inst, cfg) < 0 ||
+	    payload_from_params(inst, "response", "", &cfg->response) < 0)
+		return -1;
+	cfg->engine.rst_when_full = strcmp(nfg_param_string(inst, "table_full"), "rst") == 0;
+	if (nfg_param_bool(inst, "http") && payload_wrap_http(&cfg->response,
+							      cfg->close_after_response) < 0)
+		return -1;
+	if (cfg->response.len == 0)
+		return nfg_error(inst, "response", "the response is empty: give response, "
+				 "response_size, response_file, or set http");
+	unsigned workers = nfg_worker_count();
+	nfg_instance_reserve_memory(inst, (uint64_t)workers * cfg->max_connections *
+						  (sizeof(struct tcp_conn) + sizeof(struct tw_link) +
+						   4 + 64) +
+					  workers * (uint64_t)tcp_records_capacity(inst) *
+						  sizeof(struct session_record));
+	nfg_instance_reserve_mbufs(inst, workers * TCP_OUT_MAX);
+	return 0;
+}
+
+static int
+server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
+{
+	struct server_config *cfg = nfg_instance_config(inst);
+	const struct nfg_port *port = tcp_engine_config_port(inst, &cfg->engine);
+	int socket = port ? port->socket : SOCKET_ID_ANY;
+	struct server_worker *w = rte_zmalloc_socket("tcp_server", sizeof(*w), RTE_CACHE_LINE_SIZE,
+						     socket);
+	char name[RTE_HASH_NAMESIZE];
+
+	if (!w)
+		return -1;
+	nfg_node_set_state(node, w);
+	w->cfg = cfg;
+	if (tcp_engine_init(&w->e, &cfg->engine, &server_app, w, cfg->max_connections,
+			    tcp_records_capacity(inst), REC_ROLE_SERVER, node, socket) < 0)
+		return -1;
+	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
+				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+	snprintf(name, sizeof(name), "srv_%p", (void *)w);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(cfg->max_connections, 8u),
+		.key_len = sizeof(struct conn_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		/* Buckets overflow into an extension table instead of refusing keys. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	w->table = rte_hash_create(&hp);
+	w->free_stack = rte_malloc_socket("tcp_server_free", cfg->max_connections * sizeof(uint32_t),
+					  0, socket);
+	if (!w->table || !w->free_stack)
+		return -1;
+	for (uint32_t i = 0; i < cfg->max_connections; i++)
+		w->free_stack[i] = cfg->max_connections - 1 - i;
+	w->free_top = cfg->max_connections;
+	return 0;
+}
+
+static void
+server_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
+{
+	struct server_worker *w = nfg_node_state(node);
+
+	if (!w)
+		return;
+	if (w->e.conns && w->table) {
+		for (uint32_t i = 0; i < w->e.nb_conns; i++)
+			if (w->e.conns[i].state != TCP_CLOSED)
+				tcp_release(&w->e, &w->e.conns[i], CAUSE_ABORTED);
+		tcp_records_flush(inst, &w->e);
+	}
+	tcp_engine_free(&w->e);
+	rte_hash_free(w->table);
+	rte_free(w->free_stack);
+	rte_free(w);
+}
+
+static const char *const close_policies[] = { "server", "client", NULL };
+static const char *const full_policies[] = { "rst", "drop", NULL };
+
+static const struct nfg_param server_params[] = {
+	TCP_ENGINE_PARAMS,
+	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1, .max = MAX_LISTEN,
+	  .doc = "\"ADDRESS:PORT\" to accept connections on (\"*\": any address)" },
+	{ .name = "response", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,
+	  .doc = "response text (the body when http is true)" },
+	{ .name = "response_hex", .type = NFG_T_HEX, .flags = NFG_P_OPTIONAL,
+	  .doc = "response as hex bytes" },
+	{ .name = "response_file", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,
+	  .doc = "response read from a file (any size)" },
+	{ .name = "response_size", .type = NFG_T_INT, .flags = NFG_P_OPTIONAL, .min = 0,
+	  .max = 1 << 30, .doc = "response of that many generated bytes" },
+	{ .name = "http", .type = NFG_T_BOOL, .def = "true",
+	  .doc = "wrap the response in an HTTP/1.1 200 with Content-Length" },
+	{ .name = "request_end", .type = NFG_T_STRING, .def = "\"\\r\\n\\r\\n\"",
+	  .doc = "the bytes that end a request" },
+	{ .name = "request_bytes", .type = NFG_T_INT, .def = "0", .min = 0, .max = 1 << 30,
+	  .doc = "answer after this many request bytes instead (0: use request_end)" },
+	{ .name = "close", .type = NFG_T_ENUM, .def = "\"server\"", .choices = close_policies,
+	  .doc = "close after the response (server), or when the client closes (client)" },
+	{ .name = "max_connections", .type = NFG_T_INT, .def = "1048576", .min = 1,
+	  .max = 1 << 26, .doc = "connection table size per worker" },
+	{ .name = "table_full", .type = NFG_T_ENUM, .def = "\"rst\"", .choices = full_policies,
+	  .doc = "answer a SYN the full table cannot take with RST, or drop it" },
+	{ 0 },
+};
+
+static const struct nfg_op tcp_server_op = {
+	.api_version = NFG_API_VERSION,
+	.name = "tcp_server",
+	.summary = "accept TCP connections, answer each request, close",
+	.doc = "The server half of nftraffic: a user-space TCP stack that accepts connections\n"
+	       "on its listen addresses, reads requests (ended by request_end, or\n"
+	       "request_bytes long), answers each with the response — any size, sent as the\n"
+	       "client's window allows — and closes after it (or when the client closes).\n"
+	       "Same retransmission, window and MSS handling as tcp_client. Its output is\n"
+	       "IPv4/TCP frames: set next_hop_mac, or send them through an arp node.",
+	.input_doc = "parsed IPv4/TCP segments addressed to the server",
+	.example = "\"server\": {\"op\": \"tcp_server\", \"port\": \"p0\", \"listen\": [\"*:80\"], "
+		   "\"response_size\": 1024}",
+	.flags = NFG_OP_SOURCE | NFG_OP_TAKES_INPUT,
+	.params = server_params,
+	.outputs = (const char *const[]){ "out", NULL },
+	.counters = tcp_counters,
+	.setup = server_setup,
+	.init = server_init,
+	.process = server_process,
+	.fini = server_fini,
+	.progress = tcp_progress,
+	.summarize = tcp_summarize,
+	.stats_json = tcp_stats_json,
+};
+
+NFG_OPERATOR_REGISTER(tcp_server_op);

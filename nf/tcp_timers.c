@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The one timer of a connection, and what its expiry means in each state:
+ *  - something unacknowledged (SYN, data, FIN): retransmit with exponential
+ *    backoff, RFC 6298; after max_retries give up (timeout, RST);
+ *  - a zero window with data waiting: a one-byte window probe;
+ *  - TIME_WAIT: the connection may finally go;
+ *  - CF_THINKING: the client's think time before its next request;
+ *  - otherwise: the peer said nothing for idle_timeout_ms: give up.
+ * The retransmission timeout follows RFC 6298 (SRTT, RTTVAR, Karn's rule),
+ * clamped to [rto_min_ms, rto_max_ms].
+ */
+#include <stdlib.h>
+
+#include "tcp_engine.h"
+
+
+void
+tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c)
+{
+	uint32_t id = conn_index(e, c);
+
+	/* RFC 6298 5.1: a running retransmission timer keeps running. */
+	if ((c->flags & CF_RTO) && tw_pending(&e->tw, id))
+		return;
+	c->flags = (uint8_t)((c->flags | CF_RTO) & ~CF_THINKING);
+	tw_schedule(&e->tw, id, c->rto_ms);
+}
+
+void
+tcp_arm_timer_ms(struct tcp_engine *e, struct tcp_conn *c, uint32_t ms)
+{
+	c->flags &= (uint8_t)~CF_RTO;
+	tw_schedule(&e->tw, conn_index(e, c), ms);
+}
+
+void
+tcp_rtt_sample(struct tcp_engine *e, struct tcp_conn *c, uint32_t r)
+{
+	if (c->srtt_us == 0) {
+		c->srtt_us = r ? r : 1;
+		c->rttvar_us = r / 2;
+	} else {
+		uint32_t delta = (uint32_t)abs((int32_t)(c->srtt_us - r));
+		c->rttvar_us = (3 * c->rttvar_us + delta) / 4;
+		c->srtt_us = (7 * c->srtt_us + r) / 8;
+	}
+	uint32_t rto_ms = (c->srtt_us + RTE_MAX(1000u, 4 * c->rttvar_us)) / 1000;
+	c->rto_ms = (uint16_t)RTE_MIN(RTE_MAX(rto_ms, e->cfg->rto_min_ms), e->cfg->rto_max_ms);
+}
+
+void
+tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c)
+{
+	c->state = TCP_TIME_WAIT;
+	c->cause = CAUSE_ACTIVE_CLOSE;
+	/* The exchange is complete now; TIME_WAIT only guards the 4-tuple. */
+	e->ctr[TC_COMPLETED]++;
+	if (c->record != UINT32_MAX) {
+		e->records.r[c->record].cause = CAUSE_ACTIVE_CLOSE;
+		records_mark(&e->records, c->record, REC_CLOSED);
+	}
+	tcp_arm_timer_ms(e, c, e->cfg->time_wait_ms);
+}
+
+void
+tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
+{
+	static const enum tcp_counter by_cause[CAUSE_NB] = {
+		[CAUSE_NONE] = TC_ABORTED,
+		[CAUSE_ACTIVE_CLOSE] = TC_COMPLETED,
+		[CAUSE_PASSIVE_CLOSE] = TC_COMPLETED,
+		[CAUSE_RESET] = TC_FAILED_RESET,
+		[CAUSE_TIMEOUT] = TC_FAILED_TIMEOUT,
+		[CAUSE_REFUSED] = TC_FAILED_REFUSED,
+		[CAUSE_ABORTED] = TC_ABORTED,
+	};
+
+	tw_cancel(&e->tw, conn_index(e, c));
+	if (c->state != TCP_TIME_WAIT) {
+		e->ctr[by_cause[cause]]++;
+		c->cause = (uint8_t)cause;
+		if (c->record != UINT32_MAX) {
+			e->records.r[c->record].cause = (uint8_t)cause;
+			records_mark(&e->records, c->record, REC_CLOSED);
+		}
+	}
+	e->ctr[TC_RELEASED]++;
+	c->state = TCP_CLOSED;
+	c->flags = 0;
+	e->app->released(e, c);
+}
+
+static bool
+has_outstanding(const struct tcp_conn *c)
+{
+	return c->state == TCP_SYN_SENT || c->state == TCP_SYN_RCVD || c->snd_una != c->snd_max;
+}
+
+static bool
+window_blocked(const struct tcp_conn *c)
+{
+	return c->snd_wnd == 0 && (uint32_t)(c->snd_nxt - (c->iss + 1)) < c->tx_end;
+}
+
+static void
+fire(void *ctx, uint32_t id)
+{
+	struct tcp_engine *e = ctx;
+	struct tcp_conn *c = &e->conns[id];
+
+	if (c->state == TCP_CLOSED)
+		return;
+	if (c->state == TCP_TIME_WAIT) {
+		tcp_release(e, c, CAUSE_ACTIVE_CLOSE);
+		return;
+	}
+	if (c->flags & CF_THINKING) {
+		c->flags &= (uint8_t)~CF_THINKING;
+		e->app->think_over(e, c);
+		return;
+	}
+	if ((c->flags & CF_RTO) && (has_outstanding(c) || window_blocked(c))) {
+		if (++c->retries > e->cfg->max_retries) {
+			tcp_abort(e, c, CAUSE_TIMEOUT);
+			return;
+		}
+		c->rto_ms = (uint16_t)RTE_MIN((uint32_t)c->rto_ms * 2, e->cfg->rto_max_ms);
+		tcp_retransmit(e, c, !has_outstanding(c));
+		c->flags &= (uint8_t)~CF_RTO;
+		tcp_arm_rto(e, c);
+		return;
+	}
+	tcp_abort(e, c, CAUSE_TIMEOUT);
+}
+
+unsigned
+tcp_timers_run(struct tcp_engine *e, uint64_t tsc)
+{
+	return tw_run(&e->tw, tsc, fire, e, 4096);
+}
