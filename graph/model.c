@@ -553,7 +553,7 @@ connect_edge(struct nfg_graph *g, const char *path, int edge_index, char *from_s
 		nfg_err(path, "node %s (%s) has named inputs %s: say which, like \"%s -> %s.%s\"",
 			to->name, to->op->name, list, from->name, to->name, to->inputs[0]);
 		return -1;
-	} else if ((to->op->flags & NFG_OP_SOURCE) && !(to->op->flags & NFG_OP_TAKES_INPUT)) {
+	} else if ((to->op->flags & NFG_OP_SOURCE) && !to->op->input) {
 		nfg_err(path, "node %s (%s) is a source and takes no input", to->name, to->op->name);
 		return -1;
 	}

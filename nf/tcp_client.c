@@ -321,9 +321,8 @@ client_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 {
 	struct client_worker *w = nfg_node_state(node);
 	struct tcp_engine *e = &w->e;
-	uint64_t tsc = rte_rdtsc();
 
-	tcp_engine_tick(e, graph, tsc);
+	tcp_engine_tick(e, graph, rte_rdtsc());
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		if (i + 1 < nb_objs)
@@ -332,12 +331,25 @@ client_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 		if (th)
 			tcp_input(e, lookup(w, m, th), m);
 	}
+	tcp_flush(e);
+	return nb_objs;
+}
+
+/* After every walk: timers, and new connections as the rate allows. What they
+ * send is enqueued now and leaves on the next walk. */
+static void
+client_poll(struct rte_graph *graph, struct rte_node *node)
+{
+	struct client_worker *w = nfg_node_state(node);
+	struct tcp_engine *e = &w->e;
+	uint64_t tsc = rte_rdtsc();
+
+	tcp_engine_tick(e, graph, tsc);
 	tcp_timers_run(e, tsc);
 	uint32_t n = nfg_stopping() ? 0 : budget(w, tsc);
 	for (uint32_t i = 0; i < n; i++)
 		open_one(w);
 	tcp_flush(e);
-	return nb_objs + (uint16_t)n;
 }
 
 static bool
@@ -626,7 +638,6 @@ static const struct nfg_op tcp_client_op = {
 	.input_doc = "parsed IPv4/TCP segments addressed to the client's ports",
 	.example = "\"client\": {\"op\": \"tcp_client\", \"port\": \"p0\", \"targets\": "
 		   "[{\"ip\": \"198.18.0.2\", \"port\": 80}], \"rate\": 10000, \"connections\": 100000}",
-	.flags = NFG_OP_SOURCE | NFG_OP_TAKES_INPUT,
 	.params = client_params,
 	.outputs = (const char *const[]){ "out", NULL },
 	.counters = tcp_counters,
@@ -634,6 +645,7 @@ static const struct nfg_op tcp_client_op = {
 	.start = client_start,
 	.init = client_init,
 	.process = client_process,
+	.poll = client_poll,
 	.done = client_done,
 	.fini = client_fini,
 	.progress = tcp_progress,

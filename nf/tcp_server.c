@@ -260,9 +260,20 @@ server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1], void *));
 		segment(w, objs[i]);
 	}
-	tcp_timers_run(&w->e, tsc);
 	tcp_flush(&w->e);
 	return nb_objs;
+}
+
+/* After every walk: the timers (retransmissions, TIME_WAIT). */
+static void
+server_poll(struct rte_graph *graph, struct rte_node *node)
+{
+	struct server_worker *w = nfg_node_state(node);
+	uint64_t tsc = rte_rdtsc();
+
+	tcp_engine_tick(&w->e, graph, tsc);
+	if (tcp_timers_run(&w->e, tsc))
+		tcp_flush(&w->e);
 }
 
 /* ---- setup -------------------------------------------------------------- */
@@ -455,13 +466,13 @@ static const struct nfg_op tcp_server_op = {
 	.input_doc = "parsed IPv4/TCP segments addressed to the server",
 	.example = "\"server\": {\"op\": \"tcp_server\", \"port\": \"p0\", \"listen\": [\"*:80\"], "
 		   "\"response_size\": 1024}",
-	.flags = NFG_OP_SOURCE | NFG_OP_TAKES_INPUT,
 	.params = server_params,
 	.outputs = (const char *const[]){ "out", NULL },
 	.counters = tcp_counters,
 	.setup = server_setup,
 	.init = server_init,
 	.process = server_process,
+	.poll = server_poll,
 	.fini = server_fini,
 	.progress = tcp_progress,
 	.summarize = tcp_summarize,

@@ -6,6 +6,7 @@
  * gets one rx and one tx queue per worker, RSS when there are several
  * workers and the device can hash, and checksum offloads when it has them.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,8 +105,14 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 		if (rc != 0)
 			goto fail;
 	}
-	if (ps->has_mac && (rc = rte_eth_dev_default_mac_addr_set(pid, &ps->mac)) != 0)
-		goto fail;
+	/* Drivers without a MAC filter (net_ring) cannot set one: the configured
+	 * address is then simply the one the operators put on frames. */
+	bool soft_mac = false;
+	if (ps->has_mac && (rc = rte_eth_dev_default_mac_addr_set(pid, &ps->mac)) != 0) {
+		if (rc != -ENOTSUP)
+			goto fail;
+		soft_mac = true;
+	}
 	if ((rc = rte_eth_dev_start(pid)) != 0)
 		goto fail;
 	if (ps->promiscuous)
@@ -116,6 +123,8 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	p->port_id = pid;
 	p->nb_queues = nbq;
 	rte_eth_macaddr_get(pid, &p->mac);
+	if (soft_mac)
+		p->mac = ps->mac;
 	p->nb_ipv4 = ps->nb_ipv4;
 	memcpy(p->ipv4, ps->ipv4, sizeof(p->ipv4));
 	memcpy(p->ipv4_prefix, ps->ipv4_prefix, sizeof(p->ipv4_prefix));

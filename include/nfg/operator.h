@@ -94,10 +94,9 @@ struct nfg_counter {
 struct nfg_instance;
 
 /* Operator flags. */
-#define NFG_OP_SOURCE 0x1u     /* called on every graph walk (rx, generators, timers) */
-#define NFG_OP_TAKES_INPUT 0x2u /* a source that also receives packets on its main
-				 * input: process() then sees them in objs/nb_objs
-				 * (and nb_objs == 0 on the per-walk call) */
+#define NFG_OP_SOURCE 0x1u /* called on every graph walk (rx, generators); rte_graph
+			    * gives a source no input: an operator that needs both an
+			    * input and a per-walk turn uses poll() instead */
 
 struct nfg_op {
 	uint32_t api_version;   /* NFG_API_VERSION */
