@@ -300,8 +300,10 @@ budget(struct client_worker *w, uint64_t tsc)
 	uint64_t left = w->quota - w->opened;
 	uint32_t n = (uint32_t)RTE_MIN(left, (uint64_t)w->free_count);
 
+	/* Connections in TIME_WAIT are closed: they hold a port, not a place. */
+	uint32_t open = w->active - w->e.nb_time_wait;
 	if (cfg->concurrency)
-		n = RTE_MIN(n, cfg->concurrency > w->active ? cfg->concurrency - w->active : 0);
+		n = RTE_MIN(n, cfg->concurrency > open ? cfg->concurrency - open : 0);
 	if (w->per_tsc > 0) {
 		double scale = 1.0;
 		if (w->ramp_tsc && tsc - w->start_tsc < w->ramp_tsc)

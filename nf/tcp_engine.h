@@ -114,6 +114,7 @@ struct tcp_engine {
 	struct latency_hist connect_time, response_time;
 	struct records records;
 	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
+	uint32_t nb_time_wait;    /* connections in TIME_WAIT: closed, slot still held */
 };
 
 int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,

@@ -54,6 +54,7 @@ tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c)
 {
 	c->state = TCP_TIME_WAIT;
 	c->cause = CAUSE_ACTIVE_CLOSE;
+	e->nb_time_wait++;
 	/* The exchange is complete now; TIME_WAIT only guards the 4-tuple. */
 	e->ctr[TC_COMPLETED]++;
 	if (c->record != UINT32_MAX) {
@@ -77,7 +78,9 @@ tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
 	};
 
 	tw_cancel(&e->tw, conn_index(e, c));
-	if (c->state != TCP_TIME_WAIT) {
+	if (c->state == TCP_TIME_WAIT) {
+		e->nb_time_wait--;
+	} else {
 		e->ctr[by_cause[cause]]++;
 		c->cause = (uint8_t)cause;
 		if (c->record != UINT32_MAX) {

@@ -15,7 +15,7 @@
 
 #include "runtime.h"
 
-#define WIRE_RING_SIZE 4096
+#define WIRE_RING_SIZE 8192
 #define MAX_WIRES 16
 
 struct wire {
