@@ -54,7 +54,7 @@ nfg_test_cleanup() {
 			tail -n 40 "$f"
 		done
 	fi
-	rm -rf "$WORK"
+	[ -n "${KEEP:-}" ] && echo "kept $WORK" || rm -rf "$WORK"
 	exit $rc
 }
 
