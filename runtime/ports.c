@@ -179,8 +179,15 @@ nfg_ports_stop(struct nfg_graph *g)
 		struct nfg_port *p = &g->ports[i].runtime;
 		if (!p->name)
 			continue;
+		struct rte_eth_dev_info info;
+		struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device
+										   : NULL;
 		rte_eth_dev_stop(p->port_id);
 		rte_eth_dev_close(p->port_id);
+		/* Virtual devices are unplugged too, so that a later run in the same
+		 * process (the unit tests) can make them again under the same name. */
+		if (dev && g->ports[i].kind != NFG_PORT_PCI)
+			rte_dev_remove(dev);
 		p->name = NULL;
 	}
 	nfg_wires_free();

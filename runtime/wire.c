@@ -38,6 +38,7 @@ wire_get(const char *name, unsigned nb_queues)
 	if (nb_wires == MAX_WIRES)
 		return NULL;
 	struct wire *w = &wires[nb_wires++];
+	memset(w, 0, sizeof(*w));
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	w->nb_queues = nb_queues;
 	for (unsigned d = 0; d < 2; d++)
