@@ -109,6 +109,10 @@ nfg_instance_add_input(struct nfg_instance *inst, const char *name)
 			return nfg_error(inst, NULL, "input \"%s\" declared twice", name);
 	if (!valid_port_name(inst, "input", name))
 		return -1;
+	/* rte_graph names the input's node "nfg_input-NODE.INPUT" (< 64 bytes). */
+	if (strlen(inst->name) + strlen(name) + 12 >= RTE_NODE_NAMESIZE)
+		return nfg_error(inst, NULL, "node name and input name \"%s\" are too long together "
+				 "(at most %d characters)", name, RTE_NODE_NAMESIZE - 13);
 	inst->inputs = realloc(inst->inputs, (inst->nb_inputs + 1) * sizeof(char *));
 	inst->inputs[inst->nb_inputs] = strdup(name);
 	return (int)inst->nb_inputs++;

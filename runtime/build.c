@@ -205,6 +205,20 @@ wire_edges(struct nfg_instance *inst)
 	return rc;
 }
 
+/* A named input that no edge feeds stays out of the worker graphs: it would
+ * never run, and rte_graph refuses a node it cannot reach from a source. */
+static bool
+input_is_fed(const struct nfg_graph *g, const struct nfg_instance *inst, unsigned input)
+{
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		for (unsigned o = 0; o < g->instances[i]->nb_outputs; o++) {
+			const struct nfg_output *out = &g->instances[i]->outputs[o];
+			if (out->target == inst && out->target_input == (int)input)
+				return true;
+		}
+	return false;
+}
+
 int
 nfg_graphs_build(struct nfg_graph *g)
 {
@@ -228,7 +242,8 @@ nfg_graphs_build(struct nfg_graph *g)
 		patterns = realloc(patterns, (nb_names + inst->nb_inputs + 1) * sizeof(char *));
 		patterns[nb_names++] = rte_node_id_to_name(inst->node_id);
 		for (unsigned in = 0; in < inst->nb_inputs; in++)
-			patterns[nb_names++] = rte_node_id_to_name(inst->input_node_ids[in]);
+			if (input_is_fed(g, inst, in))
+				patterns[nb_names++] = rte_node_id_to_name(inst->input_node_ids[in]);
 	}
 	for (unsigned w = 0; w < g->nb_workers; w++) {
 		char name[RTE_GRAPH_NAMESIZE];
@@ -252,8 +267,9 @@ nfg_graphs_build(struct nfg_graph *g)
 			inst->node_by_worker[w] = rte_graph_node_get(gid, inst->node_id);
 			for (unsigned in = 0; in < inst->nb_inputs; in++) {
 				struct rte_node *entry = rte_graph_node_get(gid, inst->input_node_ids[in]);
-				((struct input_entry *)nfg_node_state(entry))->main =
-					inst->node_by_worker[w];
+				if (entry) /* NULL: an input nothing feeds */
+					((struct input_entry *)nfg_node_state(entry))->main =
+						inst->node_by_worker[w];
 			}
 		}
 	}

@@ -181,7 +181,7 @@ print_names(const char *label, const char *const *names, const char *const *more
 		printf("%s%s", any ? ", " : "", *n);
 	for (const char *const *n = more; n && *n; n++, any = true)
 		printf("%s%s (optional)", any ? ", " : "", *n);
-	printf("%s\n", any ? "" : "set by the parameters (see above)");
+	printf("%s\n", any ? "" : "none, or as the parameters say (see above)");
 }
 
 static int

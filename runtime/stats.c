@@ -17,7 +17,8 @@
 static bool
 is_input_source(const struct nfg_instance *inst)
 {
-	return (inst->op->flags & NFG_OP_SOURCE) && inst->nb_inputs == 0;
+	return (inst->op->flags & NFG_OP_SOURCE) && !(inst->op->flags & NFG_OP_RELAY) &&
+	       inst->nb_inputs == 0;
 }
 
 struct nfg_reading *

@@ -97,6 +97,8 @@ struct nfg_instance;
 #define NFG_OP_SOURCE 0x1u /* called on every graph walk (rx, generators); rte_graph
 			    * gives a source no input: an operator that needs both an
 			    * input and a per-walk turn uses poll() instead */
+#define NFG_OP_RELAY 0x2u  /* a source of packets already inside the process
+			    * (ring_rx): not counted again as input */
 
 struct nfg_op {
 	uint32_t api_version;   /* NFG_API_VERSION */

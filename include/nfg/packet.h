@@ -11,6 +11,7 @@
 #define NFG_PACKET_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
@@ -97,8 +98,11 @@ nfg_flow_hash_symmetric(struct rte_mbuf *m)
 		b = ip->dst_addr;
 	} else if (nfg_is_ipv6(m)) {
 		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)nfg_l3(m);
-		const uint32_t *s = (const uint32_t *)ip6->src_addr;
-		const uint32_t *d = (const uint32_t *)ip6->dst_addr;
+		/* After a 14-byte Ethernet header the addresses are only 2-byte
+		 * aligned: copy them out instead of reading 32-bit words in place. */
+		uint32_t s[4], d[4];
+		memcpy(s, ip6->src_addr, sizeof(s));
+		memcpy(d, ip6->dst_addr, sizeof(d));
 		a = s[0] ^ s[1] ^ s[2] ^ s[3];
 		b = d[0] ^ d[1] ^ d[2] ^ d[3];
 	} else {
