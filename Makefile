@@ -84,7 +84,7 @@ deps:
 
 run: deps
 	$(MAKE) all
-	$(BUILD)/nfg run configs/default.json
+	$(BUILD)/nfg run nftraffic
 
 unit: $(BUILD)/unit_tests all
 	CK_DEFAULT_TIMEOUT=60 $(BUILD)/unit_tests

@@ -79,6 +79,7 @@ struct arp_state {
 	struct rte_mbuf *held[]; /* ARP_MAX_WAITING * max_held */
 };
 
+/* ARP_CONSUMED: the operator took the packet (it waits, was answered from, or was dropped). */
 enum arp_output { ARP_OUT, ARP_OTHER, ARP_CONSUMED };
 
 enum arp_counter {
