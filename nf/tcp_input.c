@@ -332,6 +332,11 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* The peer spoke: an idle timer (not a retransmission, think or
+	 * TIME_WAIT timer) starts over, so a long download is not "idle". */
+	if (!(c->flags & (CF_RTO | CF_THINKING)) && c->state != TCP_TIME_WAIT &&
+	    tw_pending(&e->tw, conn_index(e, c)))
+		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 	bool ack_now = receive(e, c, &s);
 	rte_pktmbuf_free(m);
 	if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT)
