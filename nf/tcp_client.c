@@ -34,7 +34,7 @@ struct client_config {
 	uint16_t target_port[MAX_TARGETS];
 	uint16_t schedule[WEIGHT_SLOTS];   /* weighted round robin over targets */
 	uint32_t schedule_len;
-	double rate, ramp_s;
+	double rate, ramp_s, start_s;
 	uint64_t connections;
 	uint32_t concurrency;
 	uint16_t rounds;
@@ -304,6 +304,10 @@ budget(struct client_worker *w, uint64_t tsc)
 	uint32_t open = w->active - w->e.nb_time_wait;
 	if (cfg->concurrency)
 		n = RTE_MIN(n, cfg->concurrency > open ? cfg->concurrency - open : 0);
+	if (tsc < w->start_tsc) {
+		w->last_tsc = tsc; /* not started yet: no tokens pile up */
+		return 0;
+	}
 	if (w->per_tsc > 0) {
 		double scale = 1.0;
 		if (w->ramp_tsc && tsc - w->start_tsc < w->ramp_tsc)
@@ -443,6 +447,7 @@ client_setup(struct nfg_instance *inst)
 				 cfg->port_hi - cfg->port_lo + 1, workers);
 	cfg->rate = nfg_param_number(inst, "rate");
 	cfg->ramp_s = nfg_param_number(inst, "ramp_s");
+	cfg->start_s = nfg_param_number(inst, "start_s");
 	cfg->connections = (uint64_t)nfg_param_int(inst, "connections");
 	cfg->concurrency = (uint32_t)nfg_param_int(inst, "concurrency");
 	cfg->rounds = (uint16_t)nfg_param_int(inst, "rounds");
@@ -552,7 +557,8 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->next_id = worker;
 	w->id_stride = workers;
 	w->per_tsc = cfg->rate > 0 ? cfg->rate / workers / (double)rte_get_tsc_hz() : 0;
-	w->start_tsc = w->last_tsc = rte_rdtsc();
+	w->start_tsc = w->last_tsc = rte_rdtsc() +
+				      (uint64_t)(cfg->start_s * (double)rte_get_tsc_hz());
 	w->ramp_tsc = (uint64_t)(cfg->ramp_s * (double)rte_get_tsc_hz());
 	return 0;
 }
@@ -598,6 +604,8 @@ static const struct nfg_param client_params[] = {
 	  .doc = "new connections per second, all workers (0: as fast as possible)" },
 	{ .name = "ramp_s", .type = NFG_T_NUMBER, .def = "0", .min = 0, .max = 3600,
 	  .doc = "seconds to ramp the rate up from zero" },
+	{ .name = "start_s", .type = NFG_T_NUMBER, .def = "0", .min = 0, .max = 86400,
+	  .doc = "seconds to wait before the first connection" },
 	{ .name = "connections", .type = NFG_T_INT, .def = "0", .min = 0, .max = 1e15,
 	  .doc = "connections in all, then done (0: until the run stops)" },
 	{ .name = "concurrency", .type = NFG_T_INT, .def = "0", .min = 0, .max = 1e9,
