@@ -24,7 +24,7 @@ CC       ?= gcc
 PKGS     := libdpdk jansson
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wno-format-truncation -fPIC \
-            -DALLOW_EXPERIMENTAL_API -DNFG_VERSION='"$(VERSION)"' -Iinclude \
+            -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -DNFG_VERSION='"$(VERSION)"' -Iinclude \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SANFLAGS)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrte_net_ring -ldl -lpthread -lm
 LDFLAGS  += $(SANFLAGS)

@@ -119,10 +119,21 @@ payload_free(struct payload *p)
 	p->bytes = NULL;
 }
 
+/* Decimal digits of id, most significant first; the count. (Per segment, so
+ * not snprintf.) */
 static uint32_t
 digits(uint32_t id, char out[12])
 {
-	return (uint32_t)snprintf(out, 12, "%u", id);
+	char tmp[12];
+	uint32_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + id % 10);
+		id /= 10;
+	} while (id);
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
 }
 
 uint32_t
