@@ -25,13 +25,20 @@ lat_percentile(const struct latency_hist *h, double pct)
 {
 	if (h->count == 0)
 		return 0;
-	uint64_t rank = (uint64_t)((double)h->count * pct / 100.0);
-	if (rank >= h->count)
-		rank = h->count - 1;
+	/* Nearest rank: the smallest sample with at least pct% of the samples at
+	 * or below it (p50 of 1..10 is 5, p99 of 1..100 is 99, p100 the largest). */
+	double want = (double)h->count * pct / 100.0;
+	uint64_t rank = (uint64_t)want;
+	if ((double)rank < want - 1e-9)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+	if (rank > h->count)
+		rank = h->count;
 	uint64_t seen = 0;
 	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
 		seen += h->buckets[i];
-		if (seen > rank) {
+		if (seen >= rank) {
 			uint64_t lo = bucket_low(i), hi = i + 1 < LAT_BUCKETS ? bucket_low(i + 1) : lo;
 			return lo + (hi - lo) / 2;
 		}

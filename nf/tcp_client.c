@@ -389,7 +389,7 @@ client_poll(struct rte_graph *graph, struct rte_node *node)
 	uint64_t tsc = rte_rdtsc();
 
 	tcp_engine_tick(e, graph, tsc);
-	tcp_timers_run(e, tsc);
+	tcp_timers_poll(e, tsc);
 	uint32_t n = nfg_stopping() ? 0 : budget(w, tsc);
 	for (uint32_t i = 0; i < n; i++)
 		open_one(w);

@@ -115,7 +115,9 @@ struct tcp_engine {
 	struct records records;
 	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
 	uint32_t nb_time_wait;    /* connections in TIME_WAIT: closed, slot still held */
+	uint64_t next_tick_tsc;   /* the timer wheel has nothing to do before this */
 };
+
 
 int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		    const struct tcp_app *app, void *app_ctx, uint32_t nb_conns,
@@ -174,6 +176,17 @@ unsigned tcp_timers_run(struct tcp_engine *e, uint64_t tsc);
 /* The connection reached CLOSED: records, counters, app release. */
 void tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause);
 void tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c);
+
+/* Runs the timers when the wheel's tick moved: polls come many times per
+ * tick, and most find nothing to do. Returns the timers fired. */
+static inline unsigned
+tcp_timers_poll(struct tcp_engine *e, uint64_t tsc)
+{
+	if (tsc < e->next_tick_tsc)
+		return 0;
+	e->next_tick_tsc = tsc + e->tw.tsc_per_tick;
+	return tcp_timers_run(e, tsc);
+}
 
 /* Record a moment of the connection's life, when records are kept. */
 static inline void

@@ -17,6 +17,9 @@
 #include "nfg/packet.h"
 #include "tcp_engine.h"
 
+/* The largest window a peer can offer: no window scaling is negotiated. */
+#define MAX_PEER_WINDOW 65535u
+
 struct segment {
 	struct rte_tcp_hdr *th;
 	uint32_t seq, ack;
@@ -37,7 +40,13 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 	}
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
-	if (unlikely(rte_be_to_cpu_16(ip->total_length) < m->l3_len + m->l4_len)) {
+	uint32_t total = rte_be_to_cpu_16(ip->total_length);
+	/* The whole segment, in the first mbuf: the payload is read in one piece
+	 * (never past data_len), and a fragment is not a whole segment. */
+	if (unlikely(total < m->l3_len + m->l4_len ||
+		     m->l2_len + total > rte_pktmbuf_data_len(m) ||
+		     (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
+							      RTE_IPV4_HDR_OFFSET_MASK)))) {
 		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
 		rte_pktmbuf_free(m);
 		return NULL;
@@ -46,6 +55,16 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
 	    (rte_ipv4_cksum(ip) != 0 || rte_ipv4_udptcp_cksum_verify(ip, th) != 0)) {
 		nfg_count(e->node, TC_DROP_BAD_CHECKSUM, 1);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	/* Flags no connection's segment carries: SYN with FIN or RST (a SYN+FIN
+	 * would open a connection), or none of SYN, ACK and RST (every state drops
+	 * those). Scans, not traffic: dropped here, never answered. */
+	uint8_t fl = th->tcp_flags;
+	if (unlikely(((fl & RTE_TCP_SYN_FLAG) && (fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))) ||
+		     !(fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)))) {
+		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
@@ -107,10 +126,12 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 		ack_ok = true;
 	}
 	if (s->flags & RTE_TCP_RST_FLAG) {
-		if (ack_ok) {
-			e->ctr[TC_RST_RCVD]++;
-			tcp_release(e, c, CAUSE_REFUSED);
+		if (!ack_ok) { /* RFC 9293 3.10.7.3: a RST without an ACK is dropped */
+			nfg_drop(e->node, TC_DROP_BAD_SEGMENT, &m, 1);
+			return;
 		}
+		e->ctr[TC_RST_RCVD]++;
+		tcp_release(e, c, CAUSE_REFUSED);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -185,7 +206,12 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 				return false;
 		}
 	}
-	if (fin && !(c->flags & CF_FIN_RCVD) && s->seq + s->len == c->rcv_nxt) {
+	if (fin && !(c->flags & CF_FIN_RCVD)) {
+		if (s->seq + s->len != c->rcv_nxt) {
+			/* A FIN beyond a hole waits for the hole, like data: dup ACK. */
+			nfg_count(e->node, TC_DROP_OUT_OF_ORDER, 1);
+			return true;
+		}
 		c->rcv_nxt++;
 		c->flags |= CF_FIN_RCVD;
 		tcp_record_time(e, c, REC_FIN_IN);
@@ -208,10 +234,6 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 static bool
 process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 {
-	if (SEQ_GT(s->ack, c->snd_max)) {
-		tcp_output(e, c, true); /* acks what we never sent: say where we are */
-		return true;
-	}
 	if (SEQ_GT(s->ack, c->snd_una)) {
 		c->snd_una = s->ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
@@ -227,6 +249,11 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 			tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 		else
 			tcp_arm_rto(e, c);
+	} else if (s->ack == c->snd_una && s->wnd == 0) {
+		/* The window is still closed, but the peer answers (our window probe):
+		 * probing goes on as long as it does (RFC 9293 3.8.6.1), and a closed
+		 * window is no sign of loss either. */
+		c->retries = 0;
 	} else if (s->ack == c->snd_una && s->len == 0 && !(s->flags & RTE_TCP_FIN_FLAG) &&
 		   c->snd_una != c->snd_max && s->wnd == c->snd_wnd) {
 		e->ctr[TC_DUP_ACKS]++;
@@ -274,10 +301,28 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	if (c->state == TCP_TIME_WAIT) {
-		/* The peer did not get our last ACK: ACK its FIN again, wait again. */
+		/* The peer did not get our last ACK: ACK its FIN again, wait again.
+		 * Anything else is past the end of the connection (a RST too, RFC 1337). */
 		if ((s.flags & RTE_TCP_FIN_FLAG) && !(s.flags & RTE_TCP_RST_FLAG)) {
 			tcp_output(e, c, true);
 			tcp_arm_timer_ms(e, c, e->cfg->time_wait_ms);
+			rte_pktmbuf_free(m);
+		} else {
+			nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
+		}
+		return;
+	}
+	/* A SYN in a synchronized state, whatever its sequence number: a challenge
+	 * ACK (RFC 5961 4.2). In SYN-RECEIVED the peer's SYN again means our
+	 * SYN-ACK was lost: send it again (its SEQ is RCV.NXT - 1, so the
+	 * acceptability test would only have ACKed it). tcp_segment_check already
+	 * refused SYN with RST or FIN. */
+	if (s.flags & RTE_TCP_SYN_FLAG) {
+		if (c->state == TCP_SYN_RCVD && !(s.flags & RTE_TCP_ACK_FLAG) && s.seq == c->irs) {
+			tcp_retransmit(e, c, true);
+		} else {
+			e->ctr[TC_CHALLENGE_ACKS]++;
+			tcp_output(e, c, true);
 		}
 		rte_pktmbuf_free(m);
 		return;
@@ -294,16 +339,6 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 			tcp_release(e, c, CAUSE_RESET);
 		} else {
 			e->ctr[TC_CHALLENGE_ACKS]++; /* RFC 5961 3.2 */
-			tcp_output(e, c, true);
-		}
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (s.flags & RTE_TCP_SYN_FLAG) {
-		if (c->state == TCP_SYN_RCVD && s.seq == c->irs) {
-			tcp_retransmit(e, c, true); /* our SYN-ACK was lost */
-		} else {
-			e->ctr[TC_CHALLENGE_ACKS]++; /* RFC 5961 4.2 */
 			tcp_output(e, c, true);
 		}
 		rte_pktmbuf_free(m);
@@ -328,6 +363,13 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 			rte_pktmbuf_free(m);
 			return;
 		}
+	} else if (SEQ_GT(s.ack, c->snd_max) || SEQ_LT(s.ack, c->snd_una - MAX_PEER_WINDOW)) {
+		/* An ACK of data never sent (RFC 9293 3.10.7.4), or older than any
+		 * window could be (RFC 5961 5.2): say where we are, drop the segment
+		 * with its data. */
+		tcp_output(e, c, true);
+		nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
+		return;
 	} else if (!process_ack(e, c, &s)) {
 		rte_pktmbuf_free(m);
 		return;

@@ -66,6 +66,11 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	}
 	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDRS_LEN + (l4_len - 20) +
 								   payload_len));
+	if (unlikely(!d)) { /* larger than an mbuf: max_payload() keeps data below it */
+		rte_pktmbuf_free(m);
+		e->ctr[TC_NO_MBUF]++;
+		return NULL;
+	}
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
 	eth->src_addr = e->cfg->src_mac;
 	eth->dst_addr = e->cfg->dst_mac;
@@ -229,13 +234,21 @@ fin_sent(struct tcp_engine *e, struct tcp_conn *c)
 	tcp_record_time(e, c, REC_FIN_OUT);
 }
 
+/* The payload one mbuf holds after the headers: a segment is built in one
+ * mbuf, and an MSS (ours and the peer's) may be larger than that (jumbo). */
+static inline uint32_t
+max_payload(const struct tcp_engine *e)
+{
+	return rte_pktmbuf_data_room_size(e->pool) - RTE_PKTMBUF_HEADROOM - HDRS_LEN;
+}
+
 /* One segment from snd_nxt: up to `room` payload bytes, FIN when it ends the
  * stream. Returns false when there was nothing to send. */
 static bool
 send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
 {
 	uint32_t off = stream_offset(c, c->snd_nxt);
-	uint32_t limit = RTE_MIN(room, (uint32_t)c->mss);
+	uint32_t limit = RTE_MIN(RTE_MIN(room, (uint32_t)c->mss), max_payload(e));
 	uint32_t len = off < c->tx_end ? RTE_MIN(c->tx_end - off, limit) : 0;
 	/* The FIN follows the last byte; past it (off > tx_end) nothing is left. */
 	bool fin = (c->flags & CF_FIN_QUEUED) && off + len == c->tx_end;

@@ -271,8 +271,10 @@ server_poll(struct rte_graph *graph, struct rte_node *node)
 	struct server_worker *w = nfg_node_state(node);
 	uint64_t tsc = rte_rdtsc();
 
+	if (tsc < w->e.next_tick_tsc)
+		return;
 	tcp_engine_tick(&w->e, graph, tsc);
-	if (tcp_timers_run(&w->e, tsc))
+	if (tcp_timers_poll(&w->e, tsc))
 		tcp_flush(&w->e);
 }
 

@@ -46,7 +46,9 @@ tcp_rtt_sample(struct tcp_engine *e, struct tcp_conn *c, uint32_t r)
 		c->srtt_us = (7 * c->srtt_us + r) / 8;
 	}
 	uint32_t rto_ms = (c->srtt_us + RTE_MAX(1000u, 4 * c->rttvar_us)) / 1000;
-	c->rto_ms = (uint16_t)RTE_MIN(RTE_MAX(rto_ms, e->cfg->rto_min_ms), e->cfg->rto_max_ms);
+	if (rto_ms < e->cfg->rto_min_ms)
+		rto_ms = e->cfg->rto_min_ms;
+	c->rto_ms = (uint16_t)RTE_MIN(rto_ms, e->cfg->rto_max_ms);
 }
 
 void
@@ -129,7 +131,9 @@ fire(void *ctx, uint32_t id)
 			return;
 		}
 		c->rto_ms = (uint16_t)RTE_MIN((uint32_t)c->rto_ms * 2, e->cfg->rto_max_ms);
-		tcp_retransmit(e, c, !has_outstanding(c));
+		/* Into a closed window only a one-byte probe goes, outstanding or not;
+		 * else go back to snd_una and send what the window allows. */
+		tcp_retransmit(e, c, c->snd_wnd == 0 || !has_outstanding(c));
 		c->flags &= (uint8_t)~CF_RTO;
 		tcp_arm_rto(e, c);
 		return;
