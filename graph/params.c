@@ -221,8 +221,10 @@ nfg_param_check(struct nfg_instance *inst, json_t *obj, const struct nfg_param *
 			json_object_set_new(obj, p->name, d);
 			return 0;
 		}
-		if (p->flags & NFG_P_OPTIONAL)
+		if (p->flags & NFG_P_OPTIONAL) {
+			json_object_del(obj, p->name); /* null (--set x=null) means absent */
 			return 0;
+		}
 		nfg_err(path, "missing parameter \"%s\": %s (%s)", p->name,
 			p->doc ? p->doc : "", type_name(p));
 		return -1;

@@ -1,0 +1,49 @@
+#!/bin/bash
+# nftraffic's bad input: a target that is no address, a payload file that does
+# not exist, two clients whose source ports overlap — each a clear error at
+# check or start; a next hop that never answers ARP — counted failures at run
+# time, a clean end, every mbuf back.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init badtcp
+
+expect_error() { # WHAT PATTERN CMD...
+	local what=$1 pattern=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -eq 1 ] || fail "$what: exit status $rc, want 1 ($out)"
+	echo "$out" | grep -q -- "$pattern" || fail "$what: message '$out' lacks '$pattern'"
+	note "$what: $(echo "$out" | grep -- "$pattern" | head -1)"
+}
+expect_error "unknown target" "nodes.client.targets\[0\].ip: expected an IPv4 address" \
+	"$NFG" check nftraffic --set 'nodes.client.targets[0].ip=server.example'
+expect_error "missing payload file" 'nodes.server.response_file: cannot open "/nonexistent/body"' \
+	"$NFG" check nftraffic --set nodes.server.response_file=/nonexistent/body \
+	--set nodes.server.response_size=null
+expect_error "two payloads" "give one of response" \
+	"$NFG" check nftraffic --set nodes.server.response=hi
+# Two clients on overlapping source addresses and ports (the benchmark graph
+# with a holder and a client, the holder moved onto the client's addresses).
+expect_error "overlapping ports" "nodes.client.src_ports: ports 1024-65535 of these source addresses overlap those of tcp_client holder" \
+	"$NFG" run "$ROOT/bench/nftraffic-hold.json" --set nodes.holder.src_ips=198.18.0.5 \
+	--set workers=1 -- --file-prefix=nfgt-badtcp-ovl
+
+# A next hop that never answers: ARP gives up on the held SYNs, the client's
+# connections time out; all counted, nothing left behind.
+netns nf; netns void
+veth_pair nf n0 void v0
+"$NFG" check nftraffic-client >/dev/null || fail "nftraffic-client does not check"
+in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=n0 \
+	--set ports.p0.ipv4=198.18.9.1/24 --set 'nodes.client.targets[0].ip=198.18.9.99' \
+	--set nodes.client.connections=20 --set nodes.client.rto_initial_ms=100 \
+	--set nodes.client.max_retries=2 --set nodes.arp.hold_ms=200 \
+	--stats-json "$WORK/void.json" -- --file-prefix=nfgt-badtcp-void >"$WORK/void.log" 2>&1 ||
+	fail "nfg exited with $? on an unreachable next hop"
+WORK_JSON=void
+[ "$(stat_get void nodes/client/counters/failed_timeout)" = 20 ] ||
+	fail "failed_timeout $(stat_get void nodes/client/counters/failed_timeout), want 20"
+[ "$(stat_get void nodes/arp/counters/unresolved)" -ge 20 ] ||
+	fail "arp unresolved $(stat_get void nodes/arp/counters/unresolved)"
+[ "$(stat_get void mbufs/leaked)" = 0 ] || fail "mbufs leaked"
+note "unreachable next hop: 20 connections failed_timeout, $(stat_get void nodes/arp/counters/unresolved) packets unresolved by arp"
+echo ok
