@@ -37,7 +37,7 @@ lat_add(struct latency_hist *h, uint64_t v)
 }
 
 void lat_merge(struct latency_hist *into, const struct latency_hist *from);
-/* The value below which `pct` percent of the samples are (a bucket's middle). */
+/* The value at or below which `pct` percent of the samples are (a bucket's middle). */
 uint64_t lat_percentile(const struct latency_hist *h, double pct);
 
 #endif

@@ -515,27 +515,41 @@ client_setup(struct nfg_instance *inst)
 }
 
 /* Two clients handing out the same source address and port would answer for
- * each other's connections: refuse it at start. */
+ * each other's connections: refuse it at start. A claim lasts until stop, so
+ * a process may load one graph after another. */
+static struct {
+	const struct nfg_instance *inst;
+	uint32_t ip_lo, ip_hi;
+	uint16_t lo, hi;
+} claims[32];
+static unsigned nb_claims;
+
 static int
 claim_addresses(struct nfg_instance *inst, uint32_t ip_lo, uint32_t nb_ips, uint16_t lo,
 		uint16_t hi)
 {
-	static struct { const char *name; uint32_t ip_lo, ip_hi; uint16_t lo, hi; } claims[32];
-	static unsigned nb_claims;
-
 	for (unsigned i = 0; i < nb_claims; i++) {
-		if (strcmp(claims[i].name, nfg_instance_name(inst)) == 0)
+		if (claims[i].inst == inst)
 			return 0;
 		bool ips = ip_lo <= claims[i].ip_hi && claims[i].ip_lo <= ip_lo + nb_ips - 1;
 		if (ips && lo <= claims[i].hi && claims[i].lo <= hi)
 			return nfg_error(inst, "src_ports", "ports %u-%u of these source addresses "
 					 "overlap those of tcp_client %s (%u-%u)", lo, hi,
-					 claims[i].name, claims[i].lo, claims[i].hi);
+					 nfg_instance_name(claims[i].inst), claims[i].lo, claims[i].hi);
 	}
 	if (nb_claims < RTE_DIM(claims))
-		claims[nb_claims++] = (typeof(claims[0])){ nfg_instance_name(inst), ip_lo,
-							    ip_lo + nb_ips - 1, lo, hi };
+		claims[nb_claims++] = (typeof(claims[0])){ inst, ip_lo, ip_lo + nb_ips - 1, lo, hi };
 	return 0;
+}
+
+static void
+client_stop(struct nfg_instance *inst)
+{
+	for (unsigned i = 0; i < nb_claims; i++)
+		if (claims[i].inst == inst) {
+			claims[i] = claims[--nb_claims];
+			return;
+		}
 }
 
 static int
@@ -691,6 +705,7 @@ static const struct nfg_op tcp_client_op = {
 	.counters = tcp_counters,
 	.setup = client_setup,
 	.start = client_start,
+	.stop = client_stop,
 	.init = client_init,
 	.process = client_process,
 	.poll = client_poll,

@@ -43,8 +43,8 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 	uint32_t total = rte_be_to_cpu_16(ip->total_length);
 	/* The whole segment, in the first mbuf: the payload is read in one piece
 	 * (never past data_len), and a fragment is not a whole segment. */
-	if (unlikely(total < m->l3_len + m->l4_len ||
-		     m->l2_len + total > rte_pktmbuf_data_len(m) ||
+	if (unlikely(total < (uint32_t)m->l3_len + m->l4_len ||
+		     (uint32_t)m->l2_len + total > rte_pktmbuf_data_len(m) ||
 		     (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
 							      RTE_IPV4_HDR_OFFSET_MASK)))) {
 		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);

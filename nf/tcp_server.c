@@ -349,6 +349,11 @@ server_setup(struct nfg_instance *inst)
 	    parse_request_end(inst, cfg) < 0 ||
 	    payload_from_params(inst, "response", "", &cfg->response) < 0)
 		return -1;
+	/* Every response is the same bytes (that is how any offset is regenerated
+	 * without a send buffer), so it cannot carry a per-connection number. */
+	if (cfg->response.counter_at >= 0)
+		return nfg_error(inst, "response", "\"%s\" is for requests; a response is the "
+				 "same for every connection", PAYLOAD_COUNTER);
 	cfg->engine.rst_when_full = strcmp(nfg_param_string(inst, "table_full"), "rst") == 0;
 	if (nfg_param_bool(inst, "http") && payload_wrap_http(&cfg->response,
 							      cfg->close_after_response) < 0)

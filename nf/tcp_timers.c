@@ -12,8 +12,21 @@
  */
 #include <stdlib.h>
 
+#include <rte_cycles.h>
+
 #include "tcp_engine.h"
 
+/* The wheel counts from the last tick it ran, and that is behind the clock by
+ * however long ago the timers last ran (segments are handled in the walk, the
+ * timers after it, at most once per tick, 4096 at most per run): count from
+ * the clock instead, or every timer would fire that much early. */
+static void
+schedule_ms(struct tcp_engine *e, uint32_t id, uint32_t ms)
+{
+	uint64_t now = tw_tick_now(&e->tw, rte_rdtsc());
+
+	tw_schedule(&e->tw, id, ms + (now > e->tw.now ? now - e->tw.now : 0));
+}
 
 void
 tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c)
@@ -24,14 +37,14 @@ tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c)
 	if ((c->flags & CF_RTO) && tw_pending(&e->tw, id))
 		return;
 	c->flags = (uint8_t)((c->flags | CF_RTO) & ~CF_THINKING);
-	tw_schedule(&e->tw, id, c->rto_ms);
+	schedule_ms(e, id, c->rto_ms);
 }
 
 void
 tcp_arm_timer_ms(struct tcp_engine *e, struct tcp_conn *c, uint32_t ms)
 {
 	c->flags &= (uint8_t)~CF_RTO;
-	tw_schedule(&e->tw, conn_index(e, c), ms);
+	schedule_ms(e, conn_index(e, c), ms);
 }
 
 void

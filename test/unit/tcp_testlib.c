@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcp_testlib.h"
+
+static const uint8_t nf_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
+static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 0x01 };
+
+size_t
+tseg_frame(uint8_t *buf, const struct tseg *s)
+{
+	unsigned optpad = (s->optlen + 3u) & ~3u;
+	unsigned tcp_len = 20 + optpad;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	uint8_t *opt = (uint8_t *)(th + 1);
+
+	memcpy(&eth->dst_addr, nf_mac, 6);
+	memcpy(&eth->src_addr, peer_mac, 6);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + tcp_len + s->len));
+	ip->packet_id = rte_cpu_to_be_16(7);
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	inet_pton(AF_INET, PEER_IP, &ip->src_addr);
+	inet_pton(AF_INET, NF_IP, &ip->dst_addr);
+	memset(th, 0, sizeof(*th));
+	th->src_port = rte_cpu_to_be_16(s->sport);
+	th->dst_port = rte_cpu_to_be_16(s->dport);
+	th->sent_seq = rte_cpu_to_be_32(s->seq);
+	th->recv_ack = rte_cpu_to_be_32(s->ack);
+	th->data_off = (uint8_t)((s->doff ? s->doff : tcp_len / 4) << 4);
+	th->tcp_flags = s->flags;
+	th->rx_win = rte_cpu_to_be_16(s->win);
+	memset(opt, 0, optpad);
+	if (s->optlen)
+		memcpy(opt, s->opt, s->optlen);
+	uint8_t *payload = opt + optpad;
+	if (s->data)
+		memcpy(payload, s->data, s->len);
+	else
+		memset(payload, 'q', s->len);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (s->bad_tcp_cksum)
+		th->cksum ^= 0x0101;
+	if (s->bad_ip_cksum)
+		ip->hdr_checksum ^= 0x0101;
+	return sizeof(*eth) + 20 + tcp_len + s->len;
+}
+
+struct rte_mbuf *
+tseg_mbuf(const struct tseg *s)
+{
+	static uint8_t buf[16384];
+
+	ck_assert_uint_le(s->len, sizeof(buf) - 128);
+	return harness_pkt(buf, tseg_frame(buf, s));
+}
+
+void
+tt_load(struct tcp_test *t, const char *json, const char *node)
+{
+	t->h = harness_load(json);
+	t->node = node;
+	t->cursor = 0;
+}
+
+void
+tt_free(struct tcp_test *t)
+{
+	harness_free(t->h);
+	t->h = NULL;
+}
+
+void
+tt_walk(struct tcp_test *t, unsigned walks)
+{
+	harness_walk(t->h, walks);
+}
+
+void
+tt_send(struct tcp_test *t, const struct tseg *s)
+{
+	struct rte_mbuf *m = tseg_mbuf(s);
+
+	harness_inject(t->h, "in", &m, 1);
+	harness_walk(t->h, 2);
+}
+
+void
+tt_send_frame(struct tcp_test *t, const uint8_t *frame, size_t len)
+{
+	struct rte_mbuf *m = harness_pkt(frame, len);
+
+	harness_inject(t->h, "in", &m, 1);
+	harness_walk(t->h, 2);
+}
+
+void
+tt_send_raw(struct tcp_test *t, struct rte_mbuf *m)
+{
+	harness_inject(t->h, "raw", &m, 1);
+	harness_walk(t->h, 2);
+}
+
+static void
+read_out(struct rte_mbuf *m, struct oseg *o)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t flen = rte_pktmbuf_data_len(m);
+
+	ck_assert_uint_eq(m->nb_segs, 1);
+	ck_assert_uint_ge(flen, 54);
+	ck_assert_msg(frame_checksums_ok(f, flen), "emitted segment with a bad checksum");
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)f;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+	ck_assert_uint_eq(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
+	ck_assert_uint_eq(ip->version_ihl, 0x45);
+	ck_assert_uint_eq(ip->next_proto_id, IPPROTO_TCP);
+	uint32_t total = rte_be_to_cpu_16(ip->total_length);
+	ck_assert_uint_le(14 + total, flen);
+	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
+	unsigned doff = (th->data_off >> 4) * 4u;
+	ck_assert_uint_ge(doff, 20);
+	ck_assert_uint_le(20 + doff, total);
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->dst_mac, &eth->dst_addr, 6);
+	memcpy(o->src_mac, &eth->src_addr, 6);
+	o->src_ip = ip->src_addr;
+	o->dst_ip = ip->dst_addr;
+	o->ttl = ip->time_to_live;
+	o->df = rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_DF_FLAG;
+	o->sport = rte_be_to_cpu_16(th->src_port);
+	o->dport = rte_be_to_cpu_16(th->dst_port);
+	o->seq = rte_be_to_cpu_32(th->sent_seq);
+	o->ack = rte_be_to_cpu_32(th->recv_ack);
+	o->flags = th->tcp_flags;
+	o->win = rte_be_to_cpu_16(th->rx_win);
+	o->optlen = doff - 20;
+	const uint8_t *opt = (const uint8_t *)(th + 1);
+	for (unsigned i = 0; i + 3 < o->optlen; i++)
+		if (opt[i] == 2 && opt[i + 1] == 4)
+			o->mss = (uint16_t)(opt[i + 2] << 8 | opt[i + 3]);
+	o->data = (const uint8_t *)th + doff;
+	o->len = total - 20 - doff;
+}
+
+unsigned
+tt_take(struct tcp_test *t, struct oseg *o, unsigned max)
+{
+	struct rte_mbuf **pkts;
+	unsigned n = harness_collected(t->h, "out", &pkts), got = 0;
+
+	while (t->cursor < n) {
+		struct oseg tmp;
+		read_out(pkts[t->cursor++], got < max ? &o[got] : &tmp);
+		got++;
+	}
+	return got;
+}
+
+void
+tt_take1(struct tcp_test *t, struct oseg *o)
+{
+	struct oseg more[8];
+	unsigned n = tt_take(t, more, 8);
+
+	ck_assert_msg(n == 1, "%u segments came out, want 1 (first: %s seq %u ack %u len %u)", n,
+		      n ? tt_flags(more[0].flags) : "-", n ? more[0].seq : 0, n ? more[0].ack : 0,
+		      n ? more[0].len : 0);
+	*o = more[0];
+}
+
+void
+tt_none(struct tcp_test *t)
+{
+	struct oseg o;
+	unsigned n = tt_take(t, &o, 1);
+
+	ck_assert_msg(n == 0, "%u segments came out, want none (first: %s seq %u ack %u len %u)", n,
+		      n ? tt_flags(o.flags) : "-", n ? o.seq : 0, n ? o.ack : 0, n ? o.len : 0);
+}
+
+double
+tt_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+unsigned
+tt_waitn(struct tcp_test *t, struct oseg *o, unsigned max, unsigned max_ms)
+{
+	double start = tt_ms_now();
+
+	for (;;) {
+		harness_walk(t->h, 1);
+		if (harness_collected(t->h, "out", NULL) > t->cursor) {
+			harness_walk(t->h, 1);
+			unsigned n = tt_take(t, o, max);
+			ck_assert_uint_le(n, max);
+			return n;
+		}
+		ck_assert_msg(tt_ms_now() - start < max_ms, "nothing came out in %u ms", max_ms);
+		usleep(200);
+	}
+}
+
+double
+tt_wait(struct tcp_test *t, struct oseg *o, unsigned max_ms)
+{
+	double start = tt_ms_now();
+
+	for (;;) {
+		harness_walk(t->h, 1);
+		if (harness_collected(t->h, "out", NULL) > t->cursor) {
+			harness_walk(t->h, 1);
+			tt_take1(t, o);
+			return tt_ms_now() - start;
+		}
+		ck_assert_msg(tt_ms_now() - start < max_ms, "nothing came out in %u ms", max_ms);
+		usleep(200);
+	}
+}
+
+unsigned
+tt_idle(struct tcp_test *t, unsigned ms, struct oseg *o, unsigned max)
+{
+	double start = tt_ms_now();
+
+	while (tt_ms_now() - start < ms) {
+		harness_walk(t->h, 1);
+		usleep(200);
+	}
+	harness_walk(t->h, 1);
+	return tt_take(t, o, max);
+}
+
+uint64_t
+tt_ctr(struct tcp_test *t, const char *counter)
+{
+	return harness_counter(t->h, t->node, counter);
+}
+
+struct tcp_engine *
+tt_engine(struct tcp_test *t)
+{
+	struct rte_node *node = nfg_worker_node(0, t->node);
+
+	ck_assert_ptr_nonnull(node);
+	/* Both operators keep their engine first in their per-worker state. */
+	return nfg_node_state(node);
+}
+
+struct tcp_conn *
+tt_conn(struct tcp_test *t, uint16_t peer_port)
+{
+	struct tcp_engine *e = tt_engine(t);
+
+	for (uint32_t i = 0; i < e->nb_conns; i++)
+		if (e->conns[i].state != TCP_CLOSED &&
+		    e->conns[i].remote_port == rte_cpu_to_be_16(peer_port))
+			return &e->conns[i];
+	return NULL;
+}
+
+const char *
+tt_flags(uint8_t flags)
+{
+	static char bufs[4][32];
+	static unsigned next;
+	char *b = bufs[next++ % 4];
+	static const char *const names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
+
+	b[0] = '\0';
+	for (unsigned i = 0; i < 8; i++)
+		if (flags & (1u << i))
+			snprintf(b + strlen(b), 32 - strlen(b), "%s%s", b[0] ? "|" : "", names[i]);
+	if (!b[0])
+		snprintf(b, 32, "none");
+	return b;
+}
