@@ -248,7 +248,8 @@ static bool
 send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
 {
 	uint32_t off = stream_offset(c, c->snd_nxt);
-	uint32_t limit = RTE_MIN(RTE_MIN(room, (uint32_t)c->mss), max_payload(e));
+	uint32_t mss = RTE_MIN((uint32_t)c->mss, max_payload(e));
+	uint32_t limit = RTE_MIN(room, mss);
 	uint32_t len = off < c->tx_end ? RTE_MIN(c->tx_end - off, limit) : 0;
 	/* The FIN follows the last byte; past it (off > tx_end) nothing is left. */
 	bool fin = (c->flags & CF_FIN_QUEUED) && off + len == c->tx_end;
