@@ -38,6 +38,21 @@ nfg_errors_set_overrides(char **assignments, unsigned n)
 	nb_overrides = n;
 }
 
+static bool
+in_file(const char *path)
+{
+	char parent[512];
+	int l1, c1, l2, c2;
+	const char *cut = strrchr(path, '.');
+
+	if (!source_text || !cut || (size_t)(cut - path) >= sizeof(parent))
+		return true;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(cut - path), path);
+	/* A missing path is located at its deepest existing parent. */
+	return nfg_json_locate(source_text, path, &l1, &c1) == 0 &&
+	       nfg_json_locate(source_text, parent, &l2, &c2) == 0 && (l1 != l2 || c1 != c2);
+}
+
 /* The --set whose path is `path` or a parent of it. */
 static const char *
 override_of(const char *path)
@@ -47,6 +62,12 @@ override_of(const char *path)
 		size_t n = eq ? (size_t)(eq - override_list[i]) : 0;
 		if (n && strncmp(path, override_list[i], n) == 0 &&
 		    (path[n] == '\0' || path[n] == '.' || path[n] == '['))
+			return override_list[i];
+		/* The --set made this object (a typo in a node name, say): the
+		 * path is a parent of the --set's and is not in the file. */
+		size_t m = strlen(path);
+		if (m < n && strncmp(path, override_list[i], m) == 0 &&
+		    (override_list[i][m] == '.' || override_list[i][m] == '[') && !in_file(path))
 			return override_list[i];
 	}
 	return NULL;

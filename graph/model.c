@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <libgen.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,15 @@ struct nfg_graph *nfg_current_graph;
 static char *
 read_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char *buf = NULL;
 	long n;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		errno = EISDIR;
+		return NULL;
+	}
+	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
@@ -675,6 +681,58 @@ close_outputs(struct nfg_graph *g)
 	return rc;
 }
 
+/* A loop of edges would keep a packet circling inside one graph walk: the
+ * worker would never finish the walk, so neither --duration nor a signal
+ * could stop it. (An edge into a named input ends a walk there: the
+ * operator emits on the next one, so such an edge breaks a loop.) */
+static int
+find_loop(struct nfg_graph *g, unsigned i, uint8_t *mark, unsigned *stack, unsigned depth)
+{
+	mark[i] = 1; /* on the current path */
+	stack[depth] = i;
+	struct nfg_instance *inst = g->instances[i];
+	for (unsigned o = 0; o < inst->nb_outputs; o++) {
+		if (!inst->outputs[o].target || inst->outputs[o].target_input >= 0)
+			continue;
+		unsigned j = 0;
+		while (g->instances[j] != inst->outputs[o].target)
+			j++;
+		if (mark[j] == 1) {
+			char path[512] = "";
+			unsigned from = depth;
+			while (stack[from] != j)
+				from--;
+			for (unsigned k = from; k <= depth; k++) {
+				strncat(path, g->instances[stack[k]]->name, sizeof(path) - strlen(path) - 1);
+				strncat(path, " -> ", sizeof(path) - strlen(path) - 1);
+			}
+			strncat(path, g->instances[j]->name, sizeof(path) - strlen(path) - 1);
+			nfg_err(g->instances[j]->path, "edges form a loop (%s): a packet would circle "
+				"forever; break it with a merge input or remove an edge", path);
+			return -1;
+		}
+		if (mark[j] == 0 && find_loop(g, j, mark, stack, depth + 1) < 0)
+			return -1;
+	}
+	mark[i] = 2; /* done */
+	return 0;
+}
+
+static int
+check_loops(struct nfg_graph *g)
+{
+	uint8_t *mark = calloc(g->nb_instances, 1);
+	unsigned *stack = calloc(g->nb_instances, sizeof(unsigned));
+	int rc = 0;
+
+	for (unsigned i = 0; i < g->nb_instances && rc == 0; i++)
+		if (mark[i] == 0)
+			rc = find_loop(g, i, mark, stack, 0);
+	free(mark);
+	free(stack);
+	return rc;
+}
+
 /* Every node must be reachable from a source, or it would never run. */
 static int
 check_reachable(struct nfg_graph *g)
@@ -728,7 +786,8 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 	nfg_errors_reset();
 	nfg_errors_set_source(file, text);
 	if (!text) {
-		nfg_err(NULL, "cannot read the graph file: %s", strerror(errno));
+		nfg_err(NULL, "cannot read the graph file: %s",
+			errno == EISDIR ? "not a regular file" : strerror(errno));
 		goto fail;
 	}
 	g->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -748,7 +807,7 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 	nfg_current_graph = g; /* operators' setup may ask for worker counts */
 	if (check_top(g) < 0 || load_plugins(g) < 0 || load_ports(g) < 0 ||
 	    load_nodes(g) < 0 || load_edges(g) < 0 || close_outputs(g) < 0 ||
-	    check_reachable(g) < 0)
+	    check_loops(g) < 0 || check_reachable(g) < 0)
 		goto fail;
 	nfg_errors_clear_source();
 	free(text);

@@ -45,8 +45,8 @@ store(json_t *parent, const char *key, long index, json_t *value, char *err, siz
 		return json_array_set_new(parent, (size_t)index, value);
 	if ((size_t)index == json_array_size(parent))
 		return json_array_append_new(parent, value);
-	snprintf(err, errlen, "index [%ld] is past the end (the array has %zu entries)", index,
-		 json_array_size(parent));
+	snprintf(err, errlen, "index [%ld] is past the end (the array has %zu entr%s)", index,
+		 json_array_size(parent), json_array_size(parent) == 1 ? "y" : "ies");
 	json_decref(value);
 	return -1;
 }

@@ -46,6 +46,7 @@ struct client_config {
 	enum response_end response_end;
 	uint32_t response_bytes;
 	enum close_policy close;
+	uint32_t records;                  /* session records per worker (0: none) */
 };
 
 struct client_worker {
@@ -504,11 +505,15 @@ client_setup(struct nfg_instance *inst)
 	if (cfg->response_end == END_CLOSE && cfg->close == CLOSE_CLIENT && cfg->rounds > 1)
 		return nfg_error(inst, "rounds", "with response_end \"close\" a connection has one round");
 
+	/* A client that knows how many connections it makes keeps no more records. */
+	cfg->records = tcp_records_capacity(inst);
+	if (cfg->connections && cfg->connections / workers + 1 < cfg->records)
+		cfg->records = (uint32_t)(cfg->connections / workers + 1);
 	uint64_t slots = (uint64_t)RTE_MAX(cfg->nb_src_ips, 1u) *
 			 ((cfg->port_hi - cfg->port_lo + 1u) / workers + 1);
 	nfg_instance_reserve_memory(inst, workers * slots * (sizeof(struct tcp_conn) +
 							     sizeof(struct tw_link) + 4) +
-					  workers * (uint64_t)tcp_records_capacity(inst) *
+					  workers * (uint64_t)cfg->records *
 						  sizeof(struct session_record));
 	nfg_instance_reserve_mbufs(inst, workers * TCP_OUT_MAX);
 	return 0;
@@ -590,9 +595,11 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->ip_base = cfg->src_ip_first;
 	w->nb_ips = cfg->nb_src_ips;
 	uint32_t nb = w->nb_ips * w->per_ip;
-	if (tcp_engine_init(&w->e, &cfg->engine, &client_app, w, nb, tcp_records_capacity(inst),
+	if (tcp_engine_init(&w->e, &cfg->engine, &client_app, w, nb, cfg->records,
 			    REC_ROLE_CLIENT, node, socket) < 0)
-		return -1;
+		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connection slots and "
+				 "%u records; give more (-- --no-huge -m MB) or use fewer source "
+				 "addresses", worker, nb, cfg->records);
 	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	w->free_fifo = rte_malloc_socket("tcp_client_free", nb * sizeof(uint32_t), 0, socket);
@@ -702,6 +709,7 @@ static const struct nfg_op tcp_client_op = {
 		   "[{\"ip\": \"198.18.0.2\", \"port\": 80}], \"rate\": 10000, \"connections\": 100000}",
 	.params = client_params,
 	.outputs = (const char *const[]){ "out", NULL },
+	.flags = NFG_OP_RECORDS,
 	.counters = tcp_counters,
 	.setup = client_setup,
 	.start = client_start,

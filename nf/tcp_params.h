@@ -29,7 +29,10 @@
 	{ .name = "idle_timeout_ms", .type = NFG_T_INT, .def = "30000", .min = 10,             \
 	  .max = 3600000, .doc = "give up on a peer that says nothing for this long" },        \
 	{ .name = "verify_checksum", .type = NFG_T_BOOL, .def = "true",                        \
-	  .doc = "drop segments with a bad checksum (unless the NIC checked it)" }
+	  .doc = "drop segments with a bad checksum (unless the NIC checked it)" },            \
+	{ .name = "records_max", .type = NFG_T_INT, .def = "1048576", .min = 1,                \
+	  .max = 1 << 26, .doc = "session records kept per worker with --records (then counted " \
+				 "as records_full)" }
 
 extern const struct nfg_counter tcp_counters[];
 

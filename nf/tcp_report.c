@@ -172,8 +172,7 @@ tcp_stats_json(struct nfg_instance *inst, json_t *node)
 uint32_t
 tcp_records_capacity(struct nfg_instance *inst)
 {
-	(void)inst;
-	return nfg_run_option("records") ? 1u << 20 : 0;
+	return nfg_run_option("records") ? (uint32_t)nfg_param_int(inst, "records_max") : 0;
 }
 
 void

@@ -387,7 +387,9 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->cfg = cfg;
 	if (tcp_engine_init(&w->e, &cfg->engine, &server_app, w, cfg->max_connections,
 			    tcp_records_capacity(inst), REC_ROLE_SERVER, node, socket) < 0)
-		return -1;
+		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connections and "
+				 "%u records; give more (-- --no-huge -m MB) or lower max_connections",
+				 worker, cfg->max_connections, tcp_records_capacity(inst));
 	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	snprintf(name, sizeof(name), "srv_%p", (void *)w);
@@ -475,6 +477,7 @@ static const struct nfg_op tcp_server_op = {
 		   "\"response_size\": 1024}",
 	.params = server_params,
 	.outputs = (const char *const[]){ "out", NULL },
+	.flags = NFG_OP_RECORDS,
 	.counters = tcp_counters,
 	.setup = server_setup,
 	.init = server_init,

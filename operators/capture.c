@@ -173,6 +173,7 @@ static const struct nfg_counter capture_counters[] = {
 };
 
 static const struct nfg_op capture_op = {
+	.outputs_doc = "out (none with \"sink\": true)",
 	.api_version = NFG_API_VERSION,
 	.name = "capture",
 	.summary = "write the packets to a pcapng file, pass them on",

@@ -4,7 +4,7 @@
  * closing it. See capture_file.h for how the work is split and for what
  * this file does around rte_pcapng's limits.
  */
-#define _GNU_SOURCE /* pthread_setname_np */
+/* pthread_setname_np needs _GNU_SOURCE, which the Makefile defines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

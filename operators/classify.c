@@ -225,6 +225,7 @@ static const struct nfg_counter classify_counters[] = {
 };
 
 static const struct nfg_op classify_op = {
+	.outputs_doc = "one per listed class, named like it",
 	.api_version = NFG_API_VERSION,
 	.name = "classify",
 	.summary = "route parsed packets by protocol: first listed class wins",

@@ -53,6 +53,7 @@ static const struct nfg_counter count_counters[] = {
 };
 
 static const struct nfg_op count_op = {
+	.outputs_doc = "out (none with \"sink\": true)",
 	.api_version = NFG_API_VERSION,
 	.name = "count",
 	.summary = "count packets and bytes, pass them on (or end the path)",

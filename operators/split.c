@@ -218,6 +218,7 @@ static const struct nfg_param split_params[] = {
 };
 
 static const struct nfg_op split_op = {
+	.outputs_doc = "out0 .. outN-1 (N = \"outputs\")",
 	.api_version = NFG_API_VERSION,
 	.name = "split",
 	.summary = "spread packets over out0..outN-1 by flow hash, header field or in turn",

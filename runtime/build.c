@@ -278,7 +278,7 @@ nfg_graphs_build(struct nfg_graph *g)
 }
 
 void
-nfg_graphs_destroy(struct nfg_graph *g)
+nfg_graphs_destroy(struct nfg_graph *g, struct nfg_reading *final)
 {
 	for (unsigned w = 0; w < NFG_MAX_WORKERS; w++) {
 		if (!worker_graphs[w])
@@ -286,6 +286,8 @@ nfg_graphs_destroy(struct nfg_graph *g)
 		rte_graph_destroy(rte_graph_from_name(worker_graphs[w]->name));
 		worker_graphs[w] = NULL;
 	}
+	if (final)
+		nfg_reading_recount(g, final);
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		struct nfg_instance *inst = g->instances[i];
 		for (unsigned w = 0; w < NFG_MAX_WORKERS; w++) {

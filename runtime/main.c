@@ -2,6 +2,7 @@
  *
  * The nfg command line: run, check, dot, ops.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <rte_version.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ parse_options(int argc, char **argv, struct cli *c)
 
 	c->run.progress_interval = 1.0;
 	optind = 1;
+	opterr = 0; /* our own messages, prefixed "nfg:" */
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -116,7 +118,12 @@ parse_options(int argc, char **argv, struct cli *c)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			fprintf(stderr, "nfg: see nfg --help\n");
+			if (optopt)
+				fprintf(stderr, "nfg: option -%c %s; see nfg --help\n", optopt,
+					strchr("spdjrgR", optopt) ? "needs a value" : "is unknown");
+			else
+				fprintf(stderr, "nfg: unknown option \"%s\"; see nfg --help\n",
+					argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -173,15 +180,20 @@ print_params(const struct nfg_param *params, int indent)
 }
 
 static void
-print_names(const char *label, const char *const *names, const char *const *more)
+print_outputs(const struct nfg_op *op)
 {
-	printf("%s", label);
 	bool any = false;
-	for (const char *const *n = names; n && *n; n++, any = true)
+
+	printf("Outputs:  ");
+	for (const char *const *n = op->outputs; n && *n; n++, any = true)
 		printf("%s%s", any ? ", " : "", *n);
-	for (const char *const *n = more; n && *n; n++, any = true)
+	for (const char *const *n = op->optional_outputs; n && *n; n++, any = true)
 		printf("%s%s (optional)", any ? ", " : "", *n);
-	printf("%s\n", any ? "" : "none, or as the parameters say (see above)");
+	if (op->outputs_doc)
+		printf("%s%s", any ? "; " : "", op->outputs_doc);
+	else if (!any)
+		printf("none");
+	printf("\n");
 }
 
 static int
@@ -203,7 +215,7 @@ cmd_ops(int argc, char **argv, struct cli *c)
 	printf("%s — %s\n\n%s\n\n", op->name, op->summary, op->doc ? op->doc : "");
 	printf("Input:    %s\n", op->input_doc ? op->input_doc
 			       : (op->flags & NFG_OP_SOURCE) ? "none (a source)" : "packets");
-	print_names("Outputs:  ", op->outputs, op->optional_outputs);
+	print_outputs(op);
 	if (op->counters && op->counters[0].name) {
 		printf("Counters: ");
 		for (const struct nfg_counter *ct = op->counters; ct->name; ct++)
@@ -220,12 +232,28 @@ cmd_ops(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
+/* Output files are checked before the run, not found unwritable after it. */
+static bool
+writable(const char *what, const char *path)
+{
+	FILE *f = path ? fopen(path, "a") : NULL;
+
+	if (!path)
+		return true;
+	if (!f) {
+		fprintf(stderr, "nfg: %s %s: cannot write: %s\n", what, path, strerror(errno));
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
 static struct nfg_graph *
 load_graph(int argc, char **argv, struct cli *c)
 {
 	if (optind >= argc) {
-		fprintf(stderr, "nfg: which graph? (a JSON file or a prebuilt name)\n");
-		return NULL;
+		fprintf(stderr, "nfg: which graph? (a JSON file or a prebuilt name; see nfg --help)\n");
+		exit(2);
 	}
 	if (load_plugins(c) < 0)
 		return NULL;
@@ -276,7 +304,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("nfg %s (nfg API %d, DPDK %s)\n", NFG_VERSION, NFG_API_VERSION, rte_version());
+		printf("nfg %s (nfg API %d, %s)\n", NFG_VERSION, NFG_API_VERSION, rte_version());
 		return 0;
 	}
 	const char *cmd = argv[1];
@@ -300,8 +328,18 @@ main(int argc, char **argv)
 		rc = cmd_ops(sub_argc, sub_argv, &c);
 	} else if (strcmp(cmd, "check") == 0 || strcmp(cmd, "dot") == 0 ||
 		   strcmp(cmd, "run") == 0) {
+		nfg_run_options_set(&c.run);
 		struct nfg_graph *g = load_graph(sub_argc, sub_argv, &c);
+		bool records_used = false;
+		for (unsigned i = 0; g && i < g->nb_instances; i++)
+			records_used |= (g->instances[i]->op->flags & NFG_OP_RECORDS) != 0;
+		if (g && c.run.records && !records_used)
+			fprintf(stderr, "nfg: --records: no operator of this graph keeps session "
+				"records (tcp_client and tcp_server do)\n");
 		if (!g)
+			rc = 1;
+		else if (strcmp(cmd, "run") == 0 && (!writable("--stats-json", c.run.stats_json) ||
+						     !writable("--records", c.run.records)))
 			rc = 1;
 		else if (strcmp(cmd, "check") == 0)
 			rc = 0;

@@ -150,7 +150,7 @@ nfg_ports_start(struct nfg_graph *g)
 /* Receive whatever is still queued so those mbufs go back to the pool.
  * (A stopped port's burst functions are dummies, so this runs before stop.) */
 void
-nfg_ports_drain(struct nfg_graph *g)
+nfg_ports_drain(struct nfg_graph *g, uint64_t *unread_at_stop)
 {
 	struct rte_mbuf *pkts[DRAIN_BURST];
 
@@ -167,6 +167,8 @@ nfg_ports_drain(struct nfg_graph *g)
 				if (n == 0)
 					break;
 				rte_pktmbuf_free_bulk(pkts, n);
+				if (unread_at_stop)
+					unread_at_stop[i] += n;
 			}
 		}
 	}

@@ -16,9 +16,9 @@
 static const char *
 rate(double per_s, char *buf, size_t len)
 {
-	if (per_s >= 1e6)
+	if (per_s >= 999995)
 		snprintf(buf, len, "%.2fM", per_s / 1e6);
-	else if (per_s >= 1e3)
+	else if (per_s >= 999.5)
 		snprintf(buf, len, "%.1fk", per_s / 1e3);
 	else
 		snprintf(buf, len, "%.0f", per_s);
@@ -73,9 +73,15 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		const struct nfg_node_reading *n = &r->nodes[i];
 		if (inst->implicit && n->packets == 0)
 			continue;
-		fprintf(out, "%-22s %-10s %14" PRIu64 " %14" PRIu64 " %12.1f\n", inst->name,
-			inst->op->name, n->packets, n->calls,
-			n->packets ? (double)n->cycles / (double)n->packets : 0.0);
+		/* A source is called on every walk, packets or not: its cycles per
+		 * packet would mostly be idle polling, so it shows none. */
+		if (inst->op->flags & NFG_OP_SOURCE)
+			fprintf(out, "%-22s %-10s %14" PRIu64 " %14" PRIu64 " %12s\n", inst->name,
+				inst->op->name, n->packets, n->calls, "-");
+		else
+			fprintf(out, "%-22s %-10s %14" PRIu64 " %14" PRIu64 " %12.1f\n", inst->name,
+				inst->op->name, n->packets, n->calls,
+				n->packets ? (double)n->cycles / (double)n->packets : 0.0);
 	}
 	if (g->nb_ports) {
 		fprintf(out, "\n%-22s %14s %14s %10s %10s %10s\n", "port", "rx", "tx", "missed",
@@ -102,6 +108,15 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 			fprintf(out, "  %-20s %-38s %14" PRIu64 "\n", inst->name, inst->counters[c].name,
 				v);
 		}
+	}
+	for (unsigned p = 0; p < g->nb_ports; p++) {
+		if (!r->ports[p].unread_at_stop)
+			continue;
+		if (!header)
+			fprintf(out, "\ndrops\n");
+		header = true;
+		fprintf(out, "  port %-15s %-38s %14" PRIu64 "\n", g->ports[p].name,
+			"received, unread at stop", r->ports[p].unread_at_stop);
 	}
 	if (!header)
 		fprintf(out, "\ndrops: none\n");
@@ -174,14 +189,15 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	for (unsigned p = 0; p < g->nb_ports; p++) {
 		const struct nfg_port_reading *pr = &r->ports[p];
 		json_object_set_new(ports, g->ports[p].name,
-				    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx",
+				    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx",
 					      (json_int_t)pr->rx, "tx", (json_int_t)pr->tx, "rx_bytes",
 					      (json_int_t)pr->rx_bytes, "tx_bytes",
 					      (json_int_t)pr->tx_bytes, "rx_missed",
 					      (json_int_t)pr->rx_missed, "rx_errors",
 					      (json_int_t)pr->rx_errors, "tx_errors",
 					      (json_int_t)pr->tx_errors, "rx_nombuf",
-					      (json_int_t)pr->rx_nombuf));
+					      (json_int_t)pr->rx_nombuf, "unread_at_stop",
+					      (json_int_t)pr->unread_at_stop));
 	}
 	json_object_set_new(root, "nodes", nodes);
 	json_object_set_new(root, "ports", ports);

@@ -22,6 +22,12 @@
 static volatile sig_atomic_t got_signal;
 static const struct nfg_run_options *run_options;
 
+void
+nfg_run_options_set(const struct nfg_run_options *o)
+{
+	run_options = o;
+}
+
 const char *
 nfg_run_option(const char *name)
 {
@@ -152,9 +158,19 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 
 teardown:
 	nfg_telemetry_unpublish();
-	nfg_graphs_destroy(g);
+	nfg_graphs_destroy(g, final);
 	stop_operators(g);
-	nfg_ports_drain(g);
+	if (final) {
+		uint64_t unread[g->nb_ports + 1];
+		memset(unread, 0, sizeof(unread));
+		nfg_ports_drain(g, unread);
+		for (unsigned p = 0; p < g->nb_ports; p++) {
+			final->ports[p].unread_at_stop = unread[p];
+			final->dropped += unread[p];
+		}
+	} else {
+		nfg_ports_drain(g, NULL);
+	}
 	nfg_ports_stop(g);
 	res.pool_size = nfg_pool_total();
 	res.pool_leaked = nfg_pool_in_use();
@@ -169,6 +185,5 @@ teardown:
 	nfg_pool_free();
 	nfg_eal_stop();
 	nfg_current_graph = NULL;
-	run_options = NULL;
 	return rc;
 }

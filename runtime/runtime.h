@@ -43,7 +43,9 @@ unsigned nfg_pool_total(void);
 
 /* ports.c */
 int nfg_ports_start(struct nfg_graph *g);
-void nfg_ports_drain(struct nfg_graph *g);
+/* Frees what is still queued in the ports' rx rings; counts it per port
+ * (unread_at_stop, by port index) when given. */
+void nfg_ports_drain(struct nfg_graph *g, uint64_t *unread_at_stop);
 void nfg_ports_stop(struct nfg_graph *g);
 
 /* wire.c: the in-process wire between two "wire:NAME" ports */
@@ -53,7 +55,11 @@ void nfg_wires_free(void);
 
 /* build.c: operator nodes → per-instance clones → one rte_graph per worker */
 int nfg_graphs_build(struct nfg_graph *g);
-void nfg_graphs_destroy(struct nfg_graph *g);
+/* Destroys the worker graphs (the operators' fini run then and may count what
+ * they still held); when `final` is given its counters are read again after
+ * that, so those last counts are in it. */
+struct nfg_reading;
+void nfg_graphs_destroy(struct nfg_graph *g, struct nfg_reading *final);
 struct rte_graph *nfg_worker_graph(unsigned worker);
 
 /* worker.c */
@@ -71,6 +77,7 @@ struct nfg_node_reading {
 
 struct nfg_port_reading {
 	uint64_t rx, tx, rx_bytes, tx_bytes, rx_missed, rx_errors, tx_errors, rx_nombuf;
+	uint64_t unread_at_stop; /* received by the device, freed at teardown */
 };
 
 struct nfg_reading {
@@ -90,6 +97,8 @@ struct nfg_reading {
 void nfg_reading_add_extras(struct nfg_graph *g, struct nfg_reading *r);
 
 struct nfg_reading *nfg_reading_take(struct nfg_graph *g);
+/* Sums the operators' counters again (after fini counted what they held). */
+void nfg_reading_recount(struct nfg_graph *g, struct nfg_reading *r);
 void nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r);
 
 /* report.c: what people and programs read */
@@ -112,6 +121,8 @@ void nfg_telemetry_unpublish(void);
 
 /* run.c */
 int nfg_run(struct nfg_graph *g, const struct nfg_run_options *o);
+/* Makes the options visible to operators (nfg_run_option) from their setup on. */
+void nfg_run_options_set(const struct nfg_run_options *o);
 void nfg_request_stop(void);
 
 #endif

@@ -21,6 +21,37 @@ is_input_source(const struct nfg_instance *inst)
 	       inst->nb_inputs == 0;
 }
 
+/* The operators' counters, summed over workers, and the per-worker totals of
+ * the out and drop kinds. */
+static void
+sum_counters(struct nfg_graph *g, struct nfg_reading *r)
+{
+	memset(r->worker_out, 0, sizeof(r->worker_out));
+	memset(r->worker_drop, 0, sizeof(r->worker_drop));
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		struct nfg_instance *inst = g->instances[i];
+		struct nfg_node_reading *nr = &r->nodes[i];
+		memset(nr->counters, 0, (inst->nb_counters + 1) * sizeof(uint64_t));
+		for (unsigned w = 0; w < g->nb_workers; w++) {
+			const uint64_t *ctr = inst->counters_by_worker[w];
+			for (unsigned c = 0; ctr && c < inst->nb_counters; c++) {
+				nr->counters[c] += ctr[c];
+				if (inst->counters[c].kind == NFG_CTR_DROP)
+					r->worker_drop[w] += ctr[c];
+				else if (inst->counters[c].kind == NFG_CTR_OUT)
+					r->worker_out[w] += ctr[c];
+			}
+		}
+	}
+	r->out = r->dropped = 0;
+	for (unsigned w = 0; w < g->nb_workers; w++) {
+		r->out += r->worker_out[w];
+		r->dropped += r->worker_drop[w];
+	}
+	for (unsigned p = 0; p < g->nb_ports; p++)
+		r->dropped += r->ports[p].unread_at_stop;
+}
+
 struct nfg_reading *
 nfg_reading_take(struct nfg_graph *g)
 {
@@ -35,8 +66,7 @@ nfg_reading_take(struct nfg_graph *g)
 		nr->counters = calloc(inst->nb_counters + 1, sizeof(uint64_t));
 		for (unsigned w = 0; w < g->nb_workers; w++) {
 			const struct rte_node *node = inst->node_by_worker[w];
-			const uint64_t *ctr = inst->counters_by_worker[w];
-			if (!node || !ctr)
+			if (!node)
 				continue;
 			nr->packets += node->total_objs;
 			nr->calls += node->total_calls;
@@ -44,20 +74,10 @@ nfg_reading_take(struct nfg_graph *g)
 			nr->worker_packets[w] = node->total_objs;
 			if (is_input_source(inst))
 				r->worker_in[w] += node->total_objs;
-			for (unsigned c = 0; c < inst->nb_counters; c++) {
-				nr->counters[c] += ctr[c];
-				if (inst->counters[c].kind == NFG_CTR_DROP)
-					r->worker_drop[w] += ctr[c];
-				else if (inst->counters[c].kind == NFG_CTR_OUT)
-					r->worker_out[w] += ctr[c];
-			}
 		}
 	}
-	for (unsigned w = 0; w < g->nb_workers; w++) {
+	for (unsigned w = 0; w < g->nb_workers; w++)
 		r->in += r->worker_in[w];
-		r->out += r->worker_out[w];
-		r->dropped += r->worker_drop[w];
-	}
 	for (unsigned p = 0; p < g->nb_ports; p++) {
 		struct rte_eth_stats st;
 		const struct nfg_port *port = &g->ports[p].runtime;
@@ -69,7 +89,14 @@ nfg_reading_take(struct nfg_graph *g)
 			.tx_errors = st.oerrors, .rx_nombuf = st.rx_nombuf,
 		};
 	}
+	sum_counters(g, r);
 	return r;
+}
+
+void
+nfg_reading_recount(struct nfg_graph *g, struct nfg_reading *r)
+{
+	sum_counters(g, r);
 }
 
 void

@@ -10,6 +10,7 @@
  * Callbacks run on the telemetry thread; the mutex keeps them off a graph
  * that is being torn down (never touched by workers).
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,21 @@ nfg_telemetry_unpublish(void)
 	pthread_mutex_lock(&lock);
 	published = NULL;
 	pthread_mutex_unlock(&lock);
+}
+
+/* Telemetry keys are letters, digits, '_' and '/': counter names like
+ * "rule[0] web" are shown as "rule_0__web". */
+static const char *
+key(const char *name, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; name[i] && i + 1 < len; i++) {
+		char ch = name[i];
+		buf[i] = (isalnum((unsigned char)ch) || ch == '_' || ch == '/') ? ch : '_';
+	}
+	buf[i] = '\0';
+	return buf;
 }
 
 typedef void (*fill_fn)(struct nfg_graph *g, struct nfg_reading *r, const char *params,
@@ -79,8 +95,11 @@ fill_nodes(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 	   struct rte_tel_data *d)
 {
 	(void)params;
-	for (unsigned i = 0; i < g->nb_instances; i++)
-		rte_tel_data_add_dict_u64(d, g->instances[i]->name, r->nodes[i].packets);
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		char k[RTE_TEL_MAX_STRING_LEN];
+		rte_tel_data_add_dict_u64(d, key(g->instances[i]->name, k, sizeof(k)),
+					  r->nodes[i].packets);
+	}
 }
 
 static void
@@ -95,8 +114,11 @@ fill_node(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 		rte_tel_data_add_dict_u64(d, "packets", r->nodes[i].packets);
 		rte_tel_data_add_dict_u64(d, "calls", r->nodes[i].calls);
 		rte_tel_data_add_dict_u64(d, "cycles", r->nodes[i].cycles);
-		for (unsigned c = 0; c < inst->nb_counters; c++)
-			rte_tel_data_add_dict_u64(d, inst->counters[c].name, r->nodes[i].counters[c]);
+		for (unsigned c = 0; c < inst->nb_counters; c++) {
+			char k[RTE_TEL_MAX_STRING_LEN];
+			rte_tel_data_add_dict_u64(d, key(inst->counters[c].name, k, sizeof(k)),
+						  r->nodes[i].counters[c]);
+		}
 		return;
 	}
 	rte_tel_data_add_dict_string(d, "error", "no such node; /nfg/nodes lists them");
@@ -129,11 +151,12 @@ fill_drops(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		const struct nfg_instance *inst = g->instances[i];
 		for (unsigned c = 0; c < inst->nb_counters; c++) {
-			char key[RTE_TEL_MAX_STRING_LEN];
+			char name[RTE_TEL_MAX_STRING_LEN];
 			if (inst->counters[c].kind != NFG_CTR_DROP || !r->nodes[i].counters[c])
 				continue;
-			snprintf(key, sizeof(key), "%s/%s", inst->name, inst->counters[c].name);
-			rte_tel_data_add_dict_u64(d, key, r->nodes[i].counters[c]);
+			char k[RTE_TEL_MAX_STRING_LEN];
+			snprintf(name, sizeof(name), "%s/%s", inst->name, inst->counters[c].name);
+			rte_tel_data_add_dict_u64(d, key(name, k, sizeof(k)), r->nodes[i].counters[c]);
 		}
 	}
 }

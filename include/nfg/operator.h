@@ -97,6 +97,7 @@ struct nfg_instance;
 #define NFG_OP_SOURCE 0x1u /* called on every graph walk (rx, generators); rte_graph
 			    * gives a source no input: an operator that needs both an
 			    * input and a per-walk turn uses poll() instead */
+#define NFG_OP_RECORDS 0x4u /* keeps session records for --records */
 #define NFG_OP_RELAY 0x2u  /* a source of packets already inside the process
 			    * (ring_rx): not counted again as input */
 
@@ -113,6 +114,7 @@ struct nfg_op {
 	const char *const *outputs;         /* static outputs, NULL-terminated */
 	const char *const *optional_outputs;/* outputs that may stay unconnected
 					     * (their packets are dropped and counted) */
+	const char *outputs_doc;            /* for outputs setup() declares: which */
 	const struct nfg_counter *counters; /* static counters, {0}-terminated */
 
 	int (*setup)(struct nfg_instance *inst);

@@ -235,13 +235,13 @@ harness_counter(struct harness *h, const char *node, const char *counter)
 void
 harness_free(struct harness *h)
 {
-	nfg_graphs_destroy(h->g);
+	nfg_graphs_destroy(h->g, NULL);
 	for (unsigned i = h->g->nb_instances; i-- > 0;) {
 		struct nfg_instance *inst = h->g->instances[i];
 		if (inst->started && inst->op->stop)
 			inst->op->stop(inst);
 	}
-	nfg_ports_drain(h->g);
+	nfg_ports_drain(h->g, NULL);
 	nfg_ports_stop(h->g);
 	nfg_graph_free(h->g);
 	free(h);

@@ -137,6 +137,15 @@ START_TEST(node_not_reached)
 }
 END_TEST
 
+START_TEST(edges_form_a_loop)
+{
+	assert_error(GOOD_PREFIX "  \"nodes\": {\"g\": {\"op\": \"generator\"}, "
+				 "\"a\": {\"op\": \"count\"}, \"b\": {\"op\": \"count\"}},\n"
+				 "  \"edges\": [\"g -> a -> b -> a\"]\n}\n",
+		     "nodes.a", "edges form a loop (a -> b -> a)");
+}
+END_TEST
+
 START_TEST(unknown_port)
 {
 	assert_error(GOOD_PREFIX "  \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"eth9\"}, "
@@ -254,6 +263,7 @@ loader_suite(void)
 	tcase_add_test(tc, output_left_unconnected);
 	tcase_add_test(tc, output_connected_twice);
 	tcase_add_test(tc, node_not_reached);
+	tcase_add_test(tc, edges_form_a_loop);
 	tcase_add_test(tc, unknown_port);
 	tcase_add_test(tc, plugin_missing);
 	tcase_add_test(tc, wire_needs_two_ends);
