@@ -39,7 +39,7 @@ echo "$out" | grep -q "syntax.json:3:.*syntax error" || fail "syntax error messa
 out=$("$NFG" run default --set nodes.gen.rate=-5 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "nodes.gen.rate" || fail "bad --set value: $out"
 out=$("$NFG" run 2>&1); rc=$?
-[ $rc -eq 1 ] || fail "run without a graph: exit $rc"
+[ $rc -eq 2 ] || fail "run without a graph: exit $rc (usage: 2)"
 out=$("$NFG" frob 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "unknown command: exit $rc"
 note "bad input refused with the place named"
