@@ -166,7 +166,7 @@ check_top(struct nfg_graph *g)
 		size_t i;
 		json_t *e;
 		v = json_object_get(g->root, lists[l]);
-		if (!v)
+		if (!v || json_is_null(v))
 			continue;
 		if (!json_is_array(v)) {
 			nfg_err(lists[l], "expected an array of strings");

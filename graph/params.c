@@ -110,7 +110,9 @@ check_value(struct nfg_instance *inst, json_t *v, const struct nfg_param *p, con
 			return bad(path, p, v, NULL);
 		return check_bounds(path, p, json_number_value(v), v);
 	case NFG_T_STRING:
-		return s ? 0 : bad(path, p, v, NULL);
+		/* --set turns 123 into a number; text that looks like one needs quotes. */
+		return s ? 0 : bad(path, p, v, json_is_number(v) || json_is_boolean(v)
+					? " (with --set, quote it as JSON: PATH='\"...\"')" : NULL);
 	case NFG_T_ENUM:
 		return check_choices(path, p, v);
 	case NFG_T_IPV4: {
