@@ -63,6 +63,7 @@ struct tcp_conn {
 	uint16_t rto_ms;
 	uint8_t dupacks;
 	uint8_t scan;                     /* progress in the end-of-message delimiter */
+	uint8_t ooo;                      /* out-of-order segments held for it */
 	uint32_t srtt_us, rttvar_us;      /* RFC 6298; srtt_us 0: no sample yet */
 	uint32_t rtt_seq, rtt_start_us;
 

@@ -28,7 +28,8 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		return -1;
 	for (uint32_t i = 0; i < nb_conns; i++)
 		e->conns[i].record = UINT32_MAX;
-	if (tw_init(&e->tw, nb_conns, WHEEL_SLOTS, 1000, socket) < 0 ||
+	e->ooo = rte_malloc_socket("tcp_ooo", TCP_OOO_MAX * sizeof(*e->ooo), 0, socket);
+	if (!e->ooo || tw_init(&e->tw, nb_conns, WHEEL_SLOTS, 1000, socket) < 0 ||
 	    records_init(&e->records, nb_records, socket) < 0) {
 		tcp_engine_free(e);
 		return -1;
@@ -42,6 +43,11 @@ tcp_engine_free(struct tcp_engine *e)
 	for (uint16_t i = 0; i < e->nb_out; i++)
 		rte_pktmbuf_free(e->out[i]);
 	e->nb_out = 0;
+	for (uint32_t i = 0; i < e->nb_ooo; i++)
+		rte_pktmbuf_free(e->ooo[i].m);
+	e->nb_ooo = 0;
+	rte_free(e->ooo);
+	e->ooo = NULL;
 	tw_free(&e->tw);
 	records_free(&e->records);
 	rte_free(e->conns);

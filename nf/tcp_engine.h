@@ -23,6 +23,8 @@
 #include "timer_wheel.h"
 
 #define TCP_OUT_MAX 256
+#define TCP_OOO_MAX 1024        /* out-of-order segments held per worker */
+#define TCP_OOO_PER_CONN 8      /* ... and per connection */
 
 /* Counters shared by both TCP operators (same order as tcp_counters[]). */
 enum tcp_counter {
@@ -48,6 +50,7 @@ enum tcp_counter {
 	TC_CHALLENGE_ACKS,
 	TC_NO_MBUF,
 	TC_RECORDS_FULL,
+	TC_OOO_HELD,      /* out-of-order segments kept until the hole is filled */
 	/* segments dropped, by reason */
 	TC_DROP_NOT_TCP,
 	TC_DROP_BAD_CHECKSUM,
@@ -115,6 +118,12 @@ struct tcp_engine {
 	struct records records;
 	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
 	uint32_t nb_time_wait;    /* connections in TIME_WAIT: closed, slot still held */
+	struct tcp_ooo_entry {
+		struct rte_mbuf *m;
+		const uint8_t *payload;
+		uint32_t conn, seq, len;
+	} *ooo;                   /* out-of-order segments, unordered (few, and rare) */
+	uint32_t nb_ooo;
 	uint64_t next_tick_tsc;   /* the timer wheel has nothing to do before this */
 };
 
@@ -149,6 +158,18 @@ void tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m);
 /* Checks a segment from the wire before lookup: returns the TCP header, or NULL
  * after dropping and counting it. */
 struct rte_tcp_hdr *tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m);
+
+/* In-order payload for the application: counts, records, app->data(). */
+void tcp_deliver(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n);
+
+/* tcp_reassembly.c: a small store of out-of-order segments, so a lost segment
+ * costs one retransmission instead of everything sent after it. */
+bool tcp_ooo_hold(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, uint32_t seq,
+		  const uint8_t *payload, uint32_t len);
+/* After rcv_nxt moved: delivers what now follows in order. */
+void tcp_ooo_deliver(struct tcp_engine *e, struct tcp_conn *c);
+/* The connection ends: frees (and counts) what it still had held. */
+void tcp_ooo_forget(struct tcp_engine *e, struct tcp_conn *c);
 
 /* tcp_output.c */
 void tcp_connect(struct tcp_engine *e, struct tcp_conn *c);

@@ -177,9 +177,23 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 	}
 }
 
-/* The payload and FIN of an acceptable segment. Returns true when an ACK is due. */
+void
+tcp_deliver(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	c->rcv_nxt += n;
+	e->ctr[TC_BYTES_IN] += n;
+	if (c->record != UINT32_MAX) {
+		e->records.r[c->record].bytes_in += n;
+		records_mark(&e->records, c->record, REC_FIRST_IN);
+	}
+	e->app->data(e, c, p, n);
+}
+
+/* The payload and FIN of an acceptable segment. Returns true when an ACK is
+ * due; *kept when the segment's mbuf was kept (held out of order). */
 static bool
-receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
+receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s, struct rte_mbuf *m,
+	bool *kept)
 {
 	bool ack = false;
 	bool fin = s->flags & RTE_TCP_FIN_FLAG;
@@ -190,18 +204,20 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 			/* Data after the peer's FIN: ignore it (RFC 9293 3.10.7.4). */
 			fin = false;
 		} else if (SEQ_GT(s->seq, c->rcv_nxt)) {
-			nfg_count(e->node, TC_DROP_OUT_OF_ORDER, 1);
-			return true; /* a duplicate ACK; the FIN waits for the hole too */
+			/* Beyond a hole: hold it if there is room (a FIN is not held; the
+			 * peer sends it again). Either way a duplicate ACK tells the peer. */
+			if (!fin && tcp_ooo_hold(e, c, m, s->seq, s->payload, s->len))
+				*kept = true;
+			else
+				nfg_count(e->node, TC_DROP_OUT_OF_ORDER, 1);
+			return true;
 		} else if (SEQ_GT(s->seq + s->len, c->rcv_nxt)) {
-			uint32_t skip = c->rcv_nxt - s->seq, n = s->len - skip;
-			const uint8_t *p = s->payload + skip;
-			c->rcv_nxt += n;
-			e->ctr[TC_BYTES_IN] += n;
-			if (c->record != UINT32_MAX) {
-				e->records.r[c->record].bytes_in += n;
-				records_mark(&e->records, c->record, REC_FIRST_IN);
-			}
-			e->app->data(e, c, p, n);
+			uint32_t skip = c->rcv_nxt - s->seq;
+			tcp_deliver(e, c, s->payload + skip, s->len - skip);
+			if (c->state == TCP_CLOSED)
+				return false;
+			if (c->ooo)
+				tcp_ooo_deliver(e, c);
 			if (c->state == TCP_CLOSED)
 				return false;
 		}
@@ -379,8 +395,10 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 	if (!(c->flags & (CF_RTO | CF_THINKING)) && c->state != TCP_TIME_WAIT &&
 	    tw_pending(&e->tw, conn_index(e, c)))
 		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
-	bool ack_now = receive(e, c, &s);
-	rte_pktmbuf_free(m);
+	bool kept = false;
+	bool ack_now = receive(e, c, &s, m, &kept);
+	if (!kept)
+		rte_pktmbuf_free(m);
 	if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT)
 		tcp_output(e, c, ack_now);
 }

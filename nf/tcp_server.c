@@ -367,7 +367,7 @@ server_setup(struct nfg_instance *inst)
 						   4 + 64) +
 					  workers * (uint64_t)tcp_records_capacity(inst) *
 						  sizeof(struct session_record));
-	nfg_instance_reserve_mbufs(inst, workers * TCP_OUT_MAX);
+	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX));
 	return 0;
 }
 

@@ -103,6 +103,8 @@ tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
 			records_mark(&e->records, c->record, REC_CLOSED);
 		}
 	}
+	if (c->ooo)
+		tcp_ooo_forget(e, c);
 	e->ctr[TC_RELEASED]++;
 	c->state = TCP_CLOSED;
 	c->flags = 0;

@@ -61,5 +61,5 @@ if [ -n "${IMPAIR_PID:-}" ]; then
 	[ "$lost" -gt 100 ] || fail "the bridge lost only $lost packets"
 	note "the bridge lost $lost packets and reordered $(( $(stat_get impair nodes/bad_ab/counters/reordered) + $(stat_get impair nodes/bad_ba/counters/reordered) ))"
 fi
-note "1000 of 1000 completed through 5% loss: $(c retransmits) retransmits, $(c dup_acks) dup acks, $(stat_get client 'nodes/client/counters/out_of_order (duplicate ACK sent)') out of order"
+note "1000 of 1000 completed through 5% loss: $(c retransmits) retransmits, $(c dup_acks) dup acks, $(stat_get client nodes/client/counters/out_of_order_held) out-of-order segments held"
 echo ok

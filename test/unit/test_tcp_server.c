@@ -297,27 +297,31 @@ START_TEST(established_in_order_duplicate_out_of_order)
 	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd);
 	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 5);
 
-	/* Out of order (a hole before it): a duplicate ACK, counted, dropped. */
+	/* Out of order (a hole before it): a duplicate ACK; the segment is held. */
 	p_send_at(&t, &p, TH_ACK, p.snd + 10, p.rcv, "zzz", 3);
 	tt_take1(&t, &o);
 	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd);
-	ck_assert_uint_eq(tt_ctr(&t, "out_of_order (duplicate ACK sent)"), 1);
+	ck_assert_uint_eq(tt_ctr(&t, "out_of_order_held"), 1);
 	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 5);
 	ck_assert_uint_eq(c->rcv_nxt, p.snd);
+	ck_assert_uint_eq(c->ooo, 1);
 
-	/* A FIN beyond a hole is not taken either, but answered. */
+	/* A FIN beyond a hole is not held, but answered. */
 	p_send_at(&t, &p, TH_ACK | TH_FIN, p.snd + 5, p.rcv, NULL, 0);
 	tt_take1(&t, &o);
 	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd);
-	ck_assert_uint_eq(tt_ctr(&t, "out_of_order (duplicate ACK sent)"), 2);
+	ck_assert_uint_eq(tt_ctr(&t, "out_of_order, not held (duplicate ACK sent)"), 1);
 	ck_assert_uint_eq(c->state, TCP_ESTABLISHED);
 	ck_assert_uint_eq(c->flags & CF_FIN_RCVD, 0);
 
-	/* The hole filled: only what was sent now is delivered (nothing was kept). */
+	/* The hole filled: its 10 bytes and then the 3 held ones are delivered,
+	 * and one ACK covers them all. */
 	p_send(&t, &p, TH_ACK, "0123456789", 10);
+	p.snd += 3;
 	tt_take1(&t, &o);
 	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd);
-	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 15);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 18);
+	ck_assert_uint_eq(c->ooo, 0);
 
 	/* Far outside the window: ACK, dropped. */
 	p_send_at(&t, &p, TH_ACK, p.snd + 100000, p.rcv, "far", 3);
@@ -328,9 +332,76 @@ START_TEST(established_in_order_duplicate_out_of_order)
 	p_send_at(&t, &p, TH_PSH, p.snd, 0, "noack", 5);
 	tt_none(&t);
 	ck_assert_uint_eq(tt_ctr(&t, "bad_segment"), 1);
-	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 15);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 18);
 	ck_assert_uint_eq(c->rcv_nxt, p.snd);
 	ck_assert_uint_eq(c->state, TCP_ESTABLISHED);
+	tt_free(&t);
+}
+END_TEST
+
+START_TEST(out_of_order_segments_are_reassembled)
+{
+	struct tcp_test t;
+	struct peer p;
+	struct oseg o[4];
+
+	server_load(&t, 100, "");
+	p_open(&t, &p, 1310, 70000, 65535, 1460);
+	struct tcp_conn *c = tt_conn(&t, 1310);
+	uint32_t base = p.snd;
+
+	/* "GET /x\r\n\r\n" in four pieces; the last three arrive first, backwards,
+	 * and the delimiter is split across held pieces. */
+	p_send_at(&t, &p, TH_ACK, base + 9, p.rcv, "\n", 1);
+	p_send_at(&t, &p, TH_ACK, base + 6, p.rcv, "\r\n\r", 3);
+	p_send_at(&t, &p, TH_ACK, base + 3, p.rcv, " /x", 3);
+	ck_assert_uint_eq(tt_take(&t, o, 4), 3); /* three duplicate ACKs */
+	for (int i = 0; i < 3; i++)
+		ck_assert_seg(&o[i], TH_ACK, p.iss + 1, base);
+	ck_assert_uint_eq(c->ooo, 3);
+	ck_assert_uint_eq(tt_ctr(&t, "messages_received"), 0);
+	/* The same piece again is not held twice. */
+	p_send_at(&t, &p, TH_ACK, base + 3, p.rcv, " /x", 3);
+	tt_take1(&t, &o[0]);
+	ck_assert_uint_eq(c->ooo, 3);
+
+	/* The first piece fills the hole: all 10 bytes are in, in order, the
+	 * request is complete and the response goes out with the ACK. */
+	p_send_at(&t, &p, TH_ACK, base, p.rcv, "GET", 3);
+	p.snd = base + 10;
+	tt_take1(&t, &o[0]);
+	ck_assert_uint_eq(o[0].ack, p.snd);
+	ck_assert_uint_eq(o[0].len, 100);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 10);
+	ck_assert_uint_eq(tt_ctr(&t, "messages_received"), 1);
+	ck_assert_uint_eq(c->ooo, 0);
+	ck_assert_uint_eq(tt_engine(&t)->nb_ooo, 0);
+	tt_free(&t);
+}
+END_TEST
+
+START_TEST(held_segments_are_freed_with_their_connection)
+{
+	struct tcp_test t;
+	struct peer p;
+	struct oseg o;
+
+	server_load(&t, 100, "");
+	p_open(&t, &p, 1311, 70000, 65535, 1460);
+	/* Eight held (the per-connection limit), the ninth dropped and counted. */
+	for (uint32_t i = 0; i < TCP_OOO_PER_CONN + 1; i++) {
+		p_send_at(&t, &p, TH_ACK, p.snd + 10 + 4 * i, p.rcv, "abc", 3);
+		tt_take1(&t, &o);
+	}
+	ck_assert_uint_eq(tt_ctr(&t, "out_of_order_held"), TCP_OOO_PER_CONN);
+	ck_assert_uint_eq(tt_ctr(&t, "out_of_order, not held (duplicate ACK sent)"), 1);
+	/* A reset ends the connection: its held segments go back to the pool
+	 * (tt_free checks the pool) and are counted. */
+	p_send_at(&t, &p, TH_RST, p.snd, 0, NULL, 0);
+	tt_none(&t);
+	ck_assert_uint_eq(tt_engine(&t)->nb_ooo, 0);
+	ck_assert_uint_eq(tt_ctr(&t, "out_of_order, not held (duplicate ACK sent)"),
+			  1 + TCP_OOO_PER_CONN);
 	tt_free(&t);
 }
 END_TEST
@@ -1303,6 +1374,8 @@ tcp_server_suite(void)
 	tcase_add_test(tc, handshake_request_response_close);
 	tcase_add_test(tc, syn_rcvd_bad_ack_retransmitted_syn_and_rst);
 	tcase_add_test(tc, established_in_order_duplicate_out_of_order);
+	tcase_add_test(tc, out_of_order_segments_are_reassembled);
+	tcase_add_test(tc, held_segments_are_freed_with_their_connection);
 	tcase_add_test(tc, fin_with_data_to_last_ack);
 	tcase_add_test(tc, close_wait_until_the_window_lets_the_response_out);
 	tcase_add_test(tc, fin_wait_time_wait_and_retransmitted_fin);
