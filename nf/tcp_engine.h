@@ -80,6 +80,12 @@ struct tcp_app {
 	 * byte of the connection), into dst. */
 	void (*fill)(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
 		     uint32_t len);
+	/* Optional: the receive window to announce (default cfg->rcv_wnd); in-order
+	 * data beyond it is not taken (nor acknowledged). */
+	uint16_t (*rcv_window)(struct tcp_engine *e, const struct tcp_conn *c);
+	/* Optional: the idle timer fired; return true if the application dealt
+	 * with it (else the connection times out). */
+	bool (*idle)(struct tcp_engine *e, struct tcp_conn *c);
 };
 
 /* Engine settings from the operator's parameters (shared, read-only). */
@@ -114,6 +120,7 @@ struct tcp_engine {
 	struct rte_mbuf *out[TCP_OUT_MAX];
 	struct rte_graph *graph;
 	struct rte_node *node;
+	uint16_t out_edge;        /* the node's edge segments leave by */
 	struct latency_hist connect_time, response_time;
 	struct records records;
 	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
@@ -186,6 +193,10 @@ void tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now);
 void tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment);
 /* RST in answer to a segment that has no connection (RFC 9293, 3.10.7.1). */
 void tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m);
+/* A segment without payload: SYN, ACK, FIN or RST flags, at `seq` (the ACK
+ * field is rcv_nxt when the ACK flag is set). */
+void tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags,
+		      uint32_t seq);
 /* Hand the queued segments to the node's output. */
 void tcp_flush(struct tcp_engine *e);
 

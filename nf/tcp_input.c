@@ -212,8 +212,15 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s, struc
 				nfg_count(e->node, TC_DROP_OUT_OF_ORDER, 1);
 			return true;
 		} else if (SEQ_GT(s->seq + s->len, c->rcv_nxt)) {
-			uint32_t skip = c->rcv_nxt - s->seq;
-			tcp_deliver(e, c, s->payload + skip, s->len - skip);
+			uint32_t skip = c->rcv_nxt - s->seq, n = s->len - skip;
+			/* An application with a receive limit takes no more than it
+			 * announced; the rest is not acknowledged, so it comes again. */
+			if (e->app->rcv_window && n > e->app->rcv_window(e, c))
+				n = e->app->rcv_window(e, c);
+			if (n < s->len - skip)
+				fin = false;
+			if (n)
+				tcp_deliver(e, c, s->payload + skip, n);
 			if (c->state == TCP_CLOSED)
 				return false;
 			if (c->ooo)

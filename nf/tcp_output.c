@@ -46,7 +46,7 @@ tcp_flush(struct tcp_engine *e)
 {
 	if (e->nb_out == 0)
 		return;
-	rte_node_enqueue(e->graph, e->node, 0, (void **)e->out, e->nb_out);
+	rte_node_enqueue(e->graph, e->node, e->out_edge, (void **)e->out, e->nb_out);
 	e->nb_out = 0;
 }
 
@@ -95,7 +95,8 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
 	th->data_off = (uint8_t)((l4_len / 4) << 4);
 	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(e->cfg->rcv_wnd);
+	th->rx_win = rte_cpu_to_be_16(e->app->rcv_window ? e->app->rcv_window(e, c)
+							  : e->cfg->rcv_wnd);
 	th->cksum = 0;
 	th->tcp_urp = 0;
 	if (syn) {
@@ -129,8 +130,8 @@ seal(struct tcp_engine *e, struct rte_mbuf *m)
 	enqueue(e, m);
 }
 
-static void
-send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq)
+void
+tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq)
 {
 	uint8_t *payload;
 	struct rte_mbuf *m = build(e, c, flags, seq, 0, &payload);
@@ -151,7 +152,7 @@ tcp_connect(struct tcp_engine *e, struct tcp_conn *c)
 	c->t_open_us = e->now_us;
 	e->ctr[TC_ATTEMPTED]++;
 	tcp_record_time(e, c, REC_SYN);
-	send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
+	tcp_send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
 	tcp_arm_rto(e, c);
 }
 
@@ -197,7 +198,7 @@ tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn)
 	c->t_open_us = e->now_us;
 	e->ctr[TC_ACCEPTED]++;
 	tcp_record_time(e, c, REC_SYN);
-	send_control(e, c, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, c->iss);
+	tcp_send_control(e, c, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, c->iss);
 	tcp_arm_rto(e, c);
 }
 
@@ -303,7 +304,7 @@ tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
 		}
 	}
 	if (!sent && ack_now && c->state != TCP_CLOSED)
-		send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
+		tcp_send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
 	if (c->snd_una != c->snd_max || (c->snd_wnd == 0 && stream_offset(c, c->snd_nxt) < c->tx_end))
 		tcp_arm_rto(e, c);
 }
@@ -316,11 +317,11 @@ tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment)
 		e->records.r[c->record].retransmits++;
 	c->flags &= (uint8_t)~CF_RTT_TIMING; /* Karn: no RTT sample from a retransmission */
 	if (c->state == TCP_SYN_SENT) {
-		send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
+		tcp_send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
 		return;
 	}
 	if (c->state == TCP_SYN_RCVD) {
-		send_control(e, c, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, c->iss);
+		tcp_send_control(e, c, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, c->iss);
 		return;
 	}
 	uint32_t was = c->snd_nxt;
@@ -331,7 +332,7 @@ tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment)
 		 * carry on where sending was. */
 		uint32_t room = c->snd_wnd ? c->snd_wnd : 1;
 		if (!send_segment(e, c, room))
-			send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
+			tcp_send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
 		if (SEQ_GT(was, c->snd_nxt))
 			c->snd_nxt = was;
 	} else {
@@ -345,9 +346,9 @@ tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
 {
 	/* In SYN-SENT there is nothing to acknowledge yet. */
 	if (c->state == TCP_SYN_SENT)
-		send_control(e, c, RTE_TCP_RST_FLAG, c->snd_nxt);
+		tcp_send_control(e, c, RTE_TCP_RST_FLAG, c->snd_nxt);
 	else
-		send_control(e, c, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, c->snd_nxt);
+		tcp_send_control(e, c, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, c->snd_nxt);
 	e->ctr[TC_RST_SENT]++;
 	tcp_release(e, c, cause);
 }

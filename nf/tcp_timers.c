@@ -153,6 +153,8 @@ fire(void *ctx, uint32_t id)
 		tcp_arm_rto(e, c);
 		return;
 	}
+	if (e->app->idle && e->app->idle(e, c))
+		return;
 	tcp_abort(e, c, CAUSE_TIMEOUT);
 }
 

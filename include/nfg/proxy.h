@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * nfg proxy API: the policies that choose a backend for a proxied connection
+ * and the hooks that see (and may change) its payload. The tcp_proxy operator
+ * calls them; plugins bring their own with NFG_PROXY_PLUGIN.
+ *
+ * With delayed binding the proxy answers the client's handshake itself and
+ * collects the first payload (up to "inspect_bytes", or until "inspect_ms"
+ * passed). The policy sees it and returns a backend. The request hooks may
+ * then rewrite that first payload — any length — before the proxy sends it to
+ * the backend; from then on the two connections are spliced and data hooks
+ * see each segment in place (same length).
+ */
+#ifndef NFG_PROXY_H
+#define NFG_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "operator.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NFG_PROXY_API_VERSION 1
+
+/* What a policy or hook knows of a connection. Addresses in network order. */
+struct nfg_proxy_conn {
+	uint32_t client_ip, vip;
+	uint16_t client_port, vport;
+	uint32_t id;                 /* connection number, unique in the run */
+	unsigned worker;
+};
+
+struct nfg_proxy_backend {
+	const char *name;            /* "b1", from the graph file */
+	const char *group;           /* a label policies may select by, or "" */
+	uint32_t ip;                 /* network order */
+	uint16_t port;               /* network order */
+	unsigned weight;
+};
+
+/* Policy answers besides a backend index. */
+#define NFG_PROXY_REJECT (-1)   /* reset the client */
+#define NFG_PROXY_MORE (-2)     /* need more payload (asked again when more came) */
+
+struct nfg_proxy_policy {
+	uint32_t api_version;        /* NFG_PROXY_API_VERSION */
+	const char *name;
+	const char *doc;
+	/* Reads the node's "policy_params" (may be NULL) once, in setup; reports
+	 * problems with nfg_error(inst, "policy_params...", ...). */
+	int (*setup)(struct nfg_instance *inst, json_t *params,
+		     const struct nfg_proxy_backend *backends, unsigned nb_backends, void **state);
+	/* Chooses for one connection: a backend index, NFG_PROXY_REJECT or
+	 * NFG_PROXY_MORE. `payload` is what the client sent so far; `final` says
+	 * no more will come before the decision (inspect limit or time reached). */
+	int (*select)(void *state, const struct nfg_proxy_conn *conn, const uint8_t *payload,
+		      uint32_t len, bool final);
+	void (*release)(void *state);
+};
+
+/* Hook answers. */
+#define NFG_PROXY_CONTINUE 0
+#define NFG_PROXY_CLOSE (-1)    /* reset both sides */
+
+enum nfg_proxy_direction { NFG_PROXY_TO_SERVER, NFG_PROXY_TO_CLIENT };
+
+struct nfg_proxy_hook {
+	uint32_t api_version;        /* NFG_PROXY_API_VERSION */
+	const char *name;
+	const char *doc;
+	int (*setup)(struct nfg_instance *inst, json_t *params, void **state);
+	/* The first payload, before it goes to the backend: change it in place,
+	 * grow it up to `cap` or shrink it; returns the new length or NFG_PROXY_CLOSE. */
+	int (*request)(void *state, const struct nfg_proxy_conn *conn, uint8_t *buf,
+		       uint32_t len, uint32_t cap);
+	/* Each spliced segment's payload, in place (same length); returns
+	 * NFG_PROXY_CONTINUE or NFG_PROXY_CLOSE. May be NULL. */
+	int (*data)(void *state, const struct nfg_proxy_conn *conn,
+		    enum nfg_proxy_direction dir, uint8_t *payload, uint32_t len);
+	void (*release)(void *state);
+};
+
+int nfg_proxy_policy_register(const struct nfg_proxy_policy *policy);
+int nfg_proxy_hook_register(const struct nfg_proxy_hook *hook);
+const struct nfg_proxy_policy *nfg_proxy_policy_find(const char *name);
+const struct nfg_proxy_hook *nfg_proxy_hook_find(const char *name);
+
+/* A plugin that brings policies and hooks (and maybe operators):
+ *   NFG_PROXY_PLUGIN("hosts", "1.0", policies, hooks);
+ * with NULL-terminated arrays of pointers. */
+struct nfg_proxy_plugin {
+	uint32_t api_version;        /* NFG_PROXY_API_VERSION */
+	const struct nfg_proxy_policy *const *policies;
+	const struct nfg_proxy_hook *const *hooks;
+};
+#define NFG_PROXY_PLUGIN_SYMBOL "nfg_proxy_plugin"
+#define NFG_PROXY_PLUGIN(plugin_name, plugin_version, policy_list, hook_list)         \
+	const struct nfg_plugin nfg_plugin = { NFG_API_VERSION, plugin_name,          \
+					       plugin_version, NULL };                 \
+	const struct nfg_proxy_plugin nfg_proxy_plugin = { NFG_PROXY_API_VERSION,     \
+							   policy_list, hook_list }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The tcp_proxy operator's state, shared by its files: tcp_proxy.c (the
+ * operator, both handshakes, collecting the first payload, choosing the
+ * backend) and proxy_splice.c (forwarding spliced segments with sequence
+ * translation, closing).
+ *
+ * A proxied connection is one slot index i on a worker: the client-side TCP
+ * connection is ec.conns[i] (the proxy acts as the server), the server-side
+ * one es.conns[i] (the proxy acts as a client, from local port port_lo + i),
+ * and slots[i] holds what joins them.
+ */
+#ifndef NFG_NF_PROXY_INTERNAL_H
+#define NFG_NF_PROXY_INTERNAL_H
+
+#include <rte_hash.h>
+#include <rte_mempool.h>
+
+#include "nfg/proxy.h"
+#include "tcp_engine.h"
+
+#define PX_MAX_BACKENDS 64
+#define PX_MAX_HOOKS 8
+#define PX_MAX_LISTEN 16
+#define PX_HOOK_ROOM 1024 /* a request hook may grow the first payload this much */
+
+enum px_output { PX_TO_CLIENT, PX_TO_SERVER };
+enum px_input { PX_FROM_CLIENT, PX_FROM_SERVER };
+
+enum px_state {
+	PX_FREE,
+	PX_COLLECT, /* handshake with the client done (or doing), first payload coming */
+	PX_CONNECT, /* backend chosen, SYN sent to it, payload held */
+	PX_SPLICE,  /* both connected: segments forwarded, translated */
+	PX_LINGER,  /* both sides sent FIN: forwarding the last ACKs, then free */
+};
+
+/* slot flags */
+#define PXF_CLIENT_FIN 0x01
+#define PXF_SERVER_FIN 0x02
+#define PXF_HELD_ACKED 0x04 /* the backend acknowledged all the held payload */
+#define PXF_RELEASING 0x08
+
+/* Proxy counters, after the engine's TC_* ones. */
+enum px_counter {
+	PX_PROXIED = TC_NB, /* spliced: both sides connected */
+	PX_DONE,            /* spliced connections that ended with FINs both ways */
+	PX_REJECTED,        /* the policy said no: client reset */
+	PX_BACKEND_FAILED,  /* the backend refused or did not answer: client reset */
+	PX_RETRIED,         /* ... and the next backend was tried */
+	PX_CLIENT_GONE,     /* the client left before the backend was connected */
+	PX_RESETS,          /* spliced connections ended by a RST from either side */
+	PX_IDLE_TIMEOUTS,
+	PX_HOOK_CLOSED,
+	PX_NO_HELD_BUFFER,  /* too many connections collecting at once: client reset */
+	PX_FORWARDED_C2S,
+	PX_FORWARDED_S2C,
+	PX_NB_COUNTERS,
+};
+
+struct px_slot {
+	uint8_t state, flags, backend, tries;
+	uint32_t held_len;      /* bytes of the client's first payload we hold */
+	uint32_t sent_len;      /* what the backend gets for them (after request hooks) */
+	uint8_t *held;          /* buffer from held_pool while it is needed */
+	/* Added to a client segment's seq/ack on the way to the server, and to a
+	 * server segment's seq/ack on the way to the client (mod 2^32). */
+	uint32_t c2s_seq, c2s_ack, s2c_seq, s2c_ack;
+	uint32_t c_next, s_next; /* next sequence number from client / server, own space */
+	uint64_t last_tsc;       /* last segment either way, for the idle timeout */
+	uint32_t id;
+};
+
+struct px_config {
+	struct tcp_engine_config client_engine, server_engine;
+	struct nfg_proxy_backend backends[PX_MAX_BACKENDS];
+	unsigned nb_backends;
+	const struct nfg_proxy_policy *policy;
+	void *policy_state;
+	const struct nfg_proxy_hook *hooks[PX_MAX_HOOKS];
+	void *hook_state[PX_MAX_HOOKS];
+	unsigned nb_hooks;
+	bool data_hooks;          /* some hook looks at spliced segments */
+	uint32_t listen_ip[PX_MAX_LISTEN];
+	uint16_t listen_port[PX_MAX_LISTEN];
+	unsigned nb_listen;
+	uint32_t src_ip;          /* server side, network order; 0: the server port's */
+	uint16_t port_lo, port_hi;
+	uint32_t inspect_bytes, inspect_ms;
+	uint32_t idle_timeout_ms, linger_ms;
+	bool retry_next;
+	uint32_t held_buffers;
+	uint32_t records;
+	char backend_counter_names[PX_MAX_BACKENDS][48];
+	unsigned backend_counter0; /* index of the first per-backend counter */
+};
+
+struct px_worker {
+	struct tcp_engine ec;     /* first: the shared TCP reporting reads it */
+	struct tcp_engine es;
+	const struct px_config *cfg;
+	struct px_slot *slots;
+	uint32_t nb_slots;
+	uint16_t port_lo;         /* this worker's first server-side local port */
+	struct rte_hash *table;   /* client 4-tuple -> slot */
+	uint32_t *free_stack, free_top;
+	struct rte_mempool *held_pool;
+	uint32_t next_id, id_stride;
+	unsigned worker;
+	uint64_t *ctr;
+};
+
+struct px_key {
+	uint32_t client_ip, vip;
+	uint16_t client_port, vport;
+};
+
+static inline struct px_key
+px_key_of(const struct tcp_conn *client_side)
+{
+	return (struct px_key){ client_side->remote_ip, client_side->local_ip,
+				client_side->remote_port, client_side->local_port };
+}
+
+static inline struct nfg_proxy_conn
+px_conn_info(const struct px_worker *w, uint32_t i)
+{
+	const struct tcp_conn *c = &w->ec.conns[i];
+
+	return (struct nfg_proxy_conn){ c->remote_ip, c->local_ip, c->remote_port, c->local_port,
+					w->slots[i].id, w->worker };
+}
+
+/* proxy_splice.c */
+void px_splice_start(struct px_worker *w, uint32_t i);
+void px_from_client(struct px_worker *w, uint32_t i, struct rte_mbuf *m);
+void px_from_server(struct px_worker *w, uint32_t i, struct rte_mbuf *m);
+/* Ends both sides; `reset` sends each a RST first. */
+void px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset);
+/* The idle or linger timer of slot i fired. */
+void px_timer(struct px_worker *w, uint32_t i);
+
+#endif

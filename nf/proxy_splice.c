@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Splicing: once both sides are connected, every segment is forwarded in its
+ * own mbuf (zero copy) with addresses and ports rewritten and sequence and
+ * acknowledgement numbers moved between the two connections' number spaces;
+ * the checksums follow incrementally (RFC 1624). Retransmissions, windows and
+ * the peers' own ACKs pass through; the only bytes the proxy answers for are
+ * the first payload it held, which it retransmits itself until the backend
+ * acknowledges them.
+ *
+ * The translation, with H_c the held bytes from the client and H_s what the
+ * backend got for them (request hooks may change the length):
+ *   client -> server  seq + (iss_s + 1 + H_s) - (irs_c + 1 + H_c)
+ *                     ack + (irs_s + 1) - (iss_c + 1)
+ *   server -> client  seq + (iss_c + 1) - (irs_s + 1)
+ *                     ack + (irs_c + 1 + H_c) - (iss_s + 1 + H_s), never below
+ *                     irs_c + 1 + H_c (we acknowledged that much ourselves), so
+ *                     a backend's window updates still reach the client.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "nfg/packet.h"
+#include "proxy_internal.h"
+
+void
+px_splice_start(struct px_worker *w, uint32_t i)
+{
+	struct px_slot *s = &w->slots[i];
+	const struct tcp_conn *cc = &w->ec.conns[i], *sc = &w->es.conns[i];
+	uint32_t c_start = cc->irs + 1 + s->held_len, s_start = sc->iss + 1 + s->sent_len;
+
+	s->c2s_seq = s_start - c_start;
+	s->c2s_ack = (sc->irs + 1) - (cc->iss + 1);
+	s->s2c_seq = (cc->iss + 1) - (sc->irs + 1);
+	s->s2c_ack = c_start - s_start;
+	s->c_next = c_start;
+	s->s_next = sc->irs + 1;
+	s->state = PX_SPLICE;
+	s->last_tsc = rte_rdtsc();
+	w->ctr[PX_PROXIED]++;
+	w->ctr[w->cfg->backend_counter0 + s->backend]++;
+	/* The client side's timer now only watches for idleness (no longer the
+	 * inspect time). */
+	w->ec.conns[i].flags &= (uint8_t)~CF_THINKING;
+	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
+}
+
+/* Rewrites a segment for the other side, in place. */
+static void
+retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint32_t ack_add,
+	 uint32_t ack_floor, const struct tcp_engine_config *cfg)
+{
+	struct rte_ether_hdr *eth = nfg_eth(m);
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint16_t ck = th->cksum;
+
+	ck = nfg_cksum_update32(ck, ip->src_addr, out->local_ip);
+	ck = nfg_cksum_update32(ck, ip->dst_addr, out->remote_ip);
+	ck = nfg_cksum_update16(ck, th->src_port, out->local_port);
+	ck = nfg_cksum_update16(ck, th->dst_port, out->remote_port);
+	uint32_t seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + seq_add);
+	ck = nfg_cksum_update32(ck, th->sent_seq, seq);
+	th->sent_seq = seq;
+	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
+		uint32_t a = rte_be_to_cpu_32(th->recv_ack) + ack_add;
+		if (ack_floor && SEQ_LT(a, ack_floor))
+			a = ack_floor;
+		uint32_t ack = rte_cpu_to_be_32(a);
+		ck = nfg_cksum_update32(ck, th->recv_ack, ack);
+		th->recv_ack = ack;
+	}
+	th->cksum = ck;
+	th->src_port = out->local_port;
+	th->dst_port = out->remote_port;
+
+	/* A new hop: fresh TTL; the IP checksum follows the changed words
+	 * (TTL and protocol share one 16-bit word). */
+	uint16_t old_word, new_word;
+	memcpy(&old_word, &ip->time_to_live, 2);
+	ip->time_to_live = 64;
+	memcpy(&new_word, &ip->time_to_live, 2);
+	ip->hdr_checksum = nfg_cksum_update16(ip->hdr_checksum, old_word, new_word);
+	ip->hdr_checksum = nfg_cksum_update32(ip->hdr_checksum, ip->src_addr, out->local_ip);
+	ip->hdr_checksum = nfg_cksum_update32(ip->hdr_checksum, ip->dst_addr, out->remote_ip);
+	ip->src_addr = out->local_ip;
+	ip->dst_addr = out->remote_ip;
+
+	eth->src_addr = cfg->src_mac;
+	if (cfg->dst_mac_static)
+		eth->dst_addr = cfg->dst_mac;
+	m->ol_flags = 0;
+}
+
+/* The data hooks on a spliced segment; false when one closed the connection. */
+static bool
+run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m,
+	       enum nfg_proxy_direction dir)
+{
+	const struct px_config *cfg = w->cfg;
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+
+	if (!cfg->data_hooks || len == 0)
+		return true;
+	struct nfg_proxy_conn ci = px_conn_info(w, i);
+	uint8_t *payload = (uint8_t *)nfg_l4(m) + m->l4_len;
+	for (unsigned h = 0; h < cfg->nb_hooks; h++) {
+		if (cfg->hooks[h]->data &&
+		    cfg->hooks[h]->data(cfg->hook_state[h], &ci, dir, payload, len) == NFG_PROXY_CLOSE) {
+			w->ctr[PX_HOOK_CLOSED]++;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+maybe_linger(struct px_worker *w, uint32_t i)
+{
+	struct px_slot *s = &w->slots[i];
+
+	if (s->state != PX_SPLICE || (s->flags & (PXF_CLIENT_FIN | PXF_SERVER_FIN)) !=
+					     (PXF_CLIENT_FIN | PXF_SERVER_FIN))
+		return;
+	/* Both said FIN: the last ACKs still pass, then the slot goes. */
+	s->state = PX_LINGER;
+	w->ctr[PX_DONE]++;
+	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->linger_ms);
+}
+
+/* Common to both directions: the segment's end, FIN, RST and activity. */
+static bool
+forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
+{
+	struct px_slot *s = &w->slots[i];
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint8_t flags = th->tcp_flags;
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	uint32_t end = rte_be_to_cpu_32(th->sent_seq) + len + !!(flags & RTE_TCP_FIN_FLAG);
+	uint32_t *next = from_client ? &s->c_next : &s->s_next;
+
+	s->last_tsc = rte_rdtsc();
+	if (!run_data_hooks(w, i, m, from_client ? NFG_PROXY_TO_SERVER : NFG_PROXY_TO_CLIENT)) {
+		rte_pktmbuf_free(m);
+		px_release(w, i, CAUSE_ABORTED, true);
+		return false;
+	}
+	if (SEQ_GT(end, *next))
+		*next = end;
+	if (flags & RTE_TCP_FIN_FLAG)
+		s->flags |= from_client ? PXF_CLIENT_FIN : PXF_SERVER_FIN;
+	if (from_client)
+		retarget(m, &w->es.conns[i], s->c2s_seq, s->c2s_ack, 0, &w->cfg->server_engine);
+	else
+		retarget(m, &w->ec.conns[i], s->s2c_seq, s->s2c_ack,
+			 w->ec.conns[i].irs + 1 + s->held_len, &w->cfg->client_engine);
+	w->ctr[from_client ? PX_FORWARDED_C2S : PX_FORWARDED_S2C]++;
+	rte_node_enqueue_x1(w->ec.graph, w->ec.node, from_client ? PX_TO_SERVER : PX_TO_CLIENT, m);
+	if (flags & RTE_TCP_RST_FLAG) {
+		w->ctr[PX_RESETS]++;
+		px_release(w, i, CAUSE_RESET, false);
+		return false;
+	}
+	maybe_linger(w, i);
+	return true;
+}
+
+void
+px_from_client(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
+{
+	forward(w, i, m, true);
+}
+
+void
+px_from_server(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
+{
+	struct px_slot *s = &w->slots[i];
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	struct tcp_conn *sc = &w->es.conns[i];
+
+	/* The backend's ACKs may cover the held payload: until they all do, the
+	 * server-side connection keeps it for retransmission. */
+	if ((th->tcp_flags & RTE_TCP_ACK_FLAG) && !(s->flags & PXF_HELD_ACKED)) {
+		uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+		sc->snd_wnd = rte_be_to_cpu_16(th->rx_win);
+		if (SEQ_GEQ(ack, sc->snd_max)) {
+			sc->snd_una = sc->snd_nxt = sc->snd_max;
+			s->flags |= PXF_HELD_ACKED;
+			tw_cancel(&w->es.tw, i);
+			if (s->held) {
+				rte_mempool_put(w->held_pool, s->held);
+				s->held = NULL;
+			}
+		} else if (SEQ_GT(ack, sc->snd_una)) {
+			sc->snd_una = ack;
+			sc->retries = 0;
+		}
+	}
+	forward(w, i, m, false);
+}
+
+void
+px_timer(struct px_worker *w, uint32_t i)
+{
+	struct px_slot *s = &w->slots[i];
+
+	if (s->state == PX_LINGER) {
+		px_release(w, i, CAUSE_PASSIVE_CLOSE, false);
+		return;
+	}
+	uint64_t idle_tsc = (uint64_t)w->cfg->idle_timeout_ms * (rte_get_tsc_hz() / 1000);
+	uint64_t quiet = rte_rdtsc() - s->last_tsc;
+	if (s->state == PX_SPLICE && quiet < idle_tsc) {
+		/* Traffic since it was armed: wait for the rest of the idle time. */
+		uint32_t left_ms = (uint32_t)((idle_tsc - quiet) / (rte_get_tsc_hz() / 1000)) + 1;
+		tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], left_ms);
+		return;
+	}
+	w->ctr[PX_IDLE_TIMEOUTS]++;
+	px_release(w, i, CAUSE_TIMEOUT, true);
+}
+
+void
+px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
+{
+	struct px_slot *s = &w->slots[i];
+	struct tcp_conn *cc = &w->ec.conns[i], *sc = &w->es.conns[i];
+	bool spliced = s->state == PX_SPLICE || s->state == PX_LINGER;
+
+	if (s->state == PX_FREE || (s->flags & PXF_RELEASING))
+		return;
+	s->flags |= PXF_RELEASING;
+	if (reset) {
+		/* In splice the connections' own counters are stale: use what passed. */
+		if (cc->state != TCP_CLOSED)
+			tcp_send_control(&w->ec, cc, RTE_TCP_RST_FLAG,
+					 spliced ? s->s_next + s->s2c_seq : cc->snd_nxt);
+		if (sc->state != TCP_CLOSED)
+			tcp_send_control(&w->es, sc, RTE_TCP_RST_FLAG,
+					 spliced ? s->c_next + s->c2s_seq : sc->snd_nxt);
+	}
+	if (cc->state != TCP_CLOSED)
+		tcp_release(&w->ec, cc, cause);
+	if (sc->state != TCP_CLOSED)
+		tcp_release(&w->es, sc, cause);
+	struct px_key key = px_key_of(cc);
+	rte_hash_del_key(w->table, &key);
+	if (s->held)
+		rte_mempool_put(w->held_pool, s->held);
+	s->held = NULL;
+	s->state = PX_FREE;
+	s->flags = 0;
+	w->free_stack[w->free_top++] = i;
+}

@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * tcp_proxy: nfproxy's operator, a TCP pass-through proxy with delayed
+ * binding. On its "client" input it answers the client's handshake itself
+ * (the TCP engine, acting as a server) and collects the first payload — up to
+ * inspect_bytes, or for inspect_ms — announcing a window no bigger than the
+ * room left, so nothing is lost while the decision waits. The policy then
+ * names a backend; the proxy connects to it (the engine, acting as a client,
+ * from a local port that is the slot's index, so backend segments find their
+ * slot by port), sends it the held payload after the request hooks, and from
+ * then on splices the two connections (proxy_splice.c).
+ *
+ * A backend that refuses or does not answer gets the client a reset, or the
+ * next backend when retry_next_backend is set. Only configured backends are
+ * ever contacted.
+ */
+#include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "nf_builtin.h"
+#include "proxy_internal.h"
+#include "tcp_params.h"
+
+static inline struct px_worker *
+worker_of(struct tcp_engine *e)
+{
+	return e->app_ctx;
+}
+
+/* ---- deciding and connecting --------------------------------------------- */
+
+static void
+connect_backend(struct px_worker *w, uint32_t i)
+{
+	const struct nfg_proxy_backend *b = &w->cfg->backends[w->slots[i].backend];
+	struct tcp_conn *sc = &w->es.conns[i];
+
+	memset(sc, 0, sizeof(*sc));
+	sc->local_ip = w->cfg->src_ip;
+	sc->local_port = rte_cpu_to_be_16((uint16_t)(w->port_lo + i));
+	sc->remote_ip = b->ip;
+	sc->remote_port = b->port;
+	sc->record = records_open(&w->es.records);
+	sc->id = w->slots[i].id;
+	w->slots[i].state = PX_CONNECT;
+	w->slots[i].tries++;
+	/* Decided: the inspect timer becomes a plain idle timer. */
+	w->ec.conns[i].flags &= (uint8_t)~CF_THINKING;
+	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
+	tcp_connect(&w->es, sc);
+}
+
+/* Asks the policy; `final`: no more payload will come before deciding. */
+static void
+decide(struct px_worker *w, uint32_t i, bool final)
+{
+	const struct px_config *cfg = w->cfg;
+	struct px_slot *s = &w->slots[i];
+	struct nfg_proxy_conn ci = px_conn_info(w, i);
+
+	if (s->state != PX_COLLECT)
+		return;
+	final |= s->held_len >= cfg->inspect_bytes;
+	int b = cfg->policy->select(cfg->policy_state, &ci, s->held, s->held_len, final);
+	if (b == NFG_PROXY_MORE && !final)
+		return;
+	if (b < 0 || (unsigned)b >= cfg->nb_backends) {
+		/* A reject, or nonsense from a plugin: never contact anything else. */
+		w->ctr[PX_REJECTED]++;
+		px_release(w, i, CAUSE_ABORTED, true);
+		return;
+	}
+	s->backend = (uint8_t)b;
+	connect_backend(w, i);
+}
+
+/* ---- the client side: the engine as a server ----------------------------- */
+
+static void
+client_established(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+
+	/* The inspect time starts now (the "think" timer of the engine). */
+	tcp_arm_timer_ms(e, c, w->cfg->inspect_ms);
+	c->flags |= CF_THINKING;
+	if (w->cfg->inspect_bytes == 0)
+		decide(w, i, true);
+}
+
+static void
+client_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+	struct px_slot *s = &w->slots[i];
+
+	if (!s->held && rte_mempool_get(w->held_pool, (void **)&s->held) != 0) {
+		s->held = NULL;
+		w->ctr[PX_NO_HELD_BUFFER]++;
+		px_release(w, i, CAUSE_ABORTED, true);
+		return;
+	}
+	/* The window we announce keeps n within the buffer. */
+	memcpy(s->held + s->held_len, p, n);
+	s->held_len += n;
+	decide(w, i, false);
+}
+
+static uint16_t
+client_window(struct tcp_engine *e, const struct tcp_conn *c)
+{
+	struct px_worker *w = worker_of(e);
+	const struct px_slot *s = &w->slots[conn_index(e, c)];
+
+	return (uint16_t)(w->cfg->inspect_bytes - RTE_MIN(s->held_len, w->cfg->inspect_bytes));
+}
+
+static void
+client_think_over(struct tcp_engine *e, struct tcp_conn *c)
+{
+	decide(worker_of(e), conn_index(e, c), true);
+}
+
+static void
+client_peer_closed(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct px_worker *w = worker_of(e);
+
+	/* A FIN before the backend is connected: the client gave up. */
+	w->ctr[PX_CLIENT_GONE]++;
+	px_release(w, conn_index(e, c), CAUSE_PASSIVE_CLOSE, true);
+}
+
+static void
+client_released(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+
+	if (!(w->slots[i].flags & PXF_RELEASING)) {
+		if (w->slots[i].state < PX_SPLICE)
+			w->ctr[PX_CLIENT_GONE]++;
+		px_release(w, i, (enum tcp_cause)c->cause, true);
+	}
+	c->record = UINT32_MAX;
+}
+
+static bool
+client_idle(struct tcp_engine *e, struct tcp_conn *c)
+{
+	px_timer(worker_of(e), conn_index(e, c));
+	return true;
+}
+
+static void
+no_fill(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
+	uint32_t len)
+{
+	(void)e;
+	(void)c;
+	(void)off;
+	memset(dst, 0, len); /* the proxy never sends its own data to the client */
+}
+
+static const struct tcp_app client_side = {
+	.established = client_established,
+	.data = client_data,
+	.peer_closed = client_peer_closed,
+	.think_over = client_think_over,
+	.released = client_released,
+	.fill = no_fill,
+	.rcv_window = client_window,
+	.idle = client_idle,
+};
+
+/* ---- the server side: the engine as a client ------------------------------ */
+
+/* The request hooks, on the held payload; false when one closed it. */
+static bool
+run_request_hooks(struct px_worker *w, uint32_t i)
+{
+	const struct px_config *cfg = w->cfg;
+	struct px_slot *s = &w->slots[i];
+	struct nfg_proxy_conn ci = px_conn_info(w, i);
+	uint32_t cap = cfg->inspect_bytes + PX_HOOK_ROOM;
+
+	s->sent_len = s->held_len;
+	for (unsigned h = 0; h < cfg->nb_hooks && s->held; h++) {
+		if (!cfg->hooks[h]->request)
+			continue;
+		int n = cfg->hooks[h]->request(cfg->hook_state[h], &ci, s->held, s->sent_len, cap);
+		if (n < 0 || (uint32_t)n > cap) {
+			w->ctr[PX_HOOK_CLOSED]++;
+			return false;
+		}
+		s->sent_len = (uint32_t)n;
+	}
+	return true;
+}
+
+static void
+server_established(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+
+	if (!run_request_hooks(w, i)) {
+		px_release(w, i, CAUSE_ABORTED, true);
+		return;
+	}
+	if (w->slots[i].sent_len)
+		tcp_send_message(e, c, w->slots[i].sent_len);
+	else
+		w->slots[i].flags |= PXF_HELD_ACKED;
+	px_splice_start(w, i);
+}
+
+static void
+server_released(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+	struct px_slot *s = &w->slots[i];
+
+	c->record = UINT32_MAX;
+	if (s->flags & PXF_RELEASING)
+		return;
+	if (s->state == PX_CONNECT) {
+		/* Refused or silent: the next backend, or a reset for the client. */
+		if (w->cfg->retry_next && s->tries < w->cfg->nb_backends) {
+			w->ctr[PX_RETRIED]++;
+			s->backend = (uint8_t)((s->backend + 1) % w->cfg->nb_backends);
+			connect_backend(w, i);
+			return;
+		}
+		w->ctr[PX_BACKEND_FAILED]++;
+	}
+	px_release(w, i, (enum tcp_cause)c->cause, true);
+}
+
+static void
+server_fill(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
+	    uint32_t len)
+{
+	const struct px_slot *s = &worker_of(e)->slots[conn_index(e, c)];
+
+	if (s->held)
+		memcpy(dst, s->held + off, len);
+}
+
+static void
+server_nothing(struct tcp_engine *e, struct tcp_conn *c)
+{
+	(void)e;
+	(void)c;
+}
+
+static void
+server_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	(void)e;
+	(void)c;
+	(void)p;
+	(void)n; /* data from the backend is spliced, never delivered here */
+}
+
+static const struct tcp_app server_side = {
+	.established = server_established,
+	.data = server_data,
+	.peer_closed = server_nothing,
+	.think_over = server_nothing,
+	.released = server_released,
+	.fill = server_fill,
+};
+
+/* ---- the data path ------------------------------------------------------- */
+
+static bool
+listening(const struct px_config *cfg, uint32_t ip, uint16_t port)
+{
+	for (unsigned i = 0; i < cfg->nb_listen; i++)
+		if (cfg->listen_port[i] == port && (cfg->listen_ip[i] == 0 || cfg->listen_ip[i] == ip))
+			return true;
+	return false;
+}
+
+static void
+accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
+{
+	struct tcp_engine *e = &w->ec;
+	uint32_t i = w->free_top ? w->free_stack[w->free_top - 1] : UINT32_MAX;
+
+	if (i == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)i) < 0) {
+		nfg_count(e->node, TC_DROP_TABLE_FULL, 1);
+		tcp_reply_rst(e, m);
+		return;
+	}
+	w->free_top--;
+	struct px_slot *s = &w->slots[i];
+	memset(s, 0, sizeof(*s));
+	s->state = PX_COLLECT;
+	s->id = w->next_id;
+	w->next_id += w->id_stride;
+	struct tcp_conn *c = &e->conns[i];
+	memset(c, 0, sizeof(*c));
+	c->remote_ip = key->client_ip;
+	c->local_ip = key->vip;
+	c->remote_port = key->client_port;
+	c->local_port = key->vport;
+	c->id = s->id;
+	c->record = records_open(&e->records);
+	tcp_accept(e, c, m);
+	rte_pktmbuf_free(m);
+}
+
+static void
+from_client(struct px_worker *w, struct rte_mbuf *m)
+{
+	struct rte_tcp_hdr *th = tcp_segment_check(&w->ec, m);
+	void *data;
+
+	if (!th)
+		return;
+	const struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct px_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
+	if (rte_hash_lookup_data(w->table, &key, &data) >= 0) {
+		uint32_t i = (uint32_t)(uintptr_t)data;
+		if (w->slots[i].state >= PX_SPLICE)
+			px_from_client(w, i, m);
+		else
+			tcp_input(&w->ec, &w->ec.conns[i], m);
+		return;
+	}
+	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		    RTE_TCP_SYN_FLAG &&
+	    listening(w->cfg, key.vip, key.vport)) {
+		accept_client(w, m, &key);
+		return;
+	}
+	tcp_input(&w->ec, NULL, m);
+}
+
+static void
+from_server(struct px_worker *w, struct rte_mbuf *m)
+{
+	struct rte_tcp_hdr *th = tcp_segment_check(&w->es, m);
+
+	if (!th)
+		return;
+	const struct rte_ipv4_hdr *ip = nfg_l3(m);
+	uint32_t i = (uint32_t)(rte_be_to_cpu_16(th->dst_port) - w->port_lo);
+	struct tcp_conn *sc = i < w->nb_slots ? &w->es.conns[i] : NULL;
+	/* Only the backend this slot talks to, from its address and port. */
+	if (!sc || w->slots[i].state < PX_CONNECT || ip->dst_addr != sc->local_ip ||
+	    ip->src_addr != sc->remote_ip || th->src_port != sc->remote_port) {
+		tcp_input(&w->es, NULL, m);
+		return;
+	}
+	if (w->slots[i].state == PX_CONNECT)
+		tcp_input(&w->es, sc, m);
+	else
+		px_from_server(w, i, m);
+}
+
+static uint16_t
+proxy_input(struct rte_graph *graph, struct rte_node *node, unsigned input, void **objs,
+	    uint16_t nb_objs)
+{
+	struct px_worker *w = nfg_node_state(node);
+	uint64_t tsc = rte_rdtsc();
+
+	tcp_engine_tick(&w->ec, graph, tsc);
+	tcp_engine_tick(&w->es, graph, tsc);
+	for (uint16_t k = 0; k < nb_objs; k++) {
+		if (k + 1 < nb_objs)
+			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[k + 1], void *));
+		if (input == PX_FROM_CLIENT)
+			from_client(w, objs[k]);
+		else
+			from_server(w, objs[k]);
+	}
+	tcp_flush(&w->ec);
+	tcp_flush(&w->es);
+	return nb_objs;
+}
+
+/* Called on every walk (an operator with named inputs is a source): timers. */
+static uint16_t
+proxy_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	struct px_worker *w = nfg_node_state(node);
+	uint64_t tsc = rte_rdtsc();
+	(void)objs;
+	(void)nb_objs;
+
+	if (tsc < w->ec.next_tick_tsc && tsc < w->es.next_tick_tsc)
+		return 0;
+	tcp_engine_tick(&w->ec, graph, tsc);
+	tcp_engine_tick(&w->es, graph, tsc);
+	tcp_timers_poll(&w->ec, tsc);
+	tcp_timers_poll(&w->es, tsc);
+	tcp_flush(&w->ec);
+	tcp_flush(&w->es);
+	return 0;
+}
+
+/* ---- setup ---------------------------------------------------------------- */
+
+static int
+parse_backends(struct nfg_instance *inst, struct px_config *cfg)
+{
+	json_t *list = nfg_param(inst, "backends"), *b;
+	size_t i;
+
+	json_array_foreach(list, i, b) {
+		struct nfg_proxy_backend *be = &cfg->backends[i];
+		be->name = json_string_value(json_object_get(b, "name"));
+		be->group = json_string_value(json_object_get(b, "group"));
+		nfg_parse_ipv4(json_string_value(json_object_get(b, "ip")), &be->ip);
+		be->port = rte_cpu_to_be_16((uint16_t)json_integer_value(json_object_get(b, "port")));
+		be->weight = (unsigned)json_integer_value(json_object_get(b, "weight"));
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(cfg->backends[k].name, be->name) == 0) {
+				char where[32];
+				snprintf(where, sizeof(where), "backends[%zu].name", i);
+				return nfg_error(inst, where, "\"%s\" is used twice", be->name);
+			}
+		snprintf(cfg->backend_counter_names[i], sizeof(cfg->backend_counter_names[i]),
+			 "backend %s", be->name);
+	}
+	cfg->nb_backends = (unsigned)json_array_size(list);
+	return 0;
+}
+
+static int
+parse_listen(struct nfg_instance *inst, struct px_config *cfg)
+{
+	json_t *list = nfg_param(inst, "listen"), *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		char where[32], ip[64], *end;
+		const char *s = json_string_value(v), *colon = strrchr(s, ':');
+		long port = colon ? strtol(colon + 1, &end, 10) : -1;
+		snprintf(where, sizeof(where), "listen[%zu]", i);
+		if (!colon || *end || port < 1 || port > 65535 || (size_t)(colon - s) >= sizeof(ip))
+			return nfg_error(inst, where, "expected \"ADDRESS:PORT\" or \"*:PORT\", got \"%s\"", s);
+		snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s), s);
+		cfg->listen_ip[i] = 0;
+		if (strcmp(ip, "*") != 0 && nfg_parse_ipv4(ip, &cfg->listen_ip[i]) < 0)
+			return nfg_error(inst, where, "\"%s\" is not an IPv4 address or *", ip);
+		cfg->listen_port[i] = rte_cpu_to_be_16((uint16_t)port);
+	}
+	cfg->nb_listen = (unsigned)json_array_size(list);
+	return 0;
+}
+
+static int
+setup_policy_and_hooks(struct nfg_instance *inst, struct px_config *cfg)
+{
+	const char *name = nfg_param_string(inst, "policy");
+	json_t *hooks = nfg_param(inst, "hooks"), *h;
+	size_t i;
+
+	cfg->policy = nfg_proxy_policy_find(name);
+	if (!cfg->policy)
+		return nfg_error(inst, "policy", "no policy \"%s\" (built in: round_robin, "
+				 "source_hash, match; plugins add more)", name);
+	if (cfg->policy->setup && cfg->policy->setup(inst, nfg_param(inst, "policy_params"),
+						     cfg->backends, cfg->nb_backends,
+						     &cfg->policy_state) < 0)
+		return -1;
+	json_array_foreach(hooks, i, h) {
+		char where[32];
+		const struct nfg_proxy_hook *hook = nfg_proxy_hook_find(json_string_value(h));
+		snprintf(where, sizeof(where), "hooks[%zu]", i);
+		if (!hook)
+			return nfg_error(inst, where, "no hook \"%s\" (hooks come from plugins)",
+					 json_string_value(h));
+		if (i == PX_MAX_HOOKS)
+			return nfg_error(inst, where, "at most %d hooks", PX_MAX_HOOKS);
+		cfg->hooks[i] = hook;
+		json_t *params = json_object_get(nfg_param(inst, "hook_params"), hook->name);
+		if (hook->setup && hook->setup(inst, params, &cfg->hook_state[i]) < 0)
+			return -1;
+		cfg->data_hooks |= hook->data != NULL;
+		cfg->nb_hooks++;
+	}
+	return 0;
+}
+
+static void
+px_config_free(void *p)
+{
+	struct px_config *cfg = p;
+
+	if (cfg->policy && cfg->policy->release && cfg->policy_state)
+		cfg->policy->release(cfg->policy_state);
+	for (unsigned h = 0; h < cfg->nb_hooks; h++)
+		if (cfg->hooks[h]->release && cfg->hook_state[h])
+			cfg->hooks[h]->release(cfg->hook_state[h]);
+	free(cfg);
+}
+
+static void
+engine_config(struct nfg_instance *inst, struct tcp_engine_config *e, const char *mac_param)
+{
+	json_t *mac = nfg_param(inst, mac_param);
+
+	e->mss = (uint16_t)nfg_param_int(inst, "mss");
+	e->rcv_wnd = 65535;
+	e->rto_initial_ms = 1000;
+	e->rto_min_ms = 200;
+	e->rto_max_ms = 60000;
+	e->max_retries = 8;
+	e->time_wait_ms = 0;
+	e->idle_timeout_ms = (uint32_t)nfg_param_int(inst, "idle_timeout_ms");
+	e->verify_checksum = nfg_param_bool(inst, "verify_checksum");
+	e->rst_when_full = true;
+	e->dst_mac_static = mac != NULL;
+	if (mac)
+		nfg_parse_mac(json_string_value(mac), &e->dst_mac);
+}
+
+static int
+proxy_setup(struct nfg_instance *inst)
+{
+	struct px_config *cfg = calloc(1, sizeof(*cfg));
+	unsigned workers = nfg_worker_count();
+
+	if (!cfg)
+		return -1;
+	nfg_instance_set_config(inst, cfg, px_config_free);
+	if (strcmp(nfg_param_string(inst, "binding"), "delayed") != 0)
+		return nfg_error(inst, "binding", "only \"delayed\" binding is built so far");
+	engine_config(inst, &cfg->client_engine, "client_next_hop_mac");
+	engine_config(inst, &cfg->server_engine, "server_next_hop_mac");
+	/* Toward a backend: give up quickly, so the client hears of it quickly. */
+	cfg->server_engine.rto_initial_ms = (uint32_t)nfg_param_int(inst, "connect_rto_ms");
+	cfg->server_engine.max_retries = (uint8_t)nfg_param_int(inst, "connect_retries");
+	cfg->inspect_bytes = (uint32_t)nfg_param_int(inst, "inspect_bytes");
+	cfg->inspect_ms = (uint32_t)nfg_param_int(inst, "inspect_ms");
+	cfg->idle_timeout_ms = (uint32_t)nfg_param_int(inst, "idle_timeout_ms");
+	cfg->linger_ms = (uint32_t)nfg_param_int(inst, "linger_ms");
+	cfg->retry_next = nfg_param_bool(inst, "retry_next_backend");
+	cfg->held_buffers = (uint32_t)nfg_param_int(inst, "held_buffers");
+	json_t *src = nfg_param(inst, "src_ip");
+	if (src)
+		nfg_parse_ipv4(json_string_value(src), &cfg->src_ip);
+	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
+	if ((unsigned)(cfg->port_hi - cfg->port_lo + 1) < workers)
+		return nfg_error(inst, "src_ports", "fewer ports than workers");
+	if (parse_backends(inst, cfg) < 0 || parse_listen(inst, cfg) < 0 ||
+	    setup_policy_and_hooks(inst, cfg) < 0)
+		return -1;
+	if (nfg_instance_add_input(inst, "client") != PX_FROM_CLIENT ||
+	    nfg_instance_add_input(inst, "server") != PX_FROM_SERVER)
+		return -1;
+	cfg->backend_counter0 = PX_NB_COUNTERS;
+	static const char *const names[] = {
+		[PX_PROXIED - TC_NB] = "proxied", [PX_DONE - TC_NB] = "closed_both_ways",
+		[PX_REJECTED - TC_NB] = "rejected_by_policy",
+		[PX_BACKEND_FAILED - TC_NB] = "backend_failed",
+		[PX_RETRIED - TC_NB] = "next_backend_tried",
+		[PX_CLIENT_GONE - TC_NB] = "client_left_before_backend",
+		[PX_RESETS - TC_NB] = "reset_while_spliced",
+		[PX_IDLE_TIMEOUTS - TC_NB] = "idle_timeouts",
+		[PX_HOOK_CLOSED - TC_NB] = "closed_by_hook",
+		[PX_NO_HELD_BUFFER - TC_NB] = "no_held_buffer",
+		[PX_FORWARDED_C2S - TC_NB] = "segments_to_server",
+		[PX_FORWARDED_S2C - TC_NB] = "segments_to_client",
+	};
+	for (unsigned k = 0; k < RTE_DIM(names); k++)
+		nfg_instance_add_counter(inst, names[k], NFG_CTR_INFO);
+	for (unsigned b = 0; b < cfg->nb_backends; b++)
+		nfg_instance_add_counter(inst, cfg->backend_counter_names[b], NFG_CTR_INFO);
+	cfg->records = tcp_records_capacity(inst);
+	uint32_t slots = (cfg->port_hi - cfg->port_lo + 1u) / workers + 1;
+	nfg_instance_reserve_memory(inst, (uint64_t)workers * slots *
+						  (2 * (sizeof(struct tcp_conn) + sizeof(struct tw_link)) +
+						   sizeof(struct px_slot) + 64) +
+					  (uint64_t)workers * cfg->held_buffers *
+						  (cfg->inspect_bytes + PX_HOOK_ROOM + 64) +
+					  2ull * workers * cfg->records * sizeof(struct session_record));
+	nfg_instance_reserve_mbufs(inst, workers * 2 * (TCP_OUT_MAX + TCP_OOO_MAX));
+	return 0;
+}
+
+static int
+proxy_start(struct nfg_instance *inst)
+{
+	struct px_config *cfg = nfg_instance_config(inst);
+	const struct nfg_port *cp = nfg_port_get(nfg_param_string(inst, "client_port"));
+	const struct nfg_port *sp = nfg_port_get(nfg_param_string(inst, "server_port"));
+
+	if (!cp || !sp)
+		return nfg_error(inst, NULL, "its ports did not start");
+	cfg->client_engine.src_mac = cp->mac;
+	cfg->server_engine.src_mac = sp->mac;
+	if (cfg->src_ip == 0) {
+		if (sp->nb_ipv4 == 0)
+			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",
+					 sp->name);
+		cfg->src_ip = sp->ipv4[0];
+	}
+	return 0;
+}
+
+static int
+proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
+{
+	const struct px_config *cfg = nfg_instance_config(inst);
+	unsigned workers = nfg_worker_count();
+	int socket = SOCKET_ID_ANY;
+	struct px_worker *w = rte_zmalloc_socket("tcp_proxy", sizeof(*w), RTE_CACHE_LINE_SIZE,
+						 socket);
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (!w)
+		return -1;
+	nfg_node_set_state(node, w);
+	w->cfg = cfg;
+	w->worker = worker;
+	uint32_t slice = (cfg->port_hi - cfg->port_lo + 1u) / workers;
+	w->port_lo = (uint16_t)(cfg->port_lo + worker * slice);
+	w->nb_slots = worker + 1 == workers ? cfg->port_hi - w->port_lo + 1u : slice;
+	w->next_id = worker;
+	w->id_stride = workers;
+	w->ctr = ((struct nfg_node_ctx *)node->ctx)->counters;
+	if (tcp_engine_init(&w->ec, &cfg->client_engine, &client_side, w, w->nb_slots,
+			    cfg->records, REC_ROLE_SERVER, node, socket) < 0 ||
+	    tcp_engine_init(&w->es, &cfg->server_engine, &server_side, w, w->nb_slots,
+			    cfg->records, REC_ROLE_CLIENT, node, socket) < 0)
+		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connections",
+				 worker, w->nb_slots);
+	w->ec.out_edge = PX_TO_CLIENT;
+	w->es.out_edge = PX_TO_SERVER;
+	w->slots = rte_zmalloc_socket("px_slots", w->nb_slots * sizeof(*w->slots), 0, socket);
+	w->free_stack = rte_malloc_socket("px_free", w->nb_slots * sizeof(uint32_t), 0, socket);
+	snprintf(name, sizeof(name), "pxh%u_%p", worker, (void *)w);
+	w->held_pool = rte_mempool_create(name, cfg->held_buffers, cfg->inspect_bytes + PX_HOOK_ROOM,
+					  0, 0, NULL, NULL, NULL, NULL, socket, 0);
+	snprintf(name, sizeof(name), "pxt%u_%p", worker, (void *)w);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(w->nb_slots, 8u),
+		.key_len = sizeof(struct px_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	w->table = rte_hash_create(&hp);
+	if (!w->slots || !w->free_stack || !w->held_pool || !w->table)
+		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
+				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
+				 cfg->inspect_bytes + PX_HOOK_ROOM);
+	for (uint32_t k = 0; k < w->nb_slots; k++)
+		w->free_stack[k] = w->nb_slots - 1 - k;
+	w->free_top = w->nb_slots;
+	return 0;
+}
+
+static void
+proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
+{
+	struct px_worker *w = nfg_node_state(node);
+
+	if (!w)
+		return;
+	for (uint32_t i = 0; w->slots && w->table && i < w->nb_slots; i++)
+		px_release(w, i, CAUSE_ABORTED, false);
+	tcp_records_flush(inst, &w->ec);
+	tcp_records_flush(inst, &w->es);
+	tcp_engine_free(&w->ec);
+	tcp_engine_free(&w->es);
+	rte_hash_free(w->table);
+	rte_mempool_free(w->held_pool);
+	rte_free(w->slots);
+	rte_free(w->free_stack);
+	rte_free(w);
+}
+
+static void
+proxy_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev, double dt,
+	       char *buf, size_t len)
+{
+	(void)inst;
+	snprintf(buf, len, "%.1fk proxied/s, %" PRIu64 " done, %" PRIu64 " rejected, %" PRIu64
+		 " backend failures, %" PRIu64 " resets",
+		 (double)(now[PX_PROXIED] - prev[PX_PROXIED]) / dt / 1e3, now[PX_DONE],
+		 now[PX_REJECTED], now[PX_BACKEND_FAILED], now[PX_RESETS]);
+}
+
+static const char *const bindings[] = { "delayed", "immediate", NULL };
+
+static const struct nfg_param backend_fields[] = {
+	{ .name = "name", .type = NFG_T_STRING, .doc = "a name for counters and records" },
+	{ .name = "ip", .type = NFG_T_IPV4, .doc = "backend address" },
+	{ .name = "port", .type = NFG_T_INT, .min = 1, .max = 65535, .doc = "backend port" },
+	{ .name = "weight", .type = NFG_T_INT, .def = "1", .min = 1, .max = 1024,
+	  .doc = "share of the connections" },
+	{ .name = "group", .type = NFG_T_STRING, .def = "\"\"", .doc = "label for the match policy" },
+	{ 0 },
+};
+
+static const struct nfg_param proxy_params[] = {
+	{ .name = "client_port", .type = NFG_T_PORT, .doc = "the port clients come from" },
+	{ .name = "server_port", .type = NFG_T_PORT, .doc = "the port backends are reached on" },
+	{ .name = "client_next_hop_mac", .type = NFG_T_MAC, .flags = NFG_P_OPTIONAL,
+	  .doc = "Ethernet destination toward clients (else an arp node)" },
+	{ .name = "server_next_hop_mac", .type = NFG_T_MAC, .flags = NFG_P_OPTIONAL,
+	  .doc = "Ethernet destination toward backends (else an arp node)" },
+	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1, .max = PX_MAX_LISTEN,
+	  .doc = "the virtual addresses clients connect to, \"ADDRESS:PORT\"" },
+	{ .name = "backends", .type = NFG_T_LIST, .fields = backend_fields, .min = 1,
+	  .max = PX_MAX_BACKENDS, .doc = "the only servers the proxy ever connects to" },
+	{ .name = "policy", .type = NFG_T_STRING, .def = "\"round_robin\"",
+	  .doc = "round_robin, source_hash, match, or one from a plugin" },
+	{ .name = "policy_params", .type = NFG_T_ANY, .flags = NFG_P_OPTIONAL,
+	  .doc = "the policy's parameters (match: {\"rules\": [...], \"default\": ...})" },
+	{ .name = "hooks", .type = NFG_T_STRLIST, .def = "[]", .doc = "payload hooks, by name" },
+	{ .name = "hook_params", .type = NFG_T_ANY, .flags = NFG_P_OPTIONAL,
+	  .doc = "{\"HOOK\": {...}} parameters of each hook" },
+	{ .name = "binding", .type = NFG_T_ENUM, .def = "\"delayed\"", .choices = bindings,
+	  .doc = "delayed: choose after the first payload" },
+	{ .name = "inspect_bytes", .type = NFG_T_INT, .def = "4096", .min = 0, .max = 16384,
+	  .doc = "first payload held for the policy at most (0: decide at once)" },
+	{ .name = "inspect_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 600000,
+	  .doc = "how long to wait for it" },
+	{ .name = "src_ip", .type = NFG_T_IPV4, .flags = NFG_P_OPTIONAL,
+	  .doc = "our address toward backends (default: the server port's)" },
+	{ .name = "src_ports", .type = NFG_T_PORTRANGE, .def = "\"1024-65535\"",
+	  .doc = "our ports toward backends, split between workers; one per connection" },
+	{ .name = "connect_rto_ms", .type = NFG_T_INT, .def = "500", .min = 1, .max = 60000,
+	  .doc = "first SYN retransmission to a backend" },
+	{ .name = "connect_retries", .type = NFG_T_INT, .def = "2", .min = 0, .max = 10,
+	  .doc = "SYN retransmissions before the backend counts as down" },
+	{ .name = "retry_next_backend", .type = NFG_T_BOOL, .def = "false",
+	  .doc = "a backend that fails: try the next one (else reset the client)" },
+	{ .name = "idle_timeout_ms", .type = NFG_T_INT, .def = "60000", .min = 10, .max = 86400000,
+	  .doc = "reset both sides after this long without a segment" },
+	{ .name = "linger_ms", .type = NFG_T_INT, .def = "2000", .min = 0, .max = 240000,
+	  .doc = "after FINs both ways, keep forwarding the last ACKs this long" },
+	{ .name = "held_buffers", .type = NFG_T_INT, .def = "4096", .min = 16, .max = 1 << 20,
+	  .doc = "connections per worker that may be collecting at once" },
+	{ .name = "mss", .type = NFG_T_INT, .def = "1460", .min = 88, .max = 1460,
+	  .doc = "MSS announced to clients and backends" },
+	{ .name = "verify_checksum", .type = NFG_T_BOOL, .def = "true",
+	  .doc = "drop segments with a bad checksum" },
+	{ .name = "records_max", .type = NFG_T_INT, .def = "1048576", .min = 1, .max = 1 << 26,
+	  .doc = "session records per worker and side with --records" },
+	{ 0 },
+};
+
+static const struct nfg_op tcp_proxy_op = {
+	.api_version = NFG_API_VERSION,
+	.name = "tcp_proxy",
+	.summary = "TCP proxy with delayed binding: policies choose the backend, hooks see payload",
+	.doc = "nfproxy's operator. Clients connect to a listen address; the proxy completes\n"
+	       "their handshake, holds the first payload (inspect_bytes / inspect_ms) and asks\n"
+	       "the policy for a backend; it connects to it, sends the held payload (after\n"
+	       "the request hooks, which may change it) and then splices the connections:\n"
+	       "segments forwarded in place with addresses, ports, sequence and ACK numbers\n"
+	       "rewritten and checksums updated incrementally. Edges come in on the named\n"
+	       "inputs \"client\" and \"server\"; segments leave on \"to_client\" and\n"
+	       "\"to_server\" (IPv4/TCP: set the next hop MACs or put arp nodes after).",
+	.input_doc = "inputs \"client\" and \"server\": parsed IPv4/TCP segments",
+	.example = "\"proxy\": {\"op\": \"tcp_proxy\", \"client_port\": \"c\", \"server_port\": \"s\", "
+		   "\"listen\": [\"198.18.1.1:80\"], \"backends\": [{\"name\": \"a\", \"ip\": "
+		   "\"198.19.0.10\", \"port\": 80}]}",
+	.flags = NFG_OP_RECORDS,
+	.params = proxy_params,
+	.outputs = (const char *const[]){ "to_client", "to_server", NULL },
+	.counters = tcp_counters,
+	.setup = proxy_setup,
+	.start = proxy_start,
+	.init = proxy_init,
+	.process = proxy_process,
+	.input = proxy_input,
+	.fini = proxy_fini,
+	.progress = proxy_progress,
+};
+
+NFG_OPERATOR_REGISTER(tcp_proxy_op);
