@@ -203,13 +203,9 @@ load_plugins(struct nfg_graph *g)
 	int rc = 0;
 
 	for (unsigned i = 0; i < g->nb_plugins; i++) {
-		char path[4096], dir[4096];
-		const char *p = g->plugins[i];
+		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s", g->file);
-		snprintf(path, sizeof(path), "%s/%s", dirname(dir), p);
-		if (p[0] != '/' && access(path, F_OK) == 0)
-			p = path;
-		if (nfg_plugin_load(p) < 0)
+		if (nfg_plugin_load_from(g->plugins[i], dirname(dir)) < 0)
 			rc = -1;
 	}
 	return rc;

@@ -137,5 +137,10 @@ const struct nfg_op *nfg_op_find(const char *name);
 unsigned nfg_op_count(void);
 const struct nfg_op *nfg_op_at(unsigned i); /* sorted by name */
 int nfg_plugin_load(const char *path);
+/* A plugin named in a graph file or on the command line: the path as given,
+ * relative to `dir` (the file's directory; NULL: none), then a bare name in
+ * the plugin directories next to the executable (build/plugins,
+ * PREFIX/lib/nfg/plugins). */
+int nfg_plugin_load_from(const char *name, const char *dir);
 
 #endif

@@ -6,7 +6,9 @@
  */
 #include <dlfcn.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "model.h"
@@ -19,6 +21,36 @@ static struct {
 	void *handle;
 } loaded[MAX_PLUGINS];
 static unsigned nb_loaded;
+
+int
+nfg_plugin_load_from(const char *name, const char *dir)
+{
+	char path[4096], exe[4096];
+	ssize_t n;
+
+	if (name[0] == '/' || access(name, F_OK) == 0 || !dir)
+		goto as_given;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (access(path, F_OK) == 0)
+		return nfg_plugin_load(path);
+	if (strchr(name, '/'))
+		goto as_given;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		const char *sub[] = { "plugins", "../lib/nfg/plugins" };
+		for (unsigned i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s/%s", exe, sub[i], name);
+			if (access(path, F_OK) == 0)
+				return nfg_plugin_load(path);
+		}
+	}
+as_given:
+	return nfg_plugin_load(name);
+}
 
 int
 nfg_plugin_load(const char *path)

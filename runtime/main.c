@@ -134,7 +134,7 @@ static int
 load_plugins(struct cli *c)
 {
 	for (unsigned i = 0; i < c->nb_plugins; i++)
-		if (nfg_plugin_load(c->plugins[i]) < 0)
+		if (nfg_plugin_load_from(c->plugins[i], ".") < 0)
 			return -1;
 	return 0;
 }

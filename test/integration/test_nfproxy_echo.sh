@@ -1,0 +1,44 @@
+#!/bin/bash
+# nfproxy carries 1 MB to a socat echo server and back, byte-identical
+# (round_robin policy: no payload to wait for); the client's half-close
+# passes through; and a backend that is down gets the client a reset fast.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init pxecho
+
+netns cli; netns nf; netns srv
+veth_pair cli c0 nf n0
+veth_pair nf n1 srv s0
+addr cli c0 198.18.1.2/24
+addr srv s0 198.19.1.10/24
+in_ns srv socat TCP-LISTEN:7,bind=198.19.1.10,fork,reuseaddr EXEC:cat &
+PIDS+=($!)
+sleep 0.3
+
+nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1 --set 'nodes.proxy.listen=["198.18.1.1:7","198.18.1.1:9"]' \
+	--set 'nodes.proxy.backends=[{"name": "echo", "ip": "198.19.1.10", "port": 7}, {"name": "down", "ip": "198.19.1.10", "port": 9}]' \
+	--set nodes.proxy.policy=round_robin --set nodes.proxy.policy_params=null
+
+head -c 1048576 /dev/urandom >"$WORK/data"
+# Connection 0 goes to "echo" (round robin by connection number).
+in_ns cli socat -t 10 -T 20 TCP:198.18.1.1:7 - <"$WORK/data" >"$WORK/back" ||
+	fail "socat through the proxy failed"
+cmp "$WORK/data" "$WORK/back" || fail "1 MB came back different ($(stat -c %s "$WORK/back") bytes)"
+note "1 MB echoed back byte-identical"
+
+# Connection 1 goes to "down": nothing listens on port 9, the backend's
+# kernel refuses; the client must get a reset, quickly.
+start=$(date +%s%N)
+out=$(in_ns cli curl -sS --max-time 10 http://198.18.1.1:9/ 2>&1) && fail "the down backend answered: $out"
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "$out" | grep -q -i "reset\|refused\|Empty reply" || fail "curl said: $out"
+[ "$ms" -lt 5000 ] || fail "the reset took $ms ms"
+note "down backend: client reset after $ms ms ($out)"
+
+sleep 2.5
+nfg_stop "$NFG_PID" proxy
+c() { stat_get proxy "nodes/proxy/counters/$1"; }
+[ "$(c backend_failed)" = 1 ] || fail "backend_failed $(c backend_failed)"
+[ "$(c proxied)" = 1 ] || fail "proxied $(c proxied)"
+[ "$(c closed_both_ways)" = 1 ] || fail "closed_both_ways $(c closed_both_ways)"
+echo ok
