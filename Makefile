@@ -93,6 +93,7 @@ integration: all
 	BUILD=$(BUILD) test/integration/run_all.sh
 
 test: deps
+	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests
 	$(MAKE) unit integration
 
 bench: deps
