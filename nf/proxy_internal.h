@@ -89,6 +89,7 @@ struct px_config {
 	uint32_t inspect_bytes, inspect_ms;
 	uint32_t idle_timeout_ms, linger_ms;
 	bool retry_next;
+	bool immediate;           /* binding at the SYN: a NAT, handshake forwarded */
 	uint32_t held_buffers;
 	uint32_t records;
 	char backend_counter_names[PX_MAX_BACKENDS][48];
@@ -133,6 +134,9 @@ px_conn_info(const struct px_worker *w, uint32_t i)
 
 /* proxy_splice.c */
 void px_splice_start(struct px_worker *w, uint32_t i);
+/* Immediate binding: splice from the client's SYN on, nothing translated but
+ * addresses and ports. */
+void px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn);
 void px_from_client(struct px_worker *w, uint32_t i, struct rte_mbuf *m);
 void px_from_server(struct px_worker *w, uint32_t i, struct rte_mbuf *m);
 /* Ends both sides; `reset` sends each a RST first. */

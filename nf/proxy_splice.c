@@ -49,6 +49,26 @@ px_splice_start(struct px_worker *w, uint32_t i)
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
 }
 
+void
+px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
+{
+	struct px_slot *s = &w->slots[i];
+
+	s->c2s_seq = s->c2s_ack = s->s2c_seq = s->s2c_ack = 0;
+	s->c_next = client_isn;
+	s->flags |= PXF_HELD_ACKED; /* nothing is held */
+	/* Neither side's engine sees a segment: they only keep the timer and the
+	 * addresses, and count the connection when it ends. */
+	w->ec.conns[i].state = TCP_ESTABLISHED;
+	w->ec.conns[i].irs = client_isn - 1; /* so the ack floor (irs + 1) never bites */
+	w->es.conns[i].state = TCP_ESTABLISHED;
+	s->state = PX_SPLICE;
+	s->last_tsc = rte_rdtsc();
+	w->ctr[PX_PROXIED]++;
+	w->ctr[w->cfg->backend_counter0 + s->backend]++;
+	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
+}
+
 /* Rewrites a segment for the other side, in place. */
 static void
 retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint32_t ack_add,
@@ -142,7 +162,8 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint8_t flags = th->tcp_flags;
 	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
-	uint32_t end = rte_be_to_cpu_32(th->sent_seq) + len + !!(flags & RTE_TCP_FIN_FLAG);
+	uint32_t end = rte_be_to_cpu_32(th->sent_seq) + len + !!(flags & RTE_TCP_FIN_FLAG) +
+		       !!(flags & RTE_TCP_SYN_FLAG);
 	uint32_t *next = from_client ? &s->c_next : &s->s_next;
 
 	s->last_tsc = rte_rdtsc();
@@ -151,7 +172,8 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		px_release(w, i, CAUSE_ABORTED, true);
 		return false;
 	}
-	if (SEQ_GT(end, *next))
+	/* A SYN (immediate binding) starts the sequence space. */
+	if ((flags & RTE_TCP_SYN_FLAG) || SEQ_GT(end, *next))
 		*next = end;
 	if (flags & RTE_TCP_FIN_FLAG)
 		s->flags |= from_client ? PXF_CLIENT_FIN : PXF_SERVER_FIN;

@@ -289,6 +289,39 @@ listening(const struct px_config *cfg, uint32_t ip, uint16_t port)
 	return false;
 }
 
+/* Immediate binding: the policy chooses at the SYN (no payload yet) and the SYN
+ * itself goes to the backend: the proxy is a NAT from then on. */
+static void
+accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
+{
+	const struct px_config *cfg = w->cfg;
+	struct px_slot *s = &w->slots[i];
+	struct nfg_proxy_conn ci = px_conn_info(w, i);
+	const struct rte_tcp_hdr *th = nfg_l4(syn);
+	int b = cfg->policy->select(cfg->policy_state, &ci, NULL, 0, true);
+
+	if (b < 0 || (unsigned)b >= cfg->nb_backends) {
+		w->ctr[PX_REJECTED]++;
+		tcp_reply_rst(&w->ec, syn);
+		struct px_key key = px_key_of(&w->ec.conns[i]);
+		rte_hash_del_key(w->table, &key);
+		s->state = PX_FREE;
+		w->free_stack[w->free_top++] = i;
+		return;
+	}
+	s->backend = (uint8_t)b;
+	struct tcp_conn *sc = &w->es.conns[i];
+	memset(sc, 0, sizeof(*sc));
+	sc->local_ip = cfg->src_ip;
+	sc->local_port = rte_cpu_to_be_16((uint16_t)(w->port_lo + i));
+	sc->remote_ip = cfg->backends[b].ip;
+	sc->remote_port = cfg->backends[b].port;
+	sc->record = UINT32_MAX;
+	w->ec.conns[i].record = UINT32_MAX;
+	px_splice_immediate(w, i, rte_be_to_cpu_32(th->sent_seq));
+	px_from_client(w, i, syn);
+}
+
 static void
 accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 {
@@ -313,6 +346,10 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 	c->remote_port = key->client_port;
 	c->local_port = key->vport;
 	c->id = s->id;
+	if (w->cfg->immediate) {
+		accept_immediate(w, i, m);
+		return;
+	}
 	c->record = records_open(&e->records);
 	tcp_accept(e, c, m);
 	rte_pktmbuf_free(m);
@@ -536,8 +573,7 @@ proxy_setup(struct nfg_instance *inst)
 	if (!cfg)
 		return -1;
 	nfg_instance_set_config(inst, cfg, px_config_free);
-	if (strcmp(nfg_param_string(inst, "binding"), "delayed") != 0)
-		return nfg_error(inst, "binding", "only \"delayed\" binding is built so far");
+	cfg->immediate = strcmp(nfg_param_string(inst, "binding"), "immediate") == 0;
 	engine_config(inst, &cfg->client_engine, "client_next_hop_mac");
 	engine_config(inst, &cfg->server_engine, "server_next_hop_mac");
 	/* Toward a backend: give up quickly, so the client hears of it quickly. */
