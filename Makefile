@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, run the default graph
 #   make test       install what is missing, build, run every test
 #   make bench      run the benchmarks (each next to a baseline of the same run)
+#   make bench-quick  the packet benchmarks only, one short run (under a minute)
 #   make deps       install missing Debian packages (as root)
 #   make install PREFIX=/usr/local
 #   SANITIZE=1      build with ASan + UBSan (into build-san/)
@@ -41,9 +42,9 @@ WHOLE    = -Wl,--whole-archive $(BUILD)/libnfg.a -Wl,--no-whole-archive
 
 DEB_PACKAGES := gcc make pkg-config libdpdk-dev dpdk dpdk-dev libjansson-dev check \
                 iproute2 ethtool iputils-ping curl nginx-light wrk iperf3 tshark \
-                haproxy socat graphviz python3 procps
+                haproxy socat graphviz python3 procps gnuplot-nox
 
-.PHONY: all deps run test unit integration bench install clean
+.PHONY: all deps run test unit integration bench bench-quick install clean
 all: $(BUILD)/nfg $(PLUGINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -97,8 +98,12 @@ test: deps
 	$(MAKE) unit integration
 
 bench: deps
-	$(MAKE) all $(BUILD)/bench/bare_fwd
+	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop
 	BUILD=$(BUILD) bench/run_all.sh
+
+bench-quick: deps
+	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop
+	QUICK=1 BUILD=$(BUILD) bench/run_all.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/nfg \

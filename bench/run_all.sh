@@ -1,68 +1,68 @@
 #!/bin/bash
 # Benchmarks. Each prints nfg's result next to a baseline measured in the same
 # run on the same machine, and their ratio: these machines are shared and
-# noisy, so the ratio is what means something. Each number is the median of
-# RUNS runs (default 3), nfg and baseline interleaved. Needs root (namespaces).
+# noisy, so the ratio is what means something. Figures are the median of RUNS
+# runs (nfg and baseline interleaved); min and max go to the JSON file.
 #
-#   l2fwd       nfg's l2fwd graph vs a bare DPDK rx/tx loop, both on net_null
-#   chain       the default chain (generator, wire, parse, filter, split, merge)
-#               vs the same bare loop
-#   nftraffic   connections/s of nftraffic (client and server, 2 workers, 8-packet
-#               HTTP-like exchange over the in-process wire) vs the Linux kernel:
-#               wrk -> nginx with "Connection: close", pinned to the same 2 CPUs
-#   held        nftraffic connections/s while 1,000,000 other connections are held
-#               open vs plain nftraffic (the goal: no more than 10% lower)
-#   nfproxy     proxied connections/s of nfproxy on one core, nftraffic (both ends)
-#               on the other, over memif, vs HAProxy in TCP mode on one core with
-#               wrk and nginx on the other (Connection: close)
-# memif needs hugepages: the script reserves 2048 (4 GB) if fewer are free.
+#   fwd-1w/2w    port_rx -> port_tx vs a hand-written rx/tx loop, on a looping
+#                net_ring port carrying real TCP frames, 1 and 2 workers
+#   chain-1w/2w  rx -> parse -> filter -> split -> merge -> tx vs the same work
+#                hand-written in one loop (bench/bare_loop.c)
+#   nftraffic    connections/s, client and server on 2 cores over the in-process
+#                wire (8-packet exchange), vs the Linux kernel: wrk -> nginx,
+#                Connection: close, on the same 2 CPUs
+#   held-N       nftraffic connections/s while N connections are held open
+#                (1k, 100k, 1M), vs none held; and memory per held connection
+#   nfproxy      proxied connections/s, nfproxy on one core and nftraffic (both
+#                ends) on the other over memif, vs HAProxy (TCP mode, 1 thread)
+#                with wrk and nginx on the same 2 CPUs
+#
+# Needs root (namespaces, hugepages for memif: 2048 are reserved if fewer are
+# free). QUICK=1: one short run of the packet benchmarks only (under a minute).
+# Output: a table here, bench/results/DATE.json, bench/results/bench.png.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 NFG=$BUILD/nfg
+QUICK=${QUICK:-0}
 RUNS=${RUNS:-3}
 SECS=${SECS:-5}
-OUT=$BUILD/bench/results.txt
-mkdir -p "$BUILD/bench"
+[ "$QUICK" = 1 ] && RUNS=1 && SECS=2
+RESULTS=bench/results
+mkdir -p "$BUILD/bench" "$RESULTS"
 [ "$(id -u)" = 0 ] || { echo "bench: run as root"; exit 1; }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 json() { python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null || echo 0; }
 progress() { echo "bench: $*" >&2; }
+stats() { sort -g | awk '{a[NR]=$1} END {print a[1], a[int((NR+1)/2)], a[NR]}'; }
 
-nfg_l2fwd() {
-	"$NFG" run l2fwd --set ports.p0.device=net_null0,copy=0 --set ports.p1.device=net_null1,copy=0 \
-		--duration "$SECS" --quiet --stats-json "$BUILD/bench/l2fwd.json" \
-		-- --file-prefix=nfg-bench >/dev/null 2>&1
-	json "$BUILD/bench/l2fwd.json" '(s["ports"]["p0"]["tx"]+s["ports"]["p1"]["tx"])/s["seconds"]'
-}
+# ---- the measurements: each prints one number ------------------------------
 
-bare_loop() {
-	"$BUILD/bench/bare_fwd" "$SECS" -l 1 --file-prefix=nfg-bench-bare --no-huge -m 256 --no-pci \
-		--log-level=warning --log-level=lib.telemetry:error \
-		--vdev=net_null0,copy=0 --vdev=net_null1,copy=0 2>/dev/null | tail -1
+nfg_loop() { # GRAPH WORKERS
+	"$NFG" run "bench/loop-$1.json" --set workers="$2" --duration "$SECS" --quiet \
+		--stats-json "$BUILD/bench/loop.json" -- --file-prefix=nfg-bench-loop >/dev/null 2>&1
+	json "$BUILD/bench/loop.json" 's["ports"]["p"]["tx"]/s["seconds"]'
 }
-
-nfg_chain() {
-	"$NFG" run default --set nodes.gen.rate=0 --set nodes.gen.count=0 --duration "$SECS" --quiet \
-		--stats-json "$BUILD/bench/chain.json" -- --file-prefix=nfg-bench-chain >/dev/null 2>&1
-	json "$BUILD/bench/chain.json" 's["nodes"]["seen"]["packets"]/s["seconds"]'
+bare_loop() { # MODE WORKERS
+	local lcores=1
+	[ "$2" = 2 ] && lcores=0,1
+	"$BUILD/bench/bare_loop" "$1" "$SECS" -l "$lcores" --file-prefix=nfg-bench-bare --no-huge \
+		-m 512 --no-pci --log-level=warning --log-level=lib.telemetry:error 2>/dev/null | tail -1
 }
+nfg_fwd_1w() { nfg_loop fwd 1; }
+nfg_fwd_2w() { nfg_loop fwd 2; }
+nfg_chain_1w() { nfg_loop chain 1; }
+nfg_chain_2w() { nfg_loop chain 2; }
+bare_fwd_1w() { bare_loop fwd 1; }
+bare_fwd_2w() { bare_loop fwd 2; }
+bare_chain_1w() { bare_loop chain 1; }
+bare_chain_2w() { bare_loop chain 2; }
 
 nfg_cps() {
 	"$NFG" run nftraffic --set workers=2 --set nodes.client.connections=0 --duration "$SECS" \
 		--quiet --stats-json "$BUILD/bench/nftraffic.json" -- --file-prefix=nfg-bench-tcp \
 		>/dev/null 2>&1
 	json "$BUILD/bench/nftraffic.json" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]'
-}
-
-nfg_cps_held() {
-	local start=20 secs=$((20 + SECS))
-	"$NFG" run bench/nftraffic-hold.json --duration "$secs" --quiet \
-		--stats-json "$BUILD/bench/held.json" -- --file-prefix=nfg-bench-held >/dev/null 2>&1
-	held=$(json "$BUILD/bench/held.json" 's["nodes"]["holder"]["counters"]["established"]-s["nodes"]["holder"]["counters"]["released"]')
-	[ "${held%.*}" -ge 1000000 ] || progress "only $held connections were held open"
-	json "$BUILD/bench/held.json" "s['nodes']['client']['counters']['completed']/(s['seconds']-$start)"
 }
 
 # The kernel's TCP: nginx on CPU 1, wrk on CPU 0, each connection one request.
@@ -72,17 +72,8 @@ linux_cps() {
 	chmod 755 "$dir"
 	ip netns del "$ns" 2>/dev/null
 	ip netns add "$ns" && ip -n "$ns" link set lo up
-	cat >"$dir/nginx.conf" <<EOF
-worker_processes 1;
-worker_cpu_affinity 10;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	server { listen 127.0.0.1:8080 backlog=8192; location / { return 200 "$(head -c 64 /dev/zero | tr '\0' a)"; } }
-}
-EOF
+	printf 'worker_processes 1;\nworker_cpu_affinity 10;\npid %s/nginx.pid;\nerror_log %s/error.log;\nevents { worker_connections 8192; }\nhttp { access_log off; server { listen 127.0.0.1:8080 backlog=8192; location / { return 200 "%s"; } } }\n' \
+		"$dir" "$dir" "$(printf 'a%.0s' $(seq 64))" >"$dir/nginx.conf"
 	ip netns exec "$ns" nginx -c "$dir/nginx.conf"
 	ip netns exec "$ns" taskset -c 0 wrk -t 1 -c 64 -d "$SECS" -H "Connection: close" \
 		http://127.0.0.1:8080/ 2>/dev/null | awk '/Requests\/sec/ {print $2}'
@@ -90,6 +81,27 @@ EOF
 	sleep 0.5
 	ip netns del "$ns"
 	rm -rf "$dir"
+}
+
+# nftraffic with N connections held open; prints "cps bytes-per-held-connection".
+held() { # N
+	local n=$1 start secs pid rss0 rss
+	start=$(awk -v n="$n" 'BEGIN {print int(n / 150000) + 4}')
+	secs=$((start + SECS))
+	"$NFG" run bench/nftraffic-hold.json --set nodes.holder.connections="$n" \
+		--set nodes.client.start_s="$start" --duration "$secs" --quiet \
+		--stats-json "$BUILD/bench/held.json" -- --file-prefix=nfg-bench-held >/dev/null 2>&1 &
+	pid=$!
+	sleep 2
+	rss0=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+	sleep $((start - 2))
+	rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+	wait "$pid"
+	local cps opened
+	cps=$(json "$BUILD/bench/held.json" "s['nodes']['client']['counters']['completed']/(s['seconds']-$start)")
+	opened=$(json "$BUILD/bench/held.json" "s['nodes']['holder']['counters']['established']")
+	[ "${opened%.*}" -ge "$n" ] || progress "held-$n: only $opened connections were held"
+	echo "$cps $(awk -v a="${rss0:-0}" -v b="${rss:-0}" -v n="$n" 'BEGIN {print (b - a) * 1024 / n}')"
 }
 
 ensure_hugepages() {
@@ -122,33 +134,10 @@ haproxy_cps() {
 	chmod 755 "$dir"
 	ip netns del "$ns" 2>/dev/null
 	ip netns add "$ns" && ip -n "$ns" link set lo up
-	cat >"$dir/nginx.conf" <<NGINX
-worker_processes 1;
-worker_cpu_affinity 01;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	server { listen 127.0.0.1:8080 backlog=8192; location / { return 200 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"; } }
-}
-NGINX
-	cat >"$dir/haproxy.cfg" <<HAPROXY
-global
-	nbthread 1
-	cpu-map 1/1 1
-	maxconn 9000
-defaults
-	mode tcp
-	timeout connect 5s
-	timeout client 30s
-	timeout server 30s
-frontend f
-	bind 127.0.0.1:8081
-	default_backend b
-backend b
-	server s1 127.0.0.1:8080
-HAPROXY
+	printf 'worker_processes 1;\nworker_cpu_affinity 01;\npid %s/nginx.pid;\nerror_log %s/error.log;\nevents { worker_connections 8192; }\nhttp { access_log off; server { listen 127.0.0.1:8080 backlog=8192; location / { return 200 "%s"; } } }\n' \
+		"$dir" "$dir" "$(printf 'a%.0s' $(seq 64))" >"$dir/nginx.conf"
+	printf 'global\n\tnbthread 1\n\tcpu-map 1/1 1\n\tmaxconn 9000\ndefaults\n\tmode tcp\n\ttimeout connect 5s\n\ttimeout client 30s\n\ttimeout server 30s\nfrontend f\n\tbind 127.0.0.1:8081\n\tdefault_backend b\nbackend b\n\tserver s1 127.0.0.1:8080\n' \
+		>"$dir/haproxy.cfg"
 	ip netns exec "$ns" nginx -c "$dir/nginx.conf"
 	ip netns exec "$ns" haproxy -D -f "$dir/haproxy.cfg" -p "$dir/haproxy.pid"
 	sleep 0.5
@@ -160,35 +149,120 @@ HAPROXY
 	rm -rf "$dir"
 }
 
-# pair NAME NFG_FN BASELINE_FN: medians of interleaved runs -> "nfg baseline"
+# ---- running them ------------------------------------------------------------
+
+declare -A MIN MED MAX
+ROWS=()
+
+# measure KEY FN: RUNS runs of FN, keeps min/median/max of its first number.
+measure() {
+	local vals=()
+	for i in $(seq "$RUNS"); do
+		progress "$1 run $i/$RUNS"
+		vals+=("$($2 | awk '{print $1 + 0}')")
+	done
+	read -r MIN[$1] MED[$1] MAX[$1] < <(printf '%s\n' "${vals[@]}" | stats)
+}
+
+# pair LABEL UNIT NFG_KEY NFG_FN BASE_KEY BASE_FN BASELINE_NAME (interleaved runs)
 pair() {
 	local a=() b=()
 	for i in $(seq "$RUNS"); do
-		progress "$1 run $i/$RUNS"
-		a+=("$($2)")
-		b+=("$($3)")
+		progress "$3 / $5 run $i/$RUNS"
+		a+=("$($4 | awk '{print $1 + 0}')")
+		b+=("$($6 | awk '{print $1 + 0}')")
 	done
-	echo "$(printf '%s\n' "${a[@]}" | median) $(printf '%s\n' "${b[@]}" | median)"
+	read -r MIN[$3] MED[$3] MAX[$3] < <(printf '%s\n' "${a[@]}" | stats)
+	read -r MIN[$5] MED[$5] MAX[$5] < <(printf '%s\n' "${b[@]}" | stats)
+	ROWS+=("$1|$2|$3|$5|$7")
 }
 
-row() { # LABEL UNIT NFG BASE BASELINE_NAME
-	awk -v l="$1" -v u="$2" -v a="$3" -v b="$4" -v n="$5" 'BEGIN {
-		printf "%-34s %12.3f %12.3f %7.2f  %s (%s)\n", l, a / 1e6, b / 1e6, (b > 0 ? a / b : 0), n, u }'
-}
+pair "port_rx -> port_tx, 1 worker" pps fwd_1w nfg_fwd_1w bare_fwd_1w bare_fwd_1w "hand-written rx/tx loop"
+pair "port_rx -> port_tx, 2 workers" pps fwd_2w nfg_fwd_2w bare_fwd_2w bare_fwd_2w "hand-written rx/tx loop"
+pair "six-operator chain, 1 worker" pps chain_1w nfg_chain_1w bare_chain_1w bare_chain_1w "the same, hand-written"
+pair "six-operator chain, 2 workers" pps chain_2w nfg_chain_2w bare_chain_2w bare_chain_2w "the same, hand-written"
+if [ "$QUICK" != 1 ]; then
+	pair "nftraffic, 2 cores, connections/s" cps nftraffic nfg_cps linux linux_cps "Linux: wrk -> nginx, Connection: close"
+	for n in 1000 100000 1000000; do
+		vals=()
+		mem=()
+		for i in $(seq "$RUNS"); do
+			progress "held-$n run $i/$RUNS"
+			read -r c m < <(held "$n")
+			vals+=("$c")
+			mem+=("$m")
+		done
+		read -r MIN[held_$n] MED[held_$n] MAX[held_$n] < <(printf '%s\n' "${vals[@]}" | stats)
+		read -r MIN[mem_$n] MED[mem_$n] MAX[mem_$n] < <(printf '%s\n' "${mem[@]}" | stats)
+		ROWS+=("nftraffic, $n held open, conn/s|cps|held_$n|nftraffic|nftraffic, none held")
+	done
+	ensure_hugepages
+	pair "nfproxy, 1 core, proxied conn/s" cps nfproxy nfg_proxy_cps haproxy haproxy_cps "HAProxy TCP mode, 1 thread"
+fi
 
-read -r fwd_nfg fwd_bare < <(pair l2fwd nfg_l2fwd bare_loop)
-read -r chain_nfg chain_bare < <(pair chain nfg_chain bare_loop)
-read -r cps_nfg cps_linux < <(pair nftraffic nfg_cps linux_cps)
-held=$(for i in $(seq "$RUNS"); do progress "held run $i/$RUNS"; nfg_cps_held; done | median)
-ensure_hugepages
-read -r px_nfg px_haproxy < <(pair nfproxy nfg_proxy_cps haproxy_cps)
+# ---- reporting ---------------------------------------------------------------
 
+machine="$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB"
+date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 {
-	echo "nfg benchmarks, $(date -u +%Y-%m-%d), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), median of $RUNS x ${SECS}s"
-	printf '%-34s %12s %12s %7s  %s\n' "benchmark" "nfg (M)" "baseline (M)" "ratio" "baseline"
-	row "l2fwd on net_null, packets/s" "pps" "$fwd_nfg" "$fwd_bare" "bare DPDK rx/tx loop"
-	row "default chain, packets/s" "pps" "$chain_nfg" "$chain_bare" "bare DPDK rx/tx loop"
-	row "nftraffic, 2 cores, connections/s" "cps" "$cps_nfg" "$cps_linux" "Linux: wrk -> nginx"
-	row "nftraffic, 1M held open, conn/s" "cps" "$held" "$cps_nfg" "nftraffic, none held"
-	row "nfproxy, 1 core, proxied conn/s" "cps" "$px_nfg" "$px_haproxy" "HAProxy TCP mode, 1 core"
-} | tee "$OUT"
+	echo "nfg benchmarks, $date, $machine, median of $RUNS x ${SECS}s"
+	printf '%-38s %12s %12s %7s  %s\n' "benchmark" "nfg" "baseline" "ratio" "baseline is"
+	for r in "${ROWS[@]}"; do
+		IFS='|' read -r label unit nk bk bname <<<"$r"
+		awk -v l="$label" -v u="$unit" -v a="${MED[$nk]}" -v b="${MED[$bk]}" -v n="$bname" 'BEGIN {
+			printf "%-38s %10.3f M %10.3f M %7.2f  %s\n", l, a / 1e6, b / 1e6, (b > 0 ? a / b : 0), n }'
+	done
+	if [ "$QUICK" != 1 ]; then
+		for n in 1000 100000 1000000; do
+			printf '%-38s %10.0f B\n' "memory per held connection, $n held" "${MED[mem_$n]}"
+		done
+	fi
+} | tee "$BUILD/bench/results.txt"
+
+out="$RESULTS/$(date -u +%Y-%m-%d-%H%M%S).json"
+{
+	printf '{\n  "date": "%s",\n  "machine": "%s",\n  "dpdk": "%s",\n  "runs": %s,\n  "seconds": %s,\n  "figures": {\n' \
+		"$date" "$machine" "$(pkg-config --modversion libdpdk)" "$RUNS" "$SECS"
+	first=1
+	for k in "${!MED[@]}"; do
+		[ $first = 1 ] || printf ',\n'
+		first=0
+		printf '    "%s": {"min": %s, "median": %s, "max": %s}' "$k" "${MIN[$k]}" "${MED[$k]}" "${MAX[$k]}"
+	done
+	printf '\n  },\n  "rows": [\n'
+	first=1
+	for r in "${ROWS[@]}"; do
+		IFS='|' read -r label unit nk bk bname <<<"$r"
+		[ $first = 1 ] || printf ',\n'
+		first=0
+		printf '    {"benchmark": "%s", "unit": "%s", "nfg": "%s", "baseline": "%s", "baseline_is": "%s"}' \
+			"$label" "$unit" "$nk" "$bk" "$bname"
+	done
+	printf '\n  ]\n}\n'
+} >"$out"
+progress "results in $out"
+
+# The ratios as a bar chart, for the README.
+if command -v gnuplot >/dev/null; then
+	: >"$BUILD/bench/ratios.dat"
+	for r in "${ROWS[@]}"; do
+		IFS='|' read -r label unit nk bk bname <<<"$r"
+		awk -v l="$label" -v a="${MED[$nk]}" -v b="${MED[$bk]}" 'BEGIN {
+			gsub(/ /, "\\ ", l); printf "\"%s\" %f\n", l, (b > 0 ? a / b : 0) }' >>"$BUILD/bench/ratios.dat"
+	done
+	gnuplot <<GNUPLOT 2>/dev/null && progress "plot in $RESULTS/bench.png"
+set terminal pngcairo size 900,420 font "Sans,9" noenhanced
+set output "$RESULTS/bench.png"
+set title "nfg / baseline, measured in the same run ($date, $machine)"
+set style fill solid 0.7
+set boxwidth 0.6
+set yrange [0:*]
+set logscale y 10
+set yrange [0.05:*]
+set grid ytics
+set ylabel "ratio (log scale; 1 = as fast as the baseline)"
+set xtics rotate by -25 font ",8"
+unset key
+plot "$BUILD/bench/ratios.dat" using 0:2:xtic(1) with boxes lc rgb "#3b6ea5", 1 with lines lc rgb "#cc3333"
+GNUPLOT
+fi
