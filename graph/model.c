@@ -289,13 +289,21 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 			nfg_err(path, "a wire is named like \"wire:w0\"");
 			return -1;
 		}
+	} else if (strncmp(ps->device, "loop:", 5) == 0) {
+		ps->kind = NFG_PORT_LOOP;
+		ps->wire = strdup(ps->device + 5);
+		if (!valid_name(ps->wire)) {
+			nfg_err(path, "a loop is named like \"loop:l0\"");
+			return -1;
+		}
 	} else if (is_pci_address(ps->device)) {
 		ps->kind = NFG_PORT_PCI;
 	} else if (strncmp(ps->device, "net_", 4) == 0) {
 		ps->kind = NFG_PORT_VDEV;
 	} else {
 		nfg_err(path, "device \"%s\": expected DPDK devargs starting with \"net_\" "
-			"(net_tap0, net_af_packet0,iface=eth1), a PCI address or \"wire:NAME\"",
+			"(net_tap0, net_af_packet0,iface=eth1), a PCI address, \"wire:NAME\" or "
+			"\"loop:NAME\"",
 			ps->device);
 		return -1;
 	}

@@ -23,6 +23,7 @@ enum nfg_port_kind {
 	NFG_PORT_VDEV, /* a DPDK virtual device by devargs: "net_af_packet0,iface=veth0" */
 	NFG_PORT_PCI,  /* a PCI address: "0000:03:00.0" */
 	NFG_PORT_WIRE, /* "wire:NAME": one end of an in-process wire (net_ring) */
+	NFG_PORT_LOOP, /* "loop:NAME": a net_ring port whose tx comes back on its rx */
 };
 
 struct nfg_port_spec {

@@ -52,6 +52,7 @@ find_port(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 {
 	switch (ps->kind) {
 	case NFG_PORT_WIRE:
+	case NFG_PORT_LOOP:
 		return nfg_wire_port_create(g, ps, g->nb_workers, port_id);
 	case NFG_PORT_PCI:
 		if (rte_eth_dev_get_port_by_name(ps->device, port_id) == 0)

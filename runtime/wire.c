@@ -4,6 +4,10 @@
  * cable made of rte_rings, through DPDK's net_ring driver. Queue q of one end
  * transmits into the ring that queue q of the other end receives from, so
  * worker q on one side talks to worker q on the other.
+ *
+ * A "loop:NAME" port is a wire folded on itself: what it sends it receives,
+ * so a few frames sent once circulate for ever (the benchmarks' source of
+ * real frames at full speed).
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,9 +72,12 @@ nfg_wire_port_create(struct nfg_graph *g, struct nfg_port_spec *ps, unsigned nb_
 	}
 	unsigned end = w->ends_created++;
 	char name[64];
-	snprintf(name, sizeof(name), "wire_%s_%u", ps->wire, end);
-	/* End 0 receives direction 1 and sends direction 0; end 1 the reverse. */
-	int id = rte_eth_from_rings(name, w->ring[!end], nb_queues, w->ring[end], nb_queues,
+	snprintf(name, sizeof(name), "%s_%s_%u", ps->kind == NFG_PORT_LOOP ? "loop" : "wire",
+		 ps->wire, end);
+	/* End 0 receives direction 1 and sends direction 0; end 1 the reverse.
+	 * A loop sends into the rings it receives from. */
+	unsigned rx = ps->kind == NFG_PORT_LOOP ? 0 : !end, tx = ps->kind == NFG_PORT_LOOP ? 0 : end;
+	int id = rte_eth_from_rings(name, w->ring[rx], nb_queues, w->ring[tx], nb_queues,
 				    (unsigned)rte_socket_id());
 	if (id < 0) {
 		nfg_log_err("ports.%s: net_ring port for wire %s: %s", ps->name, ps->wire,
