@@ -8,6 +8,7 @@
 #   make deps       install missing Debian packages (as root)
 #   make install PREFIX=/usr/local
 #   SANITIZE=1      build with ASan + UBSan (into build-san/)
+#   make fuzz       libFuzzer harnesses (test/fuzz/), FUZZ_SECONDS each (into build-fuzz/)
 
 PREFIX   ?= /usr/local
 VERSION  := 0.1.0
@@ -16,6 +17,12 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),fuzz)
+# libFuzzer (clang): everything instrumented for coverage, ASan + UBSan on.
+BUILD    ?= build-fuzz
+CC       := clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined -Wno-unknown-warning-option -DNFG_FUZZ
 else
 BUILD    ?= build
 SANFLAGS :=
@@ -42,9 +49,9 @@ WHOLE    = -Wl,--whole-archive $(BUILD)/libnfg.a -Wl,--no-whole-archive
 
 DEB_PACKAGES := gcc make pkg-config libdpdk-dev dpdk dpdk-dev libjansson-dev check \
                 iproute2 ethtool iputils-ping curl nginx-light wrk iperf3 tshark \
-                haproxy socat graphviz python3 procps gnuplot-nox
+                haproxy socat graphviz python3 procps gnuplot-nox clang libclang-rt-14-dev
 
-.PHONY: all deps run test unit integration bench bench-quick install clean
+.PHONY: all deps run test unit integration bench bench-quick install clean fuzz fuzzers
 all: $(BUILD)/nfg $(PLUGINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -65,6 +72,22 @@ $(BUILD)/plugins/libnfg_%.so: plugins/%/*.c include/nfg/*.h
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+FUZZERS := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/test/fuzz/%.o $(BUILD)/obj/test/unit/harness.o $(BUILD)/libnfg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -rdynamic -o $@ $< $(BUILD)/obj/test/unit/harness.o \
+	      $(WHOLE) $(LDLIBS) $(shell pkg-config --libs check)
+
+fuzzers: $(FUZZERS)
+
+# Each fuzzer for FUZZ_SECONDS from its seeds (and the shipped graphs for the
+# loader); a crash stops with the input saved in $(BUILD)/fuzz/.
+fuzz:
+	$(MAKE) SANITIZE=fuzz -j$$(nproc) fuzzers
+	BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run.sh
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(BUILD)/libnfg.a
 	$(CC) $(LDFLAGS) -rdynamic -o $@ $(UNIT_OBJS) $(WHOLE) $(LDLIBS) \
@@ -117,6 +140,6 @@ install: all
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/nfg.pc
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/obj/runtime/main.d

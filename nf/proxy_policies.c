@@ -146,14 +146,15 @@ match_setup(struct nfg_instance *inst, json_t *params, const struct nfg_proxy_ba
 			if (!json_is_string(v) || json_string_length(v) == 0)
 				return nfg_error(inst, where, "\"%s\" must be a non-empty string", kinds[k]);
 			rule->kind = (enum rule_kind)k;
+			free(rule->text);
 			rule->text = strdup(json_string_value(v));
 		}
+		m->nb_rules++; /* counted now, so an error below still frees its text */
 		if (found != 1)
 			return nfg_error(inst, where, "give exactly one of prefix, contains, host, path");
 		json_t *grp = json_object_get(r, "group");
 		if (!json_is_string(grp) || (rule->group = group_index(m, json_string_value(grp), b, n)) < 0)
 			return nfg_error(inst, where, "\"group\" must name a group of the backends");
-		m->nb_rules++;
 	}
 	json_t *def = json_object_get(params, "default");
 	m->default_group = -1;

@@ -47,6 +47,8 @@ void harness_walk(struct harness *h, unsigned walks);
 /* Packets a test_collect node kept (owned by the harness). */
 unsigned harness_collected(struct harness *h, const char *collect_node,
 			   struct rte_mbuf ***pkts);
+/* Frees what a test_collect node kept, so it can collect again. */
+void harness_clear(struct harness *h, const char *collect_node);
 /* A counter of a node, by counter name; fails the test if there is none. */
 uint64_t harness_counter(struct harness *h, const char *node, const char *counter);
 /* Tears down and checks that every mbuf went back to the pool. */
