@@ -16,6 +16,8 @@
  *                     ack + (irs_c + 1 + H_c) - (iss_s + 1 + H_s), never below
  *                     irs_c + 1 + H_c (we acknowledged that much ourselves), so
  *                     a backend's window updates still reach the client.
+ * When the client's FIN came with its first payload, before the backend was
+ * connected, it follows that payload: both starts count one more.
  */
 #include <string.h>
 
@@ -31,7 +33,10 @@ px_splice_start(struct px_worker *w, uint32_t i)
 {
 	struct px_slot *s = &w->slots[i];
 	const struct tcp_conn *cc = &w->ec.conns[i], *sc = &w->es.conns[i];
-	uint32_t c_start = cc->irs + 1 + s->held_len, s_start = sc->iss + 1 + s->sent_len;
+	/* What we acknowledged to the client ourselves (the held payload, and its
+	 * FIN if it came then), and the end of what we send the backend for it. */
+	uint32_t c_start = cc->rcv_nxt;
+	uint32_t s_start = sc->iss + 1 + s->sent_len + !!(sc->flags & CF_FIN_QUEUED);
 
 	s->c2s_seq = s_start - c_start;
 	s->c2s_ack = (sc->irs + 1) - (cc->iss + 1);
@@ -39,6 +44,10 @@ px_splice_start(struct px_worker *w, uint32_t i)
 	s->s2c_ack = c_start - s_start;
 	s->c_next = c_start;
 	s->s_next = sc->irs + 1;
+	/* Client segments the engine held beyond a hole would wait for nothing:
+	 * from now on the client's retransmissions of them are spliced. */
+	if (w->ec.conns[i].ooo)
+		tcp_ooo_forget(&w->ec, &w->ec.conns[i]);
 	s->state = PX_SPLICE;
 	s->last_tsc = rte_rdtsc();
 	w->ctr[PX_PROXIED]++;
@@ -60,7 +69,9 @@ px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
 	/* Neither side's engine sees a segment: they only keep the timer and the
 	 * addresses, and count the connection when it ends. */
 	w->ec.conns[i].state = TCP_ESTABLISHED;
-	w->ec.conns[i].irs = client_isn - 1; /* so the ack floor (irs + 1) never bites */
+	/* Where the proxy's own acknowledgement ends (the ack floor, and the end of
+	 * the held bytes cut from client segments): before anything the client sends. */
+	w->ec.conns[i].rcv_nxt = client_isn;
 	w->es.conns[i].state = TCP_ESTABLISHED;
 	s->state = PX_SPLICE;
 	s->last_tsc = rte_rdtsc();
@@ -72,7 +83,7 @@ px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
 /* Rewrites a segment for the other side, in place. */
 static void
 retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint32_t ack_add,
-	 uint32_t ack_floor, const struct tcp_engine_config *cfg)
+	 const uint32_t *ack_floor, const struct tcp_engine_config *cfg)
 {
 	struct rte_ether_hdr *eth = nfg_eth(m);
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
@@ -88,8 +99,8 @@ retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint3
 	th->sent_seq = seq;
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
 		uint32_t a = rte_be_to_cpu_32(th->recv_ack) + ack_add;
-		if (ack_floor && SEQ_LT(a, ack_floor))
-			a = ack_floor;
+		if (ack_floor && SEQ_LT(a, *ack_floor))
+			a = *ack_floor; /* (NULL: no floor; 0 is a sequence number too) */
 		uint32_t ack = rte_cpu_to_be_32(a);
 		ck = nfg_cksum_update32(ck, th->recv_ack, ack);
 		th->recv_ack = ack;
@@ -128,7 +139,11 @@ run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m,
 	if (!cfg->data_hooks || len == 0)
 		return true;
 	struct nfg_proxy_conn ci = px_conn_info(w, i);
-	uint8_t *payload = (uint8_t *)nfg_l4(m) + m->l4_len;
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint8_t *payload = (uint8_t *)th + m->l4_len;
+	/* The payload starts at an even offset of the TCP checksum's coverage, so
+	 * its own sum before and after is the one word that changed (RFC 1624). */
+	uint16_t before = rte_raw_cksum(payload, len);
 	for (unsigned h = 0; h < cfg->nb_hooks; h++) {
 		if (cfg->hooks[h]->data &&
 		    cfg->hooks[h]->data(cfg->hook_state[h], &ci, dir, payload, len) == NFG_PROXY_CLOSE) {
@@ -136,6 +151,9 @@ run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m,
 			return false;
 		}
 	}
+	uint16_t after = rte_raw_cksum(payload, len);
+	if (after != before)
+		th->cksum = nfg_cksum_update16(th->cksum, before, after);
 	return true;
 }
 
@@ -178,10 +196,10 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	if (flags & RTE_TCP_FIN_FLAG)
 		s->flags |= from_client ? PXF_CLIENT_FIN : PXF_SERVER_FIN;
 	if (from_client)
-		retarget(m, &w->es.conns[i], s->c2s_seq, s->c2s_ack, 0, &w->cfg->server_engine);
-	else
-		retarget(m, &w->ec.conns[i], s->s2c_seq, s->s2c_ack,
-			 w->ec.conns[i].irs + 1 + s->held_len, &w->cfg->client_engine);
+		retarget(m, &w->es.conns[i], s->c2s_seq, s->c2s_ack, NULL, &w->cfg->server_engine);
+	else /* the client-side rcv_nxt stays where we acknowledged the held payload */
+		retarget(m, &w->ec.conns[i], s->s2c_seq, s->s2c_ack, &w->ec.conns[i].rcv_nxt,
+			 &w->cfg->client_engine);
 	w->ctr[from_client ? PX_FORWARDED_C2S : PX_FORWARDED_S2C]++;
 	rte_node_enqueue_x1(w->ec.graph, w->ec.node, from_client ? PX_TO_SERVER : PX_TO_CLIENT, m);
 	if (flags & RTE_TCP_RST_FLAG) {
@@ -193,9 +211,38 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	return true;
 }
 
+/* Bytes up to what we acknowledged ourselves reach the backend only from us
+ * (rewritten by the request hooks, maybe to another length): a client's
+ * retransmission of them is cut off, and what follows them (new data, its
+ * ACK and window) goes on. Rare: the checksum is computed anew. */
+static void
+cut_held_bytes(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), acked = w->ec.conns[i].rcv_nxt;
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+
+	if (len == 0 || !SEQ_LT(seq, acked))
+		return;
+	uint32_t cut = RTE_MIN(acked - seq, len);
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(frame + cut, frame, (size_t)m->l2_len + m->l3_len + m->l4_len);
+	rte_pktmbuf_adj(m, (uint16_t)cut);
+	ip = nfg_l3(m);
+	th = nfg_l4(m);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->total_length) - cut));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->sent_seq = rte_cpu_to_be_32(seq + cut);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+}
+
 void
 px_from_client(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 {
+	cut_held_bytes(w, i, m);
 	forward(w, i, m, true);
 }
 
@@ -210,18 +257,29 @@ px_from_server(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 	 * server-side connection keeps it for retransmission. */
 	if ((th->tcp_flags & RTE_TCP_ACK_FLAG) && !(s->flags & PXF_HELD_ACKED)) {
 		uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
+		/* All of it, not only what the backend's window let out so far. */
+		uint32_t held_end = sc->iss + 1 + sc->tx_end + !!(sc->flags & CF_FIN_QUEUED);
 		sc->snd_wnd = rte_be_to_cpu_16(th->rx_win);
-		if (SEQ_GEQ(ack, sc->snd_max)) {
-			sc->snd_una = sc->snd_nxt = sc->snd_max;
+		if (SEQ_GEQ(ack, held_end)) {
+			sc->snd_una = sc->snd_nxt = sc->snd_max = held_end;
 			s->flags |= PXF_HELD_ACKED;
 			tw_cancel(&w->es.tw, i);
 			if (s->held) {
 				rte_mempool_put(w->held_pool, s->held);
 				s->held = NULL;
 			}
-		} else if (SEQ_GT(ack, sc->snd_una)) {
-			sc->snd_una = ack;
-			sc->retries = 0;
+		} else {
+			if (SEQ_GT(ack, sc->snd_una) && SEQ_LEQ(ack, sc->snd_max)) {
+				sc->snd_una = ack;
+				if (SEQ_LT(sc->snd_nxt, ack))
+					sc->snd_nxt = ack;
+				sc->retries = 0;
+				/* RFC 6298 5.3: the timer starts over for what is left. */
+				sc->flags &= (uint8_t)~CF_RTO;
+				tcp_arm_rto(&w->es, sc);
+			}
+			/* The rest, as far as the window now allows. */
+			tcp_output(&w->es, sc, false);
 		}
 	}
 	forward(w, i, m, false);

@@ -24,6 +24,9 @@
 #include "proxy_internal.h"
 #include "tcp_params.h"
 
+/* What a policy sees when no payload came: still a valid pointer. */
+static const uint8_t no_payload[1];
+
 static inline struct px_worker *
 worker_of(struct tcp_engine *e)
 {
@@ -64,7 +67,8 @@ decide(struct px_worker *w, uint32_t i, bool final)
 	if (s->state != PX_COLLECT)
 		return;
 	final |= s->held_len >= cfg->inspect_bytes;
-	int b = cfg->policy->select(cfg->policy_state, &ci, s->held, s->held_len, final);
+	int b = cfg->policy->select(cfg->policy_state, &ci, s->held ? s->held : no_payload,
+				    s->held_len, final);
 	if (b == NFG_PROXY_MORE && !final)
 		return;
 	if (b < 0 || (unsigned)b >= cfg->nb_backends) {
@@ -99,6 +103,15 @@ client_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t
 	uint32_t i = conn_index(e, c);
 	struct px_slot *s = &w->slots[i];
 
+	/* Never more than the window we announced: the engine keeps segments
+	 * beyond it when they come after a hole, and hands them over whole once
+	 * the hole is filled. Such a client broke the window; the buffer has no
+	 * room for it. */
+	if (s->held_len + n > w->cfg->inspect_bytes) {
+		nfg_count(e->node, TC_DROP_OUT_OF_WINDOW, 1);
+		px_release(w, i, CAUSE_ABORTED, true);
+		return;
+	}
 	if (!s->held && rte_mempool_get(w->held_pool, (void **)&s->held) != 0) {
 		s->held = NULL;
 		w->ctr[PX_NO_HELD_BUFFER]++;
@@ -130,10 +143,20 @@ static void
 client_peer_closed(struct tcp_engine *e, struct tcp_conn *c)
 {
 	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+	struct px_slot *s = &w->slots[i];
 
-	/* A FIN before the backend is connected: the client gave up. */
+	/* A request and then the FIN (a client that shuts down its sending side
+	 * once it has asked): nothing more will come, so decide now; the FIN
+	 * follows the held payload to the backend. */
+	if (s->held_len > 0 || s->state == PX_CONNECT) {
+		s->flags |= PXF_CLIENT_FIN;
+		decide(w, i, true);
+		return;
+	}
+	/* A FIN before any payload: the client gave up. */
 	w->ctr[PX_CLIENT_GONE]++;
-	px_release(w, conn_index(e, c), CAUSE_PASSIVE_CLOSE, true);
+	px_release(w, i, CAUSE_PASSIVE_CLOSE, true);
 }
 
 static void
@@ -215,7 +238,9 @@ server_established(struct tcp_engine *e, struct tcp_conn *c)
 	}
 	if (w->slots[i].sent_len)
 		tcp_send_message(e, c, w->slots[i].sent_len);
-	else
+	if (w->slots[i].flags & PXF_CLIENT_FIN)
+		tcp_close(e, c); /* the client's FIN came before the backend answered */
+	else if (!w->slots[i].sent_len)
 		w->slots[i].flags |= PXF_HELD_ACKED;
 	px_splice_start(w, i);
 }
@@ -298,7 +323,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 	struct px_slot *s = &w->slots[i];
 	struct nfg_proxy_conn ci = px_conn_info(w, i);
 	const struct rte_tcp_hdr *th = nfg_l4(syn);
-	int b = cfg->policy->select(cfg->policy_state, &ci, NULL, 0, true);
+	int b = cfg->policy->select(cfg->policy_state, &ci, no_payload, 0, true);
 
 	if (b < 0 || (unsigned)b >= cfg->nb_backends) {
 		w->ctr[PX_REJECTED]++;
@@ -365,17 +390,25 @@ from_client(struct px_worker *w, struct rte_mbuf *m)
 		return;
 	const struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct px_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
+	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
+		   RTE_TCP_SYN_FLAG;
 	if (rte_hash_lookup_data(w->table, &key, &data) >= 0) {
 		uint32_t i = (uint32_t)(uintptr_t)data;
-		if (w->slots[i].state >= PX_SPLICE)
-			px_from_client(w, i, m);
-		else
-			tcp_input(&w->ec, &w->ec.conns[i], m);
-		return;
+		/* The client reuses its port while the finished exchange lingers: a
+		 * SYN above its numbers opens a new connection (as a SYN may end
+		 * TIME-WAIT, RFC 9293 3.6.1); the old slot has nothing left to do. */
+		if (syn && w->slots[i].state == PX_LINGER &&
+		    SEQ_GT(rte_be_to_cpu_32(th->sent_seq), w->slots[i].c_next)) {
+			px_release(w, i, CAUSE_PASSIVE_CLOSE, false);
+		} else {
+			if (w->slots[i].state >= PX_SPLICE)
+				px_from_client(w, i, m);
+			else
+				tcp_input(&w->ec, &w->ec.conns[i], m);
+			return;
+		}
 	}
-	if ((th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
-		    RTE_TCP_SYN_FLAG &&
-	    listening(w->cfg, key.vip, key.vport)) {
+	if (syn && listening(w->cfg, key.vip, key.vport)) {
 		accept_client(w, m, &key);
 		return;
 	}

@@ -292,3 +292,47 @@ tt_flags(uint8_t flags)
 		snprintf(b, 32, "none");
 	return b;
 }
+
+/* ---- for the tcp_proxy tests ------------------------------------------------ */
+
+size_t
+tseg_frame_between(uint8_t *buf, const struct tseg *s, const char *src_ip, const char *dst_ip,
+		   const char *src_mac, const char *dst_mac)
+{
+	size_t len = tseg_frame(buf, s);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+
+	if (src_mac)
+		ck_assert_int_eq(rte_ether_unformat_addr(src_mac, &eth->src_addr), 0);
+	if (dst_mac)
+		ck_assert_int_eq(rte_ether_unformat_addr(dst_mac, &eth->dst_addr), 0);
+	ck_assert_int_eq(inet_pton(AF_INET, src_ip, &ip->src_addr), 1);
+	ck_assert_int_eq(inet_pton(AF_INET, dst_ip, &ip->dst_addr), 1);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	th->cksum = 0;
+	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (s->bad_tcp_cksum)
+		th->cksum ^= 0x0101;
+	if (s->bad_ip_cksum)
+		ip->hdr_checksum ^= 0x0101;
+	return len;
+}
+
+struct rte_mbuf *
+tseg_mbuf_between(const struct tseg *s, const char *src_ip, const char *dst_ip,
+		  const char *src_mac, const char *dst_mac)
+{
+	static uint8_t buf[16384];
+
+	ck_assert_uint_le(s->len, sizeof(buf) - 128);
+	return harness_pkt(buf, tseg_frame_between(buf, s, src_ip, dst_ip, src_mac, dst_mac));
+}
+
+void
+tt_read_segment(struct rte_mbuf *m, struct oseg *o)
+{
+	read_out(m, o);
+}

@@ -111,3 +111,16 @@ const char *tt_flags(uint8_t flags);
 	} while (0)
 
 #endif
+
+/* ---- for the tcp_proxy tests: segments between any two hosts -------------- */
+
+/* tseg_frame with other addresses than PEER_IP -> NF_IP, and other MACs
+ * (NULL: the defaults); the checksums are computed for those (and spoilt
+ * afterwards when the tseg asks for bad ones). */
+size_t tseg_frame_between(uint8_t *buf, const struct tseg *s, const char *src_ip,
+			  const char *dst_ip, const char *src_mac, const char *dst_mac);
+struct rte_mbuf *tseg_mbuf_between(const struct tseg *s, const char *src_ip, const char *dst_ip,
+				   const char *src_mac, const char *dst_mac);
+/* Reads one emitted segment into o, checking it as tt_take does (one mbuf,
+ * IPv4/TCP, good IPv4 and TCP checksums, lengths within the frame). */
+void tt_read_segment(struct rte_mbuf *m, struct oseg *o);
