@@ -184,6 +184,13 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		       !!(flags & RTE_TCP_SYN_FLAG);
 	uint32_t *next = from_client ? &s->c_next : &s->s_next;
 
+	/* A RST far from where this side's sequence numbers are is a blind guess
+	 * (RFC 5961): the endpoint would refuse it, so do we, and pass nothing. */
+	if ((flags & RTE_TCP_RST_FLAG) && !(flags & RTE_TCP_SYN_FLAG) &&
+	    (uint32_t)(rte_be_to_cpu_32(th->sent_seq) - *next + 65535u) > 2 * 65535u) {
+		nfg_drop(w->ec.node, TC_DROP_OUT_OF_WINDOW, &m, 1);
+		return false;
+	}
 	s->last_tsc = rte_rdtsc();
 	if (!run_data_hooks(w, i, m, from_client ? NFG_PROXY_TO_SERVER : NFG_PROXY_TO_CLIENT)) {
 		rte_pktmbuf_free(m);
@@ -317,6 +324,7 @@ px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 		return;
 	s->flags |= PXF_RELEASING;
 	if (reset) {
+		w->ctr[TC_RST_SENT] += (cc->state != TCP_CLOSED) + (sc->state != TCP_CLOSED);
 		/* In splice the connections' own counters are stale: use what passed. */
 		if (cc->state != TCP_CLOSED)
 			tcp_send_control(&w->ec, cc, RTE_TCP_RST_FLAG,

@@ -206,7 +206,11 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s, struc
 		} else if (SEQ_GT(s->seq, c->rcv_nxt)) {
 			/* Beyond a hole: hold it if there is room (a FIN is not held; the
 			 * peer sends it again). Either way a duplicate ACK tells the peer. */
-			if (!fin && tcp_ooo_hold(e, c, m, s->seq, s->payload, s->len))
+			/* Only within the window the application announced: what it
+			 * cannot take must not be kept to be delivered later. */
+			bool fits = !e->app->rcv_window ||
+				    s->seq + s->len - c->rcv_nxt <= e->app->rcv_window(e, c);
+			if (!fin && fits && tcp_ooo_hold(e, c, m, s->seq, s->payload, s->len))
 				*kept = true;
 			else
 				nfg_count(e->node, TC_DROP_OUT_OF_ORDER, 1);
