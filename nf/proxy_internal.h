@@ -23,6 +23,8 @@
 #define PX_MAX_HOOKS 8
 #define PX_MAX_LISTEN 16
 #define PX_HOOK_ROOM 1024 /* a request hook may grow the first payload this much */
+#define PX_MAX_SHIFTS 8   /* length changes by data hooks, per direction */
+#define PX_MAX_FRAME_IP 1500 /* a data hook grows a segment no bigger than this (IP) */
 
 enum px_output { PX_TO_CLIENT, PX_TO_SERVER };
 enum px_input { PX_FROM_CLIENT, PX_FROM_SERVER };
@@ -69,6 +71,14 @@ struct px_slot {
 	uint32_t c_next, s_next; /* next sequence number from client / server, own space */
 	uint64_t last_tsc;       /* last segment either way, for the idle timeout */
 	uint32_t id;
+	/* Data hooks that changed lengths: from sequence number `at` (sender's
+	 * space) on, a direction's bytes move by `total` more. [0]: client to
+	 * server, [1]: server to client; in order of `at`. */
+	uint8_t nb_shifts[2];
+	struct px_shift {
+		uint32_t at;
+		int32_t total;
+	} shifts[2][PX_MAX_SHIFTS];
 };
 
 struct px_config {

@@ -127,33 +127,99 @@ retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint3
 	m->ol_flags = 0;
 }
 
-/* The data hooks on a spliced segment; false when one closed the connection. */
+/* How far data hooks moved a byte at `seq` of direction `dir` (sender's space). */
+static int32_t
+shift_at(const struct px_slot *s, unsigned dir, uint32_t seq)
+{
+	int32_t total = 0;
+
+	for (unsigned k = 0; k < s->nb_shifts[dir] && SEQ_LEQ(s->shifts[dir][k].at, seq); k++)
+		total = s->shifts[dir][k].total;
+	return total;
+}
+
+/* The same for an ACK of direction `dir`'s data, given in the receiver's
+ * space (where the moved bytes ended up): `base` is the direction's fixed
+ * translation. */
+static int32_t
+shift_of_ack(const struct px_slot *s, unsigned dir, uint32_t base, uint32_t ack)
+{
+	int32_t total = 0;
+
+	for (unsigned k = 0; k < s->nb_shifts[dir]; k++) {
+		const struct px_shift *sh = &s->shifts[dir][k];
+		if (!SEQ_LEQ(sh->at + base + (uint32_t)sh->total, ack))
+			break;
+		total = sh->total;
+	}
+	return total;
+}
+
+/* Remembers that the segment [seq, seq + len) became `now` bytes long. A
+ * retransmission must change the same way; anything else resets. */
 static bool
-run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m,
-	       enum nfg_proxy_direction dir)
+note_resize(struct px_slot *s, unsigned dir, uint32_t seq, uint32_t len, uint32_t now)
+{
+	uint32_t at = seq + len;
+	int32_t delta = (int32_t)now - (int32_t)len;
+	unsigned n = s->nb_shifts[dir];
+
+	for (unsigned k = 0; k < n; k++) {
+		if (s->shifts[dir][k].at == at) {
+			int32_t before = k ? s->shifts[dir][k - 1].total : 0;
+			return s->shifts[dir][k].total - before == delta;
+		}
+	}
+	if (n == PX_MAX_SHIFTS || (n && !SEQ_GT(at, s->shifts[dir][n - 1].at)))
+		return false; /* too many, or a change inside bytes already sent */
+	s->shifts[dir][n] = (struct px_shift){ at, (n ? s->shifts[dir][n - 1].total : 0) + delta };
+	s->nb_shifts[dir]++;
+	return true;
+}
+
+/* The data hooks on a spliced segment, which may change its length; false
+ * when one closed the connection. Checksums are computed anew after. */
+static bool
+run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m, unsigned dir)
 {
 	const struct px_config *cfg = w->cfg;
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
-	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
-
-	if (!cfg->data_hooks || len == 0)
-		return true;
-	struct nfg_proxy_conn ci = px_conn_info(w, i);
 	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint32_t hdrs = m->l2_len + m->l3_len + m->l4_len;
+	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len, now = len;
+
+	if (!cfg->data_hooks || len == 0 || m->nb_segs != 1)
+		return true;
+	/* Ethernet padding goes first, so the payload ends the frame. */
+	if (rte_pktmbuf_data_len(m) > hdrs + len)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - hdrs - len));
+	uint32_t cap = RTE_MIN(len + rte_pktmbuf_tailroom(m),
+			       PX_MAX_FRAME_IP - (uint32_t)m->l3_len - m->l4_len);
+	cap = RTE_MAX(cap, len);
+	struct nfg_proxy_conn ci = px_conn_info(w, i);
 	uint8_t *payload = (uint8_t *)th + m->l4_len;
-	/* The payload starts at an even offset of the TCP checksum's coverage, so
-	 * its own sum before and after is the one word that changed (RFC 1624). */
-	uint16_t before = rte_raw_cksum(payload, len);
 	for (unsigned h = 0; h < cfg->nb_hooks; h++) {
-		if (cfg->hooks[h]->data &&
-		    cfg->hooks[h]->data(cfg->hook_state[h], &ci, dir, payload, len) == NFG_PROXY_CLOSE) {
+		if (!cfg->hooks[h]->data)
+			continue;
+		int n = cfg->hooks[h]->data(cfg->hook_state[h], &ci, (enum nfg_proxy_direction)dir,
+					    payload, now, cap);
+		if (n < 0 || (uint32_t)n > cap) {
 			w->ctr[PX_HOOK_CLOSED]++;
 			return false;
 		}
+		now = (uint32_t)n;
 	}
-	uint16_t after = rte_raw_cksum(payload, len);
-	if (after != before)
-		th->cksum = nfg_cksum_update16(th->cksum, before, after);
+	if (now != len) {
+		if (!note_resize(&w->slots[i], dir, rte_be_to_cpu_32(th->sent_seq), len, now)) {
+			w->ctr[PX_HOOK_CLOSED]++;
+			return false;
+		}
+		if (now > len)
+			rte_pktmbuf_append(m, (uint16_t)(now - len));
+		else
+			rte_pktmbuf_trim(m, (uint16_t)(len - now));
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(m->l3_len + m->l4_len + now));
+	}
 	return true;
 }
 
@@ -192,7 +258,8 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		return false;
 	}
 	s->last_tsc = rte_rdtsc();
-	if (!run_data_hooks(w, i, m, from_client ? NFG_PROXY_TO_SERVER : NFG_PROXY_TO_CLIENT)) {
+	unsigned dir = from_client ? NFG_PROXY_TO_SERVER : NFG_PROXY_TO_CLIENT;
+	if (!run_data_hooks(w, i, m, dir)) {
 		rte_pktmbuf_free(m);
 		px_release(w, i, CAUSE_ABORTED, true);
 		return false;
@@ -202,11 +269,24 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		*next = end;
 	if (flags & RTE_TCP_FIN_FLAG)
 		s->flags |= from_client ? PXF_CLIENT_FIN : PXF_SERVER_FIN;
+	/* Where this segment's bytes go, and which of the other direction's bytes
+	 * its ACK covers, both moved by what data hooks changed. */
+	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
 	if (from_client)
-		retarget(m, &w->es.conns[i], s->c2s_seq, s->c2s_ack, NULL, &w->cfg->server_engine);
+		retarget(m, &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
+			 s->c2s_ack - (uint32_t)shift_of_ack(s, 1, s->s2c_seq, ack), NULL,
+			 &w->cfg->server_engine);
 	else /* the client-side rcv_nxt stays where we acknowledged the held payload */
-		retarget(m, &w->ec.conns[i], s->s2c_seq, s->s2c_ack, &w->ec.conns[i].rcv_nxt,
-			 &w->cfg->client_engine);
+		retarget(m, &w->ec.conns[i], s->s2c_seq + (uint32_t)shift_at(s, 1, seq),
+			 s->s2c_ack - (uint32_t)shift_of_ack(s, 0, s->c2s_seq, ack),
+			 &w->ec.conns[i].rcv_nxt, &w->cfg->client_engine);
+	if (w->cfg->data_hooks) {
+		/* Hooks may have changed bytes and lengths: checksums anew. */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		th->cksum = 0;
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	}
 	w->ctr[from_client ? PX_FORWARDED_C2S : PX_FORWARDED_S2C]++;
 	rte_node_enqueue_x1(w->ec.graph, w->ec.node, from_client ? PX_TO_SERVER : PX_TO_CLIENT, m);
 	if (flags & RTE_TCP_RST_FLAG) {
@@ -328,10 +408,14 @@ px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 		/* In splice the connections' own counters are stale: use what passed. */
 		if (cc->state != TCP_CLOSED)
 			tcp_send_control(&w->ec, cc, RTE_TCP_RST_FLAG,
-					 spliced ? s->s_next + s->s2c_seq : cc->snd_nxt);
+					 spliced ? s->s_next + s->s2c_seq +
+							   (uint32_t)shift_at(s, 1, s->s_next)
+						 : cc->snd_nxt);
 		if (sc->state != TCP_CLOSED)
 			tcp_send_control(&w->es, sc, RTE_TCP_RST_FLAG,
-					 spliced ? s->c_next + s->c2s_seq : sc->snd_nxt);
+					 spliced ? s->c_next + s->c2s_seq +
+							   (uint32_t)shift_at(s, 0, s->c_next)
+						 : sc->snd_nxt);
 	}
 	if (cc->state != TCP_CLOSED)
 		tcp_release(&w->ec, cc, cause);

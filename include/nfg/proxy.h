@@ -63,8 +63,7 @@ struct nfg_proxy_policy {
 	void (*release)(void *state);
 };
 
-/* Hook answers. */
-#define NFG_PROXY_CONTINUE 0
+/* Hook answer besides a length. */
 #define NFG_PROXY_CLOSE (-1)    /* reset both sides */
 
 enum nfg_proxy_direction { NFG_PROXY_TO_SERVER, NFG_PROXY_TO_CLIENT };
@@ -78,10 +77,14 @@ struct nfg_proxy_hook {
 	 * grow it up to `cap` or shrink it; returns the new length or NFG_PROXY_CLOSE. */
 	int (*request)(void *state, const struct nfg_proxy_conn *conn, uint8_t *buf,
 		       uint32_t len, uint32_t cap);
-	/* Each spliced segment's payload, in place (same length); returns
-	 * NFG_PROXY_CONTINUE or NFG_PROXY_CLOSE. May be NULL. */
+	/* Each spliced segment's payload: change it in place, grow it up to `cap`
+	 * or shrink it; returns the new length or NFG_PROXY_CLOSE. The proxy moves
+	 * the sequence numbers of everything after a length change, for the rest
+	 * of the connection. A retransmitted segment comes through the hook again:
+	 * a hook that changes lengths must change the same bytes the same way
+	 * (else the connection is reset). May be NULL. */
 	int (*data)(void *state, const struct nfg_proxy_conn *conn,
-		    enum nfg_proxy_direction dir, uint8_t *payload, uint32_t len);
+		    enum nfg_proxy_direction dir, uint8_t *payload, uint32_t len, uint32_t cap);
 	void (*release)(void *state);
 };
 

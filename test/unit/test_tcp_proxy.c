@@ -120,7 +120,7 @@ static unsigned upper_calls;
 
 static int
 upper_data(void *state, const struct nfg_proxy_conn *conn, enum nfg_proxy_direction dir,
-	   uint8_t *p, uint32_t len)
+	   uint8_t *p, uint32_t len, uint32_t cap)
 {
 	upper_calls++;
 	if (len >= 5 && memcmp(p, "CLOSE", 5) == 0)
@@ -128,8 +128,30 @@ upper_data(void *state, const struct nfg_proxy_conn *conn, enum nfg_proxy_direct
 	for (uint32_t i = 0; i < len; i++)
 		if (p[i] >= 'a' && p[i] <= 'z')
 			p[i] = (uint8_t)(p[i] - 'a' + 'A');
-	return NFG_PROXY_CONTINUE;
+	return (int)len;
 }
+
+/* A data hook that changes lengths: "grow..." gains "++", "shrink..." loses
+ * its last 3 bytes, in either direction. */
+static int
+edit_data(void *state, const struct nfg_proxy_conn *conn, enum nfg_proxy_direction dir,
+	  uint8_t *p, uint32_t len, uint32_t cap)
+{
+	if (len >= 4 && memcmp(p, "grow", 4) == 0 && len + 2 <= cap) {
+		memcpy(p + len, "++", 2);
+		return (int)len + 2;
+	}
+	if (len >= 9 && memcmp(p, "shrink", 6) == 0)
+		return (int)len - 3;
+	return (int)len;
+}
+
+static const struct nfg_proxy_hook edit_hook = {
+	.api_version = NFG_PROXY_API_VERSION,
+	.name = "test_px_edit",
+	.doc = "unit tests: grows and shrinks spliced payload",
+	.data = edit_data,
+};
 
 static const struct nfg_proxy_hook upper_hook = {
 	.api_version = NFG_PROXY_API_VERSION,
@@ -1887,6 +1909,57 @@ START_TEST(held_buffers_exhausted)
 }
 END_TEST
 
+/* Data hooks that change lengths, both ways: everything after moves, the
+ * ACKs coming back move the other way, a retransmission is changed alike and
+ * stays consistent, and a different change to the same bytes resets. */
+START_TEST(data_hooks_change_lengths_both_ways)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+
+	px_load(&t, "\"hooks\": [\"test_px_edit\"]");
+	splice_one(&t, &p, 40001, 1000, &b, 0, 5000);
+	/* Server to client: 4 bytes become 6. */
+	s_send(&t, &b, TH_ACK | TH_PSH, "grow", 4);
+	expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 1, 1019, 65535, "grow++", 6);
+	/* 9 bytes become 6, 6 bytes further on for the client. */
+	s_send(&t, &b, TH_ACK | TH_PSH, "shrinking", 9);
+	expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 7, 1019, 65535, "shrink", 6);
+	/* The client acknowledges its 12 bytes: the server sees its own 13. */
+	p.rcv = p.iss + 13;
+	c_send(&t, &p, TH_ACK, NULL, 0);
+	expect_s(&t, &b, TH_ACK, b.iss + 19, 5014, p.win, NULL, 0);
+	/* Half-way: the 6 bytes of "grow++" are the server's 4. */
+	p.rcv = p.iss + 7;
+	c_seg(&t, &p, TH_ACK, p.snd, p.rcv, NULL, 0);
+	expect_s(&t, &b, TH_ACK, b.iss + 19, 5005, p.win, NULL, 0);
+	/* The server sends "grow" again (a retransmission): the same change. */
+	s_seg(&t, &b, TH_ACK | TH_PSH, 5001, b.rcv, "grow", 4);
+	expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 1, 1019, 65535, "grow++", 6);
+	/* Client to server: the same, the other way. */
+	c_send(&t, &p, TH_ACK | TH_PSH, "grow", 4);
+	expect_s(&t, &b, TH_ACK | TH_PSH, b.iss + 19, 5005, p.win, "grow++", 6);
+	c_send(&t, &p, TH_ACK | TH_PSH, "tail", 4);
+	expect_s(&t, &b, TH_ACK | TH_PSH, b.iss + 25, 5005, p.win, "tail", 4);
+	/* The server acknowledges all 10 of its bytes: the client sees its 8. */
+	b.rcv = b.iss + 29;
+	s_send(&t, &b, TH_ACK, NULL, 0);
+	expect_c(&t, &p, TH_ACK, p.iss + 13, 1027, 65535, NULL, 0);
+	ck_assert_uint_eq(pxw()->slots[p.slot].nb_shifts[0], 1);
+	ck_assert_uint_eq(pxw()->slots[p.slot].nb_shifts[1], 2);
+	/* A change inside bytes already sent (a different segmentation of them):
+	 * no consistent translation exists, so both sides are reset. */
+	s_seg(&t, &b, TH_ACK | TH_PSH, 5003, b.rcv, "shrinkage", 9);
+	expect_c(&t, &p, TH_RST, p.iss + 13, 0, 4096 - REQ_LEN, NULL, 0);
+	expect_s(&t, &b, TH_RST, b.iss + 29, 0, 65535, NULL, 0);
+	ck_assert_uint_eq(ctr(&t, "closed_by_hook"), 1);
+	assert_released(&p);
+	assert_all_free();
+	px_free(&t);
+}
+END_TEST
+
 START_TEST(data_hook_changes_payload_in_place)
 {
 	struct px_test t;
@@ -1992,6 +2065,7 @@ tcp_proxy_suite(void)
 		nfg_proxy_policy_register(&nonsense_policy);
 		nfg_proxy_hook_register(&resize_hook);
 		nfg_proxy_hook_register(&upper_hook);
+		nfg_proxy_hook_register(&edit_hook);
 	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, delayed_binding_round_robin_end_to_end);
@@ -2019,6 +2093,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, garbage_mid_splice_disturbs_nothing);
 	tcase_add_test(tc, held_buffers_exhausted);
 	tcase_add_test(tc, data_hook_changes_payload_in_place);
+	tcase_add_test(tc, data_hooks_change_lengths_both_ways);
 	tcase_add_test(tc, immediate_binding_is_a_nat);
 	suite_add_tcase(s, tc);
 	return s;
