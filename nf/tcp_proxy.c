@@ -758,10 +758,17 @@ static void
 proxy_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev, double dt,
 	       char *buf, size_t len)
 {
-	(void)inst;
-	snprintf(buf, len, "%.1fk proxied/s, %" PRIu64 " done, %" PRIu64 " rejected, %" PRIu64
-		 " backend failures, %" PRIu64 " resets",
-		 (double)(now[PX_PROXIED] - prev[PX_PROXIED]) / dt / 1e3, now[PX_DONE],
+	uint64_t open = 0;
+
+	/* A racy read of the workers' free stacks is fine for a progress line. */
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct rte_node *node = nfg_worker_node(w, nfg_instance_name(inst));
+		const struct px_worker *pw = node ? nfg_node_state(node) : NULL;
+		open += pw ? pw->nb_slots - pw->free_top : 0;
+	}
+	snprintf(buf, len, "%.1fk proxied/s, %" PRIu64 " open, %" PRIu64 " done, %" PRIu64
+		 " rejected, %" PRIu64 " backend failures, %" PRIu64 " resets",
+		 (double)(now[PX_PROXIED] - prev[PX_PROXIED]) / dt / 1e3, open, now[PX_DONE],
 		 now[PX_REJECTED], now[PX_BACKEND_FAILED], now[PX_RESETS]);
 }
 
