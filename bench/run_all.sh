@@ -12,7 +12,8 @@
 #                wire (8-packet exchange), vs the Linux kernel: wrk -> nginx,
 #                Connection: close, on the same 2 CPUs
 #   held-N       nftraffic connections/s while N connections are held open
-#                (1k, 100k, 1M), vs none held; and memory per held connection
+#                (1k, 100k, 1M), vs none held (connection tables are preallocated:
+#                memory does not grow with N; see the README for bytes per slot)
 #   nfproxy      proxied connections/s, nfproxy on one core and nftraffic (both
 #                ends) on the other over memif, vs HAProxy (TCP mode, 1 thread)
 #                with wrk and nginx on the same 2 CPUs
@@ -83,25 +84,17 @@ linux_cps() {
 	rm -rf "$dir"
 }
 
-# nftraffic with N connections held open; prints "cps bytes-per-held-connection".
+# nftraffic with N connections held open: its connections/s once they are.
 held() { # N
-	local n=$1 start secs pid rss0 rss
+	local n=$1 start
 	start=$(awk -v n="$n" 'BEGIN {print int(n / 150000) + 4}')
-	secs=$((start + SECS))
 	"$NFG" run bench/nftraffic-hold.json --set nodes.holder.connections="$n" \
-		--set nodes.client.start_s="$start" --duration "$secs" --quiet \
-		--stats-json "$BUILD/bench/held.json" -- --file-prefix=nfg-bench-held >/dev/null 2>&1 &
-	pid=$!
-	sleep 2
-	rss0=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-	sleep $((start - 2))
-	rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-	wait "$pid"
-	local cps opened
-	cps=$(json "$BUILD/bench/held.json" "s['nodes']['client']['counters']['completed']/(s['seconds']-$start)")
+		--set nodes.client.start_s="$start" --duration $((start + SECS)) --quiet \
+		--stats-json "$BUILD/bench/held.json" -- --file-prefix=nfg-bench-held >/dev/null 2>&1
+	local opened
 	opened=$(json "$BUILD/bench/held.json" "s['nodes']['holder']['counters']['established']")
 	[ "${opened%.*}" -ge "$n" ] || progress "held-$n: only $opened connections were held"
-	echo "$cps $(awk -v a="${rss0:-0}" -v b="${rss:-0}" -v n="$n" 'BEGIN {print (b - a) * 1024 / n}')"
+	json "$BUILD/bench/held.json" "s['nodes']['client']['counters']['completed']/(s['seconds']-$start)"
 }
 
 ensure_hugepages() {
@@ -184,16 +177,7 @@ pair "six-operator chain, 2 workers" pps chain_2w nfg_chain_2w bare_chain_2w bar
 if [ "$QUICK" != 1 ]; then
 	pair "nftraffic, 2 cores, connections/s" cps nftraffic nfg_cps linux linux_cps "Linux: wrk -> nginx, Connection: close"
 	for n in 1000 100000 1000000; do
-		vals=()
-		mem=()
-		for i in $(seq "$RUNS"); do
-			progress "held-$n run $i/$RUNS"
-			read -r c m < <(held "$n")
-			vals+=("$c")
-			mem+=("$m")
-		done
-		read -r MIN[held_$n] MED[held_$n] MAX[held_$n] < <(printf '%s\n' "${vals[@]}" | stats)
-		read -r MIN[mem_$n] MED[mem_$n] MAX[mem_$n] < <(printf '%s\n' "${mem[@]}" | stats)
+		measure "held_$n" "held $n"
 		ROWS+=("nftraffic, $n held open, conn/s|cps|held_$n|nftraffic|nftraffic, none held")
 	done
 	ensure_hugepages
@@ -212,11 +196,6 @@ date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 		awk -v l="$label" -v u="$unit" -v a="${MED[$nk]}" -v b="${MED[$bk]}" -v n="$bname" 'BEGIN {
 			printf "%-38s %10.3f M %10.3f M %7.2f  %s\n", l, a / 1e6, b / 1e6, (b > 0 ? a / b : 0), n }'
 	done
-	if [ "$QUICK" != 1 ]; then
-		for n in 1000 100000 1000000; do
-			printf '%-38s %10.0f B\n' "memory per held connection, $n held" "${MED[mem_$n]}"
-		done
-	fi
 } | tee "$BUILD/bench/results.txt"
 
 out="$RESULTS/$(date -u +%Y-%m-%d-%H%M%S).json"
