@@ -51,6 +51,8 @@ enum tcp_counter {
 	TC_NO_MBUF,
 	TC_RECORDS_FULL,
 	TC_OOO_HELD,      /* out-of-order segments kept until the hole is filled */
+	TC_HALF_OPEN_EVICTED, /* server, table full: the oldest half-open connection
+			       * made room for a new SYN */
 	/* segments dropped, by reason */
 	TC_DROP_NOT_TCP,
 	TC_DROP_BAD_CHECKSUM,

@@ -30,6 +30,7 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_NO_MBUF] = { "no_mbuf", NFG_CTR_INFO },
 	[TC_RECORDS_FULL] = { "records_full", NFG_CTR_INFO },
 	[TC_OOO_HELD] = { "out_of_order_held", NFG_CTR_INFO },
+	[TC_HALF_OPEN_EVICTED] = { "half_open_evicted", NFG_CTR_INFO },
 	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP },
 	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP },
 	[TC_DROP_NO_CONNECTION] = { "no_connection (answered with RST)", NFG_CTR_DROP },

@@ -49,6 +49,12 @@ struct server_worker {
 	struct rte_hash *table;
 	uint32_t *free_stack;
 	uint32_t free_top;
+	/* Half-open connections, oldest first (a ring; entries that completed or
+	 * ended meanwhile are skipped when met): when the table is full, a new SYN
+	 * takes the place of the oldest half-open one, so a SYN flood cannot keep
+	 * real clients out for as long as the flood's SYN-ACKs are retried. */
+	uint32_t *half_open;
+	uint32_t ho_head, ho_count;
 };
 
 static inline struct server_worker *
@@ -178,11 +184,32 @@ listening(const struct server_config *cfg, uint32_t ip, uint16_t port)
 	return false;
 }
 
+/* Frees the oldest connection still half open (SYN_RCVD), if any. */
+static bool
+evict_half_open(struct server_worker *w)
+{
+	struct tcp_engine *e = &w->e;
+
+	while (w->ho_count) {
+		uint32_t idx = w->half_open[w->ho_head];
+		w->ho_head = (w->ho_head + 1) % w->cfg->max_connections;
+		w->ho_count--;
+		if (e->conns[idx].state == TCP_SYN_RCVD) {
+			e->ctr[TC_HALF_OPEN_EVICTED]++;
+			tcp_release(e, &e->conns[idx], CAUSE_ABORTED);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *key)
 {
 	struct tcp_engine *e = &w->e;
 
+	if (w->free_top == 0)
+		evict_half_open(w);
 	uint32_t idx = w->free_top ? w->free_stack[w->free_top - 1] : UINT32_MAX;
 
 	if (idx == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)idx) < 0) {
@@ -196,6 +223,10 @@ accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *k
 		return;
 	}
 	w->free_top--;
+	if (w->ho_count < w->cfg->max_connections) {
+		w->half_open[(w->ho_head + w->ho_count) % w->cfg->max_connections] = idx;
+		w->ho_count++;
+	}
 	struct tcp_conn *c = &e->conns[idx];
 	memset(c, 0, sizeof(*c));
 	c->remote_ip = key->remote_ip;
@@ -364,7 +395,7 @@ server_setup(struct nfg_instance *inst)
 	unsigned workers = nfg_worker_count();
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * cfg->max_connections *
 						  (sizeof(struct tcp_conn) + sizeof(struct tw_link) +
-						   4 + 64) +
+						   8 + 64) +
 					  workers * (uint64_t)tcp_records_capacity(inst) *
 						  sizeof(struct session_record));
 	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX));
@@ -410,6 +441,10 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	for (uint32_t i = 0; i < cfg->max_connections; i++)
 		w->free_stack[i] = cfg->max_connections - 1 - i;
 	w->free_top = cfg->max_connections;
+	w->half_open = rte_malloc_socket("tcp_server_half_open", cfg->max_connections *
+					 sizeof(uint32_t), 0, socket);
+	if (!w->half_open)
+		return -1;
 	return 0;
 }
 
@@ -429,6 +464,7 @@ server_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	tcp_engine_free(&w->e);
 	rte_hash_free(w->table);
 	rte_free(w->free_stack);
+	rte_free(w->half_open);
 	rte_free(w);
 }
 

@@ -406,6 +406,39 @@ START_TEST(held_segments_are_freed_with_their_connection)
 }
 END_TEST
 
+/* A full table and a SYN: the oldest half-open connection (a SYN flood's)
+ * makes room; with none half open, the SYN is answered with RST. */
+START_TEST(full_table_evicts_the_oldest_half_open)
+{
+	struct tcp_test t;
+	struct peer p[6];
+
+	server_load(&t, 100, "\"max_connections\": 4");
+	for (unsigned k = 0; k < 4; k++)
+		p_syn(&t, &p[k], (uint16_t)(2001 + k), 1000 * (k + 1), 65535, 1460);
+	ck_assert_uint_eq(conn_state(&t, 2001), TCP_SYN_RCVD);
+	/* A fifth: 2001 goes, 2005 comes. */
+	p_syn(&t, &p[4], 2005, 5000, 65535, 1460);
+	ck_assert_uint_eq(tt_ctr(&t, "half_open_evicted"), 1);
+	ck_assert_uint_eq(conn_state(&t, 2001), TCP_CLOSED);
+	ck_assert_uint_eq(conn_state(&t, 2005), TCP_SYN_RCVD);
+	/* All four complete their handshakes: nothing half open is left. */
+	for (unsigned k = 1; k < 5; k++) {
+		p_send(&t, &p[k], TH_ACK, NULL, 0);
+		tt_none(&t);
+		ck_assert_uint_eq(conn_state(&t, (uint16_t)(2001 + k)), TCP_ESTABLISHED);
+	}
+	struct tseg syn = { .sport = 2006, .dport = 80, .seq = 6000, .flags = TH_SYN, .win = 65535 };
+	struct oseg o;
+	tt_send(&t, &syn);
+	tt_take1(&t, &o);
+	ck_assert_uint_eq(o.flags, TH_RST | TH_ACK);
+	ck_assert_uint_eq(tt_ctr(&t, "connection_table_full"), 1);
+	ck_assert_uint_eq(tt_ctr(&t, "half_open_evicted"), 1);
+	tt_free(&t);
+}
+END_TEST
+
 START_TEST(fin_with_data_to_last_ack)
 {
 	struct tcp_test t;
@@ -1374,6 +1407,7 @@ tcp_server_suite(void)
 	tcase_add_test(tc, handshake_request_response_close);
 	tcase_add_test(tc, syn_rcvd_bad_ack_retransmitted_syn_and_rst);
 	tcase_add_test(tc, established_in_order_duplicate_out_of_order);
+	tcase_add_test(tc, full_table_evicts_the_oldest_half_open);
 	tcase_add_test(tc, out_of_order_segments_are_reassembled);
 	tcase_add_test(tc, held_segments_are_freed_with_their_connection);
 	tcase_add_test(tc, fin_with_data_to_last_ack);
