@@ -42,6 +42,8 @@ enum px_state {
 #define PXF_SERVER_FIN 0x02
 #define PXF_HELD_ACKED 0x04 /* the backend acknowledged all the held payload */
 #define PXF_RELEASING 0x08
+#define PXF_CLIENT_FIN_ACKED 0x10 /* the backend acknowledged the client's FIN */
+#define PXF_SERVER_FIN_ACKED 0x20 /* the client acknowledged the backend's FIN */
 
 /* Proxy counters, after the engine's TC_* ones. */
 enum px_counter {
@@ -69,6 +71,7 @@ struct px_slot {
 	 * server segment's seq/ack on the way to the client (mod 2^32). */
 	uint32_t c2s_seq, c2s_ack, s2c_seq, s2c_ack;
 	uint32_t c_next, s_next; /* next sequence number from client / server, own space */
+	uint32_t fin_out[2];     /* where each direction's FIN ends, receiver's space */
 	uint64_t last_tsc;       /* last segment either way, for the idle timeout */
 	uint32_t id;
 	/* Data hooks that changed lengths: from sequence number `at` (sender's

@@ -44,6 +44,8 @@ px_splice_start(struct px_worker *w, uint32_t i)
 	s->s2c_ack = c_start - s_start;
 	s->c_next = c_start;
 	s->s_next = sc->irs + 1;
+	if (s->flags & PXF_CLIENT_FIN)
+		s->fin_out[NFG_PROXY_TO_SERVER] = s_start; /* we send it, after the payload */
 	/* Client segments the engine held beyond a hole would wait for nothing:
 	 * from now on the client's retransmissions of them are spliced. */
 	if (w->ec.conns[i].ooo)
@@ -228,10 +230,13 @@ maybe_linger(struct px_worker *w, uint32_t i)
 {
 	struct px_slot *s = &w->slots[i];
 
-	if (s->state != PX_SPLICE || (s->flags & (PXF_CLIENT_FIN | PXF_SERVER_FIN)) !=
-					     (PXF_CLIENT_FIN | PXF_SERVER_FIN))
+	const uint8_t both = PXF_CLIENT_FIN_ACKED | PXF_SERVER_FIN_ACKED;
+
+	if (s->state != PX_SPLICE || (s->flags & both) != both)
 		return;
-	/* Both said FIN: the last ACKs still pass, then the slot goes. */
+	/* Both FINs arrived and were acknowledged: nothing is left to retransmit
+	 * but a last ACK; those still pass for a while, then the slot goes. (Not
+	 * at the FINs themselves: data lost before them still has to get through.) */
 	s->state = PX_LINGER;
 	w->ctr[PX_DONE]++;
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->linger_ms);
@@ -267,11 +272,20 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	/* A SYN (immediate binding) starts the sequence space. */
 	if ((flags & RTE_TCP_SYN_FLAG) || SEQ_GT(end, *next))
 		*next = end;
-	if (flags & RTE_TCP_FIN_FLAG)
-		s->flags |= from_client ? PXF_CLIENT_FIN : PXF_SERVER_FIN;
 	/* Where this segment's bytes go, and which of the other direction's bytes
 	 * its ACK covers, both moved by what data hooks changed. */
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), ack = rte_be_to_cpu_32(th->recv_ack);
+	if (flags & RTE_TCP_FIN_FLAG) {
+		s->flags |= from_client ? PXF_CLIENT_FIN : PXF_SERVER_FIN;
+		s->fin_out[dir] = end + (from_client ? s->c2s_seq : s->s2c_seq) +
+				  (uint32_t)shift_at(s, dir, end - 1);
+	}
+	/* Its ACK may cover the other side's FIN (the raw ACK is in that FIN's
+	 * receiver's space already). */
+	uint8_t other_fin = from_client ? PXF_SERVER_FIN : PXF_CLIENT_FIN;
+	if ((flags & RTE_TCP_ACK_FLAG) && (s->flags & other_fin) &&
+	    SEQ_GEQ(ack, s->fin_out[!dir]))
+		s->flags |= from_client ? PXF_SERVER_FIN_ACKED : PXF_CLIENT_FIN_ACKED;
 	if (from_client)
 		retarget(m, &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
 			 s->c2s_ack - (uint32_t)shift_of_ack(s, 1, s->s2c_seq, ack), NULL,

@@ -1360,13 +1360,16 @@ START_TEST(fin_both_ways_linger_then_free)
 	expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 1, 1020, 65535, "bye", 3);
 	s_send(&t, &b, TH_ACK | TH_FIN, NULL, 0);
 	expect_c(&t, &p, TH_ACK | TH_FIN, p.iss + 4, 1020, 65535, NULL, 0);
-	ck_assert_uint_eq(slot_state(&p), PX_LINGER);
-	ck_assert_uint_eq(ctr(&t, "closed_both_ways"), 1);
-	/* The last ACK passes during the linger time. */
+	/* Both FINs are out, but the backend's is not acknowledged yet: the
+	 * connection is still spliced (a lost segment would still get through). */
+	ck_assert_uint_eq(slot_state(&p), PX_SPLICE);
+	/* The last ACK passes, and the linger time starts. */
 	double t0 = tt_ms_now();
 	p.rcv = p.iss + 5;
 	c_send(&t, &p, TH_ACK, NULL, 0);
 	expect_s(&t, &b, TH_ACK, b.iss + 20, 5005, p.win, NULL, 0);
+	ck_assert_uint_eq(slot_state(&p), PX_LINGER);
+	ck_assert_uint_eq(ctr(&t, "closed_both_ways"), 1);
 	/* Then the slot goes, silently. */
 	while (slot_state(&p) != PX_FREE) {
 		ck_assert_msg(tt_ms_now() - t0 < 500, "still lingering");
@@ -1395,10 +1398,11 @@ START_TEST(fin_both_ways_linger_then_free)
 	q.rcv++;
 	c_send(&t, &q, TH_ACK | TH_FIN, NULL, 0);
 	expect_s(&t, &c, TH_ACK | TH_FIN, c.iss + 29, 6002, q.win, NULL, 0);
-	ck_assert_uint_eq(slot_state(&q), PX_LINGER);
+	ck_assert_uint_eq(slot_state(&q), PX_SPLICE);
 	c.rcv++;
 	s_send(&t, &c, TH_ACK, NULL, 0);
 	expect_c(&t, &q, TH_ACK, q.iss + 2, 2030, 65535, NULL, 0);
+	ck_assert_uint_eq(slot_state(&q), PX_LINGER);
 	t0 = tt_ms_now();
 	while (slot_state(&q) != PX_FREE) {
 		ck_assert_msg(tt_ms_now() - t0 < 500, "still lingering");
@@ -1573,10 +1577,11 @@ START_TEST(client_leaves_before_the_backend_answers)
 	ck_assert(pxw()->slots[r.slot].flags & PXF_HELD_ACKED);
 	s_send(&t, &c, TH_ACK | TH_FIN, NULL, 0);
 	expect_c(&t, &r, TH_ACK | TH_FIN, r.iss + 5, r.snd, 65535, NULL, 0);
-	ck_assert_uint_eq(slot_state(&r), PX_LINGER);
+	ck_assert_uint_eq(slot_state(&r), PX_SPLICE); /* the backend's FIN is not acked yet */
 	r.rcv = r.iss + 6;
 	c_send(&t, &r, TH_ACK, NULL, 0);
 	expect_s(&t, &c, TH_ACK, c.iss + 2 + hl, 8006, r.win, NULL, 0);
+	ck_assert_uint_eq(slot_state(&r), PX_LINGER);
 	ck_assert_uint_eq(ctr(&t, "client_left_before_backend"), 2);
 	px_free(&t);
 }
