@@ -18,6 +18,7 @@ struct gen_config {
 	uint16_t cksum_off;  /* offset of the L4 checksum, 0: none to fix */
 	uint16_t sport_lo, sport_hi;
 	uint16_t burst;
+	uint8_t tcp_flags;
 	double rate;         /* packets/s for the whole graph, 0: as fast as possible */
 	uint64_t count;      /* packets for the whole graph, 0: no end */
 };
@@ -169,7 +170,7 @@ build_template(struct nfg_instance *inst, struct gen_config *cfg)
 		t->src_port = rte_cpu_to_be_16(lo);
 		t->dst_port = rte_cpu_to_be_16(dlo);
 		t->data_off = 5 << 4;
-		t->tcp_flags = RTE_TCP_ACK_FLAG;
+		t->tcp_flags = cfg->tcp_flags;
 		t->rx_win = rte_cpu_to_be_16(65535);
 		cfg->cksum_off = (uint16_t)(l4 - d + offsetof(struct rte_tcp_hdr, cksum));
 	} else {
@@ -212,6 +213,20 @@ gen_setup(struct nfg_instance *inst)
 	cfg->burst = (uint16_t)nfg_param_int(inst, "burst");
 	cfg->rate = nfg_param_number(inst, "rate");
 	cfg->count = (uint64_t)nfg_param_int(inst, "count");
+	/* "syn", "ack", "syn,ack", "rst", "fin,ack", "psh,ack"... */
+	static const char *const names[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
+	char flags[64];
+	snprintf(flags, sizeof(flags), "%s", nfg_param_string(inst, "tcp_flags"));
+	for (char *save = NULL, *tok = strtok_r(flags, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned f = 0;
+		while (f < RTE_DIM(names) && strcmp(tok, names[f]) != 0)
+			f++;
+		if (f == RTE_DIM(names))
+			return nfg_error(inst, "tcp_flags", "\"%s\" is not fin, syn, rst, psh, ack or urg",
+					 tok);
+		cfg->tcp_flags |= (uint8_t)(1u << f);
+	}
 	return build_template(inst, cfg);
 }
 
@@ -255,14 +270,18 @@ static const struct nfg_param gen_params[] = {
 	  .doc = "frame length in bytes, without FCS" },
 	{ .name = "proto", .type = NFG_T_ENUM, .def = "\"udp\"", .choices = gen_protos,
 	  .doc = "L4 protocol" },
-	{ .name = "src_mac", .type = NFG_T_MAC, .def = "\"02:00:00:00:00:01\"", .doc = "" },
-	{ .name = "dst_mac", .type = NFG_T_MAC, .def = "\"02:00:00:00:00:02\"", .doc = "" },
-	{ .name = "src_ip", .type = NFG_T_IPV4, .def = "\"198.18.0.1\"", .doc = "" },
-	{ .name = "dst_ip", .type = NFG_T_IPV4, .def = "\"198.19.0.1\"", .doc = "" },
+	{ .name = "src_mac", .type = NFG_T_MAC, .def = "\"02:00:00:00:00:01\"",
+	  .doc = "Ethernet source" },
+	{ .name = "dst_mac", .type = NFG_T_MAC, .def = "\"02:00:00:00:00:02\"",
+	  .doc = "Ethernet destination" },
+	{ .name = "src_ip", .type = NFG_T_IPV4, .def = "\"198.18.0.1\"", .doc = "IPv4 source" },
+	{ .name = "dst_ip", .type = NFG_T_IPV4, .def = "\"198.19.0.1\"", .doc = "IPv4 destination" },
 	{ .name = "src_port", .type = NFG_T_PORTRANGE, .def = "\"1024-1279\"",
 	  .doc = "source port, stepped through the range packet by packet" },
 	{ .name = "dst_port", .type = NFG_T_PORTRANGE, .def = "9", .doc = "destination port" },
-	{ .name = "ttl", .type = NFG_T_INT, .def = "64", .min = 1, .max = 255, .doc = "" },
+	{ .name = "ttl", .type = NFG_T_INT, .def = "64", .min = 1, .max = 255, .doc = "IPv4 TTL" },
+	{ .name = "tcp_flags", .type = NFG_T_STRING, .def = "\"ack\"",
+	  .doc = "TCP flags, like \"syn\" or \"fin,ack\" (proto tcp)" },
 	{ .name = "vlan", .type = NFG_T_INT, .def = "0", .min = 0, .max = 4095,
 	  .doc = "802.1Q VLAN id (0: untagged)" },
 	{ .name = "payload", .type = NFG_T_STRING, .def = "\"\"",

@@ -5,7 +5,9 @@
  * sources), stops the workers, takes the final reading and tears everything
  * down in reverse, checking that every mbuf came back to the pool.
  */
+#include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -128,6 +130,11 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 		return 1;
 	}
 	install_signals();
+	/* The telemetry socket answers whoever can connect: only its owner, not
+	 * whatever the umask allowed. */
+	char sock[PATH_MAX];
+	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", rte_eal_get_runtime_dir());
+	chmod(sock, S_IRUSR | S_IWUSR);
 	if (nfg_pool_create(mbufs) < 0 || nfg_ports_start(g) < 0)
 		goto teardown;
 	for (unsigned i = 0; i < g->nb_instances; i++) {
