@@ -27,7 +27,7 @@ BUILD=${BUILD:-build}
 NFG=$BUILD/nfg
 QUICK=${QUICK:-0}
 RUNS=${RUNS:-3}
-SECS=${SECS:-5}
+SECS=${SECS:-4}
 [ "$QUICK" = 1 ] && RUNS=1 && SECS=2
 RESULTS=bench/results
 mkdir -p "$BUILD/bench" "$RESULTS"
