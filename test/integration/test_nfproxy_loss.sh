@@ -33,7 +33,10 @@ p["listen"] = ["198.18.1.1:7", "198.18.1.1:80"]
 p["backends"] = [{"name": "echo", "ip": "198.19.1.10", "port": 7, "group": "echo"},
                  {"name": "web", "ip": "198.19.1.11", "port": 80, "group": "web"}]
 p["policy_params"] = {"rules": [{"prefix": "GET ", "group": "web"}], "default": "echo"}
-p["inspect_ms"] = 200
+# Longer than the client's retransmission timeout (200 ms minimum on
+# Linux): a lost first request must be retransmitted before the proxy
+# gives up waiting and binds to the default group.
+p["inspect_ms"] = 3000
 p["connect_rto_ms"] = 200
 p["connect_retries"] = 6
 edges = []
