@@ -120,7 +120,7 @@ unit: $(BUILD)/unit_tests all
 # "possibly lost"). About 3 minutes.
 valgrind: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests
-	CK_DEFAULT_TIMEOUT=600 valgrind -q --error-exitcode=9 --leak-check=full \
+	NFG_TEST_SLOW=1 CK_DEFAULT_TIMEOUT=600 valgrind -q --error-exitcode=9 --leak-check=full \
 	    --errors-for-leak-kinds=definite --show-leak-kinds=definite \
 	    --suppressions=test/unit/valgrind.supp $(BUILD)/unit_tests
 

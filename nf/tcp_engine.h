@@ -206,20 +206,25 @@ void tcp_flush(struct tcp_engine *e);
 void tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c);
 void tcp_arm_timer_ms(struct tcp_engine *e, struct tcp_conn *c, uint32_t ms);
 void tcp_rtt_sample(struct tcp_engine *e, struct tcp_conn *c, uint32_t rtt_us);
+/* Timers fired per run at most, so a mass expiry cannot stall the worker. */
+#define TCP_TIMER_BUDGET 4096u
 unsigned tcp_timers_run(struct tcp_engine *e, uint64_t tsc);
 /* The connection reached CLOSED: records, counters, app release. */
 void tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause);
 void tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c);
 
 /* Runs the timers when the wheel's tick moved: polls come many times per
- * tick, and most find nothing to do. Returns the timers fired. */
+ * tick, and most find nothing to do. A run that stopped at its budget
+ * (a mass expiry) goes on at the next poll, not a tick later, so a backlog
+ * drains at poll rate. Returns the timers fired. */
 static inline unsigned
 tcp_timers_poll(struct tcp_engine *e, uint64_t tsc)
 {
 	if (tsc < e->next_tick_tsc)
 		return 0;
-	e->next_tick_tsc = tsc + e->tw.tsc_per_tick;
-	return tcp_timers_run(e, tsc);
+	unsigned fired = tcp_timers_run(e, tsc);
+	e->next_tick_tsc = fired == TCP_TIMER_BUDGET ? 0 : tsc + e->tw.tsc_per_tick;
+	return fired;
 }
 
 /* Record a moment of the connection's life, when records are kept. */

@@ -161,5 +161,5 @@ fire(void *ctx, uint32_t id)
 unsigned
 tcp_timers_run(struct tcp_engine *e, uint64_t tsc)
 {
-	return tw_run(&e->tw, tsc, fire, e, 4096);
+	return tw_run(&e->tw, tsc, fire, e, TCP_TIMER_BUDGET);
 }
