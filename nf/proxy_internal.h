@@ -17,6 +17,7 @@
 #include <rte_mempool.h>
 
 #include "nfg/proxy.h"
+#include "half_open.h"
 #include "tcp_engine.h"
 
 #define PX_MAX_BACKENDS 64
@@ -118,6 +119,7 @@ struct px_worker {
 	uint16_t port_lo;         /* this worker's first server-side local port */
 	struct rte_hash *table;   /* client 4-tuple -> slot */
 	uint32_t *free_stack, free_top;
+	struct half_open half_open; /* client handshakes not finished, oldest first */
 	struct rte_mempool *held_pool;
 	uint32_t next_id, id_stride;
 	unsigned worker;

@@ -442,5 +442,6 @@ px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 	s->held = NULL;
 	s->state = PX_FREE;
 	s->flags = 0;
+	half_open_remove(&w->half_open, i);
 	w->free_stack[w->free_top++] = i;
 }

@@ -89,6 +89,7 @@ client_established(struct tcp_engine *e, struct tcp_conn *c)
 	struct px_worker *w = worker_of(e);
 	uint32_t i = conn_index(e, c);
 
+	half_open_remove(&w->half_open, i);
 	/* The inspect time starts now (the "think" timer of the engine). */
 	tcp_arm_timer_ms(e, c, w->cfg->inspect_ms);
 	c->flags |= CF_THINKING;
@@ -351,6 +352,13 @@ static void
 accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 {
 	struct tcp_engine *e = &w->ec;
+
+	/* Full: the oldest half-open client (a SYN flood's, most likely) makes
+	 * room. In immediate binding the proxy keeps no half-open state. */
+	if (w->free_top == 0 && half_open_oldest(&w->half_open) != HALF_OPEN_NONE) {
+		w->ctr[TC_HALF_OPEN_EVICTED]++;
+		px_release(w, half_open_oldest(&w->half_open), CAUSE_ABORTED, false);
+	}
 	uint32_t i = w->free_top ? w->free_stack[w->free_top - 1] : UINT32_MAX;
 
 	if (i == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)i) < 0) {
@@ -376,6 +384,7 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 		return;
 	}
 	c->record = records_open(&e->records);
+	half_open_add(&w->half_open, i);
 	tcp_accept(e, c, m);
 	rte_pktmbuf_free(m);
 }
@@ -724,7 +733,8 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	w->table = rte_hash_create(&hp);
-	if (!w->slots || !w->free_stack || !w->held_pool || !w->table)
+	if (!w->slots || !w->free_stack || !w->held_pool || !w->table ||
+	    half_open_init(&w->half_open, w->nb_slots, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
@@ -751,6 +761,7 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	rte_mempool_free(w->held_pool);
 	rte_free(w->slots);
 	rte_free(w->free_stack);
+	half_open_free(&w->half_open);
 	rte_free(w);
 }
 

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 
 #include "nf_builtin.h"
+#include "half_open.h"
 #include "payload.h"
 #include "tcp_params.h"
 
@@ -49,12 +50,10 @@ struct server_worker {
 	struct rte_hash *table;
 	uint32_t *free_stack;
 	uint32_t free_top;
-	/* Half-open connections, oldest first (a ring; entries that completed or
-	 * ended meanwhile are skipped when met): when the table is full, a new SYN
-	 * takes the place of the oldest half-open one, so a SYN flood cannot keep
-	 * real clients out for as long as the flood's SYN-ACKs are retried. */
-	uint32_t *half_open;
-	uint32_t ho_head, ho_count;
+	/* When the table is full, a new SYN takes the place of the oldest
+	 * half-open connection, so a SYN flood cannot keep real clients out for
+	 * as long as the flood's SYN-ACKs are retried. */
+	struct half_open half_open;
 };
 
 static inline struct server_worker *
@@ -86,6 +85,7 @@ respond(struct tcp_engine *e, struct tcp_conn *c)
 static void
 server_established(struct tcp_engine *e, struct tcp_conn *c)
 {
+	half_open_remove(&worker_of(e)->half_open, conn_index(e, c));
 	c->t_msg_us = e->now_us;
 }
 
@@ -144,6 +144,7 @@ server_released(struct tcp_engine *e, struct tcp_conn *c)
 	struct conn_key key = key_of(c);
 
 	rte_hash_del_key(w->table, &key);
+	half_open_remove(&w->half_open, conn_index(e, c));
 	w->free_stack[w->free_top++] = conn_index(e, c);
 	c->record = UINT32_MAX;
 }
@@ -184,23 +185,16 @@ listening(const struct server_config *cfg, uint32_t ip, uint16_t port)
 	return false;
 }
 
-/* Frees the oldest connection still half open (SYN_RCVD), if any. */
-static bool
+/* Frees the oldest connection still half open, if any. */
+static void
 evict_half_open(struct server_worker *w)
 {
-	struct tcp_engine *e = &w->e;
+	uint32_t idx = half_open_oldest(&w->half_open);
 
-	while (w->ho_count) {
-		uint32_t idx = w->half_open[w->ho_head];
-		w->ho_head = (w->ho_head + 1) % w->cfg->max_connections;
-		w->ho_count--;
-		if (e->conns[idx].state == TCP_SYN_RCVD) {
-			e->ctr[TC_HALF_OPEN_EVICTED]++;
-			tcp_release(e, &e->conns[idx], CAUSE_ABORTED);
-			return true;
-		}
+	if (idx != HALF_OPEN_NONE) {
+		w->e.ctr[TC_HALF_OPEN_EVICTED]++;
+		tcp_release(&w->e, &w->e.conns[idx], CAUSE_ABORTED);
 	}
-	return false;
 }
 
 static void
@@ -223,10 +217,7 @@ accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *k
 		return;
 	}
 	w->free_top--;
-	if (w->ho_count < w->cfg->max_connections) {
-		w->half_open[(w->ho_head + w->ho_count) % w->cfg->max_connections] = idx;
-		w->ho_count++;
-	}
+	half_open_add(&w->half_open, idx);
 	struct tcp_conn *c = &e->conns[idx];
 	memset(c, 0, sizeof(*c));
 	c->remote_ip = key->remote_ip;
@@ -441,11 +432,7 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	for (uint32_t i = 0; i < cfg->max_connections; i++)
 		w->free_stack[i] = cfg->max_connections - 1 - i;
 	w->free_top = cfg->max_connections;
-	w->half_open = rte_malloc_socket("tcp_server_half_open", cfg->max_connections *
-					 sizeof(uint32_t), 0, socket);
-	if (!w->half_open)
-		return -1;
-	return 0;
+	return half_open_init(&w->half_open, cfg->max_connections, socket);
 }
 
 static void
@@ -464,7 +451,7 @@ server_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	tcp_engine_free(&w->e);
 	rte_hash_free(w->table);
 	rte_free(w->free_stack);
-	rte_free(w->half_open);
+	half_open_free(&w->half_open);
 	rte_free(w);
 }
 

@@ -1711,7 +1711,7 @@ END_TEST
 START_TEST(syn_flood_beyond_the_table)
 {
 	struct px_test t;
-	struct cpeer p[8];
+	struct cpeer p[8], n;
 	struct speer b;
 	struct oseg o;
 
@@ -1719,32 +1719,42 @@ START_TEST(syn_flood_beyond_the_table)
 	ck_assert_uint_eq(pxw()->nb_slots, 8);
 	for (unsigned k = 0; k < 8; k++)
 		c_syn(&t, &p[k], (uint16_t)(30000 + k), 100 * k);
-	/* The table is full: the next SYNs are counted and answered with RST. */
+	/* Full of half-open connections: a new SYN takes the oldest one's place
+	 * (silently: the flood's source gets no RST). */
+	c_syn(&t, &n, 31000, 1);
+	ck_assert_uint_eq(n.slot, p[0].slot);
+	ck_assert_uint_eq(ctr(&t, "half_open_evicted"), 1);
+	ck_assert_uint_eq(ctr(&t, "connection_table_full"), 0);
+	/* Handshakes completed are never evicted: with none half open left, the
+	 * next SYNs are counted and answered with RST. */
+	for (unsigned k = 1; k < 8; k++)
+		c_ack(&t, &p[k]);
+	c_ack(&t, &n);
 	for (unsigned k = 0; k < 100; k++) {
-		struct tseg syn = { .sport = (uint16_t)(31000 + k), .dport = 80, .seq = 5000 + k,
+		struct tseg syn = { .sport = (uint16_t)(32000 + k), .dport = 80, .seq = 5000 + k,
 				    .flags = TH_SYN, .win = 1000 };
 		inject(&t, "inc", tseg_mbuf_between(&syn, CLI, VIP, CLI_MAC, PX_C_MAC));
 		take1(&t, false, &o);
 		ck_assert_seg(&o, TH_RST | TH_ACK, 0, 5001 + k);
-		ck_assert_uint_eq(o.dport, 31000 + k);
+		ck_assert_uint_eq(o.dport, 32000 + k);
 	}
 	none(&t);
 	ck_assert_uint_eq(ctr(&t, "connection_table_full"), 100);
-	ck_assert_uint_eq(ctr(&t, "accepted"), 8);
+	ck_assert_uint_eq(ctr(&t, "half_open_evicted"), 1);
+	ck_assert_uint_eq(ctr(&t, "accepted"), 9);
 	ck_assert_int_eq(rte_hash_count(pxw()->table), 8);
 	/* The connections in the table are fine. */
-	c_ack(&t, &p[3]);
 	c_send(&t, &p[3], TH_ACK | TH_PSH, REQ, REQ_LEN);
 	expect_c(&t, &p[3], TH_ACK, p[3].iss + 1, p[3].snd, 4096 - REQ_LEN, NULL, 0);
 	s_expect_syn(&t, &b, &p[3], 1); /* connection 3 */
-	/* One leaves (RST while half open): its slot takes the next SYN. */
+	/* One leaves (RST): its slot takes the next SYN. */
 	c_seg(&t, &p[5], TH_RST, p[5].snd, 0, NULL, 0);
 	none(&t);
 	assert_released(&p[5]);
-	struct cpeer n;
-	c_syn(&t, &n, 32000, 1);
-	ck_assert_uint_eq(n.slot, p[5].slot);
-	ck_assert_uint_eq(ctr(&t, "accepted"), 9);
+	struct cpeer m;
+	c_syn(&t, &m, 33000, 1);
+	ck_assert_uint_eq(m.slot, p[5].slot);
+	ck_assert_uint_eq(ctr(&t, "accepted"), 10);
 	px_free(&t);
 }
 END_TEST

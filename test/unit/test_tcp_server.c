@@ -439,6 +439,37 @@ START_TEST(full_table_evicts_the_oldest_half_open)
 }
 END_TEST
 
+/* The same after the table has been through many connections: only the
+ * connections half open now count, whatever came and went before. */
+START_TEST(eviction_works_after_the_table_cycled)
+{
+	struct tcp_test t;
+	struct peer p[6];
+
+	server_load(&t, 100, "\"max_connections\": 4");
+	for (unsigned k = 0; k < 40; k++) {
+		struct peer q;
+		p_open(&t, &q, (uint16_t)(3000 + k), 1000, 65535, 1460);
+		p_send(&t, &q, TH_RST, NULL, 0);
+		tt_none(&t);
+		ck_assert_uint_eq(conn_state(&t, (uint16_t)(3000 + k)), TCP_CLOSED);
+	}
+	p_open(&t, &p[0], 2001, 1000, 65535, 1460); /* established: never evicted */
+	for (unsigned k = 1; k < 4; k++)
+		p_syn(&t, &p[k], (uint16_t)(2001 + k), 1000 * (k + 1), 65535, 1460);
+	p_syn(&t, &p[4], 2005, 5000, 65535, 1460);
+	ck_assert_uint_eq(tt_ctr(&t, "half_open_evicted"), 1);
+	ck_assert_uint_eq(conn_state(&t, 2001), TCP_ESTABLISHED);
+	ck_assert_uint_eq(conn_state(&t, 2002), TCP_CLOSED);
+	p_syn(&t, &p[5], 2006, 6000, 65535, 1460);
+	ck_assert_uint_eq(tt_ctr(&t, "half_open_evicted"), 2);
+	ck_assert_uint_eq(conn_state(&t, 2003), TCP_CLOSED);
+	ck_assert_uint_eq(conn_state(&t, 2004), TCP_SYN_RCVD);
+	ck_assert_uint_eq(tt_ctr(&t, "connection_table_full"), 0);
+	tt_free(&t);
+}
+END_TEST
+
 START_TEST(fin_with_data_to_last_ack)
 {
 	struct tcp_test t;
@@ -1408,6 +1439,7 @@ tcp_server_suite(void)
 	tcase_add_test(tc, syn_rcvd_bad_ack_retransmitted_syn_and_rst);
 	tcase_add_test(tc, established_in_order_duplicate_out_of_order);
 	tcase_add_test(tc, full_table_evicts_the_oldest_half_open);
+	tcase_add_test(tc, eviction_works_after_the_table_cycled);
 	tcase_add_test(tc, out_of_order_segments_are_reassembled);
 	tcase_add_test(tc, held_segments_are_freed_with_their_connection);
 	tcase_add_test(tc, fin_with_data_to_last_ack);
