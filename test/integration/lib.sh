@@ -140,6 +140,16 @@ print(v)
 EOF
 }
 
+# drop_get NAME NODE REASON: packets dropped by NODE for REASON in the stats
+# JSON (0 when there were none).
+drop_get() {
+	python3 - "$WORK/$1.json" "$2" "$3" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["drops"]
+print(sum(x["packets"] for x in d if x["node"] == sys.argv[2] and x["reason"] == sys.argv[3]))
+EOF
+}
+
 # nginx_start ROLE ROOT LISTEN...: nginx in namespace ROLE serving ROOT on each
 # LISTEN ("198.18.3.2:80"), access log $WORK/nginx-ROLE.access.log.
 nginx_start() {
@@ -163,4 +173,33 @@ http {
 }
 NGINX
 	in_ns "$role" nginx -c "$conf" || fail "nginx did not start in $role"
+}
+
+# flood NAME COUNT TCP_FLAGS [GARBLE_FROM [CUT]]: COUNT TCP frames with these flags
+# from a generator graph in namespace $FLOOD_NS on interface $FLOOD_IFACE,
+# from $FLOOD_SRC_IP (source ports stepping through 1024-65535) to
+# $FLOOD_DST_IP:$FLOOD_DPORT, Ethernet $FLOOD_SRC_MAC -> $FLOOD_DST_MAC. With
+# GARBLE_FROM, every byte from that offset on is random (14: garbage after
+# Ethernet, 34: after IPv4) and, unless CUT is false, frames are cut to
+# random lengths.
+flood() {
+	local name=$1 count=$2 flags=$3 from=${4:-} cut=${5:-true} garble="" edges='"gen -> tx"'
+	if [ -n "$from" ]; then
+		garble=", \"junk\": { \"op\": \"garble\", \"from\": $from, \"cut\": $cut }"
+		edges='"gen -> junk -> tx"'
+	fi
+	cat >"$WORK/flood-$name.json" <<JSON
+{ "name": "flood-$name", "ports": { "p": { "device": "net_af_packet0,iface=$FLOOD_IFACE" } },
+  "nodes": { "gen": { "op": "generator", "count": $count, "proto": "tcp", "tcp_flags": "$flags",
+                      "size": 120, "src_mac": "$FLOOD_SRC_MAC", "dst_mac": "$FLOOD_DST_MAC",
+                      "src_ip": "$FLOOD_SRC_IP", "dst_ip": "$FLOOD_DST_IP",
+                      "src_port": "1024-65535", "dst_port": $FLOOD_DPORT, "burst": 64 },
+             "tx": { "op": "port_tx", "port": "p" }$garble },
+  "edges": [$edges] }
+JSON
+	in_ns "$FLOOD_NS" "$NFG" run "$WORK/flood-$name.json" --quiet \
+		--stats-json "$WORK/flood-$name.stats.json" \
+		-- --file-prefix="nfgt-$TEST-flood-$name" >"$WORK/flood-$name.log" 2>&1 ||
+		fail "flood $name did not run (see flood-$name.log)"
+	note "$name flood: $(stat_get "flood-$name.stats" nodes/tx/counters/sent) sent"
 }

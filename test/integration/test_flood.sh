@@ -1,9 +1,11 @@
 #!/bin/bash
 # Floods against the nftraffic server: 1,000,000 SYNs from a spoofed address
 # that never answers (the SYN-ACKs go nowhere), then ACK and RST floods for
-# connections that do not exist, from a generator graph. The server stays up, its memory does not grow, every packet it did
-# not take is counted by reason, and a real client's requests right after the
-# flood complete.
+# connections that do not exist, then random garbage after the Ethernet
+# header (cut short at random) and after the IPv4 header, all from generator graphs. The server
+# stays up, its memory does not grow, every packet it did not take is
+# counted by reason, and a real client's requests right after the flood
+# complete.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init flood
 
@@ -18,23 +20,13 @@ nfg_start nf server nftraffic-server --set ports.p0.device=net_af_packet0,iface=
 mem() { awk '/VmRSS|HugetlbPages/ {s += $2} END {print s}' "/proc/$NFG_PID/status"; }
 before=$(mem)
 
-flood() { # NAME FLAGS COUNT
-	cat >"$WORK/$1.json" <<JSON
-{ "name": "flood-$1", "ports": { "p": { "device": "net_af_packet0,iface=c0" } },
-  "nodes": { "gen": { "op": "generator", "count": $3, "proto": "tcp", "tcp_flags": "$2",
-                      "src_mac": "$cli_mac", "dst_mac": "$nf_mac",
-                      "src_ip": "198.18.6.99", "dst_ip": "198.18.6.1",
-                      "src_port": "1024-65535", "dst_port": 80, "burst": 64 },
-             "tx": { "op": "port_tx", "port": "p" } },
-  "edges": ["gen -> tx"] }
-JSON
-	in_ns cli "$NFG" run "$WORK/$1.json" --quiet --stats-json "$WORK/$1.stats.json" \
-		-- --file-prefix="nfgt-flood-$1" >"$WORK/$1.log" 2>&1 || fail "flood $1 did not run"
-	note "$1 flood: $(stat_get "$1.stats" nodes/tx/counters/sent) sent"
-}
-flood syn syn 1000000
-flood ack ack 200000
-flood rst rst 200000
+FLOOD_NS=cli FLOOD_IFACE=c0 FLOOD_SRC_MAC=$cli_mac FLOOD_DST_MAC=$nf_mac
+FLOOD_SRC_IP=198.18.6.99 FLOOD_DST_IP=198.18.6.1 FLOOD_DPORT=80
+flood syn 1000000 syn
+flood ack 200000 ack
+flood rst 200000 rst
+flood junk-l3 200000 ack 14
+flood junk-l4 200000 ack 34 false
 sleep 1
 after=$(mem)
 
@@ -52,6 +44,10 @@ accepted=$(c accepted)
 [ "$(c half_open_evicted)" -gt 0 ] || fail "no half-open connection was evicted"
 nocon=$(c 'no_connection (answered with RST)')
 [ "$nocon" -gt 100000 ] || fail "no_connection only $nocon"
+malformed=$(drop_get server parse.malformed "parse.malformed (output left unconnected)")
+[ "$malformed" -gt 10000 ] || fail "the garbage floods made only $malformed malformed frames"
+badsum=$(c bad_checksum)
+[ "$badsum" -gt 10000 ] || fail "the L4 garbage made only $badsum bad checksums"
 [ $((after - before)) -lt 65536 ] || fail "memory grew by $((after - before)) kB during the floods"
-note "SYN flood: $accepted accepted, $(c half_open_evicted) half-open evicted; ACK/RST floods: $nocon counted as no_connection; memory +$((after - before)) kB"
+note "SYN flood: $accepted accepted, $(c half_open_evicted) half-open evicted; ACK/RST floods: $nocon counted as no_connection; garbage: $malformed malformed, $badsum bad checksums; memory +$((after - before)) kB"
 echo ok

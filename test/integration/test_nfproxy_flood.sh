@@ -1,0 +1,68 @@
+#!/bin/bash
+# Floods against nfproxy's client side: 1,000,000 SYNs from a spoofed address
+# that never answers, ACK and RST floods for connections that do not exist,
+# and random garbage after the Ethernet and after the IPv4 header. The proxy
+# stays up, its memory does not grow, every frame it did not take is counted
+# by reason, the backend never hears of the flood (delayed binding: no
+# backend connection before a client has finished its handshake and sent
+# data), and real requests right after the floods go through.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init pxflood
+
+netns cli; netns nf; netns srv
+veth_pair cli c0 nf n0
+veth_pair nf n1 srv s0
+addr cli c0 198.18.7.2/24
+addr srv s0 198.19.7.10/24
+mkdir -p "$WORK/www"
+echo "through the proxy" >"$WORK/www/index.html"
+nginx_start srv "$WORK/www" 198.19.7.10:80
+cli_mac=$(in_ns cli cat /sys/class/net/c0/address)
+nf_mac=$(in_ns nf cat /sys/class/net/n0/address)
+
+# 16,384 connections (one per server-side source port), so the SYN flood
+# fills the table many times over.
+nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1 \
+	--set ports.c.ipv4=198.18.7.1/24 --set ports.s.ipv4=198.19.7.1/24 \
+	--set 'nodes.proxy.listen=["198.18.7.1:80"]' \
+	--set 'nodes.proxy.backends=[{"name": "web", "ip": "198.19.7.10", "port": 80, "group": "a"}]' \
+	--set nodes.proxy.policy=round_robin --set nodes.proxy.policy_params=null \
+	--set nodes.proxy.src_ports=20000-36383
+mem() { awk '/VmRSS|HugetlbPages/ {s += $2} END {print s}' "/proc/$NFG_PID/status"; }
+before=$(mem)
+
+FLOOD_NS=cli FLOOD_IFACE=c0 FLOOD_SRC_MAC=$cli_mac FLOOD_DST_MAC=$nf_mac
+FLOOD_SRC_IP=198.18.7.99 FLOOD_DST_IP=198.18.7.1 FLOOD_DPORT=80
+flood syn 1000000 syn
+flood ack 200000 ack
+flood rst 200000 rst
+flood junk-l3 200000 ack 14
+flood junk-l4 200000 ack 34 false
+sleep 1
+after=$(mem)
+
+for i in 1 2 3; do
+	got=$(in_ns cli curl -sS --max-time 5 http://198.18.7.1/) || fail "curl $i after the flood failed"
+	[ "$got" = "through the proxy" ] || fail "curl $i got '$got'"
+done
+note "3 requests through the proxy right after the floods: answered"
+
+nfg_stop "$NFG_PID" proxy
+c() { stat_get proxy "nodes/proxy/counters/$1"; }
+accepted=$(c accepted)
+evicted=$(c half_open_evicted)
+[ "$accepted" -gt 16384 ] || fail "the SYN flood opened only $accepted client connections"
+[ "$evicted" -gt 0 ] || fail "no half-open connection was evicted"
+[ "$(c attempted)" = 3 ] || fail "the proxy opened $(c attempted) backend connections, want 3"
+requests=$(wc -l <"$WORK/nginx-srv.access.log")
+[ "$requests" = 3 ] || fail "nginx logged $requests requests, want 3"
+nocon=$(c 'no_connection (answered with RST)')
+[ "$nocon" -gt 100000 ] || fail "no_connection only $nocon"
+malformed=$(drop_get proxy parse_c.malformed "parse_c.malformed (output left unconnected)")
+[ "$malformed" -gt 10000 ] || fail "the garbage floods made only $malformed malformed frames"
+badsum=$(c bad_checksum)
+[ "$badsum" -gt 10000 ] || fail "the L4 garbage made only $badsum bad checksums"
+[ $((after - before)) -lt 65536 ] || fail "memory grew by $((after - before)) kB during the floods"
+note "SYN flood: $accepted accepted, $evicted half-open evicted, 3 backend connections (the real ones); ACK/RST floods: $nocon no_connection; garbage: $malformed malformed, $badsum bad checksums; memory +$((after - before)) kB"
+echo ok
