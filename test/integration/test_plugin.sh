@@ -54,6 +54,12 @@ expect_error() { # WHAT PATTERN CMD...
 	note "$what: $(echo "$out" | head -1)"
 }
 expect_error "missing file" "no such file" "$NFG" ops --plugin "$WORK/nope.so"
+# Only the paths given: a bare name is not looked up on the library search
+# path, so LD_LIBRARY_PATH (or a planted system library) cannot supply a plugin.
+mkdir -p "$WORK/elsewhere"
+cp "$BUILD/plugins/libnfg_grep.so" "$WORK/elsewhere/libnfg_planted.so"
+expect_error "library search path ignored" "no such file" \
+	env -C / LD_LIBRARY_PATH="$WORK/elsewhere" "$NFG" ops --plugin libnfg_planted.so
 echo 'int unrelated(void) { return 1; }' >"$WORK/nosym.c"
 cc -shared -fPIC -o "$WORK/nosym.so" "$WORK/nosym.c"
 expect_error "missing symbol" 'no symbol "nfg_plugin"' "$NFG" ops --plugin "$WORK/nosym.so"
