@@ -79,6 +79,63 @@ valid_name(const char *s)
 
 /* ---- top level ---------------------------------------------------------- */
 
+/* "lcores": [1, 2] or "1-3,5": one CPU per worker. Returns how many. */
+static int
+parse_lcores(json_t *v, int *lcores)
+{
+	int n = 0;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		while (*s) {
+			char *end;
+			long lo = strtol(s, &end, 10), hi = lo;
+			if (end == s || lo < 0 || lo > 1023)
+				goto bad_list;
+			if (*end == '-') {
+				s = end + 1;
+				hi = strtol(s, &end, 10);
+				if (end == s || hi < lo || hi > 1023)
+					goto bad_list;
+			}
+			for (long c = lo; c <= hi; c++) {
+				if (n == NFG_MAX_WORKERS) {
+					nfg_err("lcores", "more than %d CPUs", NFG_MAX_WORKERS);
+					return -1;
+				}
+				lcores[n++] = (int)c;
+			}
+			s = *end == ',' ? end + 1 : end;
+			if (*end && *end != ',')
+				goto bad_list;
+		}
+		if (n == 0)
+			goto bad_list;
+		return n;
+	bad_list:
+		nfg_err("lcores", "expected CPU numbers and ranges like \"1-3,5\", got \"%s\"",
+			json_string_value(v));
+		return -1;
+	}
+	size_t i;
+	json_t *e;
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > NFG_MAX_WORKERS) {
+		nfg_err("lcores", "expected \"1-3\" or an array of 1 to %d CPU numbers",
+			NFG_MAX_WORKERS);
+		return -1;
+	}
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 1023) {
+			char p[32];
+			snprintf(p, sizeof(p), "lcores[%zu]", i);
+			nfg_err(p, "expected a CPU number");
+			return -1;
+		}
+		lcores[n++] = (int)json_integer_value(e);
+	}
+	return n;
+}
+
 static const char *const top_keys[] = { "name", "description", "workers", "lcores", "eal",
 					"plugins", "mbufs", "ports", "nodes", "edges", NULL };
 
@@ -127,29 +184,15 @@ check_top(struct nfg_graph *g)
 	}
 	v = json_object_get(g->root, "lcores");
 	if (v) {
-		size_t i;
-		json_t *e;
-		if (!json_is_array(v) || json_array_size(v) == 0 ||
-		    json_array_size(v) > NFG_MAX_WORKERS) {
-			nfg_err("lcores", "expected an array of 1 to %d CPU numbers", NFG_MAX_WORKERS);
+		int n = parse_lcores(v, g->lcores);
+		if (n < 0)
 			return -1;
-		}
-		json_array_foreach(v, i, e) {
-			if (!json_is_integer(e) || json_integer_value(e) < 0 ||
-			    json_integer_value(e) > 1023) {
-				char p[32];
-				snprintf(p, sizeof(p), "lcores[%zu]", i);
-				nfg_err(p, "expected a CPU number");
-				return -1;
-			}
-			g->lcores[i] = (int)json_integer_value(e);
-		}
-		if (json_object_get(g->root, "workers") && json_array_size(v) != g->nb_workers) {
-			nfg_err("lcores", "%zu lcores for %u workers: give one CPU per worker",
-				json_array_size(v), g->nb_workers);
+		if (json_object_get(g->root, "workers") && (unsigned)n != g->nb_workers) {
+			nfg_err("lcores", "%d lcores for %u workers: give one CPU per worker", n,
+				g->nb_workers);
 			rc = -1;
 		}
-		g->nb_workers = (unsigned)json_array_size(v);
+		g->nb_workers = (unsigned)n;
 	}
 	v = json_object_get(g->root, "mbufs");
 	if (v) {
@@ -213,6 +256,9 @@ load_plugins(struct nfg_graph *g)
 
 /* ---- ports -------------------------------------------------------------- */
 
+static const char *const rss_modes[] = { "symmetric", "device", "software", NULL };
+static const char *const steering_modes[] = { "auto", "software", NULL };
+
 static const struct nfg_param port_params[] = {
 	{ .name = "device", .type = NFG_T_STRING,
 	  .doc = "DPDK devargs (\"net_af_packet0,iface=veth0\"), a PCI address, or \"wire:NAME\"" },
@@ -227,6 +273,13 @@ static const struct nfg_param port_params[] = {
 	{ .name = "promiscuous", .type = NFG_T_BOOL, .def = "true", .doc = "receive all frames" },
 	{ .name = "mtu", .type = NFG_T_INT, .def = "0", .min = 0, .max = 9600,
 	  .doc = "MTU to set (0: the device's)" },
+	{ .name = "rss", .type = NFG_T_ENUM, .def = "\"symmetric\"", .choices = rss_modes,
+	  .doc = "with several workers: spread flows with the device's RSS using the "
+		 "symmetric key (both directions of a flow on one worker), the device's own key, "
+		 "or in software (port_rx hashes and hands packets over)" },
+	{ .name = "steering", .type = NFG_T_ENUM, .def = "\"auto\"", .choices = steering_modes,
+	  .doc = "how the shares operators declare (port_mask, ip) reach their workers: "
+		 "rte_flow rules where the device takes them, else software; or software only" },
 	{ 0 },
 };
 
@@ -331,6 +384,11 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 	ps->tx_desc = (unsigned)json_integer_value(json_object_get(obj, "tx_desc"));
 	ps->promiscuous = json_is_true(json_object_get(obj, "promiscuous"));
 	ps->mtu = (unsigned)json_integer_value(json_object_get(obj, "mtu"));
+	const char *rss = json_string_value(json_object_get(obj, "rss"));
+	ps->rss = strcmp(rss, "device") == 0 ? NFG_RSS_DEVICE
+		  : strcmp(rss, "software") == 0 ? NFG_RSS_SOFTWARE : NFG_RSS_SYMMETRIC;
+	ps->steer_software =
+		strcmp(json_string_value(json_object_get(obj, "steering")), "software") == 0;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <rte_graph.h>
 
 #include "nfg/operator.h"
+#include "nfg/steering.h"
 #include "nfg/values.h"
 
 #define NFG_MAX_WORKERS 64
@@ -39,6 +40,12 @@ struct nfg_port_spec {
 	unsigned rx_desc, tx_desc;
 	bool promiscuous;
 	unsigned mtu;          /* 0: leave the device's */
+	enum nfg_rss_mode { NFG_RSS_SYMMETRIC, NFG_RSS_DEVICE, NFG_RSS_SOFTWARE } rss;
+	bool steer_software;   /* "steering": "software": do not try rte_flow */
+	unsigned nb_steer_rules;
+	struct nfg_steer_rule steer_rules[NFG_STEER_MAX_RULES];
+	struct rte_flow **flows; /* rte_flow rules installed for them */
+	unsigned nb_flows;
 	struct nfg_port runtime; /* filled when the port starts */
 };
 

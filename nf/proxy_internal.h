@@ -7,7 +7,8 @@
  *
  * A proxied connection is one slot index i on a worker: the client-side TCP
  * connection is ec.conns[i] (the proxy acts as the server), the server-side
- * one es.conns[i] (the proxy acts as a client, from local port port_lo + i),
+ * one es.conns[i] (the proxy acts as a client, from the local address of slot i
+ * in its worker's share, local_share.h),
  * and slots[i] holds what joins them.
  */
 #ifndef NFG_NF_PROXY_INTERNAL_H
@@ -18,6 +19,7 @@
 
 #include "nfg/proxy.h"
 #include "half_open.h"
+#include "local_share.h"
 #include "tcp_engine.h"
 
 #define PX_MAX_BACKENDS 64
@@ -100,6 +102,7 @@ struct px_config {
 	unsigned nb_listen;
 	uint32_t src_ip;          /* server side, network order; 0: the server port's */
 	uint16_t port_lo, port_hi;
+	struct local_share share; /* server-side local addresses, per worker */
 	uint32_t inspect_bytes, inspect_ms;
 	uint32_t idle_timeout_ms, linger_ms;
 	bool retry_next;
@@ -116,7 +119,6 @@ struct px_worker {
 	const struct px_config *cfg;
 	struct px_slot *slots;
 	uint32_t nb_slots;
-	uint16_t port_lo;         /* this worker's first server-side local port */
 	struct rte_hash *table;   /* client 4-tuple -> slot */
 	uint32_t *free_stack, free_top;
 	struct half_open half_open; /* client handshakes not finished, oldest first */

@@ -5,8 +5,9 @@
  * configured rounds and closes, as many times as asked.
  *
  * Connections are found by the local address the worker owns: the source
- * port range is split between workers, and a connection's slot is
- * (source address index, port) — an array index, no hash. Free slots wait in
+ * addresses and ports are shared between workers by port bits or by address
+ * (local_share.h), the port steers answers to the owner, and a connection's
+ * slot is its place in the worker's share — an array index, no hash. Free slots wait in
  * a FIFO, so a port is reused as late as possible (the server's TIME_WAIT
  * has the longest time to end).
  */
@@ -19,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "nf_builtin.h"
+#include "local_share.h"
 #include "payload.h"
 #include "tcp_params.h"
 
@@ -47,13 +49,13 @@ struct client_config {
 	uint32_t response_bytes;
 	enum close_policy close;
 	uint32_t records;                  /* session records per worker (0: none) */
+	struct local_share share;          /* which source addresses each worker uses */
 };
 
 struct client_worker {
 	struct tcp_engine e; /* first: the shared reporting reads it */
 	const struct client_config *cfg;
-	uint32_t ip_base, nb_ips, per_ip;  /* this worker's slots */
-	uint16_t port_lo;
+	unsigned worker;
 	uint32_t *free_fifo;
 	uint32_t free_head, free_count;
 	uint64_t quota, opened;
@@ -282,12 +284,11 @@ static struct tcp_conn *
 lookup(struct client_worker *w, struct rte_mbuf *m, const struct rte_tcp_hdr *th)
 {
 	const struct rte_ipv4_hdr *ip = nfg_l3(m);
-	uint32_t ip_idx = rte_be_to_cpu_32(ip->dst_addr) - w->ip_base;
-	uint32_t port_idx = (uint32_t)(rte_be_to_cpu_16(th->dst_port) - w->port_lo);
+	uint32_t slot = local_share_slot(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port);
 
-	if (ip_idx >= w->nb_ips || port_idx >= w->per_ip)
+	if (slot == UINT32_MAX)
 		return NULL;
-	struct tcp_conn *c = &w->e.conns[ip_idx * w->per_ip + port_idx];
+	struct tcp_conn *c = &w->e.conns[slot];
 	/* A slot reused for another target is not this segment's connection. */
 	if (c->remote_ip != ip->src_addr || c->remote_port != th->src_port)
 		return NULL;
@@ -308,8 +309,7 @@ open_one(struct client_worker *w)
 	w->next_target = (w->next_target + 1) % cfg->schedule_len;
 
 	memset(c, 0, sizeof(*c));
-	c->local_ip = rte_cpu_to_be_32(w->ip_base + idx / w->per_ip);
-	c->local_port = rte_cpu_to_be_16((uint16_t)(w->port_lo + idx % w->per_ip));
+	local_share_addr(&cfg->share, w->worker, idx, &c->local_ip, &c->local_port);
 	c->remote_ip = cfg->target_ip[t];
 	c->remote_port = cfg->target_port[t];
 	c->id = w->next_id;
@@ -408,31 +408,6 @@ client_done(struct rte_node *node)
 /* ---- setup -------------------------------------------------------------- */
 
 static int
-parse_src_ips(struct nfg_instance *inst, struct client_config *cfg)
-{
-	const char *s = nfg_param_string(inst, "src_ips");
-	char first[32], last[32];
-	uint32_t a, b;
-
-	if (!s)
-		return 0; /* the port's first address, known at init */
-	const char *dash = strchr(s, '-');
-	size_t n = dash ? (size_t)(dash - s) : strlen(s);
-	if (n >= sizeof(first))
-		return nfg_error(inst, "src_ips", "expected \"a.b.c.d\" or \"a.b.c.d-a.b.c.e\"");
-	memcpy(first, s, n);
-	first[n] = '\0';
-	snprintf(last, sizeof(last), "%s", dash ? dash + 1 : first);
-	if (nfg_parse_ipv4(first, &a) < 0 || nfg_parse_ipv4(last, &b) < 0 || ntohl(b) < ntohl(a) ||
-	    ntohl(b) - ntohl(a) >= 4096)
-		return nfg_error(inst, "src_ips", "expected \"a.b.c.d\" or a range \"a.b.c.d-a.b.c.e\" "
-				 "of at most 4096 addresses, got \"%s\"", s);
-	cfg->src_ip_first = ntohl(a);
-	cfg->nb_src_ips = ntohl(b) - ntohl(a) + 1;
-	return 0;
-}
-
-static int
 parse_targets(struct nfg_instance *inst, struct client_config *cfg)
 {
 	json_t *targets = nfg_param(inst, "targets"), *t;
@@ -461,6 +436,7 @@ client_config_free(void *p)
 	struct client_config *cfg = p;
 
 	payload_free(&cfg->request);
+	local_share_free(&cfg->share);
 	free(cfg);
 }
 
@@ -474,16 +450,16 @@ client_setup(struct nfg_instance *inst)
 	if (!cfg)
 		return -1;
 	nfg_instance_set_config(inst, cfg, client_config_free);
-	if (tcp_engine_config_read(inst, &cfg->engine) < 0 || parse_src_ips(inst, cfg) < 0 ||
+	if (tcp_engine_config_read(inst, &cfg->engine) < 0 || local_share_parse_ips(inst, "src_ips", &cfg->src_ip_first, &cfg->nb_src_ips) < 0 ||
 	    parse_targets(inst, cfg) < 0 ||
 	    payload_from_params(inst, "request", "GET / HTTP/1.1\r\nHost: nfg\r\n\r\n",
 				&cfg->request) < 0)
 		return -1;
 	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
 	unsigned workers = nfg_worker_count();
-	if ((unsigned)(cfg->port_hi - cfg->port_lo + 1) < workers)
-		return nfg_error(inst, "src_ports", "%u ports cannot be shared by %u workers",
-				 cfg->port_hi - cfg->port_lo + 1, workers);
+	if (local_share_init(&cfg->share, inst, nfg_param_string(inst, "port"), "src_ips",
+			     cfg->src_ip_first, cfg->nb_src_ips, cfg->port_lo, cfg->port_hi) < 0)
+		return -1;
 	cfg->rate = nfg_param_number(inst, "rate");
 	cfg->ramp_s = nfg_param_number(inst, "ramp_s");
 	cfg->start_s = nfg_param_number(inst, "start_s");
@@ -509,8 +485,12 @@ client_setup(struct nfg_instance *inst)
 	cfg->records = tcp_records_capacity(inst);
 	if (cfg->connections && cfg->connections / workers + 1 < cfg->records)
 		cfg->records = (uint32_t)(cfg->connections / workers + 1);
-	uint64_t slots = (uint64_t)RTE_MAX(cfg->nb_src_ips, 1u) *
-			 ((cfg->port_hi - cfg->port_lo + 1u) / workers + 1);
+	uint64_t slots = 0;
+	for (unsigned w = 0; w < workers; w++) {
+		uint64_t ips = local_share_ips(&cfg->share, w);
+		uint64_t n = (ips ? ips : 1) * local_share_ports_per_ip(&cfg->share, w);
+		slots = n > slots ? n : slots;
+	}
 	nfg_instance_reserve_memory(inst, workers * slots * (sizeof(struct tcp_conn) +
 							     sizeof(struct tw_link) + 4) +
 					  workers * (uint64_t)cfg->records *
@@ -571,6 +551,7 @@ client_start(struct nfg_instance *inst)
 					 port->name);
 		cfg->src_ip_first = ntohl(port->ipv4[0]);
 		cfg->nb_src_ips = 1;
+		local_share_set_address(&cfg->share, cfg->src_ip_first);
 	}
 	return claim_addresses(inst, cfg->src_ip_first, cfg->nb_src_ips, cfg->port_lo, cfg->port_hi);
 }
@@ -589,12 +570,10 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		return -1;
 	nfg_node_set_state(node, w);
 	w->cfg = cfg;
-	uint32_t slice = (cfg->port_hi - cfg->port_lo + 1u) / workers;
-	w->port_lo = (uint16_t)(cfg->port_lo + worker * slice);
-	w->per_ip = worker + 1 == workers ? cfg->port_hi - w->port_lo + 1u : slice;
-	w->ip_base = cfg->src_ip_first;
-	w->nb_ips = cfg->nb_src_ips;
-	uint32_t nb = w->nb_ips * w->per_ip;
+	w->worker = worker;
+	uint32_t nb_ips = local_share_ips(&cfg->share, worker);
+	uint32_t per_ip = local_share_ports_per_ip(&cfg->share, worker);
+	uint32_t nb = nb_ips * per_ip;
 	if (tcp_engine_init(&w->e, &cfg->engine, &client_app, w, nb, cfg->records,
 			    REC_ROLE_CLIENT, node, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connection slots and "
@@ -606,9 +585,9 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	if (!w->free_fifo)
 		return -1;
 	/* Port-major order, so consecutive connections differ in port and address. */
-	for (uint32_t p = 0, k = 0; p < w->per_ip; p++)
-		for (uint32_t ip = 0; ip < w->nb_ips; ip++)
-			w->free_fifo[k++] = ip * w->per_ip + p;
+	for (uint32_t p = 0, k = 0; p < per_ip; p++)
+		for (uint32_t ip = 0; ip < nb_ips; ip++)
+			w->free_fifo[k++] = ip * per_ip + p;
 	w->free_count = nb;
 	w->quota = cfg->connections ? cfg->connections / workers +
 					      (worker < cfg->connections % workers)
@@ -658,7 +637,8 @@ static const struct nfg_param client_params[] = {
 	{ .name = "src_ips", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,
 	  .doc = "source address or range \"a.b.c.d-a.b.c.e\" (default: the port's)" },
 	{ .name = "src_ports", .type = NFG_T_PORTRANGE, .def = "\"1024-65535\"",
-	  .doc = "source ports, split evenly between workers" },
+	  .doc = "source ports, shared between workers as \"steering\" says" },
+	LOCAL_SHARE_PARAMS,
 	{ .name = "rate", .type = NFG_T_NUMBER, .def = "0", .min = 0, .max = 1e9,
 	  .doc = "new connections per second, all workers (0: as fast as possible)" },
 	{ .name = "ramp_s", .type = NFG_T_NUMBER, .def = "0", .min = 0, .max = 3600,

@@ -42,8 +42,7 @@ connect_backend(struct px_worker *w, uint32_t i)
 	struct tcp_conn *sc = &w->es.conns[i];
 
 	memset(sc, 0, sizeof(*sc));
-	sc->local_ip = w->cfg->src_ip;
-	sc->local_port = rte_cpu_to_be_16((uint16_t)(w->port_lo + i));
+	local_share_addr(&w->cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
 	sc->remote_ip = b->ip;
 	sc->remote_port = b->port;
 	sc->record = records_open(&w->es.records);
@@ -338,8 +337,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 	s->backend = (uint8_t)b;
 	struct tcp_conn *sc = &w->es.conns[i];
 	memset(sc, 0, sizeof(*sc));
-	sc->local_ip = cfg->src_ip;
-	sc->local_port = rte_cpu_to_be_16((uint16_t)(w->port_lo + i));
+	local_share_addr(&cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
 	sc->remote_ip = cfg->backends[b].ip;
 	sc->remote_port = cfg->backends[b].port;
 	sc->record = UINT32_MAX;
@@ -432,7 +430,7 @@ from_server(struct px_worker *w, struct rte_mbuf *m)
 	if (!th)
 		return;
 	const struct rte_ipv4_hdr *ip = nfg_l3(m);
-	uint32_t i = (uint32_t)(rte_be_to_cpu_16(th->dst_port) - w->port_lo);
+	uint32_t i = local_share_slot(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port);
 	struct tcp_conn *sc = i < w->nb_slots ? &w->es.conns[i] : NULL;
 	/* Only the backend this slot talks to, from its address and port. */
 	if (!sc || w->slots[i].state < PX_CONNECT || ip->dst_addr != sc->local_ip ||
@@ -583,6 +581,7 @@ px_config_free(void *p)
 	for (unsigned h = 0; h < cfg->nb_hooks; h++)
 		if (cfg->hooks[h]->release && cfg->hook_state[h])
 			cfg->hooks[h]->release(cfg->hook_state[h]);
+	local_share_free(&cfg->share);
 	free(cfg);
 }
 
@@ -628,11 +627,22 @@ proxy_setup(struct nfg_instance *inst)
 	cfg->retry_next = nfg_param_bool(inst, "retry_next_backend");
 	cfg->held_buffers = (uint32_t)nfg_param_int(inst, "held_buffers");
 	json_t *src = nfg_param(inst, "src_ip");
-	if (src)
+	uint32_t ip_first = 0, nb_ips = 0;
+	if (src && nfg_param(inst, "src_ips"))
+		return nfg_error(inst, "src_ips", "give src_ip or src_ips, not both");
+	if (src) {
 		nfg_parse_ipv4(json_string_value(src), &cfg->src_ip);
+		ip_first = ntohl(cfg->src_ip);
+		nb_ips = 1;
+	} else if (local_share_parse_ips(inst, "src_ips", &ip_first, &nb_ips) < 0) {
+		return -1;
+	}
+	cfg->src_ip = htonl(ip_first);
 	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
-	if ((unsigned)(cfg->port_hi - cfg->port_lo + 1) < workers)
-		return nfg_error(inst, "src_ports", "fewer ports than workers");
+	if (local_share_init(&cfg->share, inst, nfg_param_string(inst, "server_port"),
+			     src ? "src_ip" : "src_ips", ip_first, nb_ips, cfg->port_lo,
+			     cfg->port_hi) < 0)
+		return -1;
 	if (parse_backends(inst, cfg) < 0 || parse_listen(inst, cfg) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;
@@ -658,7 +668,11 @@ proxy_setup(struct nfg_instance *inst)
 	for (unsigned b = 0; b < cfg->nb_backends; b++)
 		nfg_instance_add_counter(inst, cfg->backend_counter_names[b], NFG_CTR_INFO);
 	cfg->records = tcp_records_capacity(inst);
-	uint32_t slots = (cfg->port_hi - cfg->port_lo + 1u) / workers + 1;
+	uint32_t slots = 0;
+	for (unsigned k = 0; k < workers; k++)
+		slots = RTE_MAX(slots, local_share_slots(&cfg->share, k));
+	if (nb_ips == 0)
+		slots = local_share_ports_per_ip(&cfg->share, 0) + 1;
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * slots *
 						  (2 * (sizeof(struct tcp_conn) + sizeof(struct tw_link)) +
 						   sizeof(struct px_slot) + 64) +
@@ -685,6 +699,7 @@ proxy_start(struct nfg_instance *inst)
 			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",
 					 sp->name);
 		cfg->src_ip = sp->ipv4[0];
+		local_share_set_address(&cfg->share, ntohl(cfg->src_ip));
 	}
 	return 0;
 }
@@ -704,9 +719,7 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	nfg_node_set_state(node, w);
 	w->cfg = cfg;
 	w->worker = worker;
-	uint32_t slice = (cfg->port_hi - cfg->port_lo + 1u) / workers;
-	w->port_lo = (uint16_t)(cfg->port_lo + worker * slice);
-	w->nb_slots = worker + 1 == workers ? cfg->port_hi - w->port_lo + 1u : slice;
+	w->nb_slots = local_share_slots(&cfg->share, worker);
 	w->next_id = worker;
 	w->id_stride = workers;
 	w->ctr = ((struct nfg_node_ctx *)node->ctx)->counters;
@@ -819,6 +832,10 @@ static const struct nfg_param proxy_params[] = {
 	  .doc = "first payload held for the policy at most (0: decide at once)" },
 	{ .name = "inspect_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 600000,
 	  .doc = "how long to wait for it" },
+	{ .name = "src_ips", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,
+	  .doc = "server-side source addresses \"a.b.c.d-a.b.c.e\" (for steering \"ip\": "
+		 "one or more per worker)" },
+	LOCAL_SHARE_PARAMS,
 	{ .name = "src_ip", .type = NFG_T_IPV4, .flags = NFG_P_OPTIONAL,
 	  .doc = "our address toward backends (default: the server port's)" },
 	{ .name = "src_ports", .type = NFG_T_PORTRANGE, .def = "\"1024-65535\"",

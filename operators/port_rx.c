@@ -2,19 +2,72 @@
  *
  * port_rx: receives bursts from one queue of a port (the worker's own queue)
  * straight into the node's stream and moves the whole stream to "out".
+ *
+ * When the port steers in software (include/nfg/steering.h: the device took
+ * no rte_flow rules for the shares operators declared, or "rss": "software"),
+ * a packet owned by another worker goes onto the ring to that worker, and
+ * what other workers handed to this one joins the stream first. Each worker
+ * then sees exactly the packets of the connections it owns.
  */
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <rte_ring.h>
 
 #include "builtin.h"
+#include "nfg/steering.h"
 
 struct port_rx_state {
 	uint16_t port_id;
 	uint16_t queue;
 	uint16_t burst;
+	unsigned worker;
+	const struct nfg_port_steer *steer;   /* NULL: no software steering */
 };
 
 enum port_rx_output { PORT_RX_OUT };
+enum port_rx_counter { PORT_RX_HANDED_OFF, PORT_RX_HANDED_IN, PORT_RX_HANDOFF_FULL };
+
+/* The stream's packets owned elsewhere go to their owners' rings; returns
+ * how many stay. Ring full: dropped, counted (the owner is far behind). */
+static uint16_t
+hand_off(struct rte_node *node, const struct port_rx_state *st, void **objs, uint16_t n)
+{
+	const struct nfg_port_steer *steer = st->steer;
+	uint16_t kept = 0, handed = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = objs[i];
+		unsigned owner = nfg_steer_owner(steer, m);
+		if (owner == NFG_OWNER_HERE || owner == st->worker) {
+			objs[kept++] = m;
+			continue;
+		}
+		struct rte_ring *r = steer->rings[st->worker * steer->workers + owner];
+		if (rte_ring_sp_enqueue(r, m) == 0)
+			handed++;
+		else
+			nfg_drop(node, PORT_RX_HANDOFF_FULL, &m, 1);
+	}
+	nfg_count(node, PORT_RX_HANDED_OFF, handed);
+	return kept;
+}
+
+/* What the other workers handed to this one, up to room. */
+static uint16_t
+take_handed(struct rte_node *node, const struct port_rx_state *st, void **objs, uint16_t room)
+{
+	const struct nfg_port_steer *steer = st->steer;
+	uint16_t got = 0;
+
+	for (unsigned from = 0; from < steer->workers && got < room; from++) {
+		if (from == st->worker)
+			continue;
+		got += (uint16_t)rte_ring_sc_dequeue_burst(
+			steer->rings[from * steer->workers + st->worker], objs + got, room - got, NULL);
+	}
+	nfg_count(node, PORT_RX_HANDED_IN, got);
+	return got;
+}
 
 static uint16_t
 port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
@@ -27,6 +80,10 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		return 0;
 	uint16_t n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs,
 				      st->burst);
+	if (st->steer) {
+		n = hand_off(node, st, node->objs, n);
+		n += take_handed(node, st, node->objs + n, (uint16_t)(node->size - n));
+	}
 	if (n == 0)
 		return 0;
 	node->idx = n;
@@ -44,6 +101,8 @@ port_rx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		return -1;
 	st->port_id = port->port_id;
 	st->queue = (uint16_t)worker;
+	st->worker = worker;
+	st->steer = port->steer;
 	st->burst = (uint16_t)RTE_MIN(nfg_param_int(inst, "burst"), (int64_t)node->size);
 	nfg_node_set_state(node, st);
 	return 0;
@@ -62,6 +121,13 @@ static const struct nfg_param port_rx_params[] = {
 	{ 0 },
 };
 
+static const struct nfg_counter port_rx_counters[] = {
+	[PORT_RX_HANDED_OFF] = { "handed_off (to the owning worker)", NFG_CTR_INFO },
+	[PORT_RX_HANDED_IN] = { "handed_in (from other workers)", NFG_CTR_INFO },
+	[PORT_RX_HANDOFF_FULL] = { "handoff_full (owner's ring full)", NFG_CTR_DROP },
+	{ 0 },
+};
+
 static const char *const port_rx_outputs[] = { [PORT_RX_OUT] = "out", NULL };
 
 static const struct nfg_op port_rx_op = {
@@ -70,10 +136,15 @@ static const struct nfg_op port_rx_op = {
 	.summary = "receive packets from a port (one queue per worker)",
 	.doc = "Polls the worker's rx queue of the port on every graph walk and sends what\n"
 	       "arrived to \"out\". With several workers each polls its own queue; the port\n"
-	       "spreads packets over the queues with RSS when the device can.",
+	       "spreads flows over the queues (RSS, symmetric key by default) and sends the\n"
+	       "shares that operators declared (tcp_client's and tcp_proxy's local ports or\n"
+	       "addresses) to their workers with rte_flow. Where the device cannot, port_rx\n"
+	       "steers in software: packets owned by another worker are handed to it over a\n"
+	       "ring (counted as handed_off here and handed_in there).",
 	.example = "\"rx\": {\"op\": \"port_rx\", \"port\": \"lan\"}",
 	.flags = NFG_OP_SOURCE,
 	.params = port_rx_params,
+	.counters = port_rx_counters,
 	.outputs = port_rx_outputs,
 	.init = port_rx_init,
 	.process = port_rx_process,

@@ -30,6 +30,7 @@ nfg_pool_size_for(const struct nfg_graph *g)
 	for (unsigned i = 0; i < g->nb_instances; i++)
 		n += (unsigned long)g->nb_workers * RTE_GRAPH_BURST_SIZE * 2 +
 		     g->instances[i]->reserved_mbufs;
+	n += nfg_steer_handoff_mbufs(g);
 	n += (unsigned long)(g->nb_workers + 1) * POOL_CACHE * 3 / 2;
 	n += n / 4;
 	/* A mempool is most memory-efficient at 2^k - 1 elements. */

@@ -83,10 +83,19 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 			    info.max_tx_queues, nbq);
 		return -1;
 	}
-	if (nbq > 1 && info.flow_type_rss_offloads) {
+	/* The symmetric key is a 2-byte pattern, so it fills any key length. */
+	uint8_t key[UINT8_MAX + 1];
+	bool device_rss = nbq > 1 && info.flow_type_rss_offloads && ps->rss != NFG_RSS_SOFTWARE;
+	if (device_rss) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
 						    RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+		if (ps->rss == NFG_RSS_SYMMETRIC && info.hash_key_size) {
+			for (unsigned b = 0; b < info.hash_key_size; b++)
+				key[b] = nfg_rss_key_symmetric[b % 2];
+			conf.rx_adv_conf.rss_conf.rss_key = key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+		}
 	}
 	conf.txmode.offloads = (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
 				RTE_ETH_TX_OFFLOAD_UDP_CKSUM) & info.tx_offload_capa;
@@ -131,7 +140,7 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	memcpy(p->ipv4_prefix, ps->ipv4_prefix, sizeof(p->ipv4_prefix));
 	p->tx_offloads = conf.txmode.offloads;
 	p->socket = rte_eth_dev_socket_id(pid);
-	return 0;
+	return nfg_steer_port_start(g, ps, device_rss);
 fail:
 	nfg_log_err("ports.%s: cannot set up %s: %s", ps->name, ps->device, rte_strerror(-rc));
 	return -1;
@@ -159,6 +168,8 @@ nfg_ports_drain(struct nfg_graph *g, uint64_t *unread_at_stop)
 		struct nfg_port *p = &g->ports[i].runtime;
 		if (!p->name)
 			continue;
+		/* Packets on their way from one worker to another. */
+		nfg_steer_port_stop(&g->ports[i], unread_at_stop ? &unread_at_stop[i] : NULL);
 		/* Bounded: some devices (net_null) always have packets. A real rx
 		 * ring holds at most rx_desc of them. */
 		unsigned max_rounds = g->ports[i].rx_desc / DRAIN_BURST + 2;
@@ -185,6 +196,7 @@ nfg_ports_stop(struct nfg_graph *g)
 		struct rte_eth_dev_info info;
 		struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device
 										   : NULL;
+		nfg_steer_port_stop(&g->ports[i], NULL);
 		rte_eth_dev_stop(p->port_id);
 		rte_eth_dev_close(p->port_id);
 		/* Virtual devices are unplugged too, so that a later run in the same

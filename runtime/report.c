@@ -165,19 +165,27 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 		const struct nfg_instance *inst = g->instances[i];
 		const struct nfg_node_reading *n = &r->nodes[i];
 		json_t *node = json_object(), *ctr = json_object(), *per = json_array();
+		json_t *wctr = json_object();
 		json_object_set_new(node, "op", json_string(inst->op->name));
 		json_object_set_new(node, "packets", json_integer((json_int_t)n->packets));
 		json_object_set_new(node, "calls", json_integer((json_int_t)n->calls));
 		json_object_set_new(node, "cycles", json_integer((json_int_t)n->cycles));
-		for (unsigned c = 0; c < inst->nb_counters; c++)
+		for (unsigned c = 0; c < inst->nb_counters; c++) {
+			json_t *by = json_array();
 			json_object_set_new(ctr, inst->counters[c].name,
 					    json_integer((json_int_t)n->counters[c]));
+			for (unsigned w = 0; w < g->nb_workers; w++)
+				json_array_append_new(by, json_integer((json_int_t)
+					n->worker_counters[c * g->nb_workers + w]));
+			json_object_set_new(wctr, inst->counters[c].name, by);
+		}
 		for (unsigned w = 0; w < g->nb_workers; w++)
 			json_array_append_new(per, json_integer((json_int_t)n->worker_packets[w]));
 		json_object_set_new(node, "counters", ctr);
 		if (r->extra_json && r->extra_json[i])
 			json_object_update(node, r->extra_json[i]);
 		json_object_set_new(node, "worker_packets", per);
+		json_object_set_new(node, "worker_counters", wctr);
 		json_object_set_new(nodes, inst->name, node);
 		for (unsigned c = 0; c < inst->nb_counters; c++)
 			if (inst->counters[c].kind == NFG_CTR_DROP && n->counters[c])

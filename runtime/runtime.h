@@ -46,6 +46,11 @@ int nfg_ports_start(struct nfg_graph *g);
 /* Frees what is still queued in the ports' rx rings; counts it per port
  * (unread_at_stop, by port index) when given. */
 void nfg_ports_drain(struct nfg_graph *g, uint64_t *unread_at_stop);
+/* steer_port.c */
+bool nfg_steer_port_may_hand_off(const struct nfg_graph *g, const struct nfg_port_spec *ps);
+unsigned nfg_steer_handoff_mbufs(const struct nfg_graph *g);
+int nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_rss);
+void nfg_steer_port_stop(struct nfg_port_spec *ps, uint64_t *unread);
 void nfg_ports_stop(struct nfg_graph *g);
 
 /* wire.c: the in-process wire between two "wire:NAME" ports */
@@ -72,6 +77,7 @@ bool nfg_sources_done(struct nfg_graph *g, bool *has_finite);
 struct nfg_node_reading {
 	uint64_t packets, calls, cycles;
 	uint64_t *counters;                 /* summed over workers */
+	uint64_t *worker_counters;          /* [counter * nb_workers + worker] */
 	uint64_t worker_packets[NFG_MAX_WORKERS];
 };
 

@@ -36,6 +36,7 @@ sum_counters(struct nfg_graph *g, struct nfg_reading *r)
 			const uint64_t *ctr = inst->counters_by_worker[w];
 			for (unsigned c = 0; ctr && c < inst->nb_counters; c++) {
 				nr->counters[c] += ctr[c];
+				nr->worker_counters[c * g->nb_workers + w] = ctr[c];
 				if (inst->counters[c].kind == NFG_CTR_DROP)
 					r->worker_drop[w] += ctr[c];
 				else if (inst->counters[c].kind == NFG_CTR_OUT)
@@ -64,6 +65,8 @@ nfg_reading_take(struct nfg_graph *g)
 		struct nfg_instance *inst = g->instances[i];
 		struct nfg_node_reading *nr = &r->nodes[i];
 		nr->counters = calloc(inst->nb_counters + 1, sizeof(uint64_t));
+		nr->worker_counters = calloc((inst->nb_counters + 1) * g->nb_workers,
+					     sizeof(uint64_t));
 		for (unsigned w = 0; w < g->nb_workers; w++) {
 			const struct rte_node *node = inst->node_by_worker[w];
 			if (!node)
@@ -128,6 +131,7 @@ nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r)
 		return;
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		free(r->nodes[i].counters);
+		free(r->nodes[i].worker_counters);
 		if (r->extra_text)
 			free(r->extra_text[i]);
 		if (r->extra_json)

@@ -265,6 +265,7 @@ struct nfg_port {
 	uint8_t ipv4_prefix[NFG_PORT_MAX_ADDRS];
 	uint64_t tx_offloads;       /* offloads enabled on the port */
 	int socket;
+	struct nfg_port_steer *steer; /* software handoff (port_rx), NULL when not needed */
 };
 
 /* The value of a run option that operators may use (NULL when not given):

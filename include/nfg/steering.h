@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Which worker owns a connection, and so which worker must see its packets.
+ *
+ * Connections that arrive (nftraffic server, nfproxy's client side) live on
+ * the worker whose queue their first packet reached: the NIC's RSS spreads
+ * them (with a symmetric key, both directions of a flow hash alike), or the
+ * kernel's flow hash does for net_af_packet. Connections an NF opens itself
+ * (nftraffic client, nfproxy's backend side) pick their local address from
+ * the opening worker's share, so the answer can be steered back to it:
+ *
+ *  - by port mask: worker i owns the local ports whose masked bits, read as
+ *    a number, equal i modulo the worker count (mask 0x1 on 2 workers: even
+ *    ports to worker 0, odd ports to worker 1);
+ *  - by IP: worker i owns the i-th local address (modulo the worker count).
+ *
+ * An operator declares its share on its port with nfg_steer_add() during
+ * setup. When the port starts, nfg installs rte_flow rules that send each
+ * share to its worker's queue; where the port refuses them, port_rx computes
+ * the owner of every packet and hands the others over a ring to their owner.
+ */
+#ifndef NFG_STEERING_H
+#define NFG_STEERING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NFG_STEER_MAX_RULES 8
+#define NFG_STEER_KEY_LEN 40
+/* nfg_steer_owner(): no rule covers the packet; it stays where it arrived. */
+#define NFG_OWNER_HERE 0xffffu
+
+/* The masked bits of a port, packed into a number (bit-by-bit PEXT). */
+static inline unsigned
+nfg_mask_value(uint16_t port, uint16_t mask)
+{
+	unsigned v = 0, out_bit = 0;
+
+	for (unsigned b = 0; b < 16; b++) {
+		if (!(mask & (1u << b)))
+			continue;
+		if (port & (1u << b))
+			v |= 1u << out_bit;
+		out_bit++;
+	}
+	return v;
+}
+
+/* The smallest run of low bits that names every worker (0 for one worker). */
+uint16_t nfg_port_mask_default(unsigned workers);
+
+/* A local port range cut into per-worker shares by a mask. */
+struct nfg_port_slices {
+	uint16_t lo, hi, mask;
+	unsigned workers;
+	uint32_t *start;   /* start[w]: first of w's ports in ports[]; start[workers] = total */
+	uint16_t *ports;   /* all ports of [lo, hi], grouped by owner, ascending */
+	uint32_t *index;   /* index[p - lo]: p's position within its owner's group */
+};
+
+static inline unsigned
+nfg_slice_owner(uint16_t mask, unsigned workers, uint16_t port)
+{
+	return nfg_mask_value(port, mask) % workers;
+}
+
+/*
+ * Cuts [lo, hi] for `workers` by `mask` (0: nfg_port_mask_default). Fails,
+ * with a message in err, when the mask cannot name every worker or a worker
+ * would own no port of the range.
+ */
+int nfg_slices_init(struct nfg_port_slices *s, uint16_t lo, uint16_t hi, uint16_t mask,
+		    unsigned workers, char *err, size_t errlen);
+void nfg_slices_free(struct nfg_port_slices *s);
+
+static inline uint32_t
+nfg_slice_count(const struct nfg_port_slices *s, unsigned worker)
+{
+	return s->start[worker + 1] - s->start[worker];
+}
+
+static inline uint16_t
+nfg_slice_port(const struct nfg_port_slices *s, unsigned worker, uint32_t i)
+{
+	return s->ports[s->start[worker] + i];
+}
+
+enum nfg_steer_by { NFG_STEER_BY_PORT, NFG_STEER_BY_IP };
+
+/* A share of local addresses, as an operator declares it on its port. */
+struct nfg_steer_rule {
+	enum nfg_steer_by by;
+	uint8_t proto;            /* IPPROTO_TCP, IPPROTO_UDP */
+	uint32_t ip_lo, ip_hi;    /* local addresses, host byte order */
+	uint16_t port_lo, port_hi;
+	uint16_t mask;            /* NFG_STEER_BY_PORT */
+	unsigned workers;
+	const char *owner;        /* the node that declared it, for messages */
+};
+
+/* During setup: the port's packets for these local addresses belong to the
+ * worker the rule names. Returns -1 (with a message) on a full or unknown port. */
+int nfg_steer_add(const char *port_name, const struct nfg_steer_rule *r);
+
+/* The worker that owns a packet to (dst_ip, dst_port) under rule r, or
+ * NFG_OWNER_HERE when the rule does not cover it. Host byte order. */
+static inline unsigned
+nfg_steer_rule_owner(const struct nfg_steer_rule *r, uint8_t proto, uint32_t dst_ip,
+		     uint16_t dst_port)
+{
+	if (proto != r->proto || dst_ip < r->ip_lo || dst_ip > r->ip_hi ||
+	    dst_port < r->port_lo || dst_port > r->port_hi)
+		return NFG_OWNER_HERE;
+	if (r->by == NFG_STEER_BY_IP)
+		return (dst_ip - r->ip_lo) % r->workers;
+	return nfg_slice_owner(r->mask, r->workers, dst_port);
+}
+
+/*
+ * The symmetric Toeplitz key: 0x6d5a repeated (Woo and Park, "Scalable TCP
+ * session monitoring with symmetric receive-side scaling"). With it, the
+ * hash of (a, b, pa, pb) equals that of (b, a, pb, pa).
+ */
+extern const uint8_t nfg_rss_key_symmetric[NFG_STEER_KEY_LEN];
+
+struct rte_mbuf;
+struct rte_ring;
+
+/* A port's software steering, when its device cannot steer: port_rx asks
+ * nfg_steer_owner() about every packet and hands the others over a ring. */
+struct nfg_port_steer {
+	unsigned workers;
+	bool spread;               /* no rule covers it: symmetric flow hash */
+	unsigned nb_rules;
+	struct nfg_steer_rule rules[NFG_STEER_MAX_RULES];
+	struct rte_ring **rings;   /* rings[from * workers + to], single producer/consumer */
+};
+
+/* The worker that must process m, or NFG_OWNER_HERE. Reads only what is
+ * inside the frame (Ethernet, one VLAN tag, IPv4, the ports). */
+unsigned nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

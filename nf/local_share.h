@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * A worker's share of the local addresses an NF opens connections from
+ * (tcp_client, tcp_proxy's backend side), so that each answer can be
+ * steered to the worker that opened the connection (include/nfg/steering.h):
+ *
+ *  - "port_mask": every worker uses every local address, and the local ports
+ *    whose masked bits name it;
+ *  - "ip": worker i uses the local addresses i, i + W, i + 2W, ... with every
+ *    port of the range.
+ *
+ * A share is numbered by slot, address-major: slot = address index * ports
+ * per address + port index. Slot to (address, port) and back are O(1).
+ */
+#ifndef NFG_NF_LOCAL_SHARE_H
+#define NFG_NF_LOCAL_SHARE_H
+
+#include <stdint.h>
+
+#include "nfg/operator.h"
+#include "nfg/steering.h"
+
+#define LOCAL_SHARE_PARAMS                                                                     \
+	{ .name = "steering", .type = NFG_T_ENUM, .def = "\"port_mask\"",                      \
+	  .choices = local_share_modes,                                                        \
+	  .doc = "how workers share the local addresses: by local port bits (port_mask) or "   \
+		 "one local IP address per worker (ip, needs an address per worker)" },        \
+	{ .name = "port_mask", .type = NFG_T_INT, .def = "0", .min = 0, .max = 65535,          \
+	  .doc = "local port bits that name the owning worker (0: the fewest low bits that "   \
+		 "name every worker)" }
+
+extern const char *const local_share_modes[];
+
+struct local_share {
+	enum nfg_steer_by by;
+	uint32_t ip_first, nb_ips;   /* host order; nb_ips 0: the port's address, set later */
+	uint16_t port_lo, port_hi;
+	unsigned workers;
+	struct nfg_port_slices slices; /* by port */
+};
+
+/*
+ * From the node's "steering" and "port_mask" parameters, for local addresses
+ * [ip_first, ip_first + nb_ips) (nb_ips 0: not known before the port starts;
+ * "ip" steering then refuses) and ports [lo, hi]. Declares the share on
+ * `port` so the port steers answers to their worker. Errors name `what`.
+ */
+/* A "src_ips" parameter: "a.b.c.d" or "a.b.c.d-a.b.c.e" (host order out;
+ * *nb 0 when the parameter is absent). */
+int local_share_parse_ips(struct nfg_instance *inst, const char *param, uint32_t *first,
+			  uint32_t *nb);
+
+int local_share_init(struct local_share *s, struct nfg_instance *inst, const char *port,
+		     const char *what, uint32_t ip_first, uint32_t nb_ips, uint16_t lo, uint16_t hi);
+void local_share_free(struct local_share *s);
+
+/* Once the address is known (nb_ips was 0 at init). */
+static inline void
+local_share_set_address(struct local_share *s, uint32_t ip)
+{
+	s->ip_first = ip;
+	s->nb_ips = 1;
+}
+
+static inline uint32_t
+local_share_ports_per_ip(const struct local_share *s, unsigned worker)
+{
+	return s->by == NFG_STEER_BY_PORT ? nfg_slice_count(&s->slices, worker)
+					  : (uint32_t)s->port_hi - s->port_lo + 1u;
+}
+
+static inline uint32_t
+local_share_ips(const struct local_share *s, unsigned worker)
+{
+	if (s->by == NFG_STEER_BY_PORT)
+		return s->nb_ips;
+	return worker < s->nb_ips ? (s->nb_ips - worker + s->workers - 1) / s->workers : 0;
+}
+
+static inline uint32_t
+local_share_slots(const struct local_share *s, unsigned worker)
+{
+	return local_share_ips(s, worker) * local_share_ports_per_ip(s, worker);
+}
+
+/* The local address and port of a slot, network byte order. */
+static inline void
+local_share_addr(const struct local_share *s, unsigned worker, uint32_t slot, uint32_t *ip,
+		 uint16_t *port)
+{
+	uint32_t per_ip = local_share_ports_per_ip(s, worker);
+	uint32_t k = slot / per_ip, j = slot % per_ip;
+
+	if (s->by == NFG_STEER_BY_PORT) {
+		*ip = rte_cpu_to_be_32(s->ip_first + k);
+		*port = rte_cpu_to_be_16(nfg_slice_port(&s->slices, worker, j));
+	} else {
+		*ip = rte_cpu_to_be_32(s->ip_first + worker + k * s->workers);
+		*port = rte_cpu_to_be_16((uint16_t)(s->port_lo + j));
+	}
+}
+
+/* The slot of (ip, port) (network byte order) in the worker's share, or
+ * UINT32_MAX when the address is not this worker's. */
+static inline uint32_t
+local_share_slot(const struct local_share *s, unsigned worker, uint32_t ip_be, uint16_t port_be)
+{
+	uint32_t g = rte_be_to_cpu_32(ip_be) - s->ip_first;
+	uint16_t p = rte_be_to_cpu_16(port_be);
+
+	if (g >= s->nb_ips || p < s->port_lo || p > s->port_hi)
+		return UINT32_MAX;
+	if (s->by == NFG_STEER_BY_PORT) {
+		if (nfg_slice_owner(s->slices.mask, s->workers, p) != worker)
+			return UINT32_MAX;
+		return g * nfg_slice_count(&s->slices, worker) + s->slices.index[p - s->port_lo];
+	}
+	if (g % s->workers != worker)
+		return UINT32_MAX;
+	return (g / s->workers) * ((uint32_t)s->port_hi - s->port_lo + 1u) + (p - s->port_lo);
+}
+
+#endif

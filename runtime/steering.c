@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Steering (include/nfg/steering.h): the port-slice arithmetic, the rules
+ * operators declare on their ports, and the owner of a received packet.
+ * Installing rte_flow rules and the software handoff rings are in
+ * steer_port.c; port_rx does the handoff.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "runtime.h"
+
+const uint8_t nfg_rss_key_symmetric[NFG_STEER_KEY_LEN] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+uint16_t
+nfg_port_mask_default(unsigned workers)
+{
+	uint16_t mask = 0;
+
+	while ((1u << __builtin_popcount(mask)) < workers)
+		mask = (uint16_t)(mask << 1 | 1);
+	return mask;
+}
+
+int
+nfg_slices_init(struct nfg_port_slices *s, uint16_t lo, uint16_t hi, uint16_t mask,
+		unsigned workers, char *err, size_t errlen)
+{
+	uint32_t range = (uint32_t)hi - lo + 1u;
+
+	memset(s, 0, sizeof(*s));
+	if (workers == 0 || hi < lo) {
+		snprintf(err, errlen, "empty port range or no workers");
+		return -1;
+	}
+	if (mask == 0)
+		mask = nfg_port_mask_default(workers);
+	if ((1u << __builtin_popcount(mask)) < workers) {
+		snprintf(err, errlen, "port_mask 0x%x names %u owners, the graph has %u workers",
+			 mask, 1u << __builtin_popcount(mask), workers);
+		return -1;
+	}
+	s->lo = lo;
+	s->hi = hi;
+	s->mask = mask;
+	s->workers = workers;
+	s->start = calloc(workers + 1, sizeof(*s->start));
+	s->ports = calloc(range, sizeof(*s->ports));
+	s->index = calloc(range, sizeof(*s->index));
+	if (!s->start || !s->ports || !s->index) {
+		nfg_slices_free(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Count each worker's ports, then place them after the earlier workers'. */
+	uint32_t *fill = calloc(workers, sizeof(*fill));
+	if (!fill) {
+		nfg_slices_free(s);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (uint32_t p = lo; p <= hi; p++)
+		s->start[nfg_slice_owner(mask, workers, (uint16_t)p) + 1]++;
+	for (unsigned w = 0; w < workers; w++) {
+		if (s->start[w + 1] == 0) {
+			snprintf(err, errlen, "with port_mask 0x%x, worker %u owns no port of %u-%u",
+				 mask, w, lo, hi);
+			free(fill);
+			nfg_slices_free(s);
+			return -1;
+		}
+		s->start[w + 1] += s->start[w];
+	}
+	for (uint32_t p = lo; p <= hi; p++) {
+		unsigned w = nfg_slice_owner(mask, workers, (uint16_t)p);
+		s->index[p - lo] = fill[w];
+		s->ports[s->start[w] + fill[w]++] = (uint16_t)p;
+	}
+	free(fill);
+	return 0;
+}
+
+void
+nfg_slices_free(struct nfg_port_slices *s)
+{
+	free(s->start);
+	free(s->ports);
+	free(s->index);
+	s->start = NULL;
+	s->ports = NULL;
+	s->index = NULL;
+}
+
+int
+nfg_steer_add(const char *port_name, const struct nfg_steer_rule *r)
+{
+	struct nfg_port_spec *ps =
+		nfg_current_graph ? nfg_graph_port(nfg_current_graph, port_name) : NULL;
+
+	if (!ps) {
+		nfg_log_err("%s: steering on unknown port \"%s\"", r->owner, port_name);
+		return -1;
+	}
+	if (ps->nb_steer_rules == NFG_STEER_MAX_RULES) {
+		nfg_log_err("%s: port %s has %d steering rules already", r->owner, port_name,
+			    NFG_STEER_MAX_RULES);
+		return -1;
+	}
+	ps->steer_rules[ps->nb_steer_rules++] = *r;
+	return 0;
+}
+
+/* Both directions of a flow alike: addresses and ports are combined by
+ * operations that do not care about their order. */
+static inline uint32_t
+symmetric_hash(uint32_t a, uint32_t b, uint16_t pa, uint16_t pb)
+{
+	uint64_t x = ((uint64_t)(a ^ b) << 32) | ((uint32_t)(pa ^ pb) << 16) |
+		     (uint16_t)(pa + pb);
+	x ^= (uint64_t)(a + b) * 0x9e3779b97f4a7c15ull;
+	x *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(x >> 32);
+}
+
+unsigned
+nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr);
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (len < off + sizeof(struct rte_ipv4_hdr))
+		return NFG_OWNER_HERE;
+	uint16_t type = ((const struct rte_ether_hdr *)d)->ether_type;
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
+		type = *(const uint16_t *)(d + off + 2);
+		off += sizeof(struct rte_vlan_hdr);
+	}
+	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    len < off + sizeof(struct rte_ipv4_hdr))
+		return NFG_OWNER_HERE;
+	const struct rte_ipv4_hdr *ip = (const void *)(d + off);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+	/* Later fragments carry no ports: they stay; parse counts them. */
+	if (ihl < sizeof(*ip) || (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
+	    len < off + ihl + 4)
+		return NFG_OWNER_HERE;
+	const uint16_t *ports = (const void *)(d + off + ihl);
+	uint32_t dst_ip = rte_be_to_cpu_32(ip->dst_addr);
+	uint16_t dst_port = rte_be_to_cpu_16(ports[1]);
+
+	for (unsigned i = 0; i < st->nb_rules; i++) {
+		unsigned owner = nfg_steer_rule_owner(&st->rules[i], ip->next_proto_id, dst_ip,
+						      dst_port);
+		if (owner != NFG_OWNER_HERE)
+			return owner;
+	}
+	if (!st->spread)
+		return NFG_OWNER_HERE;
+	return symmetric_hash(ip->src_addr, ip->dst_addr, ports[0], ports[1]) % st->workers;
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Steering: the port-slice arithmetic for masks of every width (every port
+ * owned by exactly one worker, slot numbering both ways), the symmetric RSS
+ * key (both directions hash alike, where the usual key does not), and the
+ * owner of a packet in both directions of a flow: the answer to a
+ * connection comes back to the worker that opened it, and a software-spread
+ * flow lands on one worker whichever way it goes.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+#include <rte_random.h>
+#include <rte_thash.h>
+
+#include "harness.h"
+#include "nfg/steering.h"
+#include "../../nf/local_share.h"
+
+static void
+check_slices(uint16_t lo, uint16_t hi, uint16_t mask, unsigned workers)
+{
+	struct nfg_port_slices s;
+	char err[160];
+	uint32_t total = 0;
+
+	ck_assert_msg(nfg_slices_init(&s, lo, hi, mask, workers, err, sizeof(err)) == 0,
+		      "mask 0x%x, %u workers, %u-%u: %s", mask, workers, lo, hi, err);
+	for (unsigned w = 0; w < workers; w++) {
+		uint32_t n = nfg_slice_count(&s, w);
+		ck_assert_uint_gt(n, 0);
+		total += n;
+		/* Plain checks in the loop: a ck_assert per port would dominate. */
+		for (uint32_t i = 0; i < n; i++) {
+			uint16_t p = nfg_slice_port(&s, w, i);
+			unsigned v = 0, bit = 0;
+			for (unsigned b = 0; b < 16; b++)
+				if (s.mask & (1u << b))
+					v |= ((p >> b) & 1u) << bit++;
+			/* The owner is the masked bits' value, modulo the workers. */
+			if (p < lo || p > hi || nfg_slice_owner(s.mask, workers, p) != w ||
+			    s.index[p - lo] != i || v % workers != w)
+				ck_abort_msg("mask 0x%x, %u workers: port %u at %u of worker %u",
+					     s.mask, workers, p, i, w);
+		}
+	}
+	ck_assert_uint_eq(total, (uint32_t)hi - lo + 1u);
+	nfg_slices_free(&s);
+}
+
+START_TEST(port_slices_for_masks_of_every_width)
+{
+	static const unsigned worker_counts[] = { 1, 2, 3, 4, 5, 8, 16 };
+
+	for (unsigned k = 0; k < RTE_DIM(worker_counts); k++) {
+		unsigned workers = worker_counts[k];
+		for (unsigned width = 0; width <= 16; width++) {
+			uint16_t low = (uint16_t)((1u << width) - 1);
+			if ((1u << width) < workers)
+				continue;
+			check_slices(1024, 65535, low, workers);
+			/* The same bits higher up, and scattered. */
+			if (width <= 8)
+				check_slices(0, 65535, (uint16_t)(low << (16 - width)), workers);
+			if (width >= 1 && width <= 8) {
+				uint16_t scattered = 0;
+				for (unsigned b = 0; b < width; b++)
+					scattered |= (uint16_t)(1u << (2 * b));
+				check_slices(1, 65535, scattered, workers);
+			}
+		}
+		check_slices(20000, 36383, 0, workers); /* 0: the default mask */
+	}
+	/* Power-of-two workers and low bits: equal shares. */
+	struct nfg_port_slices s;
+	char err[160];
+	ck_assert_int_eq(nfg_slices_init(&s, 1024, 65535, 0x3, 4, err, sizeof(err)), 0);
+	for (unsigned w = 0; w < 4; w++)
+		ck_assert_uint_eq(nfg_slice_count(&s, w), (65535 - 1024 + 1) / 4);
+	nfg_slices_free(&s);
+	ck_assert_uint_eq(nfg_port_mask_default(1), 0);
+	ck_assert_uint_eq(nfg_port_mask_default(2), 0x1);
+	ck_assert_uint_eq(nfg_port_mask_default(3), 0x3);
+	ck_assert_uint_eq(nfg_port_mask_default(8), 0x7);
+}
+END_TEST
+
+START_TEST(port_slices_refuse_what_cannot_work)
+{
+	struct nfg_port_slices s;
+	char err[160];
+
+	/* One bit names two owners: three workers cannot share it. */
+	ck_assert_int_eq(nfg_slices_init(&s, 1024, 65535, 0x1, 3, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "names 2 owners"));
+	/* A range too small for every worker to own a port. */
+	ck_assert_int_eq(nfg_slices_init(&s, 1000, 1000, 0x1, 2, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "owns no port"));
+}
+END_TEST
+
+/* The (src, dst, ports) tuple in the order rte_softrss reads it. */
+static uint32_t
+toeplitz(const uint8_t *key, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	uint32_t tuple[3] = { src, dst, (uint32_t)sport << 16 | dport };
+
+	return rte_softrss(tuple, 3, key);
+}
+
+START_TEST(symmetric_rss_key_hashes_both_directions_alike)
+{
+	/* The key many drivers start with (Microsoft's RSS example key). */
+	static const uint8_t usual[NFG_STEER_KEY_LEN] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	unsigned usual_equal = 0;
+
+	for (unsigned i = 0; i < 10000; i++) {
+		uint32_t a = (uint32_t)rte_rand(), b = (uint32_t)rte_rand();
+		uint16_t pa = (uint16_t)rte_rand(), pb = (uint16_t)rte_rand();
+		ck_assert_uint_eq(toeplitz(nfg_rss_key_symmetric, a, b, pa, pb),
+				  toeplitz(nfg_rss_key_symmetric, b, a, pb, pa));
+		usual_equal += toeplitz(usual, a, b, pa, pb) == toeplitz(usual, b, a, pb, pa);
+	}
+	ck_assert_uint_lt(usual_equal, 10); /* the test would notice a one-way key */
+}
+END_TEST
+
+static struct rte_mbuf *
+tcp_packet(uint8_t *frame, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	uint32_t sb = htonl(src), db = htonl(dst);
+
+	inet_ntop(AF_INET, &sb, s, sizeof(s));
+	inet_ntop(AF_INET, &db, d, sizeof(d));
+	return harness_pkt(frame, build_tcp4(frame, s, d, sport, dport, 0x10, 0));
+}
+
+/* Every slot of every worker: the answer to a connection opened from that
+ * slot's address is owned by that worker, and found at that slot. */
+static void
+check_answers_come_home(struct local_share *ls, struct nfg_port_steer *st)
+{
+	uint8_t frame[128];
+	uint32_t remote = 0xc6120101; /* 198.18.1.1 */
+
+	for (unsigned w = 0; w < ls->workers; w++) {
+		uint32_t n = local_share_slots(ls, w);
+		ck_assert_uint_gt(n, 0);
+		for (uint32_t slot = 0; slot < n; slot += 1 + n / 3000) {
+			uint32_t ip;
+			uint16_t port;
+			local_share_addr(ls, w, slot, &ip, &port);
+			ck_assert_uint_eq(local_share_slot(ls, w, ip, port), slot);
+			for (unsigned other = 0; other < ls->workers; other++)
+				if (other != w)
+					ck_assert_uint_eq(local_share_slot(ls, other, ip, port),
+							  UINT32_MAX);
+			struct rte_mbuf *answer = tcp_packet(frame, remote, ntohl(ip), 80, ntohs(port));
+			ck_assert_uint_eq(nfg_steer_owner(st, answer), w);
+			rte_pktmbuf_free(answer);
+			/* What the worker sends is no packet it receives: no rule. */
+			struct rte_mbuf *sent = tcp_packet(frame, ntohl(ip), remote, ntohs(port), 80);
+			ck_assert_uint_eq(nfg_steer_owner(st, sent), NFG_OWNER_HERE);
+			rte_pktmbuf_free(sent);
+		}
+	}
+}
+
+START_TEST(owner_of_both_directions)
+{
+	char err[160];
+	struct local_share ls = {
+		.by = NFG_STEER_BY_PORT, .ip_first = 0xc6120001, .nb_ips = 2,
+		.port_lo = 20000, .port_hi = 36383, .workers = 2,
+	};
+	ck_assert_int_eq(nfg_slices_init(&ls.slices, ls.port_lo, ls.port_hi, 0, 2, err,
+					 sizeof(err)), 0);
+	struct nfg_port_steer st = {
+		.workers = 2, .nb_rules = 1,
+		.rules = { { .by = NFG_STEER_BY_PORT, .proto = IPPROTO_TCP, .ip_lo = ls.ip_first,
+			     .ip_hi = ls.ip_first + 1, .port_lo = ls.port_lo, .port_hi = ls.port_hi,
+			     .mask = ls.slices.mask, .workers = 2 } },
+	};
+	check_answers_come_home(&ls, &st);
+	nfg_slices_free(&ls.slices);
+
+	/* By address: three workers, seven addresses. */
+	struct local_share by_ip = {
+		.by = NFG_STEER_BY_IP, .ip_first = 0xc6120010, .nb_ips = 7,
+		.port_lo = 1024, .port_hi = 2047, .workers = 3,
+	};
+	struct nfg_port_steer st_ip = {
+		.workers = 3, .nb_rules = 1,
+		.rules = { { .by = NFG_STEER_BY_IP, .proto = IPPROTO_TCP, .ip_lo = 0xc6120010,
+			     .ip_hi = 0xc6120016, .port_lo = 1024, .port_hi = 2047, .workers = 3 } },
+	};
+	check_answers_come_home(&by_ip, &st_ip);
+
+	/* Software spreading: one owner per flow, whichever way it goes, and
+	 * every worker gets a fair part of the flows. */
+	struct nfg_port_steer spread = { .workers = 2, .spread = true };
+	uint8_t frame[128];
+	unsigned per_worker[2] = { 0, 0 };
+	for (unsigned i = 0; i < 4000; i++) {
+		uint32_t a = 0xc6120000 | (uint32_t)rte_rand_max(65536);
+		uint32_t b = 0xc6130000 | (uint32_t)rte_rand_max(65536);
+		uint16_t pa = (uint16_t)rte_rand(), pb = (uint16_t)rte_rand();
+		struct rte_mbuf *there = tcp_packet(frame, a, b, pa, pb);
+		struct rte_mbuf *back = tcp_packet(frame, b, a, pb, pa);
+		unsigned owner = nfg_steer_owner(&spread, there);
+		ck_assert_uint_lt(owner, 2);
+		ck_assert_uint_eq(nfg_steer_owner(&spread, back), owner);
+		per_worker[owner]++;
+		rte_pktmbuf_free(there);
+		rte_pktmbuf_free(back);
+	}
+	ck_assert_uint_gt(per_worker[0], 1600);
+	ck_assert_uint_gt(per_worker[1], 1600);
+
+	/* Broken and non-IP frames stay where they are. */
+	static const uint8_t arp_frame[60] = { [12] = 0x08, [13] = 0x06 };
+	struct rte_mbuf *m = harness_pkt(arp_frame, sizeof(arp_frame));
+	ck_assert_uint_eq(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
+	rte_pktmbuf_free(m);
+	size_t len = build_tcp4(frame, "198.18.0.1", "198.18.0.2", 1, 2, 0x10, 0);
+	for (size_t cut = 0; cut < 38; cut++) {
+		m = harness_pkt(frame, cut);
+		ck_assert_uint_eq(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
+		rte_pktmbuf_free(m);
+	}
+	m = harness_pkt(frame, len);
+	ck_assert_uint_ne(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
+	rte_pktmbuf_free(m);
+}
+END_TEST
+
+TEST_SUITE(steering_suite)
+static Suite *
+steering_suite(void)
+{
+	Suite *s = suite_create("steering");
+	TCase *tc = tcase_create("steering");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, port_slices_for_masks_of_every_width);
+	tcase_add_test(tc, port_slices_refuse_what_cannot_work);
+	tcase_add_test(tc, symmetric_rss_key_hashes_both_directions_alike);
+	tcase_add_test(tc, owner_of_both_directions);
+	suite_add_tcase(s, tc);
+	return s;
+}
