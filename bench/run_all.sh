@@ -8,6 +8,11 @@
 #                net_ring port carrying real TCP frames, 1 and 2 workers
 #   chain-1w/2w  rx -> parse -> filter -> split -> merge -> tx vs the same work
 #                hand-written in one loop (bench/bare_loop.c)
+#   null-2w      port_rx -> port_tx on net_null ports, 2 workers vs the same on 1
+#                worker (the scaling of the runtime itself; the goal is >= 1.8x)
+#   steer        software steering's cost: each worker generates frames of 4096
+#                flows and receives them; with "rss": "software" half of them
+#                cross to the other worker over a ring, vs none crossing
 #   nftraffic    connections/s, client and server on 2 cores over the in-process
 #                wire (8-packet exchange), vs the Linux kernel: wrk -> nginx,
 #                Connection: close, on the same 2 CPUs
@@ -50,6 +55,20 @@ bare_loop() { # MODE WORKERS
 	"$BUILD/bench/bare_loop" "$1" "$SECS" -l "$lcores" --file-prefix=nfg-bench-bare --no-huge \
 		-m 512 --no-pci --log-level=warning --log-level=lib.telemetry:error 2>/dev/null | tail -1
 }
+nfg_null() { # WORKERS
+	"$NFG" run bench/null-fwd.json --set workers="$1" --duration "$SECS" --quiet \
+		--stats-json "$BUILD/bench/null.json" -- --file-prefix=nfg-bench-null >/dev/null 2>&1
+	json "$BUILD/bench/null.json" 's["ports"]["p"]["tx"]/s["seconds"]'
+}
+nfg_null_1w() { nfg_null 1; }
+nfg_null_2w() { nfg_null 2; }
+nfg_steer() { # RSS
+	"$NFG" run bench/steer.json --set ports.p.rss="$1" --duration "$SECS" --quiet \
+		--stats-json "$BUILD/bench/steer.json" -- --file-prefix=nfg-bench-steer >/dev/null 2>&1
+	json "$BUILD/bench/steer.json" 's["nodes"]["seen"]["packets"]/s["seconds"]'
+}
+nfg_steer_soft() { nfg_steer software; }
+nfg_steer_none() { nfg_steer symmetric; }
 nfg_fwd_1w() { nfg_loop fwd 1; }
 nfg_fwd_2w() { nfg_loop fwd 2; }
 nfg_chain_1w() { nfg_loop chain 1; }
@@ -174,6 +193,8 @@ pair "port_rx -> port_tx, 1 worker" pps fwd_1w nfg_fwd_1w bare_fwd_1w bare_fwd_1
 pair "port_rx -> port_tx, 2 workers" pps fwd_2w nfg_fwd_2w bare_fwd_2w bare_fwd_2w "hand-written rx/tx loop"
 pair "six-operator chain, 1 worker" pps chain_1w nfg_chain_1w bare_chain_1w bare_chain_1w "the same, hand-written"
 pair "six-operator chain, 2 workers" pps chain_2w nfg_chain_2w bare_chain_2w bare_chain_2w "the same, hand-written"
+pair "net_null rx -> tx, 2 workers vs 1" pps null_2w nfg_null_2w null_1w nfg_null_1w "nfg, 1 worker"
+pair "software steering, 2 workers" pps steer_soft nfg_steer_soft steer_none nfg_steer_none "no handoff (each frame stays)"
 if [ "$QUICK" != 1 ]; then
 	pair "nftraffic, 2 cores, connections/s" cps nftraffic nfg_cps linux linux_cps "Linux: wrk -> nginx, Connection: close"
 	for n in 1000 100000 1000000; do

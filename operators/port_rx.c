@@ -27,28 +27,46 @@ struct port_rx_state {
 enum port_rx_output { PORT_RX_OUT };
 enum port_rx_counter { PORT_RX_HANDED_OFF, PORT_RX_HANDED_IN, PORT_RX_HANDOFF_FULL };
 
-/* The stream's packets owned elsewhere go to their owners' rings; returns
- * how many stay. Ring full: dropped, counted (the owner is far behind). */
+/* The stream's packets owned elsewhere go to their owners' rings, a burst
+ * per owner; returns how many stay. Ring full: dropped, counted (the owner
+ * is far behind). */
 static uint16_t
 hand_off(struct rte_node *node, const struct port_rx_state *st, void **objs, uint16_t n)
 {
 	const struct nfg_port_steer *steer = st->steer;
-	uint16_t kept = 0, handed = 0;
+	uint16_t owners[RTE_GRAPH_BURST_SIZE];
+	uint16_t kept = 0, away = 0;
+	void *batch[RTE_GRAPH_BURST_SIZE];
 
 	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = objs[i];
-		unsigned owner = nfg_steer_owner(steer, m);
+		unsigned owner = nfg_steer_owner(steer, objs[i]);
 		if (owner == NFG_OWNER_HERE || owner == st->worker) {
-			objs[kept++] = m;
+			objs[kept++] = objs[i];
 			continue;
 		}
-		struct rte_ring *r = steer->rings[st->worker * steer->workers + owner];
-		if (rte_ring_sp_enqueue(r, m) == 0)
-			handed++;
-		else
-			nfg_drop(node, PORT_RX_HANDOFF_FULL, &m, 1);
+		/* Packets to hand over wait at the end, in order. */
+		owners[away] = (uint16_t)owner;
+		batch[away++] = objs[i];
 	}
-	nfg_count(node, PORT_RX_HANDED_OFF, handed);
+	for (uint16_t done = 0; done < away;) {
+		/* One owner at a time: its packets, in arrival order. */
+		uint16_t owner = owners[done], nb = 0;
+		void *burst[RTE_GRAPH_BURST_SIZE];
+		for (uint16_t i = done; i < away; i++) {
+			if (owners[i] == owner) {
+				burst[nb++] = batch[i];
+				owners[i] = NFG_OWNER_HERE;
+			}
+		}
+		struct rte_ring *r = steer->rings[st->worker * steer->workers + owner];
+		unsigned sent = rte_ring_sp_enqueue_burst(r, burst, nb, NULL);
+		nfg_count(node, PORT_RX_HANDED_OFF, sent);
+		if (sent < nb)
+			nfg_drop(node, PORT_RX_HANDOFF_FULL, (struct rte_mbuf **)burst + sent,
+				 (uint16_t)(nb - sent));
+		while (done < away && owners[done] == NFG_OWNER_HERE)
+			done++;
+	}
 	return kept;
 }
 

@@ -24,8 +24,11 @@
 bool
 nfg_steer_port_may_hand_off(const struct nfg_graph *g, const struct nfg_port_spec *ps)
 {
-	if (g->nb_workers < 2 || ps->kind == NFG_PORT_WIRE || ps->kind == NFG_PORT_LOOP)
+	if (g->nb_workers < 2)
 		return false;
+	/* A wire needs no steering, unless software spreading is asked for. */
+	if (ps->kind == NFG_PORT_WIRE || ps->kind == NFG_PORT_LOOP)
+		return ps->rss == NFG_RSS_SOFTWARE;
 	return ps->nb_steer_rules > 0 || ps->rss == NFG_RSS_SOFTWARE;
 }
 
@@ -186,7 +189,7 @@ nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_
 
 	if (w < 2)
 		return 0;
-	if (ps->kind == NFG_PORT_WIRE || ps->kind == NFG_PORT_LOOP) {
+	if ((ps->kind == NFG_PORT_WIRE || ps->kind == NFG_PORT_LOOP) && ps->rss != NFG_RSS_SOFTWARE) {
 		nfg_log("ports.%s: %u workers, one queue pair each; a wire brings each flow back "
 			"to the worker that sent it, no steering needed", ps->name, w);
 		return 0;
