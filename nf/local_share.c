@@ -58,6 +58,9 @@ local_share_init(struct local_share *s, struct nfg_instance *inst, const char *p
 	s->port_hi = hi;
 	s->workers = workers;
 	if (s->by == NFG_STEER_BY_IP) {
+		if (nb_ips == 0)
+			return nfg_error(inst, what, "steering \"ip\" gives each worker its own "
+					 "address: give %s a range of at least %u", what, workers);
 		if (nb_ips < workers)
 			return nfg_error(inst, what, "steering \"ip\" gives each worker its own "
 					 "address: %u workers need at least %u addresses, got %u",

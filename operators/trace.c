@@ -111,7 +111,7 @@ trace_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 }
 
 static const struct nfg_param trace_params[] = {
-	{ .name = "max_lines", .type = NFG_T_INT, .def = "100", .min = 0, .max = INT64_MAX,
+	{ .name = "max_lines", .type = NFG_T_INT, .def = "100", .min = 0, .max = 1e15,
 	  .doc = "lines printed per worker, then packets pass silently (0: no limit)" },
 	{ .name = "bytes", .type = NFG_T_INT, .def = "48", .min = 0, .max = TRACE_BYTES_MAX,
 	  .doc = "packet bytes shown per line, escaped, from the L4 payload (or the frame "

@@ -239,6 +239,34 @@ START_TEST(owner_of_both_directions)
 }
 END_TEST
 
+static void
+assert_refused(const char *client_params, const char *words)
+{
+	char json[1024];
+	snprintf(json, sizeof(json),
+		 "{\"workers\": 3, \"ports\": {\"p\": {\"device\": \"loop:w\", "
+		 "\"ipv4\": \"198.18.0.1/24\"}},\n"
+		 " \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"p\"},\n"
+		 "  \"c\": {\"op\": \"tcp_client\", \"port\": \"p\", "
+		 "\"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 80}]%s},\n"
+		 "  \"tx\": {\"op\": \"port_tx\", \"port\": \"p\"}},\n"
+		 " \"edges\": [\"rx -> c -> tx\"]}", client_params);
+	const char *msg = harness_load_error(json);
+	ck_assert_msg(msg != NULL, "accepted: %s", client_params);
+	ck_assert_msg(strstr(msg, words) != NULL, "message \"%s\" lacks \"%s\"", msg, words);
+}
+
+START_TEST(graph_files_with_shares_that_cannot_work)
+{
+	assert_refused(", \"port_mask\": 1", "port_mask 0x1 names 2 owners, the graph has 3 workers");
+	assert_refused(", \"src_ports\": \"5000-5001\"", "owns no port of 5000-5001");
+	assert_refused(", \"steering\": \"ip\"", "give src_ips a range of at least 3");
+	assert_refused(", \"steering\": \"ip\", \"src_ips\": \"198.18.0.1-198.18.0.2\"",
+		       "3 workers need at least 3 addresses, got 2");
+	assert_refused(", \"steering\": \"rss\"", "expected one of");
+}
+END_TEST
+
 TEST_SUITE(steering_suite)
 static Suite *
 steering_suite(void)
@@ -251,6 +279,7 @@ steering_suite(void)
 	tcase_add_test(tc, port_slices_refuse_what_cannot_work);
 	tcase_add_test(tc, symmetric_rss_key_hashes_both_directions_alike);
 	tcase_add_test(tc, owner_of_both_directions);
+	tcase_add_test(tc, graph_files_with_shares_that_cannot_work);
 	suite_add_tcase(s, tc);
 	return s;
 }
