@@ -120,7 +120,9 @@ struct px_worker {
 	struct px_slot *slots;
 	uint32_t nb_slots;
 	struct rte_hash *table;   /* client 4-tuple -> slot */
-	uint32_t *free_stack, free_top;
+	/* Free slots, oldest first: a slot's backend-side address and port are
+	 * reused as late as possible (the backend's TIME_WAIT has time to end). */
+	uint32_t *free_fifo, free_head, free_count;
 	struct half_open half_open; /* client handshakes not finished, oldest first */
 	struct rte_mempool *held_pool;
 	uint32_t next_id, id_stride;
@@ -132,6 +134,22 @@ struct px_key {
 	uint32_t client_ip, vip;
 	uint16_t client_port, vport;
 };
+
+static inline void
+px_free_push(struct px_worker *w, uint32_t i)
+{
+	w->free_fifo[(w->free_head + w->free_count++) % w->nb_slots] = i;
+}
+
+static inline uint32_t
+px_free_pop(struct px_worker *w)
+{
+	uint32_t i = w->free_fifo[w->free_head];
+
+	w->free_head = (w->free_head + 1) % w->nb_slots;
+	w->free_count--;
+	return i;
+}
 
 static inline struct px_key
 px_key_of(const struct tcp_conn *client_side)

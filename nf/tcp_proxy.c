@@ -6,8 +6,8 @@
  * inspect_bytes, or for inspect_ms — announcing a window no bigger than the
  * room left, so nothing is lost while the decision waits. The policy then
  * names a backend; the proxy connects to it (the engine, acting as a client,
- * from a local port that is the slot's index, so backend segments find their
- * slot by port), sends it the held payload after the request hooks, and from
+ * from the local address and port of the slot in the worker's share,
+ * local_share.h, so backend segments find their slot by address), sends it the held payload after the request hooks, and from
  * then on splices the two connections (proxy_splice.c).
  *
  * A backend that refuses or does not answer gets the client a reset, or the
@@ -331,7 +331,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 		struct px_key key = px_key_of(&w->ec.conns[i]);
 		rte_hash_del_key(w->table, &key);
 		s->state = PX_FREE;
-		w->free_stack[w->free_top++] = i;
+		px_free_push(w, i);
 		return;
 	}
 	s->backend = (uint8_t)b;
@@ -353,18 +353,18 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 
 	/* Full: the oldest half-open client (a SYN flood's, most likely) makes
 	 * room. In immediate binding the proxy keeps no half-open state. */
-	if (w->free_top == 0 && half_open_oldest(&w->half_open) != HALF_OPEN_NONE) {
+	if (w->free_count == 0 && half_open_oldest(&w->half_open) != HALF_OPEN_NONE) {
 		w->ctr[TC_HALF_OPEN_EVICTED]++;
 		px_release(w, half_open_oldest(&w->half_open), CAUSE_ABORTED, false);
 	}
-	uint32_t i = w->free_top ? w->free_stack[w->free_top - 1] : UINT32_MAX;
+	uint32_t i = w->free_count ? w->free_fifo[w->free_head] : UINT32_MAX;
 
 	if (i == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)i) < 0) {
 		nfg_count(e->node, TC_DROP_TABLE_FULL, 1);
 		tcp_reply_rst(e, m);
 		return;
 	}
-	w->free_top--;
+	px_free_pop(w);
 	struct px_slot *s = &w->slots[i];
 	memset(s, 0, sizeof(*s));
 	s->state = PX_COLLECT;
@@ -671,8 +671,9 @@ proxy_setup(struct nfg_instance *inst)
 	uint32_t slots = 0;
 	for (unsigned k = 0; k < workers; k++)
 		slots = RTE_MAX(slots, local_share_slots(&cfg->share, k));
-	if (nb_ips == 0)
-		slots = local_share_ports_per_ip(&cfg->share, 0) + 1;
+	if (nb_ips == 0) /* one address, known at start */
+		for (unsigned k = 0; k < workers; k++)
+			slots = RTE_MAX(slots, local_share_ports_per_ip(&cfg->share, k));
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * slots *
 						  (2 * (sizeof(struct tcp_conn) + sizeof(struct tw_link)) +
 						   sizeof(struct px_slot) + 64) +
@@ -732,7 +733,7 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->ec.out_edge = PX_TO_CLIENT;
 	w->es.out_edge = PX_TO_SERVER;
 	w->slots = rte_zmalloc_socket("px_slots", w->nb_slots * sizeof(*w->slots), 0, socket);
-	w->free_stack = rte_malloc_socket("px_free", w->nb_slots * sizeof(uint32_t), 0, socket);
+	w->free_fifo = rte_malloc_socket("px_free", w->nb_slots * sizeof(uint32_t), 0, socket);
 	snprintf(name, sizeof(name), "pxh%u_%p", worker, (void *)w);
 	w->held_pool = rte_mempool_create(name, cfg->held_buffers, cfg->inspect_bytes + PX_HOOK_ROOM,
 					  0, 0, NULL, NULL, NULL, NULL, socket, 0);
@@ -746,14 +747,15 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	w->table = rte_hash_create(&hp);
-	if (!w->slots || !w->free_stack || !w->held_pool || !w->table ||
+	if (!w->slots || !w->free_fifo || !w->held_pool || !w->table ||
 	    half_open_init(&w->half_open, w->nb_slots, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
 	for (uint32_t k = 0; k < w->nb_slots; k++)
-		w->free_stack[k] = w->nb_slots - 1 - k;
-	w->free_top = w->nb_slots;
+		w->free_fifo[k] = k;
+	w->free_head = 0;
+	w->free_count = w->nb_slots;
 	return 0;
 }
 
@@ -773,7 +775,7 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	rte_hash_free(w->table);
 	rte_mempool_free(w->held_pool);
 	rte_free(w->slots);
-	rte_free(w->free_stack);
+	rte_free(w->free_fifo);
 	half_open_free(&w->half_open);
 	rte_free(w);
 }
@@ -788,7 +790,7 @@ proxy_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *p
 	for (unsigned w = 0; w < nfg_worker_count(); w++) {
 		struct rte_node *node = nfg_worker_node(w, nfg_instance_name(inst));
 		const struct px_worker *pw = node ? nfg_node_state(node) : NULL;
-		open += pw ? pw->nb_slots - pw->free_top : 0;
+		open += pw ? pw->nb_slots - pw->free_count : 0;
 	}
 	snprintf(buf, len, "%.1fk proxied/s, %" PRIu64 " open, %" PRIu64 " done, %" PRIu64
 		 " rejected, %" PRIu64 " backend failures, %" PRIu64 " resets",

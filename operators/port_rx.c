@@ -6,7 +6,8 @@
  * When the port steers in software (include/nfg/steering.h: the device took
  * no rte_flow rules for the shares operators declared, or "rss": "software"),
  * a packet owned by another worker goes onto the ring to that worker, and
- * what other workers handed to this one joins the stream first. Each worker
+ * what other workers handed to this one joins the stream first (up to half
+ * of it, so neither starves the other). Each worker
  * then sees exactly the packets of the connections it owns.
  */
 #include <rte_ethdev.h>
@@ -21,6 +22,7 @@ struct port_rx_state {
 	uint16_t queue;
 	uint16_t burst;
 	unsigned worker;
+	unsigned next_from;                   /* the first peer to take from next time */
 	const struct nfg_port_steer *steer;   /* NULL: no software steering */
 };
 
@@ -72,17 +74,20 @@ hand_off(struct rte_node *node, const struct port_rx_state *st, void **objs, uin
 
 /* What the other workers handed to this one, up to room. */
 static uint16_t
-take_handed(struct rte_node *node, const struct port_rx_state *st, void **objs, uint16_t room)
+take_handed(struct rte_node *node, struct port_rx_state *st, void **objs, uint16_t room)
 {
 	const struct nfg_port_steer *steer = st->steer;
 	uint16_t got = 0;
 
-	for (unsigned from = 0; from < steer->workers && got < room; from++) {
+	/* Starting from a different peer each time, so none is favoured. */
+	for (unsigned k = 0; k < steer->workers && got < room; k++) {
+		unsigned from = (st->next_from + k) % steer->workers;
 		if (from == st->worker)
 			continue;
 		got += (uint16_t)rte_ring_sc_dequeue_burst(
 			steer->rings[from * steer->workers + st->worker], objs + got, room - got, NULL);
 	}
+	st->next_from = (st->next_from + 1) % steer->workers;
 	nfg_count(node, PORT_RX_HANDED_IN, got);
 	return got;
 }
@@ -90,17 +95,23 @@ take_handed(struct rte_node *node, const struct port_rx_state *st, void **objs, 
 static uint16_t
 port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
-	const struct port_rx_state *st = nfg_node_state(node);
+	struct port_rx_state *st = nfg_node_state(node);
 	(void)objs;
 	(void)nb_objs;
 
 	if (unlikely(nfg_stopping()))
 		return 0;
-	uint16_t n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs,
-				      st->burst);
+	uint16_t n;
 	if (st->steer) {
-		n = hand_off(node, st, node->objs, n);
-		n += take_handed(node, st, node->objs + n, (uint16_t)(node->size - n));
+		/* Handed packets first, in at most half the stream; then the
+		 * queue, whose foreign packets leave for their owners. */
+		uint16_t got = take_handed(node, st, node->objs, (uint16_t)(node->size / 2));
+		n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs + got,
+				     RTE_MIN(st->burst, (uint16_t)(node->size - got)));
+		n = (uint16_t)(got + hand_off(node, st, node->objs + got, n));
+	} else {
+		n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs,
+				     st->burst);
 	}
 	if (n == 0)
 		return 0;

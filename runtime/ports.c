@@ -90,11 +90,14 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
 						    RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
-		if (ps->rss == NFG_RSS_SYMMETRIC && info.hash_key_size) {
-			for (unsigned b = 0; b < info.hash_key_size; b++)
+		if (ps->rss == NFG_RSS_SYMMETRIC) {
+			/* Drivers that do not say their key size take the usual 40. */
+			uint8_t key_len = info.hash_key_size ? info.hash_key_size
+							     : NFG_STEER_KEY_LEN;
+			for (unsigned b = 0; b < key_len; b++)
 				key[b] = nfg_rss_key_symmetric[b % 2];
 			conf.rx_adv_conf.rss_conf.rss_key = key;
-			conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+			conf.rx_adv_conf.rss_conf.rss_key_len = key_len;
 		}
 	}
 	conf.txmode.offloads = (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |

@@ -16,7 +16,8 @@
 
 #include "runtime.h"
 
-#define HANDOFF_RING 1024
+/* Per pair of workers: several rx bursts of slack for an owner that is busy. */
+#define HANDOFF_RING 512
 #define FLOW_RULES_MAX 256
 
 /* Whether the port may hand packets between workers in software (so the
@@ -61,12 +62,12 @@ mask_deposit(unsigned v, uint16_t mask)
 
 /* One rule: local address (and masked port bits) to a queue. */
 static struct rte_flow *
-flow_one(uint16_t pid, const struct nfg_steer_rule *r, uint32_t ip, bool match_ip, uint16_t port,
+flow_one(uint16_t pid, const struct nfg_steer_rule *r, uint32_t ip, uint16_t port,
 	 uint16_t port_mask, uint16_t queue, struct rte_flow_error *err)
 {
 	struct rte_flow_attr attr = { .ingress = 1 };
 	struct rte_flow_item_ipv4 ip_spec = { .hdr.dst_addr = htonl(ip) };
-	struct rte_flow_item_ipv4 ip_mask = { .hdr.dst_addr = match_ip ? 0xffffffff : 0 };
+	struct rte_flow_item_ipv4 ip_mask = { .hdr.dst_addr = 0xffffffff };
 	struct rte_flow_item_tcp tcp_spec = { .hdr.dst_port = htons(port) };
 	struct rte_flow_item_tcp tcp_mask = { .hdr.dst_port = htons(port_mask) };
 	struct rte_flow_item_udp udp_spec = { .hdr.dst_port = htons(port) };
@@ -117,20 +118,23 @@ flows_install(struct nfg_port_spec *ps, unsigned workers, char *why, size_t len)
 	}
 	for (unsigned i = 0; i < ps->nb_steer_rules; i++) {
 		const struct nfg_steer_rule *r = &ps->steer_rules[i];
-		bool one_ip = r->ip_lo == r->ip_hi;
-		unsigned n = r->by == NFG_STEER_BY_IP ? r->ip_hi - r->ip_lo + 1u
-						      : 1u << __builtin_popcount(r->mask);
-		if (ps->nb_flows + n > FLOW_RULES_MAX) {
+		/* Rules match exact addresses, so that other traffic to the port
+		 * keeps its RSS: one rule per address (and per mask value). */
+		uint64_t ips = (uint64_t)r->ip_hi - r->ip_lo + 1u;
+		uint64_t values = r->by == NFG_STEER_BY_IP ? 1 : 1u << __builtin_popcount(r->mask);
+		if (ps->nb_flows + ips * values > FLOW_RULES_MAX) {
 			snprintf(why, len, "%s needs more than %d rules", r->owner, FLOW_RULES_MAX);
 			goto refused;
 		}
-		for (unsigned v = 0; v < n; v++) {
+		for (unsigned k = 0; k < ips * values; k++) {
+			uint32_t ip = r->ip_lo + (uint32_t)(k / values);
+			unsigned v = (unsigned)(k % values);
 			struct rte_flow *f =
 				r->by == NFG_STEER_BY_IP
-					? flow_one(pid, r, r->ip_lo + v, true, 0, 0,
-						   (uint16_t)(v % workers), &err)
-					: flow_one(pid, r, r->ip_lo, one_ip, mask_deposit(v, r->mask),
-						   r->mask, (uint16_t)(v % workers), &err);
+					? flow_one(pid, r, ip, 0, 0,
+						   (uint16_t)((ip - r->ip_lo) % workers), &err)
+					: flow_one(pid, r, ip, mask_deposit(v, r->mask), r->mask,
+						   (uint16_t)(v % workers), &err);
 			if (!f) {
 				snprintf(why, len, "%s", err.message ? err.message : "refused");
 				goto refused;
@@ -194,6 +198,18 @@ nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_
 			"to the worker that sent it, no steering needed", ps->name, w);
 		return 0;
 	}
+	/* A share declared before the port had started names no address: the
+	 * operators then use the port's first one. */
+	for (unsigned i = 0; i < ps->nb_steer_rules && ps->nb_ipv4; i++) {
+		struct nfg_steer_rule *r = &ps->steer_rules[i];
+		if (r->ip_lo == 0 && r->ip_hi == UINT32_MAX)
+			r->ip_lo = r->ip_hi = ntohl(ps->ipv4[0]);
+	}
+	/*
+	 * rte_flow matches the masked port bits, not the port range: the rules
+	 * assume the share's address receives only answers to the NF's own
+	 * connections (give backends' side its own address or port, as usual).
+	 */
 	if (ps->nb_steer_rules && !ps->steer_software && ps->rss != NFG_RSS_SOFTWARE &&
 	    flows_install(ps, w, why, sizeof(why))) {
 		nfg_log("ports.%s: %s; rte_flow: %u rules send each worker's share to its queue",

@@ -152,8 +152,11 @@ nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m)
 		return NFG_OWNER_HERE;
 	const struct rte_ipv4_hdr *ip = (const void *)(d + off);
 	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
-	/* Later fragments carry no ports: they stay; parse counts them. */
-	if (ihl < sizeof(*ip) || (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) ||
+	/* Fragments stay where they arrived, the first with the others (only
+	 * the first carries ports), so a datagram is never split. */
+	if (ihl < sizeof(*ip) ||
+	    (ip->fragment_offset &
+	     rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) ||
 	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
 	    len < off + ihl + 4)
 		return NFG_OWNER_HERE;

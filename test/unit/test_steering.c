@@ -236,6 +236,11 @@ START_TEST(owner_of_both_directions)
 	m = harness_pkt(frame, len);
 	ck_assert_uint_ne(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
 	rte_pktmbuf_free(m);
+	/* A first fragment (more fragments follow) stays with the others. */
+	frame[14 + 6] |= 0x20;
+	m = harness_pkt(frame, len);
+	ck_assert_uint_eq(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
+	rte_pktmbuf_free(m);
 }
 END_TEST
 

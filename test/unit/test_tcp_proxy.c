@@ -636,15 +636,15 @@ assert_all_free(void)
 	struct px_worker *w = pxw();
 	static bool seen[65536];
 
-	ck_assert_uint_eq(w->free_top, w->nb_slots);
+	ck_assert_uint_eq(w->free_count, w->nb_slots);
 	ck_assert_int_eq(rte_hash_count(w->table), 0);
 	ck_assert_uint_eq(held_free(), w->cfg->held_buffers);
 	memset(seen, 0, sizeof(seen));
-	for (uint32_t k = 0; k < w->free_top; k++) {
-		ck_assert_uint_lt(w->free_stack[k], w->nb_slots);
-		ck_assert_msg(!seen[w->free_stack[k]], "slot %u twice on the free stack",
-			      w->free_stack[k]);
-		seen[w->free_stack[k]] = true;
+	for (uint32_t k = 0; k < w->free_count; k++) {
+		uint32_t slot = w->free_fifo[(w->free_head + k) % w->nb_slots];
+		ck_assert_uint_lt(slot, w->nb_slots);
+		ck_assert_msg(!seen[slot], "slot %u twice on the free list", slot);
+		seen[slot] = true;
 	}
 	for (uint32_t i = 0; i < w->nb_slots; i++) {
 		ck_assert_uint_eq(w->slots[i].state, PX_FREE);
@@ -773,7 +773,7 @@ START_TEST(syn_retransmitted_and_segments_before_the_handshake)
 	take1(&t, false, &o);
 	ck_assert_seg(&o, TH_SYN | TH_ACK, p.iss, 1001);
 	ck_assert_uint_eq(o.mss, 1460);
-	ck_assert_uint_eq(pxw()->free_top, pxw()->nb_slots - 1);
+	ck_assert_uint_eq(pxw()->free_count, pxw()->nb_slots - 1);
 	ck_assert_uint_eq(ctr(&t, "accepted"), 1);
 
 	/* A SYN to a port we do not listen on, and one to another address: RST. */
@@ -1050,7 +1050,7 @@ START_TEST(request_hook_grows_and_shrinks_across_wraparound)
 	ck_assert_uint_eq(ctr(&t, "closed_both_ways"), 3);
 	/* After the linger time the slots go. */
 	double t0 = tt_ms_now();
-	while (pxw()->free_top != pxw()->nb_slots && tt_ms_now() - t0 < 500) {
+	while (pxw()->free_count != pxw()->nb_slots && tt_ms_now() - t0 < 500) {
 		harness_walk(t.h, 1);
 		usleep(200);
 	}
@@ -1379,7 +1379,7 @@ START_TEST(fin_both_ways_linger_then_free)
 	ck_assert_msg(tt_ms_now() - t0 >= 35, "released after %.1f ms", tt_ms_now() - t0);
 	none(&t);
 	assert_released(&p);
-	ck_assert_uint_eq(pxw()->free_top, pxw()->nb_slots - 1);
+	ck_assert_uint_eq(pxw()->free_count, pxw()->nb_slots - 1);
 	ck_assert_uint_eq(ctr(&t, "completed"), 2);
 	ck_assert_uint_eq(ctr(&t, "released"), 2);
 	/* The other connection never noticed. */
@@ -1456,7 +1456,7 @@ START_TEST(new_syn_during_linger_is_a_new_connection)
 	c_send(&t, &p2, TH_ACK | TH_PSH, REQ, REQ_LEN);
 	expect_c(&t, &p2, TH_ACK, p2.iss + 1, p2.snd, 4096 - REQ_LEN, NULL, 0);
 	s_expect_syn(&t, &b2, &p2, 1);
-	ck_assert_uint_eq(pxw()->free_top, pxw()->nb_slots - 1);
+	ck_assert_uint_eq(pxw()->free_count, pxw()->nb_slots - 1);
 	px_free(&t);
 }
 END_TEST
