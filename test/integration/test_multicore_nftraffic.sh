@@ -5,7 +5,8 @@
 # connection's local port (port_mask 0x1: even ports worker 0, odd worker 1).
 # Checked: both workers open connections, every connection's source port is
 # its worker's, all 4,000 complete at nginx, the handoffs balance, and no
-# segment was processed by a worker that did not own it.
+# segment was processed by a worker that did not own it. Then again with
+# "steering": "ip": each worker opens from its own source address.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init multicore
 
@@ -52,4 +53,26 @@ nocon=$(c "no_connection (answered with RST)")
 [ "$(stat_get client nodes/client/connections_open)" = 0 ] || fail "connections left open"
 [ "$(stat_get client mbufs/leaked)" = 0 ] || fail "mbufs leaked"
 note "4000 connections: worker 0 $w0, worker 1 $w1; handed over 0->1 $off0, 1->0 $off1; nginx 4000 x 200"
+
+# Steering by address: each worker opens from its own source address.
+in_ns nf "$NFG" run nftraffic-client --set workers=2 \
+	--set ports.p0.device=net_af_packet0,iface=n0 \
+	--set 'ports.p0.ipv4=["198.18.5.1/24", "198.18.5.11/24", "198.18.5.12/24"]' \
+	--set 'nodes.client.targets[0].ip=198.18.5.2' --set nodes.client.steering=ip \
+	--set nodes.client.src_ips=198.18.5.11-198.18.5.12 \
+	--set nodes.client.connections=1000 --set nodes.client.rate=2000 \
+	--records "$WORK/records-ip.csv" --stats-json "$WORK/client-ip.json" \
+	-- --file-prefix=nfgt-multicore >"$WORK/client-ip.log" 2>&1 || fail "nfg (steering ip) exited with $?"
+[ "$(stat_get client-ip nodes/client/counters/completed)" = 1000 ] ||
+	fail "steering ip: completed $(stat_get client-ip nodes/client/counters/completed) of 1000"
+# Worker 0 (even connection numbers) uses .11, worker 1 uses .12.
+wrong=$(tail -n +2 "$WORK/records-ip.csv" | awk -F, '{ split($3, a, ":"); if ((a[1] == "198.18.5.11") != ($2 % 2 == 0)) n++ } END { print n + 0 }')
+[ "$wrong" = 0 ] || fail "steering ip: $wrong connections from the other worker's address"
+nocon=$(stat_get client-ip "nodes/client/counters/no_connection (answered with RST)")
+[ "$nocon" = 0 ] || fail "steering ip: $nocon segments reached a worker that does not own them"
+from11=$(grep -c '^198.18.5.11 ' "$WORK/nginx-srv.access.log")
+from12=$(grep -c '^198.18.5.12 ' "$WORK/nginx-srv.access.log")
+[ "$((from11 + from12))" = 1000 ] && [ "$from11" -gt 0 ] && [ "$from12" -gt 0 ] ||
+	fail "steering ip: nginx saw $from11 requests from .11 and $from12 from .12"
+note "steering ip: 1000 connections, nginx saw $from11 from .11 (worker 0) and $from12 from .12 (worker 1)"
 echo ok
