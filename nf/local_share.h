@@ -15,6 +15,7 @@
 #ifndef NFG_NF_LOCAL_SHARE_H
 #define NFG_NF_LOCAL_SHARE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "nfg/operator.h"
@@ -98,6 +99,32 @@ local_share_addr(const struct local_share *s, unsigned worker, uint32_t slot, ui
 		*ip = rte_cpu_to_be_32(s->ip_first + worker + k * s->workers);
 		*port = rte_cpu_to_be_16((uint16_t)(s->port_lo + j));
 	}
+}
+
+/* The worker whose share holds (ip, port) (network byte order), or
+ * UINT32_MAX when it is in no worker's share. */
+static inline uint32_t
+local_share_owner(const struct local_share *s, uint32_t ip_be, uint16_t port_be)
+{
+	uint32_t g = rte_be_to_cpu_32(ip_be) - s->ip_first;
+	uint16_t p = rte_be_to_cpu_16(port_be);
+
+	if (g >= s->nb_ips || p < s->port_lo || p > s->port_hi)
+		return UINT32_MAX;
+	if (s->by == NFG_STEER_BY_PORT)
+		return nfg_slice_owner(s->slices.mask, s->workers, p);
+	return g % s->workers;
+}
+
+/* True when (ip, port) belongs to another worker than `worker`: a packet for
+ * it reached the wrong worker (steering missed it). */
+static inline bool
+local_share_foreign(const struct local_share *s, unsigned worker, uint32_t ip_be,
+		    uint16_t port_be)
+{
+	uint32_t owner = local_share_owner(s, ip_be, port_be);
+
+	return owner != UINT32_MAX && owner != worker;
 }
 
 /* The slot of (ip, port) (network byte order) in the worker's share, or

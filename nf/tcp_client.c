@@ -373,8 +373,17 @@ client_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 		if (i + 1 < nb_objs)
 			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1], void *));
 		struct rte_tcp_hdr *th = tcp_segment_check(e, m);
-		if (th)
-			tcp_input(e, lookup(w, m, th), m);
+		if (!th)
+			continue;
+		struct tcp_conn *c = lookup(w, m, th);
+		/* Another worker's connection (steering missed it): a reset from
+		 * here would kill it, so only count it. */
+		const struct rte_ipv4_hdr *ip = nfg_l3(m);
+		if (!c && local_share_foreign(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port)) {
+			nfg_drop(node, TC_DROP_NOT_OWNER, &m, 1);
+			continue;
+		}
+		tcp_input(e, c, m);
 	}
 	tcp_flush(e);
 	return nb_objs;

@@ -61,6 +61,7 @@ enum tcp_counter {
 	TC_DROP_OUT_OF_ORDER,
 	TC_DROP_TABLE_FULL,
 	TC_DROP_BAD_SEGMENT,
+	TC_DROP_NOT_OWNER, /* for another worker's connection: steering missed it */
 	TC_NB,
 };
 

@@ -432,6 +432,12 @@ from_server(struct px_worker *w, struct rte_mbuf *m)
 	const struct rte_ipv4_hdr *ip = nfg_l3(m);
 	uint32_t i = local_share_slot(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port);
 	struct tcp_conn *sc = i < w->nb_slots ? &w->es.conns[i] : NULL;
+	/* Another worker's connection (steering missed it): a reset from here
+	 * would kill it, so only count it. */
+	if (!sc && local_share_foreign(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port)) {
+		nfg_drop(w->es.node, TC_DROP_NOT_OWNER, &m, 1);
+		return;
+	}
 	/* Only the backend this slot talks to, from its address and port. */
 	if (!sc || w->slots[i].state < PX_CONNECT || ip->dst_addr != sc->local_ip ||
 	    ip->src_addr != sc->remote_ip || th->src_port != sc->remote_port) {

@@ -38,6 +38,7 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_DROP_OUT_OF_ORDER] = { "out_of_order, not held (duplicate ACK sent)", NFG_CTR_DROP },
 	[TC_DROP_TABLE_FULL] = { "connection_table_full", NFG_CTR_DROP },
 	[TC_DROP_BAD_SEGMENT] = { "bad_segment", NFG_CTR_DROP },
+	[TC_DROP_NOT_OWNER] = { "not_owner (another worker's address; not reset)", NFG_CTR_DROP },
 	{ 0 },
 };
 
