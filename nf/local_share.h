@@ -132,18 +132,12 @@ local_share_foreign(const struct local_share *s, unsigned worker, uint32_t ip_be
 static inline uint32_t
 local_share_slot(const struct local_share *s, unsigned worker, uint32_t ip_be, uint16_t port_be)
 {
+	if (local_share_owner(s, ip_be, port_be) != worker)
+		return UINT32_MAX;
 	uint32_t g = rte_be_to_cpu_32(ip_be) - s->ip_first;
 	uint16_t p = rte_be_to_cpu_16(port_be);
-
-	if (g >= s->nb_ips || p < s->port_lo || p > s->port_hi)
-		return UINT32_MAX;
-	if (s->by == NFG_STEER_BY_PORT) {
-		if (nfg_slice_owner(s->slices.mask, s->workers, p) != worker)
-			return UINT32_MAX;
+	if (s->by == NFG_STEER_BY_PORT)
 		return g * nfg_slice_count(&s->slices, worker) + s->slices.index[p - s->port_lo];
-	}
-	if (g % s->workers != worker)
-		return UINT32_MAX;
 	return (g / s->workers) * ((uint32_t)s->port_hi - s->port_lo + 1u) + (p - s->port_lo);
 }
 

@@ -203,3 +203,19 @@ JSON
 		fail "flood $name did not run (see flood-$name.log)"
 	note "$name flood: $(stat_get "flood-$name.stats" nodes/tx/counters/sent) sent"
 }
+
+# flood_all: the floods both flood tests send, with the FLOOD_* settings:
+# 1,000,000 SYNs, 200,000 ACKs and RSTs, and 200,000 frames of garbage after
+# a valid Ethernet header (cut short) and after valid Ethernet + IPv4.
+flood_all() {
+	flood syn 1000000 syn
+	flood ack 200000 ack
+	flood rst 200000 rst
+	flood junk-l3 200000 ack 14
+	flood junk-l4 200000 ack 34 false
+}
+
+# rss_kb PID: resident memory of a process, hugepages included, in kB.
+rss_kb() {
+	awk '/VmRSS|HugetlbPages/ {s += $2} END {print s}' "/proc/$1/status"
+}

@@ -17,18 +17,13 @@ nf_mac=$(in_ns nf cat /sys/class/net/n0/address)
 nfg_start nf server nftraffic-server --set ports.p0.device=net_af_packet0,iface=n0 \
 	--set ports.p0.ipv4=198.18.6.1/24 --set nodes.server.max_connections=16384 \
 	--set "nodes.server.response=still here"
-mem() { awk '/VmRSS|HugetlbPages/ {s += $2} END {print s}' "/proc/$NFG_PID/status"; }
-before=$(mem)
+before=$(rss_kb "$NFG_PID")
 
 FLOOD_NS=cli FLOOD_IFACE=c0 FLOOD_SRC_MAC=$cli_mac FLOOD_DST_MAC=$nf_mac
 FLOOD_SRC_IP=198.18.6.99 FLOOD_DST_IP=198.18.6.1 FLOOD_DPORT=80
-flood syn 1000000 syn
-flood ack 200000 ack
-flood rst 200000 rst
-flood junk-l3 200000 ack 14
-flood junk-l4 200000 ack 34 false
+flood_all
 sleep 1
-after=$(mem)
+after=$(rss_kb "$NFG_PID")
 
 # A real client, right after.
 for i in 1 2 3; do

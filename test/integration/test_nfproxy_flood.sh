@@ -29,18 +29,13 @@ nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
 	--set 'nodes.proxy.backends=[{"name": "web", "ip": "198.19.7.10", "port": 80, "group": "a"}]' \
 	--set nodes.proxy.policy=round_robin --set nodes.proxy.policy_params=null \
 	--set nodes.proxy.src_ports=20000-36383
-mem() { awk '/VmRSS|HugetlbPages/ {s += $2} END {print s}' "/proc/$NFG_PID/status"; }
-before=$(mem)
+before=$(rss_kb "$NFG_PID")
 
 FLOOD_NS=cli FLOOD_IFACE=c0 FLOOD_SRC_MAC=$cli_mac FLOOD_DST_MAC=$nf_mac
 FLOOD_SRC_IP=198.18.7.99 FLOOD_DST_IP=198.18.7.1 FLOOD_DPORT=80
-flood syn 1000000 syn
-flood ack 200000 ack
-flood rst 200000 rst
-flood junk-l3 200000 ack 14
-flood junk-l4 200000 ack 34 false
+flood_all
 sleep 1
-after=$(mem)
+after=$(rss_kb "$NFG_PID")
 
 for i in 1 2 3; do
 	got=$(in_ns cli curl -sS --max-time 5 http://198.18.7.1/) || fail "curl $i after the flood failed"
