@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "latency.h"
 
+/* Inverse of lat_bucket: bucket i = e * 128 + j holds [j << e, (j + 1) << e),
+ * where j runs over 0..255 for e = 0 and 128..255 after. */
+uint64_t
+lat_bucket_low(unsigned i)
+{
+	unsigned e = i < 2 * LAT_SUB ? 0 : (i >> LAT_SUB_BITS) - 1;
+	return (uint64_t)(i - (e << LAT_SUB_BITS)) << e;
+}
+
+uint64_t
+lat_bucket_end(unsigned i)
+{
+	unsigned e = i < 2 * LAT_SUB ? 0 : (i >> LAT_SUB_BITS) - 1;
+	return lat_bucket_low(i) + ((uint64_t)1 << e);
+}
+
 void
 lat_merge(struct latency_hist *into, const struct latency_hist *from)
 {
+	if (from->count == 0)
+		return;
 	into->count += from->count;
+	into->max = from->max > into->max ? from->max : into->max;
+	into->min_inv = from->min_inv > into->min_inv ? from->min_inv : into->min_inv;
 	for (unsigned i = 0; i < LAT_BUCKETS; i++)
 		into->buckets[i] += from->buckets[i];
-}
-
-/* Inverse of lat_bucket: the smallest value of bucket i. */
-static uint64_t
-bucket_low(unsigned i)
-{
-	if (i < (1u << LAT_SUB_BITS))
-		return i;
-	unsigned group = i >> LAT_SUB_BITS, sub = i & ((1u << LAT_SUB_BITS) - 1);
-	unsigned msb = group + LAT_SUB_BITS - 1;
-	return ((uint64_t)1 << msb) | ((uint64_t)sub << (msb - LAT_SUB_BITS));
 }
 
 uint64_t
@@ -25,23 +34,24 @@ lat_percentile(const struct latency_hist *h, double pct)
 {
 	if (h->count == 0)
 		return 0;
-	/* Nearest rank: the smallest sample with at least pct% of the samples at
-	 * or below it (p50 of 1..10 is 5, p99 of 1..100 is 99, p100 the largest). */
+	/* Nearest rank: p50 of 1..10 is 5, p99 of 1..100 is 99, p100 the largest. */
 	double want = (double)h->count * pct / 100.0;
 	uint64_t rank = (uint64_t)want;
 	if ((double)rank < want - 1e-9)
 		rank++;
-	if (rank == 0)
-		rank = 1;
-	if (rank > h->count)
-		rank = h->count;
+	if (rank <= 1)
+		return lat_min(h);
+	if (rank >= h->count)
+		return h->max;
 	uint64_t seen = 0;
 	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
 		seen += h->buckets[i];
 		if (seen >= rank) {
-			uint64_t lo = bucket_low(i), hi = i + 1 < LAT_BUCKETS ? bucket_low(i + 1) : lo;
-			return lo + (hi - lo) / 2;
+			uint64_t lo = lat_bucket_low(i), end = lat_bucket_end(i);
+			uint64_t mid = lo + (end - lo) / 2;
+			uint64_t min = lat_min(h);
+			return mid < min ? min : mid > h->max ? h->max : mid;
 		}
 	}
-	return 0;
+	return h->max;
 }

@@ -127,6 +127,42 @@ merged(struct nfg_instance *inst, struct latency_hist *connect, struct latency_h
 	}
 }
 
+/* Microseconds to three or more significant digits: the histogram is good
+ * to 0.4%, and sub-microsecond values should not all read 0.0. */
+static void
+us(char *buf, size_t len, uint64_t ns)
+{
+	double v = (double)ns / 1e3;
+
+	snprintf(buf, len, v < 1 ? "%.3f" : v < 10 ? "%.2f" : "%.1f", v);
+}
+
+/* "  connect time   p50 ... us   p99 ... us   max ... us   (N connections)".
+ * Percentiles are their bucket's middle (within 0.4%); max is exact. */
+static void
+lat_line(FILE *out, const char *what, const struct latency_hist *h, const char *unit)
+{
+	char p50[32], p99[32], max[32];
+
+	us(p50, sizeof(p50), lat_percentile(h, 50));
+	us(p99, sizeof(p99), lat_percentile(h, 99));
+	us(max, sizeof(max), lat_max(h));
+	fprintf(out, "  %s  p50 %9s us   p99 %9s us   max %9s us   (%" PRIu64 " %s)\n", what,
+		p50, p99, max, h->count, unit);
+}
+
+static json_t *
+lat_json(const struct latency_hist *h)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I}",
+			 "p50", (double)lat_percentile(h, 50) / 1e3,
+			 "p99", (double)lat_percentile(h, 99) / 1e3,
+			 "p999", (double)lat_percentile(h, 99.9) / 1e3,
+			 "min", (double)lat_min(h) / 1e3,
+			 "max", (double)lat_max(h) / 1e3,
+			 "count", (json_int_t)h->count);
+}
+
 void
 tcp_summarize(struct nfg_instance *inst, FILE *out)
 {
@@ -139,15 +175,11 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 		for (uint32_t i = 0; e && i < e->nb_conns; i++)
 			open += e->conns[i].state != TCP_CLOSED;
 	}
-	fprintf(out, "  connect time   p50 %9.1f us   p99 %9.1f us   (%" PRIu64 " connections)\n",
-		(double)lat_percentile(&connect, 50) / 1e3, (double)lat_percentile(&connect, 99) / 1e3,
-		connect.count);
+	lat_line(out, "connect time ", &connect, "connections");
 	/* A server answers at once: only the client's wait means something. */
 	struct tcp_engine *e0 = engine_of(inst, 0);
 	if (e0 && e0->role == REC_ROLE_CLIENT)
-		fprintf(out, "  response time  p50 %9.1f us   p99 %9.1f us   (%" PRIu64
-			" exchanges)\n", (double)lat_percentile(&resp, 50) / 1e3,
-			(double)lat_percentile(&resp, 99) / 1e3, resp.count);
+		lat_line(out, "response time", &resp, "exchanges");
 	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", open);
 }
 
@@ -163,12 +195,8 @@ tcp_stats_json(struct nfg_instance *inst, json_t *node)
 		for (uint32_t i = 0; e && i < e->nb_conns; i++)
 			open += e->conns[i].state != TCP_CLOSED;
 	}
-	json_object_set_new(node, "connect_us", json_pack("{s:f, s:f, s:I}",
-		"p50", (double)lat_percentile(&connect, 50) / 1e3,
-		"p99", (double)lat_percentile(&connect, 99) / 1e3, "count", (json_int_t)connect.count));
-	json_object_set_new(node, "response_us", json_pack("{s:f, s:f, s:I}",
-		"p50", (double)lat_percentile(&resp, 50) / 1e3,
-		"p99", (double)lat_percentile(&resp, 99) / 1e3, "count", (json_int_t)resp.count));
+	json_object_set_new(node, "connect_us", lat_json(&connect));
+	json_object_set_new(node, "response_us", lat_json(&resp));
 	json_object_set_new(node, "connections_open", json_integer((json_int_t)open));
 }
 

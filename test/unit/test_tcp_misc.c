@@ -1,109 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The small parts of the TCP engine: latency histograms (bucket precision,
- * nearest-rank percentiles on known samples, merging) and payloads ("{conn}"
- * templating, bytes at any offset, the HTTP wrapper).
+ * The small parts of the TCP engine: payloads ("{conn}" templating, bytes at
+ * any offset, the HTTP wrapper). Latency histograms are in test_latency.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../nf/latency.h"
 #include "../../nf/payload.h"
 #include "harness.h"
-
-/* ---- latency ------------------------------------------------------------ */
-
-START_TEST(small_values_have_their_own_bucket)
-{
-	for (uint64_t v = 0; v < 16; v++)
-		ck_assert_uint_eq(lat_bucket(v), v);
-	/* Each power of two opens a group of eight buckets. */
-	ck_assert_uint_eq(lat_bucket(16), 16);
-	ck_assert_uint_eq(lat_bucket(17), 16);
-	ck_assert_uint_eq(lat_bucket(18), 17);
-	ck_assert_uint_eq(lat_bucket(31), 23);
-	ck_assert_uint_eq(lat_bucket(32), 24);
-	ck_assert_uint_lt(lat_bucket(UINT64_MAX), LAT_BUCKETS);
-	ck_assert_uint_eq(lat_bucket(UINT64_MAX), (61u << 3) + 7);
-	/* Never decreasing. */
-	unsigned prev = 0;
-	for (uint64_t v = 1; v < (1ull << 62); v = v + v / 7 + 1) {
-		ck_assert_uint_ge(lat_bucket(v), prev);
-		prev = lat_bucket(v);
-	}
-}
-END_TEST
-
-START_TEST(one_sample_comes_back_within_its_bucket)
-{
-	/* From nanoseconds to an hour: within 12.5% (exact below 16). */
-	for (uint64_t v = 1; v < 3600ull * 1000000000; v = v * 3 + 1) {
-		static struct latency_hist h;
-		memset(&h, 0, sizeof(h));
-		lat_add(&h, v);
-		uint64_t got = lat_percentile(&h, 50);
-		if (v < 16)
-			ck_assert_uint_eq(got, v);
-		ck_assert_msg(got >= v - v / 8 && got <= v + v / 8, "%lu came back as %lu",
-			      (unsigned long)v, (unsigned long)got);
-	}
-}
-END_TEST
-
-START_TEST(percentiles_by_nearest_rank)
-{
-	static struct latency_hist h;
-
-	memset(&h, 0, sizeof(h));
-	ck_assert_uint_eq(lat_percentile(&h, 50), 0); /* empty */
-	for (uint64_t v = 1; v <= 10; v++)
-		lat_add(&h, v);
-	ck_assert_uint_eq(h.count, 10);
-	ck_assert_uint_eq(lat_percentile(&h, 0), 1);
-	ck_assert_uint_eq(lat_percentile(&h, 10), 1);
-	ck_assert_uint_eq(lat_percentile(&h, 10.5), 2);
-	ck_assert_uint_eq(lat_percentile(&h, 50), 5);
-	ck_assert_uint_eq(lat_percentile(&h, 90), 9);
-	ck_assert_uint_eq(lat_percentile(&h, 99), 10);
-	ck_assert_uint_eq(lat_percentile(&h, 100), 10);
-
-	/* 1000 samples: 900 of 3, 90 of 9, 9 of 12, one of 15. */
-	memset(&h, 0, sizeof(h));
-	for (unsigned i = 0; i < 1000; i++)
-		lat_add(&h, i < 900 ? 3 : i < 990 ? 9 : i < 999 ? 12 : 15);
-	ck_assert_uint_eq(lat_percentile(&h, 50), 3);
-	ck_assert_uint_eq(lat_percentile(&h, 90), 3);
-	ck_assert_uint_eq(lat_percentile(&h, 90.1), 9);
-	ck_assert_uint_eq(lat_percentile(&h, 99), 9);
-	ck_assert_uint_eq(lat_percentile(&h, 99.9), 12);
-	ck_assert_uint_eq(lat_percentile(&h, 99.99), 15);
-	ck_assert_uint_eq(lat_percentile(&h, 100), 15);
-}
-END_TEST
-
-START_TEST(merged_histograms_add_up)
-{
-	static struct latency_hist a, b, m;
-
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	memset(&m, 0, sizeof(m));
-	for (unsigned i = 0; i < 100; i++)
-		lat_add(&a, 1000000); /* 1 ms */
-	for (unsigned i = 0; i < 300; i++)
-		lat_add(&b, 5);
-	lat_merge(&m, &a);
-	lat_merge(&m, &b);
-	ck_assert_uint_eq(m.count, 400);
-	ck_assert_uint_eq(m.buckets[5], 300);
-	ck_assert_uint_eq(m.buckets[lat_bucket(1000000)], 100);
-	ck_assert_uint_eq(lat_percentile(&m, 75), 5);
-	uint64_t p = lat_percentile(&m, 75.25);
-	ck_assert_msg(p >= 1000000 - 125000 && p <= 1000000 + 125000, "p75.25 %lu",
-		      (unsigned long)p);
-}
-END_TEST
 
 /* ---- payloads ------------------------------------------------------------- */
 
@@ -214,10 +119,6 @@ tcp_misc_suite(void)
 	Suite *s = suite_create("tcp_misc");
 	TCase *tc = tcase_create("tcp_misc");
 
-	tcase_add_test(tc, small_values_have_their_own_bucket);
-	tcase_add_test(tc, one_sample_comes_back_within_its_bucket);
-	tcase_add_test(tc, percentiles_by_nearest_rank);
-	tcase_add_test(tc, merged_histograms_add_up);
 	tcase_add_test(tc, conn_template_at_any_offset);
 	tcase_add_test(tc, http_wrapper);
 	suite_add_tcase(s, tc);
