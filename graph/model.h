@@ -42,8 +42,10 @@ struct nfg_port_spec {
 	unsigned mtu;          /* 0: leave the device's */
 	enum nfg_rss_mode { NFG_RSS_SYMMETRIC, NFG_RSS_DEVICE, NFG_RSS_SOFTWARE } rss;
 	bool steer_software;   /* "steering": "software": do not try rte_flow */
-	unsigned nb_steer_rules;
-	struct nfg_steer_rule steer_rules[NFG_STEER_MAX_RULES];
+	unsigned nb_claims;      /* local addresses operators own (nfg_port_claim) */
+	struct nfg_claim claims[NFG_PORT_MAX_CLAIMS];
+	unsigned nb_steer_rules; /* the claims that steer, resolved when the port starts */
+	struct nfg_claim steer_rules[NFG_STEER_MAX_RULES];
 	struct rte_flow **flows; /* rte_flow rules installed for them */
 	unsigned nb_flows;
 	struct nfg_port runtime; /* filled when the port starts */

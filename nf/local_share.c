@@ -69,9 +69,7 @@ local_share_init(struct local_share *s, struct nfg_instance *inst, const char *p
 				   workers, err, sizeof(err)) < 0) {
 		return nfg_error(inst, "port_mask", "%s", err);
 	}
-	if (workers < 2)
-		return 0;
-	struct nfg_steer_rule rule = {
+	struct nfg_claim claim = {
 		.by = s->by,
 		.proto = IPPROTO_TCP,
 		.ip_lo = nb_ips ? ip_first : 0,
@@ -82,7 +80,9 @@ local_share_init(struct local_share *s, struct nfg_instance *inst, const char *p
 		.workers = workers,
 		.owner = nfg_instance_name(inst),
 	};
-	return nfg_steer_add(port, &rule);
+	if (nfg_port_claim(port, &claim, err, sizeof(err)) < 0)
+		return nfg_error(inst, what, "%s", err);
+	return 0;
 }
 
 void

@@ -19,12 +19,12 @@
 
 #include "nfg/proxy.h"
 #include "half_open.h"
+#include "listen_set.h"
 #include "local_share.h"
 #include "tcp_engine.h"
 
 #define PX_MAX_BACKENDS 64
 #define PX_MAX_HOOKS 8
-#define PX_MAX_LISTEN 16
 #define PX_HOOK_ROOM 1024 /* a request hook may grow the first payload this much */
 #define PX_MAX_SHIFTS 8   /* length changes by data hooks, per direction */
 #define PX_MAX_FRAME_IP 1500 /* a data hook grows a segment no bigger than this (IP) */
@@ -97,9 +97,7 @@ struct px_config {
 	void *hook_state[PX_MAX_HOOKS];
 	unsigned nb_hooks;
 	bool data_hooks;          /* some hook looks at spliced segments */
-	uint32_t listen_ip[PX_MAX_LISTEN];
-	uint16_t listen_port[PX_MAX_LISTEN];
-	unsigned nb_listen;
+	struct listen_set listen;
 	uint32_t src_ip;          /* server side, network order; 0: the server port's */
 	uint16_t port_lo, port_hi;
 	struct local_share share; /* server-side local addresses, per worker */

@@ -508,44 +508,6 @@ client_setup(struct nfg_instance *inst)
 	return 0;
 }
 
-/* Two clients handing out the same source address and port would answer for
- * each other's connections: refuse it at start. A claim lasts until stop, so
- * a process may load one graph after another. */
-static struct {
-	const struct nfg_instance *inst;
-	uint32_t ip_lo, ip_hi;
-	uint16_t lo, hi;
-} claims[32];
-static unsigned nb_claims;
-
-static int
-claim_addresses(struct nfg_instance *inst, uint32_t ip_lo, uint32_t nb_ips, uint16_t lo,
-		uint16_t hi)
-{
-	for (unsigned i = 0; i < nb_claims; i++) {
-		if (claims[i].inst == inst)
-			return 0;
-		bool ips = ip_lo <= claims[i].ip_hi && claims[i].ip_lo <= ip_lo + nb_ips - 1;
-		if (ips && lo <= claims[i].hi && claims[i].lo <= hi)
-			return nfg_error(inst, "src_ports", "ports %u-%u of these source addresses "
-					 "overlap those of tcp_client %s (%u-%u)", lo, hi,
-					 nfg_instance_name(claims[i].inst), claims[i].lo, claims[i].hi);
-	}
-	if (nb_claims < RTE_DIM(claims))
-		claims[nb_claims++] = (typeof(claims[0])){ inst, ip_lo, ip_lo + nb_ips - 1, lo, hi };
-	return 0;
-}
-
-static void
-client_stop(struct nfg_instance *inst)
-{
-	for (unsigned i = 0; i < nb_claims; i++)
-		if (claims[i].inst == inst) {
-			claims[i] = claims[--nb_claims];
-			return;
-		}
-}
-
 static int
 client_start(struct nfg_instance *inst)
 {
@@ -562,7 +524,7 @@ client_start(struct nfg_instance *inst)
 		cfg->nb_src_ips = 1;
 		local_share_set_address(&cfg->share, cfg->src_ip_first);
 	}
-	return claim_addresses(inst, cfg->src_ip_first, cfg->nb_src_ips, cfg->port_lo, cfg->port_hi);
+	return 0;
 }
 
 static int
@@ -702,7 +664,6 @@ static const struct nfg_op tcp_client_op = {
 	.counters = tcp_counters,
 	.setup = client_setup,
 	.start = client_start,
-	.stop = client_stop,
 	.init = client_init,
 	.process = client_process,
 	.poll = client_poll,

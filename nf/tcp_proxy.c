@@ -305,15 +305,6 @@ static const struct tcp_app server_side = {
 
 /* ---- the data path ------------------------------------------------------- */
 
-static bool
-listening(const struct px_config *cfg, uint32_t ip, uint16_t port)
-{
-	for (unsigned i = 0; i < cfg->nb_listen; i++)
-		if (cfg->listen_port[i] == port && (cfg->listen_ip[i] == 0 || cfg->listen_ip[i] == ip))
-			return true;
-	return false;
-}
-
 /* Immediate binding: the policy chooses at the SYN (no payload yet) and the SYN
  * itself goes to the backend: the proxy is a NAT from then on. */
 static void
@@ -415,7 +406,7 @@ from_client(struct px_worker *w, struct rte_mbuf *m)
 			return;
 		}
 	}
-	if (syn && listening(w->cfg, key.vip, key.vport)) {
+	if (syn && listen_set_match(&w->cfg->listen, key.vip, key.vport)) {
 		accept_client(w, m, &key);
 		return;
 	}
@@ -517,29 +508,6 @@ parse_backends(struct nfg_instance *inst, struct px_config *cfg)
 			 "backend %s", be->name);
 	}
 	cfg->nb_backends = (unsigned)json_array_size(list);
-	return 0;
-}
-
-static int
-parse_listen(struct nfg_instance *inst, struct px_config *cfg)
-{
-	json_t *list = nfg_param(inst, "listen"), *v;
-	size_t i;
-
-	json_array_foreach(list, i, v) {
-		char where[32], ip[64], *end;
-		const char *s = json_string_value(v), *colon = strrchr(s, ':');
-		long port = colon ? strtol(colon + 1, &end, 10) : -1;
-		snprintf(where, sizeof(where), "listen[%zu]", i);
-		if (!colon || *end || port < 1 || port > 65535 || (size_t)(colon - s) >= sizeof(ip))
-			return nfg_error(inst, where, "expected \"ADDRESS:PORT\" or \"*:PORT\", got \"%s\"", s);
-		snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s), s);
-		cfg->listen_ip[i] = 0;
-		if (strcmp(ip, "*") != 0 && nfg_parse_ipv4(ip, &cfg->listen_ip[i]) < 0)
-			return nfg_error(inst, where, "\"%s\" is not an IPv4 address or *", ip);
-		cfg->listen_port[i] = rte_cpu_to_be_16((uint16_t)port);
-	}
-	cfg->nb_listen = (unsigned)json_array_size(list);
 	return 0;
 }
 
@@ -649,7 +617,7 @@ proxy_setup(struct nfg_instance *inst)
 			     src ? "src_ip" : "src_ips", ip_first, nb_ips, cfg->port_lo,
 			     cfg->port_hi) < 0)
 		return -1;
-	if (parse_backends(inst, cfg) < 0 || parse_listen(inst, cfg) < 0 ||
+	if (parse_backends(inst, cfg) < 0 || listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;
 	if (nfg_instance_add_input(inst, "client") != PX_FROM_CLIENT ||
@@ -823,7 +791,7 @@ static const struct nfg_param proxy_params[] = {
 	  .doc = "Ethernet destination toward clients (else an arp node)" },
 	{ .name = "server_next_hop_mac", .type = NFG_T_MAC, .flags = NFG_P_OPTIONAL,
 	  .doc = "Ethernet destination toward backends (else an arp node)" },
-	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1, .max = PX_MAX_LISTEN,
+	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1, .max = LISTEN_MAX,
 	  .doc = "the virtual addresses clients connect to, \"ADDRESS:PORT\"" },
 	{ .name = "backends", .type = NFG_T_LIST, .fields = backend_fields, .min = 1,
 	  .max = PX_MAX_BACKENDS, .doc = "the only servers the proxy ever connects to" },

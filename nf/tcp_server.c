@@ -19,10 +19,10 @@
 
 #include "nf_builtin.h"
 #include "half_open.h"
+#include "listen_set.h"
 #include "payload.h"
 #include "tcp_params.h"
 
-#define MAX_LISTEN 16
 #define MAX_DELIM 64
 
 struct conn_key {
@@ -33,9 +33,7 @@ struct conn_key {
 struct server_config {
 	struct tcp_engine_config engine;
 	struct payload response;
-	uint32_t listen_ip[MAX_LISTEN];   /* network order, 0: any */
-	uint16_t listen_port[MAX_LISTEN]; /* network order */
-	unsigned nb_listen;
+	struct listen_set listen;
 	uint8_t delim[MAX_DELIM];
 	uint8_t delim_fail[MAX_DELIM];    /* KMP failure function of delim */
 	unsigned delim_len;
@@ -176,15 +174,6 @@ static const struct tcp_app server_app = {
 
 /* ---- the data path ------------------------------------------------------ */
 
-static bool
-listening(const struct server_config *cfg, uint32_t ip, uint16_t port)
-{
-	for (unsigned i = 0; i < cfg->nb_listen; i++)
-		if (cfg->listen_port[i] == port && (cfg->listen_ip[i] == 0 || cfg->listen_ip[i] == ip))
-			return true;
-	return false;
-}
-
 /* Frees the oldest connection still half open, if any. */
 static void
 evict_half_open(struct server_worker *w)
@@ -263,7 +252,7 @@ segment(struct server_worker *w, struct rte_mbuf *m)
 		tcp_release(e, c, CAUSE_ACTIVE_CLOSE); /* a new incarnation of the 4-tuple */
 		c = NULL;
 	}
-	if (!c && syn && listening(w->cfg, key.local_ip, key.local_port)) {
+	if (!c && syn && listen_set_match(&w->cfg->listen, key.local_ip, key.local_port)) {
 		accept_syn(w, m, &key);
 		return;
 	}
@@ -301,30 +290,6 @@ server_poll(struct rte_graph *graph, struct rte_node *node)
 }
 
 /* ---- setup -------------------------------------------------------------- */
-
-static int
-parse_listen(struct nfg_instance *inst, struct server_config *cfg)
-{
-	json_t *list = nfg_param(inst, "listen"), *v;
-	size_t i;
-
-	json_array_foreach(list, i, v) {
-		char where[32], ip[64];
-		const char *s = json_string_value(v), *colon = strrchr(s, ':');
-		char *end;
-		snprintf(where, sizeof(where), "listen[%zu]", i);
-		long port = colon ? strtol(colon + 1, &end, 10) : -1;
-		if (!colon || *end || port < 1 || port > 65535 || (size_t)(colon - s) >= sizeof(ip))
-			return nfg_error(inst, where, "expected \"ADDRESS:PORT\" or \"*:PORT\", got \"%s\"", s);
-		snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s), s);
-		cfg->listen_ip[i] = 0;
-		if (strcmp(ip, "*") != 0 && nfg_parse_ipv4(ip, &cfg->listen_ip[i]) < 0)
-			return nfg_error(inst, where, "\"%s\" is not an IPv4 address or *", ip);
-		cfg->listen_port[i] = rte_cpu_to_be_16((uint16_t)port);
-	}
-	cfg->nb_listen = (unsigned)json_array_size(list);
-	return 0;
-}
 
 static int
 parse_request_end(struct nfg_instance *inst, struct server_config *cfg)
@@ -367,7 +332,7 @@ server_setup(struct nfg_instance *inst)
 	nfg_instance_set_config(inst, cfg, server_config_free);
 	cfg->close_after_response = strcmp(nfg_param_string(inst, "close"), "server") == 0;
 	cfg->max_connections = (uint32_t)nfg_param_int(inst, "max_connections");
-	if (tcp_engine_config_read(inst, &cfg->engine) < 0 || parse_listen(inst, cfg) < 0 ||
+	if (tcp_engine_config_read(inst, &cfg->engine) < 0 || listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "port")) < 0 ||
 	    parse_request_end(inst, cfg) < 0 ||
 	    payload_from_params(inst, "response", "", &cfg->response) < 0)
 		return -1;
@@ -460,7 +425,7 @@ static const char *const full_policies[] = { "rst", "drop", NULL };
 
 static const struct nfg_param server_params[] = {
 	TCP_ENGINE_PARAMS,
-	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1, .max = MAX_LISTEN,
+	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1, .max = LISTEN_MAX,
 	  .doc = "\"ADDRESS:PORT\" to accept connections on (\"*\": any address)" },
 	{ .name = "response", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,
 	  .doc = "response text (the body when http is true)" },

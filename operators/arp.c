@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * arp: the neighbour side of IPv4 on one port. It answers ARP requests for
- * the port's addresses, learns the senders of ARP addressed to it, and gives
+ * the port's addresses and for those its operators claimed on it (a
+ * tcp_client's src_ips, listen addresses; include/nfg/steering.h), learns the senders of ARP addressed to it, and gives
  * IPv4 packets on their way out their Ethernet addresses. The next hop is the
  * destination when it is on one of the port's subnets, else the gateway; its
  * MAC comes from the worker's own table (arp_cache.h). Packets for a next hop
@@ -40,6 +41,7 @@ struct arp_config {
 	unsigned max_held;
 	uint64_t hold_ms, retry_ms, timeout_s;
 	/* from the port and the EAL (start) */
+	const struct nfg_port *port; /* whose addresses (and claimed ones) we answer for */
 	struct rte_ether_addr mac;
 	unsigned nb_addrs;
 	uint32_t addr[NFG_PORT_MAX_ADDRS], mask[NFG_PORT_MAX_ADDRS]; /* network order */
@@ -89,13 +91,12 @@ enum arp_counter {
 	ARP_CACHE_FULL, ARP_HELD_AT_STOP,
 };
 
+/* The port's addresses and those its operators claimed (a client's source
+ * range, a listen address): a peer asks for them before it answers. */
 static bool
 is_ours(const struct arp_config *c, uint32_t ip)
 {
-	for (unsigned i = 0; i < c->nb_addrs; i++)
-		if (c->addr[i] == ip)
-			return true;
-	return false;
+	return nfg_port_owns_ipv4(c->port, ip);
 }
 
 /* Is `ip` on one of the port's subnets? If so, `sender` is our address there. */
@@ -469,6 +470,7 @@ arp_start(struct nfg_instance *inst)
 	if (port->nb_ipv4 == 0)
 		return nfg_error(inst, "port", "port %s has no \"ipv4\" address: arp answers for "
 				 "the port's addresses and asks from them", name);
+	c->port = port;
 	c->mac = port->mac;
 	c->nb_addrs = port->nb_ipv4;
 	for (unsigned i = 0; i < port->nb_ipv4; i++) {
@@ -593,9 +595,11 @@ static const struct nfg_op arp_op = {
 	.api_version = NFG_API_VERSION,
 	.name = "arp",
 	.summary = "answer ARP, resolve next hops, address IPv4 packets for a port",
-	.doc = "ARP requests for the port's addresses get their reply on \"out\"; the sender\n"
-	       "of every request or reply addressed to us is learned (timeout_s), and ARP not\n"
-	       "for us is dropped. IPv4 packets get the Ethernet header for their next hop\n"
+	.doc = "ARP requests for the port's addresses, and for the addresses operators own on\n"
+	       "the port (tcp_client's src_ips, listen addresses of tcp_server and tcp_proxy,\n"
+	       "tcp_proxy's src_ips), get their reply on \"out\"; the sender of every request\n"
+	       "or reply addressed to us is learned (timeout_s), and ARP not for us is\n"
+	       "dropped. IPv4 packets get the Ethernet header for their next hop\n"
 	       "(the destination on the port's subnets, else the gateway; broadcast and\n"
 	       "multicast map to their group MAC) and leave on \"out\". Packets for a next\n"
 	       "hop not known yet wait (max_held each, 64 next hops at once; beyond:\n"

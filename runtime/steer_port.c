@@ -62,7 +62,7 @@ mask_deposit(unsigned v, uint16_t mask)
 
 /* One rule: local address (and masked port bits) to a queue. */
 static struct rte_flow *
-flow_one(uint16_t pid, const struct nfg_steer_rule *r, uint32_t ip, uint16_t port,
+flow_one(uint16_t pid, const struct nfg_claim *r, uint32_t ip, uint16_t port,
 	 uint16_t port_mask, uint16_t queue, struct rte_flow_error *err)
 {
 	struct rte_flow_attr attr = { .ingress = 1 };
@@ -117,7 +117,7 @@ flows_install(struct nfg_port_spec *ps, unsigned workers, char *why, size_t len)
 		return false;
 	}
 	for (unsigned i = 0; i < ps->nb_steer_rules; i++) {
-		const struct nfg_steer_rule *r = &ps->steer_rules[i];
+		const struct nfg_claim *r = &ps->steer_rules[i];
 		/* Rules match exact addresses, so that other traffic to the port
 		 * keeps its RSS: one rule per address (and per mask value). */
 		uint64_t ips = (uint64_t)r->ip_hi - r->ip_lo + 1u;
@@ -201,7 +201,7 @@ nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_
 	/* A share declared before the port had started names no address: the
 	 * operators then use the port's first one. */
 	for (unsigned i = 0; i < ps->nb_steer_rules && ps->nb_ipv4; i++) {
-		struct nfg_steer_rule *r = &ps->steer_rules[i];
+		struct nfg_claim *r = &ps->steer_rules[i];
 		if (r->ip_lo == 0 && r->ip_hi == UINT32_MAX)
 			r->ip_lo = r->ip_hi = ntohl(ps->ipv4[0]);
 	}

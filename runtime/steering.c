@@ -103,23 +103,82 @@ nfg_slices_free(struct nfg_port_slices *s)
 	s->index = NULL;
 }
 
+static bool
+claims_overlap(const struct nfg_claim *a, const struct nfg_claim *b)
+{
+	return a->proto == b->proto && a->ip_lo <= b->ip_hi && b->ip_lo <= a->ip_hi &&
+	       a->port_lo <= b->port_hi && b->port_lo <= a->port_hi;
+}
+
+static const char *
+claim_words(const struct nfg_claim *c, char *buf, size_t len)
+{
+	struct in_addr lo = { htonl(c->ip_lo) }, hi = { htonl(c->ip_hi) };
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &lo, a, sizeof(a));
+	inet_ntop(AF_INET, &hi, b, sizeof(b));
+	if (nfg_claim_any_address(c))
+		snprintf(buf, len, "the port's addresses");
+	else if (c->ip_lo == c->ip_hi)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s-%s", a, b);
+	size_t n = strlen(buf);
+	if (c->port_lo == c->port_hi)
+		snprintf(buf + n, len - n, " port %u", c->port_lo);
+	else
+		snprintf(buf + n, len - n, " ports %u-%u", c->port_lo, c->port_hi);
+	return buf;
+}
+
 int
-nfg_steer_add(const char *port_name, const struct nfg_steer_rule *r)
+nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, size_t errlen)
 {
 	struct nfg_port_spec *ps =
 		nfg_current_graph ? nfg_graph_port(nfg_current_graph, port_name) : NULL;
+	char mine[96], theirs[96];
 
 	if (!ps) {
-		nfg_log_err("%s: steering on unknown port \"%s\"", r->owner, port_name);
+		snprintf(err, errlen, "unknown port \"%s\"", port_name);
 		return -1;
 	}
-	if (ps->nb_steer_rules == NFG_STEER_MAX_RULES) {
-		nfg_log_err("%s: port %s has %d steering rules already", r->owner, port_name,
-			    NFG_STEER_MAX_RULES);
+	for (unsigned i = 0; i < ps->nb_claims; i++) {
+		const struct nfg_claim *o = &ps->claims[i];
+		if (claims_overlap(o, c) && strcmp(o->owner, c->owner) != 0) {
+			snprintf(err, errlen, "%s on port %s overlaps %s of %s; give each operator "
+				 "its own addresses or ports", claim_words(c, mine, sizeof(mine)),
+				 port_name, claim_words(o, theirs, sizeof(theirs)), o->owner);
+			return -1;
+		}
+	}
+	bool steers = c->by != NFG_STEER_NONE && c->workers > 1;
+	if (ps->nb_claims == NFG_PORT_MAX_CLAIMS ||
+	    (steers && ps->nb_steer_rules == NFG_STEER_MAX_RULES)) {
+		snprintf(err, errlen, "port %s has %d address claims (%d that steer) already",
+			 port_name, NFG_PORT_MAX_CLAIMS, NFG_STEER_MAX_RULES);
 		return -1;
 	}
-	ps->steer_rules[ps->nb_steer_rules++] = *r;
+	ps->claims[ps->nb_claims++] = *c;
+	if (steers)
+		ps->steer_rules[ps->nb_steer_rules++] = *c;
 	return 0;
+}
+
+bool
+nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be)
+{
+	const struct nfg_port_spec *ps = container_of(port, struct nfg_port_spec, runtime);
+	uint32_t ip = ntohl(ip_be);
+
+	for (unsigned i = 0; i < port->nb_ipv4; i++)
+		if (port->ipv4[i] == ip_be)
+			return true;
+	for (unsigned i = 0; i < ps->nb_claims; i++)
+		if (!nfg_claim_any_address(&ps->claims[i]) && ps->claims[i].ip_lo <= ip &&
+		    ip <= ps->claims[i].ip_hi)
+			return true;
+	return false;
 }
 
 /* Both directions of a flow alike: addresses and ports are combined by

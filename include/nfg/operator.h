@@ -274,6 +274,10 @@ const char *nfg_run_option(const char *name);
 
 /* NULL when no such port (or before ports started). */
 const struct nfg_port *nfg_port_get(const char *name);
+/* True when ip (network byte order) is one of the port's addresses or an
+ * address an operator claimed on it (nfg_port_claim, include/nfg/steering.h):
+ * what arp answers for. */
+bool nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be);
 unsigned nfg_worker_count(void);
 struct rte_mempool *nfg_pktmbuf_pool(void);
 /* True once the run is stopping: sources stop producing, others drain.

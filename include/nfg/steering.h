@@ -14,10 +14,14 @@
  *    ports to worker 0, odd ports to worker 1);
  *  - by IP: worker i owns the i-th local address (modulo the worker count).
  *
- * An operator declares its share on its port with nfg_steer_add() during
- * setup. When the port starts, nfg installs rte_flow rules that send each
- * share to its worker's queue; where the port refuses them, port_rx computes
- * the owner of every packet and hands the others over a ring to their owner.
+ * An operator claims the local addresses it owns on its port with
+ * nfg_port_claim() during setup: the addresses it opens connections from (with
+ * their per-worker share) and those it listens on. One declaration feeds
+ * everything that needs it: overlapping claims are refused, arp answers for
+ * every claimed address, and when the port starts nfg installs rte_flow rules
+ * that send each share to its worker's queue; where the port refuses them,
+ * port_rx computes the owner of every packet and hands the others over a ring
+ * to their owner.
  */
 #ifndef NFG_STEERING_H
 #define NFG_STEERING_H
@@ -31,6 +35,7 @@ extern "C" {
 #endif
 
 #define NFG_STEER_MAX_RULES 8
+#define NFG_PORT_MAX_CLAIMS 32
 #define NFG_STEER_KEY_LEN 40
 /* nfg_steer_owner(): no rule covers the packet; it stays where it arrived. */
 #define NFG_OWNER_HERE 0xffffu
@@ -90,27 +95,39 @@ nfg_slice_port(const struct nfg_port_slices *s, unsigned worker, uint32_t i)
 	return s->ports[s->start[worker] + i];
 }
 
-enum nfg_steer_by { NFG_STEER_BY_PORT, NFG_STEER_BY_IP };
+/* NFG_STEER_NONE: the addresses are the operator's, but packets for them
+ * stay where they arrive (connections that arrive: listen addresses). */
+enum nfg_steer_by { NFG_STEER_BY_PORT, NFG_STEER_BY_IP, NFG_STEER_NONE };
 
-/* A share of local addresses, as an operator declares it on its port. */
-struct nfg_steer_rule {
+/* Local addresses an operator owns on its port, and which worker owns each. */
+struct nfg_claim {
 	enum nfg_steer_by by;
 	uint8_t proto;            /* IPPROTO_TCP, IPPROTO_UDP */
-	uint32_t ip_lo, ip_hi;    /* local addresses, host byte order */
+	uint32_t ip_lo, ip_hi;    /* local addresses, host byte order; 0 to UINT32_MAX:
+				   * any address of the port (the port's own) */
 	uint16_t port_lo, port_hi;
 	uint16_t mask;            /* NFG_STEER_BY_PORT */
 	unsigned workers;
 	const char *owner;        /* the node that declared it, for messages */
 };
 
-/* During setup: the port's packets for these local addresses belong to the
- * worker the rule names. Returns -1 (with a message) on a full or unknown port. */
-int nfg_steer_add(const char *port_name, const struct nfg_steer_rule *r);
+static inline bool
+nfg_claim_any_address(const struct nfg_claim *c)
+{
+	return c->ip_lo == 0 && c->ip_hi == UINT32_MAX;
+}
 
-/* The worker that owns a packet to (dst_ip, dst_port) under rule r, or
- * NFG_OWNER_HERE when the rule does not cover it. Host byte order. */
+/* During setup: the port's packets for these local addresses are the
+ * claimant's, and (steered claims on several workers) belong to the worker
+ * the claim names. Returns -1 with a message in err when the port is unknown
+ * or full, or when the claim overlaps another operator's (same protocol,
+ * common addresses and ports). */
+int nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, size_t errlen);
+
+/* The worker that owns a packet to (dst_ip, dst_port) under claim r, or
+ * NFG_OWNER_HERE when the claim does not steer it. Host byte order. */
 static inline unsigned
-nfg_steer_rule_owner(const struct nfg_steer_rule *r, uint8_t proto, uint32_t dst_ip,
+nfg_steer_rule_owner(const struct nfg_claim *r, uint8_t proto, uint32_t dst_ip,
 		     uint16_t dst_port)
 {
 	if (proto != r->proto || dst_ip < r->ip_lo || dst_ip > r->ip_hi ||
@@ -137,7 +154,7 @@ struct nfg_port_steer {
 	unsigned workers;
 	bool spread;               /* no rule covers it: symmetric flow hash */
 	unsigned nb_rules;
-	struct nfg_steer_rule rules[NFG_STEER_MAX_RULES];
+	struct nfg_claim rules[NFG_STEER_MAX_RULES]; /* the steered claims */
 	struct rte_ring **rings;   /* rings[from * workers + to], single producer/consumer */
 };
 

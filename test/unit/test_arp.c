@@ -178,6 +178,45 @@ START_TEST(request_for_us_gets_exact_reply)
 }
 END_TEST
 
+/* An address a tcp_client sends from is ours to answer for, though the port
+ * has another: the peer asks for it before it answers the client. */
+START_TEST(request_for_a_claimed_address_gets_a_reply)
+{
+	struct harness *h = harness_load(
+		"{" PORTS
+		" \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"parse\": {\"op\": \"parse\"},\n"
+		"  \"s\": {\"op\": \"split\", \"outputs\": 2},\n"
+		"  \"client\": {\"op\": \"tcp_client\", \"port\": \"p\", \"start_s\": 86400,\n"
+		"     \"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 80}],\n"
+		"     \"src_ips\": \"198.18.0.10-198.18.0.19\"},\n"
+		"  \"arp\": {\"op\": \"arp\", \"port\": \"p\"}, \"m\": {\"op\": \"merge\"},\n"
+		"  \"wire\": {\"op\": \"test_collect\"}, \"oth\": {\"op\": \"test_collect\"}},\n"
+		" \"edges\": [\"in -> parse -> s\", \"s.out0 -> m\", \"s.out1 -> client -> m\",\n"
+		"            \"m -> arp\", \"arp.out -> wire\", \"arp.other -> oth\"]}");
+	uint8_t f[3][256];
+	size_t lens[3] = {
+		build_arp_request(f[0], "02:00:00:00:00:07", "198.18.0.7", "198.18.0.15"),
+		build_arp_request(f[1], "02:00:00:00:00:07", "198.18.0.7", "198.18.0.19"),
+		build_arp_request(f[2], "02:00:00:00:00:07", "198.18.0.7", "198.18.0.20"),
+	};
+	struct rte_mbuf **pkts;
+
+	for (unsigned i = 0; i < 3; i++)
+		send_frame(h, f[i], lens[i]);
+	ck_assert_uint_eq(harness_collected(h, "wire", &pkts), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct rte_arp_hdr *a =
+			rte_pktmbuf_mtod_offset(pkts[i], const struct rte_arp_hdr *, ARP_OFF);
+		ck_assert_uint_eq(ntohs(a->arp_opcode), RTE_ARP_OP_REPLY);
+		ck_assert_uint_eq(a->arp_data.arp_sip, ip4(i ? "198.18.0.19" : "198.18.0.15"));
+		ck_assert(rte_is_same_ether_addr(&a->arp_data.arp_sha, &port_mac));
+	}
+	ck_assert_uint_eq(harness_counter(h, "arp", "replies_sent"), 2);
+	ck_assert_uint_eq(harness_counter(h, "arp", "arp_not_for_us"), 1);
+	harness_free(h);
+}
+END_TEST
+
 START_TEST(arp_not_for_us_is_dropped)
 {
 	struct harness *h = arp_load("");
@@ -625,6 +664,7 @@ arp_suite(void)
 	tcase_add_test(tc, asks_from_the_address_on_the_right_subnet);
 	tcase_add_test(tc, learned_entries_expire);
 	tcase_add_test(tc, parameter_errors);
+	tcase_add_test(tc, request_for_a_claimed_address_gets_a_reply);
 	tcase_add_test(tc, workers_share_what_they_learn);
 	tcase_add_test(tc, cache_fill_remove_sweep);
 	suite_add_tcase(s, tc);

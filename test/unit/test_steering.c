@@ -272,6 +272,73 @@ START_TEST(graph_files_with_shares_that_cannot_work)
 }
 END_TEST
 
+/* Two operators on one port may not own the same address and port: the
+ * claims are refused, naming both. */
+static void
+assert_claims_refused(const char *nodes, const char *words)
+{
+	char json[2048];
+	snprintf(json, sizeof(json),
+		 "{\"ports\": {\"p\": {\"device\": \"loop:w\", \"ipv4\": \"198.18.0.1/24\"}},\n"
+		 " \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"p\"},\n"
+		 "  \"m\": {\"op\": \"merge\"}, %s,\n"
+		 "  \"tx\": {\"op\": \"port_tx\", \"port\": \"p\"}},\n"
+		 " \"edges\": [\"rx -> a -> m\", \"b -> m\", \"m -> tx\"]}", nodes);
+	const char *msg = harness_load_error(json);
+	ck_assert_msg(msg != NULL, "accepted: %s", nodes);
+	ck_assert_msg(strstr(msg, words) != NULL, "message \"%s\" lacks \"%s\"", msg, words);
+}
+
+#define CLIENT(NAME, MORE)                                                             \
+	"\"" NAME "\": {\"op\": \"tcp_client\", \"port\": \"p\", "                         \
+	"\"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 80}]" MORE "}"
+#define SERVER(NAME, MORE) "\"" NAME "\": {\"op\": \"tcp_server\", \"port\": \"p\"" MORE "}"
+
+START_TEST(overlapping_claims_are_refused)
+{
+	assert_claims_refused(CLIENT("a", ", \"src_ips\": \"198.18.0.10-198.18.0.19\"") ", "
+			      CLIENT("b", ", \"src_ips\": \"198.18.0.19-198.18.0.29\""),
+			      "198.18.0.19-198.18.0.29 ports 1024-65535 on port p overlaps "
+			      "198.18.0.10-198.18.0.19 ports 1024-65535 of a");
+	/* Both on the port's own address (no src_ips). */
+	assert_claims_refused(CLIENT("a", "") ", " CLIENT("b", ", \"src_ports\": \"2000-3000\""),
+			      "overlaps the port's addresses ports 1024-65535 of a");
+	/* A listener on a port the client may open connections from. */
+	assert_claims_refused(CLIENT("a", ", \"src_ips\": \"198.18.0.10-198.18.0.19\"") ", "
+			      SERVER("b", ", \"listen\": [\"198.18.0.12:8080\"]"),
+			      "nodes.b.listen[0]: 198.18.0.12 port 8080 on port p overlaps");
+	assert_claims_refused(SERVER("a", ", \"listen\": [\"*:80\"]") ", "
+			      SERVER("b", ", \"listen\": [\"198.18.0.7:80\"]"),
+			      "198.18.0.7 port 80 on port p overlaps the port's addresses port 80 of a");
+}
+END_TEST
+
+/* What the port owns: its own addresses and every non-wildcard claim. */
+START_TEST(the_port_owns_what_operators_claim)
+{
+	struct harness *h = harness_load(
+		"{\"ports\": {\"p\": {\"device\": \"loop:w\", \"ipv4\": \"198.18.0.1/24\"}},\n"
+		" \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"p\"},\n"
+		"  \"m\": {\"op\": \"merge\"}, \"s\": {\"op\": \"split\", \"outputs\": 2}, "
+		CLIENT("a", ", \"src_ips\": \"198.18.0.10-198.18.0.19\"") ", "
+		SERVER("b", ", \"listen\": [\"*:80\", \"198.18.0.50:8080\"]") ",\n"
+		"  \"tx\": {\"op\": \"port_tx\", \"port\": \"p\"}},\n"
+		" \"edges\": [\"rx -> s\", \"s.out0 -> a -> m\", \"s.out1 -> b -> m\", \"m -> tx\"]}");
+	const struct nfg_port *p = nfg_port_get("p");
+	uint32_t ip;
+
+	ck_assert_ptr_nonnull(p);
+	for (unsigned last = 0; last < 256; last++) {
+		char s[32];
+		snprintf(s, sizeof(s), "198.18.0.%u", last);
+		inet_pton(AF_INET, s, &ip);
+		bool want = last == 1 || (last >= 10 && last <= 19) || last == 50;
+		ck_assert_msg(nfg_port_owns_ipv4(p, ip) == want, "%s", s);
+	}
+	harness_free(h);
+}
+END_TEST
+
 TEST_SUITE(steering_suite)
 static Suite *
 steering_suite(void)
@@ -285,6 +352,8 @@ steering_suite(void)
 	tcase_add_test(tc, symmetric_rss_key_hashes_both_directions_alike);
 	tcase_add_test(tc, owner_of_both_directions);
 	tcase_add_test(tc, graph_files_with_shares_that_cannot_work);
+	tcase_add_test(tc, overlapping_claims_are_refused);
+	tcase_add_test(tc, the_port_owns_what_operators_claim);
 	suite_add_tcase(s, tc);
 	return s;
 }
