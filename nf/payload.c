@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nfg/values.h"
 #include "payload.h"
@@ -13,19 +14,24 @@ static int
 read_file(struct nfg_instance *inst, const char *param, const char *path, struct payload *p)
 {
 	FILE *f = fopen(path, "rb");
-	long n;
+	struct stat st = { 0 };
 
 	if (!f)
 		return nfg_error(inst, param, "cannot open \"%s\": %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || (unsigned long)n > MAX_PAYLOAD ||
-	    fseek(f, 0, SEEK_SET) != 0) {
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_PAYLOAD) {
 		fclose(f);
-		return nfg_error(inst, param, "\"%s\" is not a readable file of at most 1 GB", path);
+		return nfg_error(inst, param, "\"%s\" is %s; expected a regular file of at most 1 GB",
+				 path, S_ISDIR(st.st_mode) ? "a directory"
+				 : S_ISREG(st.st_mode)	   ? "larger than 1 GB"
+							   : "not a regular file");
 	}
-	p->bytes = malloc((size_t)n + 1);
-	if (!p->bytes || fread(p->bytes, 1, (size_t)n, f) != (size_t)n) {
+	size_t n = (size_t)st.st_size;
+	p->bytes = malloc(n + 1);
+	if (!p->bytes || fread(p->bytes, 1, n, f) != n) {
+		int err = ferror(f) ? errno : 0;
 		fclose(f);
-		return nfg_error(inst, param, "cannot read \"%s\"", path);
+		return nfg_error(inst, param, "cannot read \"%s\"%s%s", path, err ? ": " : "",
+				 err ? strerror(err) : "");
 	}
 	fclose(f);
 	p->len = (uint32_t)n;
@@ -62,8 +68,10 @@ payload_from_params(struct nfg_instance *inst, const char *name, const char *fal
 	       *jsize = nfg_param(inst, size);
 	int given = !!text + !!jhex + !!jfile + !!jsize;
 	memset(p, 0, sizeof(*p));
+	p->counter_at = -1;
 	if (given > 1)
 		return nfg_error(inst, name, "give one of %s, %s, %s or %s", name, hex, file, size);
+	/* Files and hex are bytes taken as they are: only text has "{conn}". */
 	if (jfile)
 		return read_file(inst, file, json_string_value(jfile), p);
 	if (jhex) {
@@ -71,7 +79,9 @@ payload_from_params(struct nfg_instance *inst, const char *name, const char *fal
 		if (n < 0)
 			return nfg_error(inst, hex, "expected hex bytes");
 		p->len = (uint32_t)n;
-	} else if (jsize) {
+		return 0;
+	}
+	if (jsize) {
 		json_int_t n = json_integer_value(jsize);
 		if (n < 0 || (uint64_t)n > MAX_PAYLOAD)
 			return nfg_error(inst, size, "expected 0 to %u bytes", MAX_PAYLOAD);
@@ -80,11 +90,11 @@ payload_from_params(struct nfg_instance *inst, const char *name, const char *fal
 		/* Printable and position-dependent, so a misplaced byte shows. */
 		for (uint32_t i = 0; p->bytes && i < p->len; i++)
 			p->bytes[i] = (uint8_t)('a' + (i % 26));
-	} else {
-		const char *t = text ? text : fallback;
-		p->len = (uint32_t)strlen(t);
-		p->bytes = (uint8_t *)strdup(t);
+		return p->bytes ? 0 : -1;
 	}
+	const char *t = text ? text : fallback;
+	p->len = (uint32_t)strlen(t);
+	p->bytes = (uint8_t *)strdup(t);
 	if (!p->bytes)
 		return -1;
 	cut_counter(p);
