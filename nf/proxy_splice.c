@@ -123,9 +123,11 @@ retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint3
 	ip->src_addr = out->local_ip;
 	ip->dst_addr = out->remote_ip;
 
-	eth->src_addr = cfg->src_mac;
+	/* Byte copies: the frame need not start 2-byte aligned (a port may
+	 * deliver it anywhere), and struct rte_ether_hdr says it does. */
+	memcpy(&eth->src_addr, &cfg->src_mac, RTE_ETHER_ADDR_LEN);
 	if (cfg->dst_mac_static)
-		eth->dst_addr = cfg->dst_mac;
+		memcpy(&eth->dst_addr, &cfg->dst_mac, RTE_ETHER_ADDR_LEN);
 	m->ol_flags = 0;
 }
 
@@ -315,35 +317,53 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 /* Bytes up to what we acknowledged ourselves reach the backend only from us
  * (rewritten by the request hooks, maybe to another length): a client's
  * retransmission of them is cut off, and what follows them (new data, its
- * ACK and window) goes on. Rare: the checksum is computed anew. */
-static void
+ * ACK and window) goes on. Rare: the checksum is computed anew. The rest of
+ * the payload moves down over the cut bytes, so the headers stay where the
+ * port put them (cutting at the front would leave the frame at an odd address
+ * whenever the cut is odd). False when the segment cannot be cut (a chained
+ * mbuf whose first segment ends inside the cut bytes): it is dropped. */
+static bool
 cut_held_bytes(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 {
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), acked = w->ec.conns[i].rcv_nxt;
+	uint32_t hdrs = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
 	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
 
 	if (len == 0 || !SEQ_LT(seq, acked))
-		return;
+		return true;
 	uint32_t cut = RTE_MIN(acked - seq, len);
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-	memmove(frame + cut, frame, (size_t)m->l2_len + m->l3_len + m->l4_len);
-	rte_pktmbuf_adj(m, (uint16_t)cut);
-	ip = nfg_l3(m);
-	th = nfg_l4(m);
+	if (m->nb_segs == 1) {
+		memmove(frame + hdrs, frame + hdrs + cut, len - cut);
+		/* Ethernet padding goes too: the payload ends the frame. */
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (hdrs + len - cut)));
+	} else {
+		/* Chained (never from nfg's ports): the headers move up instead. */
+		if (rte_pktmbuf_data_len(m) < hdrs + cut)
+			return false;
+		memmove(frame + cut, frame, hdrs);
+		rte_pktmbuf_adj(m, (uint16_t)cut);
+		ip = nfg_l3(m);
+		th = nfg_l4(m);
+	}
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->total_length) - cut));
 	ip->hdr_checksum = 0;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th->sent_seq = rte_cpu_to_be_32(seq + cut);
 	th->cksum = 0;
 	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	return true;
 }
 
 void
 px_from_client(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 {
-	cut_held_bytes(w, i, m);
+	if (!cut_held_bytes(w, i, m)) {
+		nfg_drop(w->ec.node, TC_DROP_BAD_SEGMENT, &m, 1);
+		return;
+	}
 	forward(w, i, m, true);
 }
 

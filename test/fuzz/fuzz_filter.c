@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rte_mbuf *a[64], *b[64];
 	unsigned n = 0;
 	for (; size >= 14 && n < 64; data += 14, size -= 14, n++) {
-		uint8_t frame[128];
+		uint8_t frame[128] __rte_aligned(8); /* the builders write headers as structs */
 		char src[16], dst[16];
 		/* Addresses near the rules' prefixes, so they matter. */
 		snprintf(src, sizeof(src), "198.%u.%u.%u", 18 + (data[2] & 1), data[3], data[4]);

@@ -103,7 +103,7 @@ take(const char *node, uint32_t allowed_dst, uint32_t *next, uint16_t *port)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t frame[2048];
+	uint8_t frame[2048] __rte_aligned(8); /* the headers are written as structs */
 	uint32_t cseq = 1000000, sseq = 7000000, to_client = 0, to_server = 0;
 	uint16_t pport = 0;
 	const uint32_t cli = htonl(0xc6120102), vip = htonl(0xc6120101);

@@ -74,7 +74,7 @@ take_output(uint32_t *server_next)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t frame[2048];
+	uint8_t frame[2048] __rte_aligned(8); /* the headers are written as structs */
 	uint32_t my_seq = 1000000, server_next = 0;
 
 	if (!h)
