@@ -20,7 +20,7 @@
 struct nfg_graph *nfg_current_graph;
 
 static char *
-read_file(const char *path)
+read_file(const char *path, size_t *size)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -39,8 +39,10 @@ read_file(const char *path)
 			free(buf);
 			buf = NULL;
 		}
-		if (buf)
+		if (buf) {
 			buf[n] = '\0';
+			*size = (size_t)n;
+		}
 	}
 	fclose(f);
 	return buf;
@@ -78,6 +80,43 @@ valid_name(const char *s)
 }
 
 /* ---- top level ---------------------------------------------------------- */
+
+/* The graph's name names its run's files (--file-prefix=nfg-NAME, the
+ * telemetry socket) and heads its output, so it is a plain word. */
+static bool
+valid_graph_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NFG_NAME_MAX || !isalnum((unsigned char)s[0]))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
+			return false;
+	return true;
+}
+
+/* A top-level key; null is the same as absent (--set KEY=null removes it). */
+static json_t *
+top_get(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+
+	return json_is_null(v) ? NULL : v;
+}
+
+/* "got 5" for a message about a value of the wrong type. */
+static const char *
+got(json_t *v, char *buf, size_t len)
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	snprintf(buf, len, "%s", s ? s : "?");
+	if (s && strlen(s) >= len && len > 4)
+		strcpy(buf + len - 4, "...");
+	free(s);
+	return buf;
+}
 
 /* "lcores": [1, 2] or "1-3,5": one CPU per worker. Returns how many. */
 static int
@@ -119,16 +158,18 @@ parse_lcores(json_t *v, int *lcores)
 	}
 	size_t i;
 	json_t *e;
+	char buf[48];
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > NFG_MAX_WORKERS) {
-		nfg_err("lcores", "expected \"1-3\" or an array of 1 to %d CPU numbers",
-			NFG_MAX_WORKERS);
+		nfg_err("lcores", "expected \"1-3\" or an array of 1 to %d CPU numbers, got %s",
+			NFG_MAX_WORKERS, got(v, buf, sizeof(buf)));
 		return -1;
 	}
 	json_array_foreach(v, i, e) {
 		if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 1023) {
 			char p[32];
 			snprintf(p, sizeof(p), "lcores[%zu]", i);
-			nfg_err(p, "expected a CPU number");
+			nfg_err(p, "expected a CPU number from 0 to 1023, got %s",
+				got(e, buf, sizeof(buf)));
 			return -1;
 		}
 		lcores[n++] = (int)json_integer_value(e);
@@ -145,6 +186,7 @@ check_top(struct nfg_graph *g)
 	const char *key;
 	json_t *v;
 	int rc = 0;
+	char buf[48];
 
 	if (!json_is_object(g->root)) {
 		nfg_err(NULL, "a graph file is a JSON object with \"ports\", \"nodes\" and \"edges\"");
@@ -160,45 +202,58 @@ check_top(struct nfg_graph *g)
 			rc = -1;
 		}
 	}
-	v = json_object_get(g->root, "name");
+	/* Never read a value before its type is known: json_string_value() of a
+	 * number is NULL. */
+	v = top_get(g->root, "name");
 	if (v && !json_is_string(v)) {
-		nfg_err("name", "expected a string");
+		nfg_err("name", "expected a string, got %s", got(v, buf, sizeof(buf)));
+		rc = -1;
+	} else if (v && !valid_graph_name(json_string_value(v))) {
+		nfg_err("name", "expected letters, digits, '_', '-' and '.' (at most %d, starting "
+			"with a letter or digit: it names the run's files), got %s", NFG_NAME_MAX,
+			got(v, buf, sizeof(buf)));
 		rc = -1;
 	}
-	g->name = strdup(v ? json_string_value(v) : "graph");
-	v = json_object_get(g->root, "description");
+	g->name = strdup(json_is_string(v) ? json_string_value(v) : "graph");
+	v = top_get(g->root, "description");
+	if (v && !json_is_string(v)) {
+		nfg_err("description", "expected a string, got %s", got(v, buf, sizeof(buf)));
+		rc = -1;
+	}
 	g->description = strdup(json_is_string(v) ? json_string_value(v) : "");
 
 	g->nb_workers = 1;
 	for (unsigned i = 0; i < NFG_MAX_WORKERS; i++)
 		g->lcores[i] = -1;
-	v = json_object_get(g->root, "workers");
+	v = top_get(g->root, "workers");
 	if (v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > NFG_MAX_WORKERS) {
-			nfg_err("workers", "expected an integer from 1 to %d", NFG_MAX_WORKERS);
+			nfg_err("workers", "expected an integer from 1 to %d, got %s", NFG_MAX_WORKERS,
+				got(v, buf, sizeof(buf)));
 			rc = -1;
 		} else {
 			g->nb_workers = (unsigned)json_integer_value(v);
 		}
 	}
-	v = json_object_get(g->root, "lcores");
+	v = top_get(g->root, "lcores");
 	if (v) {
 		int n = parse_lcores(v, g->lcores);
 		if (n < 0)
 			return -1;
-		if (json_object_get(g->root, "workers") && (unsigned)n != g->nb_workers) {
+		if (top_get(g->root, "workers") && (unsigned)n != g->nb_workers) {
 			nfg_err("lcores", "%d lcores for %u workers: give one CPU per worker", n,
 				g->nb_workers);
 			rc = -1;
 		}
 		g->nb_workers = (unsigned)n;
 	}
-	v = json_object_get(g->root, "mbufs");
+	v = top_get(g->root, "mbufs");
 	if (v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1024 ||
 		    json_integer_value(v) > (1 << 26)) {
-			nfg_err("mbufs", "expected an integer from 1024 to %d", 1 << 26);
+			nfg_err("mbufs", "expected an integer from 1024 to %d, got %s", 1 << 26,
+				got(v, buf, sizeof(buf)));
 			rc = -1;
 		} else {
 			g->mbufs = (unsigned)json_integer_value(v);
@@ -208,11 +263,11 @@ check_top(struct nfg_graph *g)
 	for (int l = 0; l < 2; l++) {
 		size_t i;
 		json_t *e;
-		v = json_object_get(g->root, lists[l]);
-		if (!v || json_is_null(v))
+		v = top_get(g->root, lists[l]);
+		if (!v)
 			continue;
 		if (!json_is_array(v)) {
-			nfg_err(lists[l], "expected an array of strings");
+			nfg_err(lists[l], "expected an array of strings, got %s", got(v, buf, sizeof(buf)));
 			rc = -1;
 			continue;
 		}
@@ -221,7 +276,7 @@ check_top(struct nfg_graph *g)
 			if (!json_is_string(e)) {
 				char p[32];
 				snprintf(p, sizeof(p), "%s[%zu]", lists[l], i);
-				nfg_err(p, "expected a string");
+				nfg_err(p, "expected a string, got %s", got(e, buf, sizeof(buf)));
 				rc = -1;
 				arr[i] = strdup("");
 			} else {
@@ -395,7 +450,7 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 static int
 load_ports(struct nfg_graph *g)
 {
-	json_t *ports = json_object_get(g->root, "ports");
+	json_t *ports = top_get(g->root, "ports");
 	const char *name;
 	json_t *v;
 	int rc = 0;
@@ -403,7 +458,9 @@ load_ports(struct nfg_graph *g)
 	if (!ports)
 		return 0;
 	if (!json_is_object(ports)) {
-		nfg_err("ports", "expected an object of ports by name");
+		char buf[48];
+		nfg_err("ports", "expected an object of ports by name, got %s",
+			got(ports, buf, sizeof(buf)));
 		return -1;
 	}
 	g->ports = calloc(json_object_size(ports) + 1, sizeof(*g->ports));
@@ -485,8 +542,15 @@ load_node(struct nfg_graph *g, const char *name, json_t *obj)
 	}
 	json_t *opname = json_object_get(obj, "op");
 	if (!json_is_string(opname)) {
+		char sub[160], buf[48];
 		list_ops(ops, sizeof(ops));
-		nfg_err(path, "missing \"op\": the operator this node runs (one of: %s)", ops);
+		if (!opname || json_is_null(opname)) {
+			nfg_err(path, "missing \"op\": the operator this node runs (one of: %s)", ops);
+		} else {
+			snprintf(sub, sizeof(sub), "%s.op", path);
+			nfg_err(sub, "expected the name of an operator (one of: %s), got %s", ops,
+				got(opname, buf, sizeof(buf)));
+		}
 		return -1;
 	}
 	const struct nfg_op *op = nfg_op_find(json_string_value(opname));
@@ -647,10 +711,16 @@ load_edge(struct nfg_graph *g, int index, const char *text)
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "edges[%d]", index);
-	for (char *s = copy, *arrow; n < 64; s = arrow + 2) {
+	for (char *s = copy, *arrow;; s = arrow + 2) {
 		arrow = strstr(s, "->");
 		if (arrow)
 			*arrow = '\0';
+		if (n == RTE_DIM(hops)) {
+			nfg_err(path, "a chain of more than %zu nodes; split it into several edges",
+				RTE_DIM(hops));
+			free(copy);
+			return -1;
+		}
 		hops[n++] = trim(s);
 		if (!arrow)
 			break;
@@ -693,10 +763,11 @@ load_edges(struct nfg_graph *g)
 		return -1;
 	}
 	json_array_foreach(edges, i, e) {
-		char path[32];
+		char path[32], buf[48];
 		snprintf(path, sizeof(path), "edges[%zu]", i);
 		if (!json_is_string(e)) {
-			nfg_err(path, "expected a string like \"a.out -> b\"");
+			nfg_err(path, "expected a string like \"a.out -> b\", got %s",
+				got(e, buf, sizeof(buf)));
 			rc = -1;
 		} else if (load_edge(g, (int)i, json_string_value(e)) < 0) {
 			rc = -1;
@@ -837,12 +908,42 @@ check_reachable(struct nfg_graph *g)
 	return rc;
 }
 
+/* Jansson reads text up to its first NUL and then reports "unexpected token
+ * near end of file": say where the NUL is instead (a binary file, a UTF-16
+ * one, a truncated download). Line and column count like jansson's: lines
+ * from 1, columns in characters from 1. */
+static int
+check_nul(const char *text, size_t size)
+{
+	const char *nul = memchr(text, '\0', size);
+	int line = 1, col = 1;
+
+	if (!nul)
+		return 0;
+	for (const char *p = text; p < nul; p++) {
+		if (*p == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)*p & 0xc0) != 0x80) {
+			col++; /* not a UTF-8 continuation byte */
+		}
+	}
+	/* A byte order mark, or "{" as 7b 00 or 00 7b. */
+	const unsigned char *u = (const unsigned char *)text;
+	bool utf16 = size >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff) ||
+				   (u[0] == 0 && isprint(u[1])) || (u[1] == 0 && isprint(u[0])));
+	nfg_err_pos(line, col, "a NUL byte (\\0) at line %d column %d; a graph file is UTF-8 JSON "
+		    "text%s", line, col, utf16 ? " (this one looks like UTF-16)" : "");
+	return -1;
+}
+
 struct nfg_graph *
 nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 {
 	struct nfg_graph *g = calloc(1, sizeof(*g));
 	json_error_t jerr;
-	char *text = read_file(file);
+	size_t size = 0;
+	char *text = read_file(file, &size);
 
 	g->file = strdup(file);
 	nfg_errors_reset();
@@ -852,7 +953,9 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 			errno == EISDIR ? "not a regular file" : strerror(errno));
 		goto fail;
 	}
-	g->root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (check_nul(text, size) < 0)
+		goto fail;
+	g->root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &jerr);
 	if (!g->root) {
 		nfg_err_pos(jerr.line, jerr.column, "syntax error: %s", jerr.text);
 		goto fail;

@@ -80,8 +80,14 @@ nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errle
 			}
 			p = end + 1;
 		} else {
-			while (p < eq && *p != '.' && *p != '[' && n + 1 < sizeof(key))
+			while (p < eq && *p != '.' && *p != '[') {
+				if (n + 1 == sizeof(key)) {
+					snprintf(err, errlen, "a key longer than %zu characters in \"%.*s\"",
+						 sizeof(key) - 1, (int)(eq - assignment), assignment);
+					return -1;
+				}
 				key[n++] = *p++;
+			}
 			key[n] = '\0';
 			if (n == 0) {
 				snprintf(err, errlen, "empty key in \"%.*s\"", (int)(eq - assignment),

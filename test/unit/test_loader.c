@@ -5,6 +5,7 @@
  * JSON path) and says what was expected.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "../../graph/errors.h"
 #include "../../graph/model.h"
@@ -244,6 +245,162 @@ START_TEST(locate_points_at_the_value)
 }
 END_TEST
 
+/* Loads `len` bytes (NULs allowed) with --set assignments; returns the
+ * message with the temporary file's name cut off, NULL if it loaded. */
+static const char *
+load_bytes_error(const char *bytes, size_t len, char **sets, unsigned nb_sets)
+{
+	static char msg[1024];
+	char path[] = "/tmp/nfg-unit-XXXXXX.json";
+	int fd = mkstemps(path, 5);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, bytes, len), (ssize_t)len);
+	close(fd);
+	harness_eal_init();
+	nfg_errors_quiet(true);
+	struct nfg_graph *g = nfg_graph_load(path, sets, nb_sets);
+	nfg_errors_quiet(false);
+	unlink(path);
+	if (g) {
+		nfg_graph_free(g);
+		return NULL;
+	}
+	const char *m = nfg_last_error();
+	if (strncmp(m, path, strlen(path)) == 0)
+		m += strlen(path);
+	snprintf(msg, sizeof(msg), "%s", m);
+	return msg;
+}
+
+/* A value of the wrong type, anywhere: a message naming its JSON path and
+ * what was expected, never a crash (the loader fuzzer found "name": 5). */
+static const struct {
+	const char *json, *place, *words;
+} wrong_types[] = {
+	/* top level */
+	{ "{\"name\": 5, \"nodes\": {}, \"edges\": []}", ":1:10: name", "expected a string, got 5" },
+	{ "{\"name\": [\"x\"], \"nodes\": {}, \"edges\": []}", "name", "expected a string, got [\"x\"]" },
+	{ "{\"name\": \"a/../b\", \"nodes\": {}, \"edges\": []}", "name", "expected letters, digits" },
+	{ "{\"description\": 5, \"nodes\": {}, \"edges\": []}", "description", "expected a string, got 5" },
+	{ "{\"workers\": \"2\", \"nodes\": {}, \"edges\": []}", "workers", "expected an integer from 1 to 64, got \"2\"" },
+	{ "{\"workers\": 1.5, \"nodes\": {}, \"edges\": []}", "workers", "expected an integer" },
+	{ "{\"lcores\": {}, \"nodes\": {}, \"edges\": []}", "lcores", "got {}" },
+	{ "{\"lcores\": [1, \"2\"], \"nodes\": {}, \"edges\": []}", "lcores[1]", "expected a CPU number" },
+	{ "{\"lcores\": true, \"nodes\": {}, \"edges\": []}", "lcores", "got true" },
+	{ "{\"mbufs\": \"many\", \"nodes\": {}, \"edges\": []}", "mbufs", "expected an integer from 1024" },
+	{ "{\"eal\": \"-l 1\", \"nodes\": {}, \"edges\": []}", "eal", "expected an array of strings" },
+	{ "{\"eal\": [\"-l\", 1], \"nodes\": {}, \"edges\": []}", "eal[1]", "expected a string, got 1" },
+	{ "{\"plugins\": {\"a\": 1}, \"nodes\": {}, \"edges\": []}", "plugins", "expected an array of strings" },
+	{ "{\"plugins\": [false], \"nodes\": {}, \"edges\": []}", "plugins[0]", "expected a string, got false" },
+	{ "{\"ports\": [], \"nodes\": {}, \"edges\": []}", "ports", "expected an object of ports by name" },
+	{ "{\"nodes\": [], \"edges\": []}", "nodes", "an object of nodes by name" },
+	{ "{\"nodes\": {\"g\": {\"op\": \"generator\"}}, \"edges\": {}}", "edges", "expected \"edges\": an array" },
+	{ "{\"nodes\": {\"g\": {\"op\": \"generator\"}}, \"edges\": [5]}", "edges[0]", "expected a string like \"a.out -> b\", got 5" },
+	/* ports */
+	{ "{\"ports\": {\"a\": 5}, \"nodes\": {}, \"edges\": []}", "ports.a", "expected an object" },
+	{ "{\"ports\": {\"a\": {\"device\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.device", "expected a string" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"mac\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.mac", "expected a MAC address" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv4\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv4", "expected an IPv4 address with prefix" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv4\": [\"198.18.0.1/24\", {}]}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv4[1]", "expected an IPv4 address with prefix" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"rx_desc\": \"1024\"}}, \"nodes\": {}, \"edges\": []}", "ports.a.rx_desc", "expected an integer" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"promiscuous\": 1}}, \"nodes\": {}, \"edges\": []}", "ports.a.promiscuous", "expected true or false" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"rss\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.rss", "expected one of the listed strings" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"steering\": []}}, \"nodes\": {}, \"edges\": []}", "ports.a.steering", "expected one of the listed strings" },
+	/* nodes */
+	{ "{\"nodes\": {\"g\": 5}, \"edges\": []}", "nodes.g", "expected an object like {\"op\": \"count\"}" },
+	{ "{\"nodes\": {\"g\": {\"op\": 5}}, \"edges\": []}", "nodes.g.op", "expected the name of an operator" },
+	{ "{\"nodes\": {\"g\": {\"op\": \"generator\", \"count\": \"10\"}}, \"edges\": []}", "nodes.g.count", "expected an integer" },
+	{ "{\"nodes\": {\"g\": {\"op\": \"generator\", \"src_port\": []}}, \"edges\": []}", "nodes.g.src_port", "expected a port" },
+	{ "{\"nodes\": {\"f\": {\"op\": \"filter\", \"rules\": 5}}, \"edges\": []}", "nodes.f.rules", "expected an array of objects" },
+	{ "{\"nodes\": {\"f\": {\"op\": \"filter\", \"rules\": [5]}}, \"edges\": []}", "nodes.f.rules[0]", "expected an object" },
+	{ "{\"nodes\": {\"f\": {\"op\": \"filter\", \"rules\": [{\"proto\": 6}]}}, \"edges\": []}", "nodes.f.rules[0].proto", "got 6" },
+};
+
+START_TEST(wrong_type_named_by_path)
+{
+	const char *j = wrong_types[_i].json;
+	const char *msg = load_bytes_error(j, strlen(j), NULL, 0);
+
+	ck_assert_msg(msg != NULL, "%s was accepted", j);
+	ck_assert_msg(strstr(msg, wrong_types[_i].place) != NULL, "%s: \"%s\" does not name %s", j,
+		      msg, wrong_types[_i].place);
+	ck_assert_msg(strstr(msg, wrong_types[_i].words) != NULL, "%s: \"%s\" does not say \"%s\"",
+		      j, msg, wrong_types[_i].words);
+}
+END_TEST
+
+START_TEST(null_is_absent_at_top_level)
+{
+	/* null removes an optional value, in the file as with --set */
+	const char *j = "{\"name\": null, \"description\": null, \"workers\": null, \"lcores\": null, "
+			"\"mbufs\": null, \"eal\": null, \"plugins\": null, \"ports\": null, "
+			"\"nodes\": {\"g\": {\"op\": \"generator\"}, \"d\": {\"op\": \"drop\"}}, "
+			"\"edges\": [\"g -> d\"]}";
+	const char *msg = load_bytes_error(j, strlen(j), NULL, 0);
+
+	ck_assert_msg(msg == NULL, "refused: %s", msg);
+}
+END_TEST
+
+/* The same through --set: the message names the --set. */
+START_TEST(wrong_type_by_override)
+{
+	static const struct {
+		const char *set, *words;
+	} cases[] = {
+		{ "name=5", "--set name=5: name: expected a string, got 5" },
+		{ "name=[1]", "--set name=[1]: name: expected a string" },
+		{ "description={}", "--set description={}: description: expected a string" },
+		{ "workers=two", "--set workers=two: workers: expected an integer" },
+		{ "lcores=true", "--set lcores=true: lcores: expected \"1-3\"" },
+		{ "eal=[1]", "--set eal=[1]: eal[0]: expected a string" },
+		{ "ports.a.device=5", "--set ports.a.device=5: ports.a.device: expected a string" },
+		{ "nodes.g.op=5", "--set nodes.g.op=5: nodes.g.op: expected the name of an operator" },
+		{ "nodes.g.count=abc", "--set nodes.g.count=abc: nodes.g.count: expected an integer" },
+		{ "edges[0]=5", "--set edges[0]=5: edges[0]: expected a string" },
+		{ "edges={}", "--set edges={}: edges: expected \"edges\": an array" },
+	};
+	const char *j = GOOD_PREFIX "  \"nodes\": {\"g\": {\"op\": \"generator\"}, \"d\": {\"op\": \"drop\"}},\n"
+				    "  \"edges\": [\"g -> d\"]\n}\n";
+
+	ck_assert_ptr_null(load_bytes_error(j, strlen(j), NULL, 0));
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		char *sets[] = { (char *)cases[i].set };
+		const char *msg = load_bytes_error(j, strlen(j), sets, 1);
+		ck_assert_msg(msg != NULL, "--set %s was accepted", cases[i].set);
+		ck_assert_msg(strstr(msg, cases[i].words) != NULL, "\"%s\" does not say \"%s\"", msg,
+			      cases[i].words);
+	}
+	/* A key too long is refused, not cut into two keys. */
+	char set[600];
+	memset(set, 'k', 300);
+	snprintf(set + 300, sizeof(set) - 300, ".x=1");
+	char *sets[] = { set };
+	const char *msg = load_bytes_error(j, strlen(j), sets, 1);
+	ck_assert_msg(msg && strstr(msg, "a key longer than 255 characters"), "%s", msg);
+}
+END_TEST
+
+START_TEST(nul_byte_is_located)
+{
+	static const char text[] = "{\n  \"nodes\": {},\n  \"ed\0ges\": []\n}\n";
+	const char *msg = load_bytes_error(text, sizeof(text) - 1, NULL, 0);
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_msg(strstr(msg, ":3:6: a NUL byte (\\0) at line 3 column 6; a graph file is "
+			      "UTF-8 JSON text") != NULL, "%s", msg);
+	/* columns count characters, like jansson's */
+	static const char utf8[] = "{\"n\\u00e9\": \"\xc3\xa9\xc3\xa9\0\"}";
+	msg = load_bytes_error(utf8, sizeof(utf8) - 1, NULL, 0);
+	ck_assert_msg(msg && strstr(msg, ":1:16: a NUL byte (\\0) at line 1 column 16"), "%s", msg);
+	/* a file saved as UTF-16 */
+	static const char utf16[] = "\xff\xfe{\0\"\0";
+	msg = load_bytes_error(utf16, sizeof(utf16) - 1, NULL, 0);
+	ck_assert_msg(msg && strstr(msg, "(this one looks like UTF-16)"), "%s", msg);
+}
+END_TEST
+
 TEST_SUITE(loader_suite)
 static Suite *
 loader_suite(void)
@@ -273,6 +430,10 @@ loader_suite(void)
 	tcase_add_test(tc, optional_output_gets_counted_drop);
 	tcase_add_test(tc, override_sets_nested_values);
 	tcase_add_test(tc, locate_points_at_the_value);
+	tcase_add_loop_test(tc, wrong_type_named_by_path, 0, (int)RTE_DIM(wrong_types));
+	tcase_add_test(tc, null_is_absent_at_top_level);
+	tcase_add_test(tc, wrong_type_by_override);
+	tcase_add_test(tc, nul_byte_is_located);
 	suite_add_tcase(s, tc);
 	return s;
 }
