@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "nfg/text.h"
 
 static const char *source_file;
 static const char *source_text;
@@ -98,13 +99,55 @@ nfg_errors_quiet(bool q)
 	quiet = q;
 }
 
+const char *
+nfg_esc(const char *s)
+{
+	static char bufs[8][208];
+	static unsigned next;
+	char *b = bufs[next++ % RTE_DIM(bufs)];
+
+	if (!s)
+		return "(null)";
+	return nfg_escape(b, sizeof(bufs[0]), s, strlen(s));
+}
+
+/* The whole message once more, for what reached it unescaped (an operator's
+ * own message quoting a value, jansson's error text): control bytes and
+ * non-ASCII become \xNN, so no graph file can move the cursor, recolour the
+ * terminal or reorder the line (U+202E). Quotes stay: they are the message's. */
+static void
+sanitize(char *dst, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	for (; *src; src++) {
+		char form[8];
+		unsigned char c = (unsigned char)*src;
+
+		if (c >= 0x20 && c < 0x7f) {
+			form[0] = (char)c;
+			form[1] = '\0';
+		} else {
+			nfg_escape(form, sizeof(form), src, 1);
+		}
+		size_t k = strlen(form);
+		if (n + k + 1 > cap)
+			break;
+		memcpy(dst + n, form, k);
+		n += k;
+	}
+	dst[n] = '\0';
+}
+
 static void
 emit(const char *prefix, const char *fmt, va_list ap)
 {
-	size_t n = (size_t)snprintf(last_error, sizeof(last_error), "%s", prefix);
+	char raw[sizeof(last_error)];
+	size_t n = (size_t)snprintf(raw, sizeof(raw), "%s", prefix);
 
-	if (n < sizeof(last_error))
-		vsnprintf(last_error + n, sizeof(last_error) - n, fmt, ap);
+	if (n < sizeof(raw))
+		vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
+	sanitize(last_error, sizeof(last_error), raw);
 	error_count++;
 	if (!quiet)
 		fprintf(stderr, "%s\n", last_error);
@@ -113,23 +156,30 @@ emit(const char *prefix, const char *fmt, va_list ap)
 void
 nfg_err(const char *path, const char *fmt, ...)
 {
-	char prefix[512];
+	char prefix[768];
 	int line, col;
 	va_list ap;
 
 	const char *set = override_of(path);
+	/* The path is made of the file's keys: shown escaped, looked up raw.
+	 * (Own buffers: the caller's arguments may hold nfg_esc's.) */
+	char shown_buf[208], file_buf[208], set_buf[208];
+	const char *shown = path ? nfg_escape(shown_buf, sizeof(shown_buf), path, strlen(path)) : NULL;
+	const char *file = source_file ? nfg_escape(file_buf, sizeof(file_buf), source_file,
+						    strlen(source_file)) : NULL;
 
 	if (set)
-		snprintf(prefix, sizeof(prefix), "--set %s: %s: ", set, path);
-	else if (source_file && path && source_text &&
+		snprintf(prefix, sizeof(prefix), "--set %s: %s: ",
+			 nfg_escape(set_buf, sizeof(set_buf), set, strlen(set)), shown);
+	else if (file && path && source_text &&
 		 nfg_json_locate(source_text, path, &line, &col) == 0)
-		snprintf(prefix, sizeof(prefix), "%s:%d:%d: %s: ", source_file, line, col, path);
-	else if (source_file && path)
-		snprintf(prefix, sizeof(prefix), "%s: %s: ", source_file, path);
-	else if (source_file)
-		snprintf(prefix, sizeof(prefix), "%s: ", source_file);
+		snprintf(prefix, sizeof(prefix), "%s:%d:%d: %s: ", file, line, col, shown);
+	else if (file && path)
+		snprintf(prefix, sizeof(prefix), "%s: %s: ", file, shown);
+	else if (file)
+		snprintf(prefix, sizeof(prefix), "%s: ", file);
 	else if (path)
-		snprintf(prefix, sizeof(prefix), "%s: ", path);
+		snprintf(prefix, sizeof(prefix), "%s: ", shown);
 	else
 		prefix[0] = '\0';
 	va_start(ap, fmt);
@@ -140,10 +190,12 @@ nfg_err(const char *path, const char *fmt, ...)
 void
 nfg_err_pos(int line, int col, const char *fmt, ...)
 {
-	char prefix[512];
+	char prefix[512], file[208] = "-";
 	va_list ap;
 
-	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", source_file ? source_file : "-", line, col);
+	if (source_file)
+		nfg_escape(file, sizeof(file), source_file, strlen(source_file));
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", file, line, col);
 	va_start(ap, fmt);
 	emit(prefix, fmt, ap);
 	va_end(ap);

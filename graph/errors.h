@@ -24,6 +24,14 @@ void nfg_err(const char *path, const char *fmt, ...) __rte_format_printf(2, 3);
 /* An error at a known place (syntax errors). */
 void nfg_err_pos(int line, int col, const char *fmt, ...) __rte_format_printf(3, 4);
 
+/* A string from the graph file, --set or the command line, made safe to show
+ * in a message (nfg_escape: printable ASCII as is, the rest as \n or \xNN,
+ * quotes and backslashes escaped, cut with "..." past 200 bytes). The result
+ * lives in one of 8 rotating buffers: enough for the arguments of one
+ * message, not to keep. Messages are sanitized once more as a whole, so a
+ * string that reaches one unescaped shows no control byte either. */
+const char *nfg_esc(const char *s);
+
 unsigned nfg_error_count(void);
 void nfg_errors_reset(void);
 /* The last message, for tests. */

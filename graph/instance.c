@@ -79,7 +79,7 @@ valid_port_name(struct nfg_instance *inst, const char *kind, const char *name)
 
 	if (n == 0 || n > MAX_PORT_NAME || strpbrk(name, ". ->")) {
 		nfg_error(inst, NULL, "%s name \"%s\": 1 to %d characters, no dots or spaces",
-			  kind, name, MAX_PORT_NAME);
+			  kind, nfg_esc(name), MAX_PORT_NAME);
 		return false;
 	}
 	return true;
@@ -90,7 +90,7 @@ nfg_instance_add_output(struct nfg_instance *inst, const char *name)
 {
 	for (unsigned i = 0; i < inst->nb_outputs; i++)
 		if (strcmp(inst->outputs[i].name, name) == 0)
-			return nfg_error(inst, NULL, "output \"%s\" declared twice", name);
+			return nfg_error(inst, NULL, "output \"%s\" declared twice", nfg_esc(name));
 	if (!valid_port_name(inst, "output", name))
 		return -1;
 	inst->outputs = realloc(inst->outputs, (inst->nb_outputs + 1) * sizeof(*inst->outputs));
@@ -106,13 +106,13 @@ nfg_instance_add_input(struct nfg_instance *inst, const char *name)
 		return nfg_error(inst, NULL, "operator bug: named inputs need an input() callback");
 	for (unsigned i = 0; i < inst->nb_inputs; i++)
 		if (strcmp(inst->inputs[i], name) == 0)
-			return nfg_error(inst, NULL, "input \"%s\" declared twice", name);
+			return nfg_error(inst, NULL, "input \"%s\" declared twice", nfg_esc(name));
 	if (!valid_port_name(inst, "input", name))
 		return -1;
 	/* rte_graph names the input's node "nfg_input-NODE.INPUT" (< 64 bytes). */
 	if (strlen(inst->name) + strlen(name) + 12 >= RTE_NODE_NAMESIZE)
 		return nfg_error(inst, NULL, "node name and input name \"%s\" are too long together "
-				 "(at most %d characters)", name, RTE_NODE_NAMESIZE - 13);
+				 "(at most %d characters)", nfg_esc(name), RTE_NODE_NAMESIZE - 13);
 	inst->inputs = realloc(inst->inputs, (inst->nb_inputs + 1) * sizeof(char *));
 	inst->inputs[inst->nb_inputs] = strdup(name);
 	return (int)inst->nb_inputs++;

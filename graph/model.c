@@ -153,7 +153,7 @@ parse_lcores(json_t *v, int *lcores)
 		return n;
 	bad_list:
 		nfg_err("lcores", "expected CPU numbers and ranges like \"1-3,5\", got \"%s\"",
-			json_string_value(v));
+			nfg_esc(json_string_value(v)));
 		return -1;
 	}
 	size_t i;
@@ -198,7 +198,7 @@ check_top(struct nfg_graph *g)
 			known |= strcmp(*k, key) == 0;
 		if (!known) {
 			nfg_err(key, "unknown key \"%s\" (known: name, description, workers, "
-				"lcores, eal, plugins, mbufs, ports, nodes, edges)", key);
+				"lcores, eal, plugins, mbufs, ports, nodes, edges)", nfg_esc(key));
 			rc = -1;
 		}
 	}
@@ -412,7 +412,7 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 		nfg_err(path, "device \"%s\": expected DPDK devargs starting with \"net_\" "
 			"(net_tap0, net_af_packet0,iface=eth1), a PCI address, \"wire:NAME\" or "
 			"\"loop:NAME\"",
-			ps->device);
+			nfg_esc(ps->device));
 		return -1;
 	}
 	json_t *mac = json_object_get(obj, "mac");
@@ -480,7 +480,7 @@ load_ports(struct nfg_graph *g)
 			char p[128];
 			snprintf(p, sizeof(p), "ports.%s.device", g->ports[i].name);
 			nfg_err(p, "wire \"%s\" has %u end%s; a wire joins exactly two ports",
-				g->ports[i].wire, ends, ends == 1 ? "" : "s");
+				nfg_esc(g->ports[i].wire), ends, ends == 1 ? "" : "s");
 			rc = -1;
 		}
 	}
@@ -559,7 +559,7 @@ load_node(struct nfg_graph *g, const char *name, json_t *obj)
 		list_ops(ops, sizeof(ops));
 		snprintf(sub, sizeof(sub), "%s.op", path);
 		nfg_err(sub, "unknown operator \"%s\" (known: %s; plugins add more)",
-			json_string_value(opname), ops);
+			nfg_esc(json_string_value(opname)), ops);
 		return -1;
 	}
 	struct nfg_instance *inst = nfg_instance_new(g, name, path, op, json_incref(obj));
@@ -639,7 +639,7 @@ connect_edge(struct nfg_graph *g, const char *path, int edge_index, char *from_s
 	struct nfg_instance *to = nfg_graph_find(g, to_spec);
 
 	if (!from || !to) {
-		nfg_err(path, "no node named \"%s\" in \"nodes\"", from ? to_spec : from_spec);
+		nfg_err(path, "no node named \"%s\" in \"nodes\"", nfg_esc(from ? to_spec : from_spec));
 		return -1;
 	}
 	int out = -1;
@@ -650,7 +650,7 @@ connect_edge(struct nfg_graph *g, const char *path, int edge_index, char *from_s
 		if (out < 0) {
 			names_of(list, sizeof(list), NULL, from->nb_outputs, from->outputs);
 			nfg_err(path, "node %s (%s) has no output \"%s\" (outputs: %s)", from->name,
-				from->op->name, out_name, list);
+				from->op->name, nfg_esc(out_name), list);
 			return -1;
 		}
 	} else {
@@ -677,7 +677,7 @@ connect_edge(struct nfg_graph *g, const char *path, int edge_index, char *from_s
 		if (in < 0) {
 			names_of(list, sizeof(list), to->inputs, to->nb_inputs, NULL);
 			nfg_err(path, "node %s (%s) has no input \"%s\" (inputs: %s)", to->name,
-				to->op->name, in_name, list);
+				to->op->name, nfg_esc(in_name), list);
 			return -1;
 		}
 	} else if (to->nb_inputs > 0) {
@@ -726,16 +726,16 @@ load_edge(struct nfg_graph *g, int index, const char *text)
 			break;
 	}
 	if (n < 2) {
-		nfg_err(path, "expected \"node.output -> node\", got \"%s\"", text);
+		nfg_err(path, "expected \"node.output -> node\", got \"%s\"", nfg_esc(text));
 		rc = -1;
 	}
 	for (unsigned i = 0; i < n && rc == 0; i++) {
 		if (hops[i][0] == '\0') {
-			nfg_err(path, "empty node name in \"%s\"", text);
+			nfg_err(path, "empty node name in \"%s\"", nfg_esc(text));
 			rc = -1;
 		} else if (i > 0 && i < n - 1 && strchr(hops[i], '.')) {
 			nfg_err(path, "in a chain \"a -> b -> c\" the middle nodes are plain "
-				"names; write \"%s\" as its own edge", text);
+				"names; write \"%s\" as its own edge", nfg_esc(text));
 			rc = -1;
 		}
 	}
@@ -964,7 +964,7 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 		char err[256];
 		if (nfg_override_apply(g->root, sets[i], err, sizeof(err)) < 0) {
 			nfg_errors_clear_source();
-			nfg_err(NULL, "--set %s: %s", sets[i], err);
+			nfg_err(NULL, "--set %s: %s", nfg_esc(sets[i]), err);
 			goto fail;
 		}
 	}

@@ -38,7 +38,8 @@ type_name(const struct nfg_param *p)
 static void
 describe(json_t *v, char *buf, size_t len)
 {
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	/* ASCII: a string's control characters and U+202E come out as \\uXXXX. */
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII);
 
 	if (!s) {
 		snprintf(buf, len, "?");
@@ -143,7 +144,7 @@ check_value(struct nfg_instance *inst, json_t *v, const struct nfg_param *p, con
 		if (!s)
 			return bad(path, p, v, NULL);
 		if (inst && inst->graph && !nfg_graph_port(inst->graph, s)) {
-			nfg_err(path, "no port named \"%s\" in \"ports\"", s);
+			nfg_err(path, "no port named \"%s\" in \"ports\"", nfg_esc(s));
 			return -1;
 		}
 		return 0;
@@ -152,7 +153,7 @@ check_value(struct nfg_instance *inst, json_t *v, const struct nfg_param *p, con
 			return bad(path, p, v, NULL);
 		if (inst && inst->graph && !json_object_get(json_object_get(inst->graph->root,
 									 "nodes"), s)) {
-			nfg_err(path, "no node named \"%s\" in \"nodes\"", s);
+			nfg_err(path, "no node named \"%s\" in \"nodes\"", nfg_esc(s));
 			return -1;
 		}
 		return 0;
@@ -256,7 +257,7 @@ nfg_params_check_object(struct nfg_instance *inst, json_t *obj,
 				strncat(list, p->name, sizeof(list) - strlen(list) - 1);
 			}
 			snprintf(sub, sizeof(sub), "%s.%s", path, key);
-			nfg_err(sub, "unknown parameter \"%s\" (known: %s)", key,
+			nfg_err(sub, "unknown parameter \"%s\" (known: %s)", nfg_esc(key),
 				list[0] ? list : "none");
 			rc = -1;
 		}

@@ -59,7 +59,7 @@ nfg_plugin_load(const char *path)
 	struct stat st;
 
 	if (stat(path, &st) != 0) {
-		nfg_err(NULL, "plugin %s: no such file", path);
+		nfg_err(NULL, "plugin %s: no such file", nfg_esc(path));
 		return -1;
 	}
 	if (!realpath(path, full))
@@ -68,32 +68,32 @@ nfg_plugin_load(const char *path)
 		if (strcmp(loaded[i].path, full) == 0)
 			return 0; /* named twice (file and --plugin): load once */
 	if (nb_loaded == MAX_PLUGINS) {
-		nfg_err(NULL, "plugin %s: too many plugins (max %d)", path, MAX_PLUGINS);
+		nfg_err(NULL, "plugin %s: too many plugins (max %d)", nfg_esc(path), MAX_PLUGINS);
 		return -1;
 	}
 	/* RTLD_NOW: an unresolved symbol is reported here, not mid-run. */
 	void *h = dlopen(full, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		nfg_err(NULL, "plugin %s: cannot load: %s", path, dlerror());
+		nfg_err(NULL, "plugin %s: cannot load: %s", nfg_esc(path), dlerror());
 		return -1;
 	}
 	const struct nfg_plugin *pl = dlsym(h, NFG_PLUGIN_SYMBOL);
 	if (!pl) {
 		nfg_err(NULL, "plugin %s: no symbol \"%s\" (declare the plugin with NFG_PLUGIN())",
-			path, NFG_PLUGIN_SYMBOL);
+			nfg_esc(path), NFG_PLUGIN_SYMBOL);
 		dlclose(h);
 		return -1;
 	}
 	if (pl->api_version != NFG_API_VERSION) {
 		nfg_err(NULL, "plugin %s: built for nfg API %u, this nfg has API %u; rebuild it",
-			path, pl->api_version, NFG_API_VERSION);
+			nfg_esc(path), pl->api_version, NFG_API_VERSION);
 		dlclose(h);
 		return -1;
 	}
 	for (const struct nfg_op *const *op = pl->ops; op && *op; op++) {
 		if (nfg_op_register(*op) < 0) {
-			nfg_err(NULL, "plugin %s: operator \"%s\" not registered", path,
-				(*op)->name ? (*op)->name : "?");
+			nfg_err(NULL, "plugin %s: operator \"%s\" not registered", nfg_esc(path),
+				nfg_esc((*op)->name ? (*op)->name : "?"));
 			return -1; /* keep it loaded: earlier ops may be registered */
 		}
 	}
@@ -101,7 +101,7 @@ nfg_plugin_load(const char *path)
 	const struct nfg_proxy_plugin *px = dlsym(h, NFG_PROXY_PLUGIN_SYMBOL);
 	if (px && px->api_version != NFG_PROXY_API_VERSION) {
 		nfg_err(NULL, "plugin %s: built for nfg proxy API %u, this nfg has %u; rebuild it",
-			path, px->api_version, NFG_PROXY_API_VERSION);
+			nfg_esc(path), px->api_version, NFG_PROXY_API_VERSION);
 		return -1;
 	}
 	for (const struct nfg_proxy_policy *const *p = px ? px->policies : NULL; p && *p; p++)

@@ -93,7 +93,7 @@ parse_options(int argc, char **argv, struct cli *c)
 			double v = strtod(optarg, &end);
 			if (*end || v < 0) {
 				fprintf(stderr, "nfg: --%s: expected seconds, got \"%s\"\n",
-					opt == 'd' ? "duration" : "progress", optarg);
+					opt == 'd' ? "duration" : "progress", nfg_esc(optarg));
 				return -1;
 			}
 			if (opt == 'd')
@@ -118,12 +118,14 @@ parse_options(int argc, char **argv, struct cli *c)
 			fputs(usage, stdout);
 			exit(0);
 		default:
-			if (optopt)
-				fprintf(stderr, "nfg: option -%c %s; see nfg --help\n", optopt,
+			if (optopt) {
+				char opt_text[2] = { (char)optopt, '\0' };
+				fprintf(stderr, "nfg: option -%s %s; see nfg --help\n", nfg_esc(opt_text),
 					strchr("spdjrgR", optopt) ? "needs a value" : "is unknown");
-			else
+			} else {
 				fprintf(stderr, "nfg: unknown option \"%s\"; see nfg --help\n",
-					argv[optind - 1]);
+					nfg_esc(argv[optind - 1]));
+			}
 			return -1;
 		}
 	}
@@ -209,7 +211,7 @@ cmd_ops(int argc, char **argv, struct cli *c)
 	}
 	const struct nfg_op *op = nfg_op_find(argv[optind]);
 	if (!op) {
-		fprintf(stderr, "nfg: no operator \"%s\"; nfg ops lists them\n", argv[optind]);
+		fprintf(stderr, "nfg: no operator \"%s\"; nfg ops lists them\n", nfg_esc(argv[optind]));
 		return 1;
 	}
 	printf("%s — %s\n\n%s\n\n", op->name, op->summary, op->doc ? op->doc : "");
@@ -241,7 +243,7 @@ writable(const char *what, const char *path)
 	if (!path)
 		return true;
 	if (!f) {
-		fprintf(stderr, "nfg: %s %s: cannot write: %s\n", what, path, strerror(errno));
+		fprintf(stderr, "nfg: %s %s: cannot write: %s\n", what, nfg_esc(path), strerror(errno));
 		return false;
 	}
 	fclose(f);
@@ -260,7 +262,7 @@ load_graph(int argc, char **argv, struct cli *c)
 	char *file = nfg_graph_resolve(argv[optind]);
 	if (!file) {
 		fprintf(stderr, "nfg: %s: no such file, and no prebuilt graph by that name\n",
-			argv[optind]);
+			nfg_esc(argv[optind]));
 		return NULL;
 	}
 	struct nfg_graph *g = nfg_graph_load(file, c->sets, c->nb_sets);
@@ -349,7 +351,7 @@ main(int argc, char **argv)
 			rc = nfg_run(g, &c.run);
 		nfg_graph_free(g);
 	} else {
-		fprintf(stderr, "nfg: unknown command \"%s\"; see nfg --help\n", cmd);
+		fprintf(stderr, "nfg: unknown command \"%s\"; see nfg --help\n", nfg_esc(cmd));
 		rc = 2;
 	}
 	free(c.sets);

@@ -382,6 +382,67 @@ START_TEST(wrong_type_by_override)
 }
 END_TEST
 
+/* No raw control character or bidirectional override from a file reaches
+ * the terminal: names, keys, values and edges all come out escaped. */
+static void
+assert_escaped(const char *msg, const char *shown)
+{
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_msg(strchr(msg, '\x1b') == NULL, "raw ESC in \"%s\"", msg);
+	ck_assert_msg(strstr(msg, "\xe2\x80\xae") == NULL, "raw U+202E in \"%s\"", msg);
+	for (const char *p = msg; *p; p++)
+		ck_assert_msg((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f,
+			      "byte 0x%02x in \"%s\"", (unsigned char)*p, msg);
+	ck_assert_msg(strstr(msg, shown) != NULL, "\"%s\" does not show \"%s\"", msg, shown);
+}
+
+START_TEST(user_strings_escaped_in_messages)
+{
+	static const struct {
+		const char *json, *shown;
+	} cases[] = {
+		/* a node name (in the path) */
+		{ "{\"nodes\": {\"a\\u001b[31mb\\u202e\": {\"op\": \"count\"}}, \"edges\": []}",
+		  "nodes.a\\x1b[31mb\\xe2\\x80\\xae: node names are letters" },
+		/* an unknown top-level key, quoted in the message too */
+		{ "{\"x\\u001b]0;pwned\\u0007\": 1, \"nodes\": {}, \"edges\": []}",
+		  "unknown key \"x\\x1b]0;pwned\\x07\"" },
+		/* an operator name */
+		{ "{\"nodes\": {\"a\": {\"op\": \"\\u202ecount\"}}, \"edges\": []}",
+		  "unknown operator \"\\xe2\\x80\\xaecount\"" },
+		/* an edge */
+		{ "{\"nodes\": {\"g\": {\"op\": \"generator\"}}, \"edges\": [\"g -> \\u001b[2J\"]}",
+		  "no node named \"\\x1b[2J\"" },
+		/* a device */
+		{ "{\"ports\": {\"p\": {\"device\": \"eth0\\n\\u001b[1A\"}}, \"nodes\": {}, \"edges\": []}",
+		  "device \"eth0\\n\\x1b[1A\"" },
+		/* a value quoted by "got" (JSON escapes) */
+		{ "{\"name\": \"a\\u001bb\", \"nodes\": {}, \"edges\": []}", "got \"a\\u001Bb\"" },
+		{ "{\"nodes\": {\"g\": {\"op\": \"generator\", \"rate\": \"\\u202e\"}}, \"edges\": []}",
+		  "got \"\\u202E\"" },
+		/* an operator's own message quoting a value (generator's tcp_flags) */
+		{ "{\"nodes\": {\"g\": {\"op\": \"generator\", \"proto\": \"tcp\", "
+		  "\"tcp_flags\": \"\\u001b[31m\"}, \"d\": {\"op\": \"drop\"}}, \"edges\": [\"g -> d\"]}",
+		  "\\x1b[31m" },
+		/* an unknown port named by a node */
+		{ "{\"nodes\": {\"t\": {\"op\": \"port_tx\", \"port\": \"\\u202ep\"}}, \"edges\": []}",
+		  "no port named \"\\xe2\\x80\\xaep\"" },
+	};
+
+	for (unsigned i = 0; i < RTE_DIM(cases); i++)
+		assert_escaped(load_bytes_error(cases[i].json, strlen(cases[i].json), NULL, 0),
+			       cases[i].shown);
+	/* And from --set: the assignment is shown escaped. */
+	const char *j = "{\"nodes\": {\"g\": {\"op\": \"generator\"}, \"d\": {\"op\": \"drop\"}}, "
+			"\"edges\": [\"g -> d\"]}";
+	char *sets[] = { "nodes.g.count=\x1b[31m\xe2\x80\xae" };
+	assert_escaped(load_bytes_error(j, strlen(j), sets, 1),
+		       "--set nodes.g.count=\\x1b[31m\\xe2\\x80\\xae: nodes.g.count");
+	char *bad_sets[] = { "\x1b[31m" };
+	assert_escaped(load_bytes_error(j, strlen(j), bad_sets, 1), "--set \\x1b[31m: expected PATH=VALUE");
+}
+END_TEST
+
 START_TEST(nul_byte_is_located)
 {
 	static const char text[] = "{\n  \"nodes\": {},\n  \"ed\0ges\": []\n}\n";
@@ -433,6 +494,7 @@ loader_suite(void)
 	tcase_add_loop_test(tc, wrong_type_named_by_path, 0, (int)RTE_DIM(wrong_types));
 	tcase_add_test(tc, null_is_absent_at_top_level);
 	tcase_add_test(tc, wrong_type_by_override);
+	tcase_add_test(tc, user_strings_escaped_in_messages);
 	tcase_add_test(tc, nul_byte_is_located);
 	suite_add_tcase(s, tc);
 	return s;
