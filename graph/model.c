@@ -961,7 +961,7 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 		goto fail;
 	}
 	for (unsigned i = 0; i < nb_sets; i++) {
-		char err[256];
+		char err[256] = "?";
 		if (nfg_override_apply(g->root, sets[i], err, sizeof(err)) < 0) {
 			nfg_errors_clear_source();
 			nfg_err(NULL, "--set %s: %s", nfg_esc(sets[i]), err);

@@ -23,7 +23,8 @@ parse_value(const char *text)
 	return v ? v : json_string(text);
 }
 
-/* Sets `value` (stolen) at `key` or `index` of `parent`. */
+/* Sets `value` (stolen) at `key` or `index` of `parent`. Returns 0, or -1
+ * with `err` set and `value` freed. */
 static int
 store(json_t *parent, const char *key, long index, json_t *value, char *err, size_t errlen)
 {
@@ -33,7 +34,11 @@ store(json_t *parent, const char *key, long index, json_t *value, char *err, siz
 			json_decref(value);
 			return -1;
 		}
-		json_object_set_new(parent, key, value);
+		/* It refuses a key that is not UTF-8, and frees the value then. */
+		if (json_object_set_new(parent, key, value) < 0) {
+			snprintf(err, errlen, "key \"%s\" is not UTF-8 text", key);
+			return -1;
+		}
 		return 0;
 	}
 	if (!json_is_array(parent)) {
@@ -41,10 +46,14 @@ store(json_t *parent, const char *key, long index, json_t *value, char *err, siz
 		json_decref(value);
 		return -1;
 	}
-	if ((size_t)index < json_array_size(parent))
-		return json_array_set_new(parent, (size_t)index, value);
-	if ((size_t)index == json_array_size(parent))
-		return json_array_append_new(parent, value);
+	if ((size_t)index <= json_array_size(parent)) {
+		int rc = (size_t)index < json_array_size(parent)
+				 ? json_array_set_new(parent, (size_t)index, value)
+				 : json_array_append_new(parent, value);
+		if (rc < 0)
+			snprintf(err, errlen, "[%ld] cannot be set", index);
+		return rc;
+	}
 	snprintf(err, errlen, "index [%ld] is past the end (the array has %zu entr%s)", index,
 		 json_array_size(parent), json_array_size(parent) == 1 ? "y" : "ies");
 	json_decref(value);
@@ -96,8 +105,14 @@ nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errle
 			}
 		}
 		bool last = p >= eq;
-		if (last)
-			return store(cur, key, index, parse_value(eq + 1), err, errlen);
+		if (last) {
+			json_t *value = parse_value(eq + 1);
+			if (!value) {
+				snprintf(err, errlen, "the value is not UTF-8 text");
+				return -1;
+			}
+			return store(cur, key, index, value, err, errlen);
+		}
 
 		json_t *next = index < 0 ? json_object_get(cur, key)
 					 : json_array_get(cur, (size_t)index);

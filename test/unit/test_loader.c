@@ -379,6 +379,20 @@ START_TEST(wrong_type_by_override)
 	char *sets[] = { set };
 	const char *msg = load_bytes_error(j, strlen(j), sets, 1);
 	ck_assert_msg(msg && strstr(msg, "a key longer than 255 characters"), "%s", msg);
+	/* Keys and values that are not UTF-8: jansson refuses them (and freed
+	 * the new object, which the next step of the path then used: found by
+	 * the loader fuzzer). */
+	char *not_utf8[] = { "node\xf3s.gen.count=5" };
+	msg = load_bytes_error(j, strlen(j), not_utf8, 1);
+	ck_assert_msg(msg && strstr(msg, "--set node\\xf3s.gen.count=5: key \"node\\xf3s\" is not UTF-8 text"),
+		      "%s", msg);
+	char *value_not_utf8[] = { "nodes.g.payload=\xff" };
+	msg = load_bytes_error(j, strlen(j), value_not_utf8, 1);
+	ck_assert_msg(msg && strstr(msg, "--set nodes.g.payload=\\xff: the value is not UTF-8 text"),
+		      "%s", msg);
+	char *index_not_utf8[] = { "edges[1]=\xff" };
+	msg = load_bytes_error(j, strlen(j), index_not_utf8, 1);
+	ck_assert_msg(msg && strstr(msg, "the value is not UTF-8 text"), "%s", msg);
 }
 END_TEST
 
