@@ -1,8 +1,11 @@
 #!/bin/bash
 # Runs every libFuzzer harness for FUZZ_SECONDS, starting from its seeds
 # (test/fuzz/seeds/NAME; the loader also gets the shipped graphs). The
-# corpus grows in $BUILD/fuzz/corpus/NAME. A crash stops the run; libFuzzer
-# saves the input as $BUILD/fuzz/crash-*; add it to test/fuzz/regressions/NAME.
+# corpus grows in $BUILD/fuzz/corpus/NAME. Known crashers in
+# test/fuzz/regressions/NAME are replayed first and must pass. A crash stops
+# that harness's run; libFuzzer saves the input as $BUILD/fuzz/crash-*: fix
+# the bug and add the input to test/fuzz/regressions/NAME. Every harness
+# prints how many inputs it executed, pass or fail.
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build-fuzz}
 SECS=${FUZZ_SECONDS:-60}
@@ -15,18 +18,27 @@ for f in "$BUILD"/fuzz/fuzz_*; do
 	cp -n test/fuzz/seeds/"$name"/* "$corpus"/ 2>/dev/null
 	[ "$name" = loader ] && cp -n configs/*.json "$corpus"/ 2>/dev/null
 	# Known crashers must stay fixed.
+	replayed=0
 	for r in test/fuzz/regressions/"$name"/*; do
 		[ -f "$r" ] || continue
+		replayed=$((replayed + 1))
 		"$f" "$r" >/dev/null 2>&1 || { echo "FAIL  $name: regression $r crashes again"; rc=1; }
 	done
-	echo "fuzz: $name for ${SECS}s"
-	if ! (cd "$BUILD/fuzz" && "./fuzz_$name" -max_total_time="$SECS" -print_final_stats=1 \
-		-rss_limit_mb=4096 "corpus/$name" >"fuzz_$name.log" 2>&1); then
-		echo "FAIL  $name: see $BUILD/fuzz/fuzz_$name.log"
-		tail -30 "$BUILD/fuzz/fuzz_$name.log"
+	echo "fuzz: $name for ${SECS}s ($replayed known crasher(s) replayed)"
+	log="$BUILD/fuzz/fuzz_$name.log"
+	(cd "$BUILD/fuzz" && "./fuzz_$name" -max_total_time="$SECS" -print_final_stats=1 \
+		-rss_limit_mb=4096 "corpus/$name" >"fuzz_$name.log" 2>&1)
+	status=$?
+	# The final stats; a crash stops before them: the last status line says.
+	inputs=$(grep -m1 stat::number_of_executed_units "$log" | awk '{print $2}')
+	[ -n "$inputs" ] || inputs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+	corpus_n=$(find "$corpus" -type f | wc -l)
+	if [ "$status" -ne 0 ]; then
+		echo "FAIL  $name: ${inputs:-?} inputs executed, then a failure; see $log"
+		tail -30 "$log"
 		rc=1
 	else
-		echo "PASS  $name: $(grep -m1 stat::number_of_executed_units "$BUILD/fuzz/fuzz_$name.log" | awk '{print $2}') inputs"
+		echo "PASS  $name: ${inputs:-?} inputs executed in ${SECS}s, corpus $corpus_n"
 	fi
 done
 exit $rc
