@@ -20,6 +20,7 @@
 #include "latency.h"
 #include "records.h"
 #include "tcp_conn.h"
+#include "time_wait.h"
 #include "timer_wheel.h"
 
 #define TCP_OUT_MAX 256
@@ -53,10 +54,12 @@ enum tcp_counter {
 	TC_OOO_HELD,      /* out-of-order segments kept until the hole is filled */
 	TC_HALF_OPEN_EVICTED, /* server, table full: the oldest half-open connection
 			       * made room for a new SYN */
+	TC_TIME_WAIT_RECYCLED, /* the TIME_WAIT store was full: its oldest entry left early */
 	/* segments dropped, by reason */
 	TC_DROP_NOT_TCP,
 	TC_DROP_BAD_CHECKSUM,
-	TC_DROP_NO_CONNECTION,
+	TC_DROP_NO_CONNECTION,     /* answered with RST */
+	TC_DROP_RST_NO_CONNECTION, /* a RST for no connection: dropped (RFC 9293 3.10.7.1) */
 	TC_DROP_OUT_OF_WINDOW,
 	TC_DROP_OUT_OF_ORDER,
 	TC_DROP_TABLE_FULL,
@@ -128,6 +131,7 @@ struct tcp_engine {
 	struct records records;
 	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
 	uint32_t nb_time_wait;    /* connections in TIME_WAIT: closed, slot still held */
+	struct time_wait *tws;    /* when set, TIME_WAIT lives here instead, slot freed */
 	struct tcp_ooo_entry {
 		struct rte_mbuf *m;
 		const uint8_t *payload;

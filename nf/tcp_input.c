@@ -298,7 +298,7 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 		break;
 	case TCP_CLOSING:
 		tcp_enter_time_wait(e, c);
-		break;
+		return c->state == TCP_TIME_WAIT; /* else it went to the TIME_WAIT store */
 	case TCP_LAST_ACK:
 		tcp_release(e, c, CAUSE_PASSIVE_CLOSE);
 		return false;
@@ -316,7 +316,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 	read_segment(m, &s);
 	if (!c || c->state == TCP_CLOSED) {
 		if (s.flags & RTE_TCP_RST_FLAG)
-			nfg_drop(e->node, TC_DROP_NO_CONNECTION, &m, 1);
+			nfg_drop(e->node, TC_DROP_RST_NO_CONNECTION, &m, 1);
 		else {
 			nfg_count(e->node, TC_DROP_NO_CONNECTION, 1);
 			tcp_reply_rst(e, m);

@@ -31,9 +31,11 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_RECORDS_FULL] = { "records_full", NFG_CTR_INFO },
 	[TC_OOO_HELD] = { "out_of_order_held", NFG_CTR_INFO },
 	[TC_HALF_OPEN_EVICTED] = { "half_open_evicted", NFG_CTR_INFO },
+	[TC_TIME_WAIT_RECYCLED] = { "time_wait_recycled", NFG_CTR_INFO },
 	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP },
 	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP },
-	[TC_DROP_NO_CONNECTION] = { "no_connection (answered with RST)", NFG_CTR_DROP },
+	[TC_DROP_NO_CONNECTION] = { "no_connection", NFG_CTR_DROP },
+	[TC_DROP_RST_NO_CONNECTION] = { "rst_no_connection", NFG_CTR_DROP },
 	[TC_DROP_OUT_OF_WINDOW] = { "out_of_window", NFG_CTR_DROP },
 	[TC_DROP_OUT_OF_ORDER] = { "out_of_order, not held (duplicate ACK sent)", NFG_CTR_DROP },
 	[TC_DROP_TABLE_FULL] = { "connection_table_full", NFG_CTR_DROP },
@@ -163,41 +165,71 @@ lat_json(const struct latency_hist *h)
 			 "count", (json_int_t)h->count);
 }
 
+/* What the tables hold, all workers together. */
+struct table_use {
+	uint64_t open;        /* slots in use (TIME_WAIT too, where it holds a slot) */
+	uint64_t time_wait;   /* 4-tuples in the TIME_WAIT store */
+	uint64_t table_full, recycled;
+	uint32_t slots, time_wait_max; /* per worker */
+};
+
+static struct table_use
+table_use(struct nfg_instance *inst)
+{
+	struct table_use u = { 0 };
+
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct tcp_engine *e = engine_of(inst, w);
+		if (!e)
+			continue;
+		for (uint32_t i = 0; i < e->nb_conns; i++)
+			u.open += e->conns[i].state != TCP_CLOSED;
+		u.time_wait += e->tws ? e->tws->live : 0;
+		u.table_full += e->ctr[TC_DROP_TABLE_FULL];
+		u.recycled += e->ctr[TC_TIME_WAIT_RECYCLED];
+		u.slots = e->nb_conns;
+		u.time_wait_max = e->tws ? e->tws->ring_mask + 1 : 0;
+	}
+	return u;
+}
+
 void
 tcp_summarize(struct nfg_instance *inst, FILE *out)
 {
 	static struct latency_hist connect, resp;
-	uint64_t open = 0;
+	struct table_use u = table_use(inst);
 
 	merged(inst, &connect, &resp);
-	for (unsigned w = 0; w < nfg_worker_count(); w++) {
-		struct tcp_engine *e = engine_of(inst, w);
-		for (uint32_t i = 0; e && i < e->nb_conns; i++)
-			open += e->conns[i].state != TCP_CLOSED;
-	}
 	lat_line(out, "connect time ", &connect, "connections");
 	/* A server answers at once: only the client's wait means something. */
 	struct tcp_engine *e0 = engine_of(inst, 0);
 	if (e0 && e0->role == REC_ROLE_CLIENT)
 		lat_line(out, "response time", &resp, "exchanges");
-	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", open);
+	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", u.open);
+	if (u.time_wait)
+		fprintf(out, "  in TIME_WAIT at the end (outside the table): %" PRIu64 "\n",
+			u.time_wait);
+	/* Say what to raise, not only that something ran out. */
+	if (u.table_full)
+		fprintf(out, "  the connection table was full %" PRIu64 " times: raise "
+			"max_connections (%u per worker now)\n", u.table_full, u.slots);
+	if (u.recycled)
+		fprintf(out, "  %" PRIu64 " TIME_WAIT entries left early for lack of room: raise "
+			"time_wait_max (%u per worker now) or lower time_wait_ms\n", u.recycled,
+			u.time_wait_max);
 }
 
 void
 tcp_stats_json(struct nfg_instance *inst, json_t *node)
 {
 	static struct latency_hist connect, resp;
-	uint64_t open = 0;
+	struct table_use u = table_use(inst);
 
 	merged(inst, &connect, &resp);
-	for (unsigned w = 0; w < nfg_worker_count(); w++) {
-		struct tcp_engine *e = engine_of(inst, w);
-		for (uint32_t i = 0; e && i < e->nb_conns; i++)
-			open += e->conns[i].state != TCP_CLOSED;
-	}
 	json_object_set_new(node, "connect_us", lat_json(&connect));
 	json_object_set_new(node, "response_us", lat_json(&resp));
-	json_object_set_new(node, "connections_open", json_integer((json_int_t)open));
+	json_object_set_new(node, "connections_open", json_integer((json_int_t)u.open));
+	json_object_set_new(node, "time_wait", json_integer((json_int_t)u.time_wait));
 }
 
 uint32_t

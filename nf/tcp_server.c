@@ -6,9 +6,11 @@
  * after it or waits for the client to close.
  *
  * Connections are found by 4-tuple in a per-worker rte_hash; slots come from
- * a preallocated array through a free stack. A SYN for a 4-tuple still in
- * TIME_WAIT with a higher sequence number reopens it (RFC 9293 3.6.1), so
- * clients can reuse ports at once. Responses are all the same bytes, so any
+ * a preallocated array through a free stack. The server closes first, so it
+ * is the side in TIME_WAIT: those 4-tuples wait in the compact store of
+ * time_wait.h, not in the table, and a SYN for one with a higher sequence
+ * number starts a new connection at once (RFC 9293 3.6.1), so clients can
+ * reuse ports. Responses are all the same bytes, so any
  * offset of the outgoing stream is regenerated from them: no send buffers.
  */
 #include <arpa/inet.h>
@@ -40,6 +42,7 @@ struct server_config {
 	uint32_t request_bytes;
 	bool close_after_response;
 	uint32_t max_connections;
+	uint32_t time_wait_max;
 };
 
 struct server_worker {
@@ -52,6 +55,7 @@ struct server_worker {
 	 * half-open connection, so a SYN flood cannot keep real clients out for
 	 * as long as the flood's SYN-ACKs are retried. */
 	struct half_open half_open;
+	struct time_wait time_wait;
 };
 
 static inline struct server_worker *
@@ -230,6 +234,34 @@ accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *k
 	rte_pktmbuf_free(m);
 }
 
+/* A segment for a 4-tuple in TIME_WAIT (RFC 9293 3.10.7.4). Returns true when
+ * it was dealt with; false for a SYN that may open a new incarnation. */
+static bool
+time_wait_segment(struct server_worker *w, struct tw_entry *tw, const struct rte_tcp_hdr *th,
+		  struct rte_mbuf *m, bool syn)
+{
+	struct tcp_engine *e = &w->e;
+
+	if (syn && SEQ_GT(rte_be_to_cpu_32(th->sent_seq), tw->rcv_nxt)) {
+		time_wait_remove(&w->time_wait, tw);
+		return false;
+	}
+	if ((th->tcp_flags & RTE_TCP_FIN_FLAG) && !(th->tcp_flags & RTE_TCP_RST_FLAG)) {
+		/* The peer did not get our last ACK: acknowledge its FIN again. */
+		struct tcp_conn ghost = {
+			.remote_ip = tw->remote_ip, .local_ip = tw->local_ip,
+			.remote_port = tw->remote_port, .local_port = tw->local_port,
+			.rcv_nxt = tw->rcv_nxt,
+		};
+		tcp_send_control(e, &ghost, RTE_TCP_ACK_FLAG, tw->snd_nxt);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	/* Anything else is past the end of the connection (a RST too, RFC 1337). */
+	nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
+	return true;
+}
+
 static void
 segment(struct server_worker *w, struct rte_mbuf *m)
 {
@@ -245,12 +277,13 @@ segment(struct server_worker *w, struct rte_mbuf *m)
 	void *data;
 	struct tcp_conn *c = NULL;
 
-	if (rte_hash_lookup_data(w->table, &key, &data) >= 0)
+	if (rte_hash_lookup_data(w->table, &key, &data) >= 0) {
 		c = &e->conns[(uintptr_t)data];
-	if (c && syn && c->state == TCP_TIME_WAIT &&
-	    SEQ_GT(rte_be_to_cpu_32(th->sent_seq), c->rcv_nxt)) {
-		tcp_release(e, c, CAUSE_ACTIVE_CLOSE); /* a new incarnation of the 4-tuple */
-		c = NULL;
+	} else if (w->time_wait.live) {
+		struct tw_entry *tw = time_wait_find(&w->time_wait, key.remote_ip, key.local_ip,
+						     key.remote_port, key.local_port);
+		if (tw && time_wait_segment(w, tw, th, m, syn))
+			return;
 	}
 	if (!c && syn && listen_set_match(&w->cfg->listen, key.local_ip, key.local_port)) {
 		accept_syn(w, m, &key);
@@ -349,9 +382,11 @@ server_setup(struct nfg_instance *inst)
 		return nfg_error(inst, "response", "the response is empty: give response, "
 				 "response_size, response_file, or set http");
 	unsigned workers = nfg_worker_count();
+	cfg->time_wait_max = (uint32_t)nfg_param_int(inst, "time_wait_max");
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * cfg->max_connections *
 						  (sizeof(struct tcp_conn) + sizeof(struct tw_link) +
 						   8 + 64) +
+					  workers * time_wait_memory(cfg->time_wait_max) +
 					  workers * (uint64_t)tcp_records_capacity(inst) *
 						  sizeof(struct session_record));
 	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX));
@@ -397,6 +432,12 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	for (uint32_t i = 0; i < cfg->max_connections; i++)
 		w->free_stack[i] = cfg->max_connections - 1 - i;
 	w->free_top = cfg->max_connections;
+	if (time_wait_init(&w->time_wait, cfg->time_wait_max, cfg->engine.time_wait_ms * 1000,
+			   socket) < 0)
+		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u TIME_WAIT entries; "
+				 "give more (-- --no-huge -m MB) or lower time_wait_max", worker,
+				 cfg->time_wait_max);
+	w->e.tws = &w->time_wait;
 	return half_open_init(&w->half_open, cfg->max_connections, socket);
 }
 
@@ -417,6 +458,7 @@ server_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	rte_hash_free(w->table);
 	rte_free(w->free_stack);
 	half_open_free(&w->half_open);
+	time_wait_free(&w->time_wait);
 	rte_free(w);
 }
 
@@ -445,6 +487,9 @@ static const struct nfg_param server_params[] = {
 	  .doc = "close after the response (server), or when the client closes (client)" },
 	{ .name = "max_connections", .type = NFG_T_INT, .def = "1048576", .min = 1,
 	  .max = 1 << 26, .doc = "connection table size per worker" },
+	{ .name = "time_wait_max", .type = NFG_T_INT, .def = "1048576", .min = 1, .max = 1 << 26,
+	  .doc = "4-tuples kept in TIME_WAIT per worker, 32 bytes each, outside the connection "
+		 "table (full: the oldest leaves early, counted as time_wait_recycled)" },
 	{ .name = "table_full", .type = NFG_T_ENUM, .def = "\"rst\"", .choices = full_policies,
 	  .doc = "answer a SYN the full table cannot take with RST, or drop it" },
 	{ 0 },

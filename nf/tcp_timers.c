@@ -76,6 +76,15 @@ tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c)
 		e->records.r[c->record].cause = CAUSE_ACTIVE_CLOSE;
 		records_mark(&e->records, c->record, REC_CLOSED);
 	}
+	if (e->tws) {
+		/* The 4-tuple is guarded by 32 bytes in the store; the slot is free. */
+		if (e->cfg->time_wait_ms &&
+		    !time_wait_add(e->tws, c->remote_ip, c->local_ip, c->remote_port,
+				   c->local_port, c->rcv_nxt, c->snd_nxt, e->now_us))
+			e->ctr[TC_TIME_WAIT_RECYCLED]++;
+		tcp_release(e, c, CAUSE_ACTIVE_CLOSE);
+		return;
+	}
 	tcp_arm_timer_ms(e, c, e->cfg->time_wait_ms);
 }
 
@@ -161,5 +170,9 @@ fire(void *ctx, uint32_t id)
 unsigned
 tcp_timers_run(struct tcp_engine *e, uint64_t tsc)
 {
-	return tw_run(&e->tw, tsc, fire, e, TCP_TIMER_BUDGET);
+	unsigned fired = tw_run(&e->tw, tsc, fire, e, TCP_TIMER_BUDGET);
+
+	if (e->tws && fired < TCP_TIMER_BUDGET)
+		fired += time_wait_expire(e->tws, e->now_us, TCP_TIMER_BUDGET - fired);
+	return fired;
 }

@@ -20,13 +20,14 @@ expect_error "unknown target" "nodes.client.targets\[0\].ip: expected an IPv4 ad
 expect_error "missing payload file" 'nodes.server.response_file: cannot open "/nonexistent/body"' \
 	"$NFG" check nftraffic --set nodes.server.response_file=/nonexistent/body \
 	--set nodes.server.response_size=null
+expect_error "a directory for a payload file" 'nodes.server.response_file: "/tmp" is a directory; expected a regular file' \
+	"$NFG" check nftraffic --set nodes.server.response_file=/tmp --set nodes.server.response_size=null
 expect_error "two payloads" "give one of response" \
 	"$NFG" check nftraffic --set nodes.server.response=hi
 # Two clients on overlapping source addresses and ports (the benchmark graph
 # with a holder and a client, the holder moved onto the client's addresses).
-expect_error "overlapping ports" "nodes.client.src_ports: ports 1024-65535 of these source addresses overlap those of tcp_client holder" \
-	"$NFG" run "$ROOT/bench/nftraffic-hold.json" --set nodes.holder.src_ips=198.18.0.5 \
-	--set workers=1 -- --file-prefix=nfgt-badtcp-ovl
+expect_error "overlapping ports" "nodes.client.src_ips: 198.18.0.1-198.18.0.16 ports 1024-65535 on port a overlaps 198.18.0.5 ports 1024-65535 of holder" \
+	"$NFG" check "$ROOT/bench/nftraffic-hold.json" --set nodes.holder.src_ips=198.18.0.5
 
 # A next hop that never answers: ARP gives up on the held SYNs, the client's
 # connections time out; all counted, nothing left behind.

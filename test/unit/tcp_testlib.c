@@ -276,6 +276,19 @@ tt_conn(struct tcp_test *t, uint16_t peer_port)
 	return NULL;
 }
 
+struct tw_entry *
+tt_time_wait(struct tcp_test *t, uint16_t peer_port)
+{
+	struct tcp_engine *e = tt_engine(t);
+
+	for (uint32_t pos = e->tws ? e->tws->head : 0; e->tws && pos != e->tws->tail; pos++) {
+		struct tw_entry *tw = &e->tws->ring[pos & e->tws->ring_mask];
+		if (tw->live && tw->remote_port == rte_cpu_to_be_16(peer_port))
+			return tw;
+	}
+	return NULL;
+}
+
 const char *
 tt_flags(uint8_t flags)
 {

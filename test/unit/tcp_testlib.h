@@ -96,6 +96,8 @@ uint64_t tt_ctr(struct tcp_test *t, const char *counter);
 struct tcp_engine *tt_engine(struct tcp_test *t);
 /* The connection with this peer port that is not CLOSED, or NULL. */
 struct tcp_conn *tt_conn(struct tcp_test *t, uint16_t peer_port);
+/* The TIME_WAIT store's entry for the peer's port (servers), or NULL. */
+struct tw_entry *tt_time_wait(struct tcp_test *t, uint16_t peer_port);
 
 double tt_ms_now(void);
 const char *tt_flags(uint8_t flags);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * TIME_WAIT without a connection slot. A connection that closed first only
+ * has to guard its 4-tuple for time_wait_ms (RFC 9293 3.6): acknowledge the
+ * peer's FIN again if our last ACK was lost, refuse old duplicates, and let a
+ * new SYN with a higher sequence number start a new incarnation at once. That
+ * takes 32 bytes, not the 128 of a live connection and its place in the table,
+ * so a server at a million connections per second keeps its table for open
+ * connections.
+ *
+ * Every entry lives equally long, so a ring in order of arrival is also the
+ * order of expiry: expiring is popping the head, no timer per entry. A chained
+ * hash over ring positions (keyed, so a peer cannot aim at one chain) finds an
+ * entry by 4-tuple. A full ring gives up its oldest entry early (counted by
+ * the caller), as Linux does past tcp_max_tw_buckets.
+ */
+#ifndef NFG_NF_TIME_WAIT_H
+#define NFG_NF_TIME_WAIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TW_NONE UINT32_MAX
+
+struct tw_entry {
+	uint32_t remote_ip, local_ip;     /* network order */
+	uint16_t remote_port, local_port; /* network order */
+	uint32_t rcv_nxt, snd_nxt;        /* where the connection ended */
+	uint32_t expire_us;
+	uint32_t next;                    /* ring index of the next entry in the chain */
+	uint32_t live;                    /* 0: removed early (a new incarnation) */
+};
+
+struct time_wait {
+	struct tw_entry *ring;
+	uint32_t *chain;          /* first ring index per hash bucket */
+	uint32_t ring_mask, chain_mask;
+	uint32_t head, tail;      /* positions; index = position & ring_mask */
+	uint32_t live;            /* entries not removed early */
+	uint32_t lifetime_us;
+	uint64_t seed;
+};
+
+/* Room for at least `capacity` entries (rounded up to a power of two). */
+int time_wait_init(struct time_wait *t, uint32_t capacity, uint32_t lifetime_us, int socket);
+void time_wait_free(struct time_wait *t);
+
+/* Memory time_wait_init takes for `capacity`, to reserve it at setup. */
+uint64_t time_wait_memory(uint32_t capacity);
+
+/* A connection enters TIME_WAIT. Returns false when the oldest entry had to
+ * leave early to make room. */
+bool time_wait_add(struct time_wait *t, uint32_t remote_ip, uint32_t local_ip,
+		   uint16_t remote_port, uint16_t local_port, uint32_t rcv_nxt, uint32_t snd_nxt,
+		   uint32_t now_us);
+
+/* The entry of a 4-tuple (network order), or NULL. */
+struct tw_entry *time_wait_find(const struct time_wait *t, uint32_t remote_ip,
+				uint32_t local_ip, uint16_t remote_port, uint16_t local_port);
+
+/* The 4-tuple starts a new incarnation: its entry goes now. */
+void time_wait_remove(struct time_wait *t, struct tw_entry *e);
+
+/* Entries whose time is up leave, at most `budget` of them. Returns how many. */
+unsigned time_wait_expire(struct time_wait *t, uint32_t now_us, unsigned budget);
+
+#endif
