@@ -8,15 +8,27 @@
  *    never grabs the machine's own NIC;
  *  - --no-huge with enough -m when no hugepages can be had, with one line
  *    saying so;
- *  - --file-prefix=nfg-<graph name>, so runs of different graphs coexist;
+ *  - --file-prefix=nfg-<graph name>-<pid>, so any two runs coexist (two of
+ *    the same graph too: with one prefix the second would fail, or attach to
+ *    the first as a secondary). The run's "running" line names it for
+ *    dpdk-telemetry.py -f. What such a prefix leaves in the runtime directory
+ *    and in hugetlbfs is removed at exit, and what a killed run left (its
+ *    process gone, nothing locked) at the start of any later run;
  *  - DPDK's log at warning level.
  * Each is skipped when the graph's "eal" list or the arguments after `--`
  * already say something about it; the command line comes last and wins.
  */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -94,6 +106,141 @@ push(struct argv_builder *b, const char *fmt, ...)
 	b->v[b->n] = NULL;
 }
 
+/* ---- the prefix nfg makes up, and what it leaves behind --------------- */
+
+/* nfg-<graph>-<pid> when nfg chose the prefix, else empty. */
+static char own_prefix[128];
+
+/* Where DPDK puts <prefix>/ (eal_create_runtime_dir does the same). */
+static void
+runtime_base(char *buf, size_t len)
+{
+	const char *dir = getenv("RUNTIME_DIRECTORY");
+
+	if (!dir)
+		dir = getuid() == 0 ? "/var/run" : getenv("XDG_RUNTIME_DIR") ? : "/tmp";
+	snprintf(buf, len, "%s/dpdk", dir);
+}
+
+/* The pid of a prefix nfg made up ("nfg-NAME-PID", the first `len` bytes of
+ * `name`), or 0 when it is not one. */
+static pid_t
+own_prefix_pid(const char *name, size_t len)
+{
+	size_t d = len;
+
+	if (len < 6 || strncmp(name, "nfg-", 4) != 0)
+		return 0;
+	while (d > 4 && isdigit((unsigned char)name[d - 1]))
+		d--;
+	if (d == len || d <= 5 || name[d - 1] != '-')
+		return 0;
+	long pid = strtol(name + d, NULL, 10);
+	return pid > 0 && pid <= INT_MAX ? (pid_t)pid : 0;
+}
+
+static bool
+process_gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Unlinks <mount>/<prefix>map_* in every hugetlbfs mount: our own prefix's
+ * (`prefix`, at exit: its memory is unmapped by then, though DPDK may still
+ * hold the files open), or (NULL) those of made-up prefixes whose process is
+ * gone and that nobody holds (DPDK keeps a shared flock on pages it maps). */
+static void
+remove_hugepage_files(const char *prefix)
+{
+	char line[512], mnt[PATH_MAX], path[PATH_MAX * 2];
+	FILE *m = fopen("/proc/mounts", "r");
+
+	while (m && fgets(line, sizeof(line), m)) {
+		if (sscanf(line, "%*s %4095s hugetlbfs", mnt) != 1 || !strstr(line, " hugetlbfs "))
+			continue;
+		DIR *dir = opendir(mnt);
+		struct dirent *de;
+		while (dir && (de = readdir(dir)) != NULL) {
+			const char *map = strstr(de->d_name, "map_");
+			if (!map)
+				continue;
+			size_t len = (size_t)(map - de->d_name);
+			if (prefix ? strlen(prefix) != len || strncmp(de->d_name, prefix, len) != 0
+				   : own_prefix_pid(de->d_name, len) == 0 ||
+					     !process_gone(own_prefix_pid(de->d_name, len)))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", mnt, de->d_name);
+			if (prefix) {
+				unlink(path);
+				continue;
+			}
+			int fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				unlink(path);
+			close(fd);
+		}
+		if (dir)
+			closedir(dir);
+	}
+	if (m)
+		fclose(m);
+}
+
+/* Removes a prefix's runtime directory (config, fbarrays, sockets) unless
+ * a process still holds its config. */
+static void
+remove_runtime_dir(const char *dirpath)
+{
+	char path[PATH_MAX * 2];
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	snprintf(path, sizeof(path), "%s/config", dirpath);
+	int fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		bool held = fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK;
+		close(fd);
+		if (held)
+			return;
+	}
+	DIR *dir = opendir(dirpath);
+	struct dirent *de;
+	while (dir && (de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		unlink(path);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(dirpath);
+}
+
+/* What runs under made-up prefixes left when they were killed: a unique
+ * prefix is never reused, so DPDK would not clean it up by itself (and the
+ * hugepages they hold would send every later run to --no-huge). */
+static void
+sweep_dead_prefixes(void)
+{
+	char base[PATH_MAX], path[PATH_MAX * 2];
+	DIR *dir;
+	struct dirent *de;
+
+	runtime_base(base, sizeof(base));
+	dir = opendir(base);
+	while (dir && (de = readdir(dir)) != NULL) {
+		pid_t pid = own_prefix_pid(de->d_name, strlen(de->d_name));
+		if (pid == 0 || !process_gone(pid))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+		remove_runtime_dir(path);
+	}
+	if (dir)
+		closedir(dir);
+	remove_hugepage_files(NULL);
+}
+
 int
 nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra, unsigned mbufs,
 		   char ***argv_out)
@@ -130,8 +277,11 @@ nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra, u
 		}
 		push(&b, "%s", map);
 	}
-	if (!user_prefix)
-		push(&b, "--file-prefix=nfg-%s", g->name);
+	own_prefix[0] = '\0';
+	if (!user_prefix) {
+		snprintf(own_prefix, sizeof(own_prefix), "nfg-%s-%d", g->name, (int)getpid());
+		push(&b, "--file-prefix=%s", own_prefix);
+	}
 	if (!user_pci) {
 		bool any_pci = false;
 		for (unsigned i = 0; i < g->nb_ports; i++) {
@@ -167,15 +317,23 @@ nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra, u
 static char **eal_argv;
 static int eal_argc;
 static bool eal_started;
+static char own_runtime_dir[PATH_MAX];
 
 int
 nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbufs)
 {
+	/* First, so that the hugepages killed runs held count as free. */
+	sweep_dead_prefixes();
 	eal_argc = nfg_eal_build_args(g, o->eal_args, o->nb_eal_args, mbufs, &eal_argv);
 	for (int i = 1; i < eal_argc; i++)
 		if (strcmp(eal_argv[i], "--no-huge") == 0 && i + 2 < eal_argc &&
 		    strcmp(eal_argv[i + 1], "-m") == 0)
 			nfg_log("no free hugepages: running with --no-huge -m %s", eal_argv[i + 2]);
+	if (own_prefix[0]) {
+		char base[PATH_MAX];
+		runtime_base(base, sizeof(base));
+		snprintf(own_runtime_dir, sizeof(own_runtime_dir), "%s/%s", base, own_prefix);
+	}
 
 	/* rte_eal_init permutes and may keep pointers into argv: give it a copy
 	 * and keep ours for freeing. */
@@ -192,6 +350,8 @@ nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbu
 		return -1;
 	}
 	eal_started = true;
+	if (own_prefix[0]) /* DPDK's own idea of it, should RUNTIME_DIRECTORY & co. differ */
+		snprintf(own_runtime_dir, sizeof(own_runtime_dir), "%s", rte_eal_get_runtime_dir());
 	if (rte_lcore_count() < g->nb_workers + 1) {
 		nfg_log_err("EAL has %u lcores; the graph needs %u workers plus the main lcore",
 			    rte_lcore_count(), g->nb_workers);
@@ -204,8 +364,16 @@ void
 nfg_eal_stop(void)
 {
 	if (eal_started)
-		rte_eal_cleanup();
+		rte_eal_cleanup(); /* unmaps the hugepages, but leaves their files */
 	eal_started = false;
+	/* A made-up prefix is never used again: nothing of it should stay. An
+	 * explicit one is the user's, and DPDK reuses or clears it next time. */
+	if (own_prefix[0]) {
+		remove_hugepage_files(own_prefix);
+		if (own_runtime_dir[0])
+			remove_runtime_dir(own_runtime_dir);
+		own_prefix[0] = own_runtime_dir[0] = '\0';
+	}
 	for (int i = 0; i < eal_argc; i++)
 		free(eal_argv[i]);
 	free(eal_argv);
