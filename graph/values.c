@@ -24,6 +24,28 @@ nfg_parse_ipv4(const char *s, uint32_t *addr_be)
 }
 
 int
+nfg_parse_ipv4_range(const char *s, uint32_t *first, uint32_t *count)
+{
+	char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
+	uint32_t a, b;
+
+	if (!s)
+		return -1;
+	const char *dash = strchr(s, '-');
+	size_t n = dash ? (size_t)(dash - s) : strlen(s);
+	if (n >= sizeof(lo) || (dash && strlen(dash + 1) >= sizeof(hi)))
+		return -1;
+	memcpy(lo, s, n);
+	lo[n] = '\0';
+	snprintf(hi, sizeof(hi), "%s", dash ? dash + 1 : lo);
+	if (nfg_parse_ipv4(lo, &a) < 0 || nfg_parse_ipv4(hi, &b) < 0 || ntohl(b) < ntohl(a))
+		return -1;
+	*first = ntohl(a);
+	*count = ntohl(b) - ntohl(a) + 1;
+	return 0;
+}
+
+int
 nfg_parse_ip(const char *s, int *family, uint8_t addr[16])
 {
 	if (!s)

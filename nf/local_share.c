@@ -20,25 +20,13 @@ local_share_parse_ips(struct nfg_instance *inst, const char *param, uint32_t *fi
 		      uint32_t *nb)
 {
 	const char *s = nfg_param_string(inst, param);
-	char lo[32], hi[32];
-	uint32_t a, b;
 
 	*first = *nb = 0;
 	if (!s)
 		return 0;
-	const char *dash = strchr(s, '-');
-	size_t n = dash ? (size_t)(dash - s) : strlen(s);
-	if (n >= sizeof(lo))
-		return nfg_error(inst, param, "expected \"a.b.c.d\" or \"a.b.c.d-a.b.c.e\"");
-	memcpy(lo, s, n);
-	lo[n] = '\0';
-	snprintf(hi, sizeof(hi), "%s", dash ? dash + 1 : lo);
-	if (nfg_parse_ipv4(lo, &a) < 0 || nfg_parse_ipv4(hi, &b) < 0 || ntohl(b) < ntohl(a) ||
-	    ntohl(b) - ntohl(a) >= 4096)
+	if (nfg_parse_ipv4_range(s, first, nb) < 0 || *nb > 4096)
 		return nfg_error(inst, param, "expected \"a.b.c.d\" or a range \"a.b.c.d-a.b.c.e\" "
 				 "of at most 4096 addresses, got \"%s\"", s);
-	*first = ntohl(a);
-	*nb = ntohl(b) - ntohl(a) + 1;
 	return 0;
 }
 

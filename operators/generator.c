@@ -3,8 +3,9 @@
  * generator: synthetic frames from a template, at a rate, for tests and
  * benchmarks. The template is built once (Ethernet / optional VLAN / IPv4 /
  * UDP, TCP or ICMP, full checksums) or given as hex bytes; each packet is a
- * copy, with the source port stepped through a range so flows differ (the
- * L4 checksum follows incrementally, RFC 1624).
+ * copy, with the source port stepped through a range so flows differ, and
+ * the source address through its range after each pass over the ports (the
+ * checksums follow incrementally, RFC 1624).
  */
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -17,6 +18,8 @@ struct gen_config {
 	uint16_t sport_off;  /* offset of the L4 source port, 0: do not vary */
 	uint16_t cksum_off;  /* offset of the L4 checksum, 0: none to fix */
 	uint16_t sport_lo, sport_hi;
+	uint16_t ip_off;     /* offset of the IPv4 header, 0: no address range */
+	uint32_t ip_first, nb_ips; /* source addresses, host order */
 	uint16_t burst;
 	uint8_t tcp_flags;
 	double rate;         /* packets/s for the whole graph, 0: as fast as possible */
@@ -31,7 +34,24 @@ struct gen_state {
 	double tokens, tokens_per_tsc;
 	uint64_t last_tsc;
 	uint16_t next_sport;
+	uint32_t next_ip;    /* index in the source address range */
 };
+
+/* The frame's source address becomes the range's ip-th; the IPv4 and L4
+ * checksums follow. */
+static inline void
+set_source(const struct gen_config *cfg, uint8_t *d, uint32_t ip)
+{
+	struct rte_ipv4_hdr *iph = (struct rte_ipv4_hdr *)(d + cfg->ip_off);
+	uint32_t old = iph->src_addr, new = rte_cpu_to_be_32(cfg->ip_first + ip);
+
+	iph->hdr_checksum = nfg_cksum_update32(iph->hdr_checksum, old, new);
+	if (cfg->cksum_off) {
+		uint16_t *ck = (uint16_t *)(d + cfg->cksum_off);
+		*ck = nfg_cksum_update32(*ck, old, new);
+	}
+	iph->src_addr = new;
+}
 
 enum gen_counter { GEN_NO_MBUF };
 
@@ -81,9 +101,18 @@ gen_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_
 				uint16_t *ck = (uint16_t *)(d + cfg->cksum_off);
 				*ck = nfg_cksum_update16(*ck, old, new);
 			}
-			st->next_sport = st->next_sport == cfg->sport_hi ? cfg->sport_lo
-									: st->next_sport + 1;
 		}
+		if (cfg->ip_off)
+			set_source(cfg, d, st->next_ip);
+		/* Ports first, then the next address: every (address, port) once
+		 * before any comes again. */
+		bool wrapped = true;
+		if (cfg->sport_off) {
+			wrapped = st->next_sport == cfg->sport_hi;
+			st->next_sport = wrapped ? cfg->sport_lo : st->next_sport + 1;
+		}
+		if (cfg->ip_off && wrapped)
+			st->next_ip = st->next_ip + 1 == cfg->nb_ips ? 0 : st->next_ip + 1;
 	}
 	st->sent += n;
 	st->tokens -= n;
@@ -146,10 +175,15 @@ build_template(struct nfg_instance *inst, struct gen_config *cfg)
 	ip->time_to_live = (uint8_t)nfg_param_int(inst, "ttl");
 	ip->next_proto_id = strcmp(proto, "tcp") == 0 ? IPPROTO_TCP
 			    : strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_ICMP;
-	uint32_t src, dst;
-	nfg_parse_ipv4(nfg_param_string(inst, "src_ip"), &src);
+	uint32_t dst;
+	if (nfg_parse_ipv4_range(nfg_param_string(inst, "src_ip"), &cfg->ip_first,
+				 &cfg->nb_ips) < 0)
+		return nfg_error(inst, "src_ip", "expected an IPv4 address or a range "
+				 "\"a.b.c.d-a.b.c.e\", got \"%s\"", nfg_param_string(inst, "src_ip"));
+	if (cfg->nb_ips > 1)
+		cfg->ip_off = l2;
 	nfg_parse_ipv4(nfg_param_string(inst, "dst_ip"), &dst);
-	ip->src_addr = src;
+	ip->src_addr = rte_cpu_to_be_32(cfg->ip_first);
 	ip->dst_addr = dst;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 
@@ -274,7 +308,9 @@ static const struct nfg_param gen_params[] = {
 	  .doc = "Ethernet source" },
 	{ .name = "dst_mac", .type = NFG_T_MAC, .def = "\"02:00:00:00:00:02\"",
 	  .doc = "Ethernet destination" },
-	{ .name = "src_ip", .type = NFG_T_IPV4, .def = "\"198.18.0.1\"", .doc = "IPv4 source" },
+	{ .name = "src_ip", .type = NFG_T_STRING, .def = "\"198.18.0.1\"",
+	  .doc = "IPv4 source, or a range \"a.b.c.d-a.b.c.e\" stepped through after each pass "
+		 "over src_port" },
 	{ .name = "dst_ip", .type = NFG_T_IPV4, .def = "\"198.19.0.1\"", .doc = "IPv4 destination" },
 	{ .name = "src_port", .type = NFG_T_PORTRANGE, .def = "\"1024-1279\"",
 	  .doc = "source port, stepped through the range packet by packet" },
