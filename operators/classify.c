@@ -34,7 +34,9 @@ static const char *const class_names[NB_CLASSES] = {
 };
 
 /* "other" is the optional output, declared before setup: edge 0. The
- * classes' outputs follow in the order of the list. */
+ * classes' outputs follow in the order of the list. Each output has a counter
+ * of the packets it sent, with the same index as its edge ("other" first), so
+ * every packet classify takes shows up in exactly one of them. */
 enum classify_output { CLASSIFY_OTHER };
 enum classify_counter { CLASSIFY_OTHER_PACKETS };
 
@@ -84,7 +86,7 @@ classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, ui
 {
 	const struct classify_config *cfg = nfg_node_state(node);
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
-	uint16_t run_start = 0, nb_other = 0;
+	uint16_t run_start = 0;
 
 	if (unlikely(nb_objs == 0))
 		return 0;
@@ -96,8 +98,7 @@ classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, ui
 		if (likely(edge == run_edge))
 			continue;
 		rte_node_enqueue(graph, node, run_edge, &objs[run_start], i - run_start);
-		if (run_edge == CLASSIFY_OTHER)
-			nb_other += i - run_start;
+		nfg_count(node, run_edge, i - run_start);
 		run_start = i;
 		run_edge = edge;
 	}
@@ -105,9 +106,7 @@ classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, ui
 		rte_node_next_stream_move(graph, node, run_edge);
 	else
 		rte_node_enqueue(graph, node, run_edge, &objs[run_start], nb_objs - run_start);
-	if (run_edge == CLASSIFY_OTHER)
-		nb_other += nb_objs - run_start;
-	nfg_count(node, CLASSIFY_OTHER_PACKETS, nb_other);
+	nfg_count(node, run_edge, nb_objs - run_start);
 	return nb_objs;
 }
 
@@ -175,6 +174,9 @@ classify_setup(struct nfg_instance *inst)
 		int edge = nfg_instance_add_output(inst, name);
 		if (edge < 0)
 			return -1;
+		if (nfg_instance_add_counter(inst, name, NFG_CTR_INFO) != edge)
+			return nfg_error(inst, where, "counter and output of class \"%s\" disagree",
+					 name);
 		edge_of_class[c] = (rte_edge_t)edge;
 	}
 
@@ -239,7 +241,8 @@ static const struct nfg_op classify_op = {
 	       "  vlan   frames with one or two VLAN tags\n"
 	       "So [\"tcp\", \"ip\"] sends TCP one way and all other IP another. A class\n"
 	       "listed after classes that always win over it is refused, as is a class\n"
-	       "listed twice. The counter \"other\" counts what went to \"other\".",
+	       "listed twice. Each output has a counter of the same name with the packets\n"
+	       "it sent.",
 	.input_doc = "packets after parse (reads packet_type and l2_len only)",
 	.example = "\"by_proto\": {\"op\": \"classify\", \"classes\": [\"arp\", \"tcp\", \"ip\"]}",
 	.params = classify_params,

@@ -21,6 +21,25 @@ is_input_source(const struct nfg_instance *inst)
 	       inst->nb_inputs == 0;
 }
 
+/* An operator with named inputs (merge, tcp_proxy) receives through one entry
+ * node per input: its packets and calls are theirs, its cycles theirs plus
+ * its own node's (which runs every walk). */
+static void
+add_inputs(const struct nfg_instance *inst, unsigned w, struct nfg_node_reading *nr,
+	   uint64_t *packets)
+{
+	struct rte_graph *graph = nfg_worker_graph(w);
+
+	for (unsigned in = 0; graph && in < inst->nb_inputs; in++) {
+		const struct rte_node *entry = rte_graph_node_get(graph->id, inst->input_node_ids[in]);
+		if (!entry) /* an input nothing feeds */
+			continue;
+		*packets += entry->total_objs;
+		nr->calls += entry->total_calls;
+		nr->cycles += entry->total_cycles;
+	}
+}
+
 /* The operators' counters, summed over workers, and the per-worker totals of
  * the out and drop kinds. */
 static void
@@ -71,10 +90,17 @@ nfg_reading_take(struct nfg_graph *g)
 			const struct rte_node *node = inst->node_by_worker[w];
 			if (!node)
 				continue;
-			nr->packets += node->total_objs;
-			nr->calls += node->total_calls;
-			nr->cycles += node->total_cycles;
-			nr->worker_packets[w] = node->total_objs;
+			uint64_t packets = node->total_objs;
+			if (inst->nb_inputs) {
+				packets = 0;
+				add_inputs(inst, w, nr, &packets);
+				nr->cycles += node->total_cycles;
+			} else {
+				nr->calls += node->total_calls;
+				nr->cycles += node->total_cycles;
+			}
+			nr->packets += packets;
+			nr->worker_packets[w] = packets;
 			if (is_input_source(inst))
 				r->worker_in[w] += node->total_objs;
 		}

@@ -5,6 +5,7 @@
  * the JSON path of the culprit.
  */
 #include <netinet/in.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -166,6 +167,14 @@ START_TEST(routes_each_class)
 
 	check_routes(h, routes, RTE_DIM(routes));
 	ck_assert_uint_eq(harness_counter(h, "c", "other"), 2);
+	/* Each output counts what it sent: every packet in exactly one. */
+	static const struct { const char *name; uint64_t n; } sent[] = {
+		{ "arp", 2 }, { "frag", 1 }, { "icmp", 1 }, { "icmp6", 1 }, { "tcp", 3 },
+		{ "udp", 4 }, { "vlan", 1 }, { "ipv4", 1 }, { "ipv6", 1 },
+	};
+	for (unsigned i = 0; i < RTE_DIM(sent); i++)
+		ck_assert_msg(harness_counter(h, "c", sent[i].name) == sent[i].n, "%s: %" PRIu64,
+			      sent[i].name, harness_counter(h, "c", sent[i].name));
 	harness_free(h);
 }
 END_TEST
@@ -266,6 +275,8 @@ START_TEST(batches_and_shared_targets)
 	for (unsigned i = 0; i < 40; i++)
 		ck_assert_ptr_eq(got[nb_l4 + i], pkts[i]);
 	ck_assert_uint_eq(harness_counter(h, "c", "other"), nb_rest);
+	ck_assert_uint_eq(harness_counter(h, "c", "tcp") + harness_counter(h, "c", "udp"),
+			  nb_l4 + 40);
 	harness_free(h);
 }
 END_TEST
