@@ -314,18 +314,7 @@ open_one(struct client_worker *w)
 	c->remote_port = cfg->target_port[t];
 	c->id = w->next_id;
 	w->next_id += w->id_stride;
-	c->record = records_open(&e->records);
-	if (c->record == UINT32_MAX && e->records.cap)
-		e->ctr[TC_RECORDS_FULL]++;
-	if (c->record != UINT32_MAX) {
-		struct session_record *r = &e->records.r[c->record];
-		r->local_ip = c->local_ip;
-		r->remote_ip = c->remote_ip;
-		r->local_port = c->local_port;
-		r->remote_port = c->remote_port;
-		r->conn_id = c->id;
-		r->role = REC_ROLE_CLIENT;
-	}
+	tcp_record_open(e, c);
 	w->opened++;
 	w->active++;
 	tcp_connect(e, c);

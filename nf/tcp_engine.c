@@ -38,6 +38,24 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 }
 
 void
+tcp_record_open(struct tcp_engine *e, struct tcp_conn *c)
+{
+	c->record = records_open(&e->records);
+	if (c->record == UINT32_MAX) {
+		if (e->records.cap)
+			e->ctr[TC_RECORDS_FULL]++;
+		return;
+	}
+	struct session_record *r = &e->records.r[c->record];
+	r->local_ip = c->local_ip;
+	r->remote_ip = c->remote_ip;
+	r->local_port = c->local_port;
+	r->remote_port = c->remote_port;
+	r->conn_id = c->id;
+	r->role = e->role;
+}
+
+void
 tcp_engine_free(struct tcp_engine *e)
 {
 	for (uint16_t i = 0; i < e->nb_out; i++)

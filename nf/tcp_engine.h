@@ -146,6 +146,10 @@ int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		    const struct tcp_app *app, void *app_ctx, uint32_t nb_conns,
 		    uint32_t nb_records, uint8_t role, struct rte_node *node, int socket);
 void tcp_engine_free(struct tcp_engine *e);
+/* A new connection's session record (when records are kept, else counted as
+ * records_full once they run out), with its addresses, id and the engine's
+ * role filled in: set them in c first. */
+void tcp_record_open(struct tcp_engine *e, struct tcp_conn *c);
 
 static inline uint32_t
 tcp_now_us(struct tcp_engine *e)

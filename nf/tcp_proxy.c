@@ -45,8 +45,8 @@ connect_backend(struct px_worker *w, uint32_t i)
 	local_share_addr(&w->cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
 	sc->remote_ip = b->ip;
 	sc->remote_port = b->port;
-	sc->record = records_open(&w->es.records);
 	sc->id = w->slots[i].id;
+	tcp_record_open(&w->es, sc);
 	w->slots[i].state = PX_CONNECT;
 	w->slots[i].tries++;
 	/* Decided: the inspect timer becomes a plain idle timer. */
@@ -372,7 +372,7 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 		accept_immediate(w, i, m);
 		return;
 	}
-	c->record = records_open(&e->records);
+	tcp_record_open(e, c);
 	half_open_add(&w->half_open, i);
 	tcp_accept(e, c, m);
 	rte_pktmbuf_free(m);
@@ -740,8 +740,10 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 
 	if (!w)
 		return;
+	/* A lingering connection finished well; the others were cut by the stop. */
 	for (uint32_t i = 0; w->slots && w->table && i < w->nb_slots; i++)
-		px_release(w, i, CAUSE_ABORTED, false);
+		px_release(w, i, w->slots[i].state == PX_LINGER ? CAUSE_PASSIVE_CLOSE : CAUSE_ABORTED,
+			   false);
 	tcp_records_flush(inst, &w->ec);
 	tcp_records_flush(inst, &w->es);
 	tcp_engine_free(&w->ec);
@@ -770,6 +772,58 @@ proxy_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *p
 		 " rejected, %" PRIu64 " backend failures, %" PRIu64 " resets",
 		 (double)(now[PX_PROXIED] - prev[PX_PROXIED]) / dt / 1e3, open, now[PX_DONE],
 		 now[PX_REJECTED], now[PX_BACKEND_FAILED], now[PX_RESETS]);
+}
+
+/* Connections in the table now (both sides of a proxied connection share a
+ * slot; lingering ones, finished and only passing last ACKs, apart), and the
+ * connect times of both sides, over every worker. */
+static uint64_t
+proxy_open(struct nfg_instance *inst, struct latency_hist *client, struct latency_hist *backend,
+	   uint64_t *lingering)
+{
+	uint64_t open = 0;
+
+	*lingering = 0;
+	memset(client, 0, sizeof(*client));
+	memset(backend, 0, sizeof(*backend));
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct rte_node *node = nfg_worker_node(w, nfg_instance_name(inst));
+		const struct px_worker *pw = node ? nfg_node_state(node) : NULL;
+		if (!pw)
+			continue;
+		for (uint32_t i = 0; i < pw->nb_slots; i++) {
+			open += pw->slots[i].state != PX_FREE && pw->slots[i].state != PX_LINGER;
+			*lingering += pw->slots[i].state == PX_LINGER;
+		}
+		lat_merge(client, &pw->ec.connect_time);
+		lat_merge(backend, &pw->es.connect_time);
+	}
+	return open;
+}
+
+static void
+proxy_summarize(struct nfg_instance *inst, FILE *out)
+{
+	static struct latency_hist client, backend;
+	uint64_t lingering, open = proxy_open(inst, &client, &backend, &lingering);
+
+	tcp_latency_line(out, "client handshake", &client, "connections");
+	tcp_latency_line(out, "backend connect ", &backend, "connections");
+	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", open);
+	if (lingering)
+		fprintf(out, "  finished, lingering for the last ACKs: %" PRIu64 "\n", lingering);
+}
+
+static void
+proxy_stats_json(struct nfg_instance *inst, json_t *node)
+{
+	static struct latency_hist client, backend;
+	uint64_t lingering, open = proxy_open(inst, &client, &backend, &lingering);
+
+	json_object_set_new(node, "lingering", json_integer((json_int_t)lingering));
+	json_object_set_new(node, "client_connect_us", tcp_latency_json(&client));
+	json_object_set_new(node, "backend_connect_us", tcp_latency_json(&backend));
+	json_object_set_new(node, "connections_open", json_integer((json_int_t)open));
 }
 
 static const char *const bindings[] = { "delayed", "immediate", NULL };
@@ -864,6 +918,8 @@ static const struct nfg_op tcp_proxy_op = {
 	.input = proxy_input,
 	.fini = proxy_fini,
 	.progress = proxy_progress,
+	.summarize = proxy_summarize,
+	.stats_json = proxy_stats_json,
 };
 
 NFG_OPERATOR_REGISTER(tcp_proxy_op);

@@ -141,8 +141,8 @@ us(char *buf, size_t len, uint64_t ns)
 
 /* "  connect time   p50 ... us   p99 ... us   max ... us   (N connections)".
  * Percentiles are their bucket's middle (within 0.4%); max is exact. */
-static void
-lat_line(FILE *out, const char *what, const struct latency_hist *h, const char *unit)
+void
+tcp_latency_line(FILE *out, const char *what, const struct latency_hist *h, const char *unit)
 {
 	char p50[32], p99[32], max[32];
 
@@ -153,8 +153,8 @@ lat_line(FILE *out, const char *what, const struct latency_hist *h, const char *
 		p50, p99, max, h->count, unit);
 }
 
-static json_t *
-lat_json(const struct latency_hist *h)
+json_t *
+tcp_latency_json(const struct latency_hist *h)
 {
 	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I}",
 			 "p50", (double)lat_percentile(h, 50) / 1e3,
@@ -200,11 +200,11 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 	struct table_use u = table_use(inst);
 
 	merged(inst, &connect, &resp);
-	lat_line(out, "connect time ", &connect, "connections");
+	tcp_latency_line(out, "connect time ", &connect, "connections");
 	/* A server answers at once: only the client's wait means something. */
 	struct tcp_engine *e0 = engine_of(inst, 0);
 	if (e0 && e0->role == REC_ROLE_CLIENT)
-		lat_line(out, "response time", &resp, "exchanges");
+		tcp_latency_line(out, "response time", &resp, "exchanges");
 	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", u.open);
 	if (u.time_wait)
 		fprintf(out, "  in TIME_WAIT at the end (outside the table): %" PRIu64 "\n",
@@ -226,8 +226,8 @@ tcp_stats_json(struct nfg_instance *inst, json_t *node)
 	struct table_use u = table_use(inst);
 
 	merged(inst, &connect, &resp);
-	json_object_set_new(node, "connect_us", lat_json(&connect));
-	json_object_set_new(node, "response_us", lat_json(&resp));
+	json_object_set_new(node, "connect_us", tcp_latency_json(&connect));
+	json_object_set_new(node, "response_us", tcp_latency_json(&resp));
 	json_object_set_new(node, "connections_open", json_integer((json_int_t)u.open));
 	json_object_set_new(node, "time_wait", json_integer((json_int_t)u.time_wait));
 }

@@ -218,18 +218,7 @@ accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *k
 	c->remote_port = key->remote_port;
 	c->local_port = key->local_port;
 	c->id = idx;
-	c->record = records_open(&e->records);
-	if (c->record == UINT32_MAX && e->records.cap)
-		e->ctr[TC_RECORDS_FULL]++;
-	if (c->record != UINT32_MAX) {
-		struct session_record *r = &e->records.r[c->record];
-		r->local_ip = c->local_ip;
-		r->remote_ip = c->remote_ip;
-		r->local_port = c->local_port;
-		r->remote_port = c->remote_port;
-		r->conn_id = c->id;
-		r->role = REC_ROLE_SERVER;
-	}
+	tcp_record_open(e, c);
 	tcp_accept(e, c, m);
 	rte_pktmbuf_free(m);
 }

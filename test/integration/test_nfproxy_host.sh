@@ -29,7 +29,7 @@ NGINX
 in_ns srv nginx -c "$WORK/nginx.conf" || fail "nginx"
 
 nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
-	--set ports.s.device=net_af_packet1,iface=n1
+	--set ports.s.device=net_af_packet1,iface=n1 --records "$WORK/records.csv"
 
 for i in 1 2 3; do
 	a=$(in_ns cli curl -sS --max-time 5 -H "Host: a.example" http://198.18.1.1/) ||
@@ -43,10 +43,33 @@ d=$(in_ns cli curl -sS --max-time 5 http://198.18.1.1/) || fail "curl without a 
 [ "$d" = "backend A" ] || fail "the default group should be a, got '$d'"
 note "Host a.example -> A, b.example -> B (3 times each), other -> A"
 
-sleep 2.5 # linger_ms: the last ACKs pass, then the slots go
 nfg_stop "$NFG_PID" proxy
 c() { stat_get proxy "nodes/proxy/counters/$1"; }
 [ "$(c proxied)" = 7 ] || fail "proxied $(c proxied), want 7"
+# Finished connections linger for their last ACKs; none is still open.
+[ "$(stat_get proxy nodes/proxy/connections_open)" = 0 ] ||
+	fail "$(stat_get proxy nodes/proxy/connections_open) connections left in the table"
+# Every segment the proxy got from either side is counted as its packets.
+[ "$(stat_get proxy nodes/proxy/packets)" = "$(( $(stat_get proxy nodes/cls_c/counters/tcp) + $(stat_get proxy nodes/cls_s/counters/tcp) ))" ] ||
+	fail "proxy packets $(stat_get proxy nodes/proxy/packets), classify sent it $(stat_get proxy nodes/cls_c/counters/tcp) + $(stat_get proxy nodes/cls_s/counters/tcp)"
+# Records: both halves of each of the 7 connections, with their addresses
+# and the same id on both halves.
+python3 - "$WORK/records.csv" <<'PY' || fail "records: see above"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+clients = [r for r in rows if r["role"] == "server"]   # the proxy serves the client
+backends = [r for r in rows if r["role"] == "client"]  # and is the backend's client
+assert len(clients) == 7 and len(backends) == 7, (len(clients), len(backends))
+for r in clients:
+    assert r["local"] == "198.18.1.1:80" and r["remote"].startswith("198.18.1.2:"), r
+for r in backends:
+    assert r["local"].startswith("198.19.1.1:"), r
+    assert r["remote"] in ("198.19.1.10:80", "198.19.1.11:80"), r
+assert sorted(r["conn"] for r in clients) == sorted(r["conn"] for r in backends)
+assert sum(r["remote"] == "198.19.1.11:80" for r in backends) == 3
+assert all(r["cause"] in ("active_close", "passive_close") for r in rows), [r["cause"] for r in rows]
+print("records ok:", len(rows))
+PY
 [ "$(c 'backend a1')" = 4 ] && [ "$(c 'backend b1')" = 3 ] ||
 	fail "per backend: a1 $(c 'backend a1'), b1 $(c 'backend b1')"
 [ "$(c closed_both_ways)" = 7 ] || fail "closed both ways: $(c closed_both_ways)"
