@@ -175,15 +175,15 @@ NGINX
 	in_ns "$role" nginx -c "$conf" || fail "nginx did not start in $role"
 }
 
-# flood NAME COUNT TCP_FLAGS [GARBLE_FROM [CUT]]: COUNT TCP frames with these flags
-# from a generator graph in namespace $FLOOD_NS on interface $FLOOD_IFACE,
-# from $FLOOD_SRC_IP (source ports stepping through 1024-65535) to
-# $FLOOD_DST_IP:$FLOOD_DPORT, Ethernet $FLOOD_SRC_MAC -> $FLOOD_DST_MAC. With
-# GARBLE_FROM, every byte from that offset on is random (14: garbage after
-# Ethernet, 34: after IPv4) and, unless CUT is false, frames are cut to
-# random lengths.
+# flood NAME COUNT TCP_FLAGS SRC [GARBLE_FROM [CUT]]: COUNT TCP frames with
+# these flags from a generator graph in namespace $FLOOD_NS on interface
+# $FLOOD_IFACE, from SRC (an address or a range; source ports step through
+# 1024-65535, then the next address) to $FLOOD_DST_IP:$FLOOD_DPORT, Ethernet
+# $FLOOD_SRC_MAC -> $FLOOD_DST_MAC. With GARBLE_FROM, every byte from that
+# offset on is random (14: garbage after Ethernet, 34: after IPv4) and,
+# unless CUT is false, frames are cut to random lengths.
 flood() {
-	local name=$1 count=$2 flags=$3 from=${4:-} cut=${5:-true} garble="" edges='"gen -> tx"'
+	local name=$1 count=$2 flags=$3 src=$4 from=${5:-} cut=${6:-true} garble="" edges='"gen -> tx"'
 	if [ -n "$from" ]; then
 		garble=", \"junk\": { \"op\": \"garble\", \"from\": $from, \"cut\": $cut }"
 		edges='"gen -> junk -> tx"'
@@ -192,7 +192,7 @@ flood() {
 { "name": "flood-$name", "ports": { "p": { "device": "net_af_packet0,iface=$FLOOD_IFACE" } },
   "nodes": { "gen": { "op": "generator", "count": $count, "proto": "tcp", "tcp_flags": "$flags",
                       "size": 120, "src_mac": "$FLOOD_SRC_MAC", "dst_mac": "$FLOOD_DST_MAC",
-                      "src_ip": "$FLOOD_SRC_IP", "dst_ip": "$FLOOD_DST_IP",
+                      "src_ip": "$src", "dst_ip": "$FLOOD_DST_IP",
                       "src_port": "1024-65535", "dst_port": $FLOOD_DPORT, "burst": 64 },
              "tx": { "op": "port_tx", "port": "p" }$garble },
   "edges": [$edges] }
@@ -204,15 +204,104 @@ JSON
 	note "$name flood: $(stat_get "flood-$name.stats" nodes/tx/counters/sent) sent"
 }
 
-# flood_all: the floods both flood tests send, with the FLOOD_* settings:
-# 1,000,000 SYNs, 200,000 ACKs and RSTs, and 200,000 frames of garbage after
-# a valid Ethernet header (cut short) and after valid Ethernet + IPv4.
+# flood_all: the floods both flood tests send, each kind from its own source
+# addresses in $FLOOD_NET (a /24 prefix like 198.18.6), so that no flood
+# frame can belong to another flood's connection: 1,000,000 SYNs, all of
+# different 4-tuples (.100-.115), 200,000 ACKs (.98) and RSTs (.97) for
+# connections that do not exist, and 200,000 frames of garbage after a valid
+# Ethernet header (cut short) and after valid Ethernet + IPv4 (.99).
 flood_all() {
-	flood syn 1000000 syn
-	flood ack 200000 ack
-	flood rst 200000 rst
-	flood junk-l3 200000 ack 14
-	flood junk-l4 200000 ack 34 false
+	flood syn 1000000 syn "$FLOOD_NET.100-$FLOOD_NET.115"
+	flood ack 200000 ack "$FLOOD_NET.98"
+	flood rst 200000 rst "$FLOOD_NET.97"
+	flood junk-l3 200000 ack "$FLOOD_NET.99" 14
+	flood junk-l4 200000 ack "$FLOOD_NET.99" 34 false
+}
+
+# flood_accounting NAME PORT TCP_NODE TABLE: checks a snapshot taken after
+# flood_all (nodes rx, parse, cls and TCP_NODE; the graph of nftraffic-server
+# or of nfproxy's client side, with a _c suffix) frame by frame:
+#  - every frame PORT received went through parse, which passed it on or
+#    called it malformed by reason; classify sent each parsed frame to
+#    exactly one output; TCP_NODE got every frame of the tcp output;
+#  - every segment TCP_NODE got opened a connection (accepted) or was dropped
+#    with a reason: no flood frame reaches a connection, and nothing is lost;
+#  - each flood kind shows in its own counter: SYNs accepted, ACKs as
+#    no_connection, RSTs as rst_no_connection, garbage as malformed frames and
+#    bad checksums; past a full TABLE, one half-open connection was evicted
+#    for every SYN more.
+# How many frames the kernel passed on does not matter: whatever arrived is
+# accounted for.
+flood_accounting() {
+	python3 - "$WORK/$1.snap.json" "$2" "$3" "$4" "${5:-}" <<'EOF' || fail "flood accounting: see above"
+import json, sys
+snap, port, tcp, table, suffix = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+n = snap["nodes"]
+rx, parse, cls, t = n["rx" + suffix], n["parse" + suffix], n["cls" + suffix], n[tcp]
+drops = {k.split("/", 1)[1]: v for k, v in snap["drops"].items() if k.startswith(tcp + "/")}
+counters = lambda node: {k: v for k, v in node.items() if k not in ("op", "packets", "calls", "cycles")}
+received = snap["ports"][port]["rx"]
+malformed = sum(v for k, v in counters(parse).items() if k != "parsed")
+classes = counters(cls)
+fails = []
+def equal(what, a, b):
+    print(f"  {what}: {a} = {b}")
+    if a != b:
+        fails.append(f"{what}: {a} != {b}")
+equal("port rx = port_rx out", received, rx["packets"])
+equal("port_rx out = parse in", rx["packets"], parse["packets"])
+equal("parse in = parsed + malformed", parse["packets"], parse["parsed"] + malformed)
+equal("parsed = classify in", parse["parsed"], cls["packets"])
+equal("classify in = sum of its outputs " + str(classes), cls["packets"], sum(classes.values()))
+equal("classify tcp = TCP segments in", classes["tcp"], t["segments_in"])
+equal("TCP segments in = accepted + dropped by reason " + str(drops), t["segments_in"],
+      t["accepted"] + sum(drops.values()))
+kinds = {"SYN flood: accepted": t["accepted"], "ACK flood: no_connection": t["no_connection"],
+         "RST flood: rst_no_connection": t["rst_no_connection"], "garbage: malformed": malformed,
+         "L4 garbage: bad_checksum": t["bad_checksum"]}
+for k, v in kinds.items():
+    print(f"  {k} {v}")
+    if v == 0:
+        fails.append(f"{k} is 0")
+equal("half-open evicted = SYNs past the full table", t["half_open_evicted"],
+      max(0, t["accepted"] - table))
+if fails:
+    sys.exit("\n".join(fails))
+EOF
+}
+
+# snapshot NAME NODE...: the counters of the running nfg NAME (started by
+# nfg_start) once its ports have stopped receiving, through DPDK telemetry:
+# $WORK/NAME.snap.json holds {"ports": ..., "nodes": {NODE: ...}, "drops": ...}.
+# Taken again until two readings of the ports agree, so no frame arrived
+# while the nodes were read.
+snapshot() {
+	python3 - "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" "$WORK/$1.snap.json" "${@:2}" <<'EOF' ||
+import json, socket, sys, time
+path, out, nodes = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(path)
+s.recv(65536)  # the greeting
+def ask(cmd):
+    s.send(cmd.encode())
+    return json.loads(s.recv(1 << 20).decode())[cmd.split(",")[0]]
+def rx():
+    return {p: v["rx"] for p, v in ask("/nfg/ports").items()}
+before = None
+for _ in range(120):
+    now = rx()
+    if now == before:
+        snap = {"ports": ask("/nfg/ports"),
+                "nodes": {n: ask("/nfg/node," + n) for n in nodes},
+                "drops": ask("/nfg/drops")}
+        if rx() == now:
+            json.dump(snap, open(out, "w"), indent=1)
+            sys.exit(0)
+    before = now
+    time.sleep(0.5)
+sys.exit("the ports kept receiving for a minute")
+EOF
+		fail "no snapshot of $1"
 }
 
 # rss_kb PID: resident memory of a process, hugepages included, in kB.

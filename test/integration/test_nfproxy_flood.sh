@@ -1,9 +1,10 @@
 #!/bin/bash
-# Floods against nfproxy's client side: 1,000,000 SYNs from a spoofed address
-# that never answers, ACK and RST floods for connections that do not exist,
+# Floods against nfproxy's client side: 1,000,000 SYNs from spoofed addresses
+# that never answer, ACK and RST floods for connections that do not exist,
 # and random garbage after the Ethernet and after the IPv4 header. The proxy
-# stays up, its memory does not grow, every frame it did not take is counted
-# by reason, the backend never hears of the flood (delayed binding: no
+# stays up, its memory does not grow, every frame it received is accounted
+# for (taken, or dropped with a reason; each flood kind in its own counter;
+# see flood_accounting), the backend never hears of the flood (delayed binding: no
 # backend connection before a client has finished its handshake and sent
 # data), and real requests right after the floods go through.
 . "$(dirname "$0")/lib.sh"
@@ -32,10 +33,11 @@ nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
 before=$(rss_kb "$NFG_PID")
 
 FLOOD_NS=cli FLOOD_IFACE=c0 FLOOD_SRC_MAC=$cli_mac FLOOD_DST_MAC=$nf_mac
-FLOOD_SRC_IP=198.18.7.99 FLOOD_DST_IP=198.18.7.1 FLOOD_DPORT=80
+FLOOD_NET=198.18.7 FLOOD_DST_IP=198.18.7.1 FLOOD_DPORT=80
 flood_all
-sleep 1
+snapshot proxy rx_c parse_c cls_c proxy
 after=$(rss_kb "$NFG_PID")
+flood_accounting proxy c proxy 16384 _c
 
 for i in 1 2 3; do
 	got=$(in_ns cli curl -sS --max-time 5 http://198.18.7.1/) || fail "curl $i after the flood failed"
@@ -45,19 +47,9 @@ note "3 requests through the proxy right after the floods: answered"
 
 nfg_stop "$NFG_PID" proxy
 c() { stat_get proxy "nodes/proxy/counters/$1"; }
-accepted=$(c accepted)
-evicted=$(c half_open_evicted)
-[ "$accepted" -gt 16384 ] || fail "the SYN flood opened only $accepted client connections"
-[ "$evicted" -gt 0 ] || fail "no half-open connection was evicted"
 [ "$(c attempted)" = 3 ] || fail "the proxy opened $(c attempted) backend connections, want 3"
 requests=$(wc -l <"$WORK/nginx-srv.access.log")
 [ "$requests" = 3 ] || fail "nginx logged $requests requests, want 3"
-nocon=$(c 'no_connection (answered with RST)')
-[ "$nocon" -gt 100000 ] || fail "no_connection only $nocon"
-malformed=$(drop_get proxy parse_c.malformed "parse_c.malformed (output left unconnected)")
-[ "$malformed" -gt 10000 ] || fail "the garbage floods made only $malformed malformed frames"
-badsum=$(c bad_checksum)
-[ "$badsum" -gt 10000 ] || fail "the L4 garbage made only $badsum bad checksums"
 [ $((after - before)) -lt 65536 ] || fail "memory grew by $((after - before)) kB during the floods"
-note "SYN flood: $accepted accepted, $evicted half-open evicted, 3 backend connections (the real ones); ACK/RST floods: $nocon no_connection; garbage: $malformed malformed, $badsum bad checksums; memory +$((after - before)) kB"
+note "SYN flood: $(c accepted) accepted, $(c half_open_evicted) half-open evicted, 3 backend connections (the real ones); memory +$((after - before)) kB"
 echo ok
