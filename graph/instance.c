@@ -123,7 +123,7 @@ nfg_instance_add_counter(struct nfg_instance *inst, const char *name,
 			 enum nfg_counter_kind kind)
 {
 	inst->counters = realloc(inst->counters, (inst->nb_counters + 1) * sizeof(*inst->counters));
-	inst->counters[inst->nb_counters] = (struct nfg_counter_decl){ strdup(name), kind };
+	inst->counters[inst->nb_counters] = (struct nfg_counter_decl){ strdup(name), kind, NULL };
 	return (int)inst->nb_counters++;
 }
 

@@ -520,8 +520,11 @@ nfg_instance_new(struct nfg_graph *g, const char *name, const char *path,
 		if (i >= 0)
 			inst->outputs[i].optional = true;
 	}
-	for (const struct nfg_counter *c = op->counters; c && c->name; c++)
-		nfg_instance_add_counter(inst, c->name, c->kind);
+	for (const struct nfg_counter *c = op->counters; c && c->name; c++) {
+		int i = nfg_instance_add_counter(inst, c->name, c->kind);
+		if (i >= 0)
+			inst->counters[i].doc = c->doc;
+	}
 	return inst;
 }
 

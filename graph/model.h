@@ -62,6 +62,7 @@ struct nfg_output {
 struct nfg_counter_decl {
 	char *name;
 	enum nfg_counter_kind kind;
+	const char *doc;               /* static, from the operator; NULL: none */
 };
 
 struct nfg_instance {

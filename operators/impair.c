@@ -148,7 +148,7 @@ static const struct nfg_param impair_params[] = {
 };
 
 static const struct nfg_counter impair_counters[] = {
-	[IMPAIR_LOST] = { "lost (impair)", NFG_CTR_DROP },
+	[IMPAIR_LOST] = { "lost", NFG_CTR_DROP, "thrown away to play a lossy link" },
 	[IMPAIR_DUPLICATED] = { "duplicated", NFG_CTR_INFO },
 	[IMPAIR_REORDERED] = { "reordered", NFG_CTR_INFO },
 	[IMPAIR_HOLD_FULL] = { "hold_queue_full", NFG_CTR_DROP },

@@ -151,9 +151,9 @@ static const struct nfg_param port_rx_params[] = {
 };
 
 static const struct nfg_counter port_rx_counters[] = {
-	[PORT_RX_HANDED_OFF] = { "handed_off (to the owning worker)", NFG_CTR_INFO },
-	[PORT_RX_HANDED_IN] = { "handed_in (from other workers)", NFG_CTR_INFO },
-	[PORT_RX_HANDOFF_FULL] = { "handoff_full (owner's ring full)", NFG_CTR_DROP },
+	[PORT_RX_HANDED_OFF] = { "handed_off", NFG_CTR_INFO, "to the worker that owns them" },
+	[PORT_RX_HANDED_IN] = { "handed_in", NFG_CTR_INFO, "from other workers" },
+	[PORT_RX_HANDOFF_FULL] = { "handoff_full", NFG_CTR_DROP, "the owner's ring was full" },
 	{ 0 },
 };
 

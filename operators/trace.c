@@ -121,7 +121,7 @@ static const struct nfg_param trace_params[] = {
 
 static const struct nfg_counter trace_counters[] = {
 	[TRACE_PRINTED] = { "printed", NFG_CTR_INFO },
-	[TRACE_NOT_PRINTED] = { "not_printed (max_lines reached)", NFG_CTR_INFO },
+	[TRACE_NOT_PRINTED] = { "not_printed", NFG_CTR_INFO, "after max_lines" },
 	{ 0 },
 };
 

@@ -219,11 +219,10 @@ cmd_ops(int argc, char **argv, struct cli *c)
 			       : (op->flags & NFG_OP_SOURCE) ? "none (a source)" : "packets");
 	print_outputs(op);
 	if (op->counters && op->counters[0].name) {
-		printf("Counters: ");
+		printf("Counters:\n");
 		for (const struct nfg_counter *ct = op->counters; ct->name; ct++)
-			printf("%s%s%s", ct == op->counters ? "" : ", ", ct->name,
-			       ct->kind == NFG_CTR_DROP ? " (drop)" : "");
-		printf("\n");
+			printf("  %-24s %-6s %s\n", ct->name, ct->kind == NFG_CTR_DROP ? "drop" : "",
+			       ct->doc ? ct->doc : "");
 	}
 	printf("\nParameters:\n");
 	if (!op->params || !op->params[0].name)

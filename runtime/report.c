@@ -13,6 +13,16 @@
 
 #include "runtime.h"
 
+/* "  node  key  value  what it counts" */
+static void
+print_counter(FILE *out, const struct nfg_instance *inst, unsigned c, uint64_t v)
+{
+	const char *doc = inst->counters[c].doc;
+
+	fprintf(out, "  %-20s %-38s %14" PRIu64 "%s%s\n", inst->name, inst->counters[c].name, v,
+		doc ? "   " : "", doc ? doc : "");
+}
+
 static const char *
 rate(double per_s, char *buf, size_t len)
 {
@@ -105,8 +115,7 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 			if (!header)
 				fprintf(out, "\ndrops\n");
 			header = true;
-			fprintf(out, "  %-20s %-38s %14" PRIu64 "\n", inst->name, inst->counters[c].name,
-				v);
+			print_counter(out, inst, c, v);
 		}
 	}
 	for (unsigned p = 0; p < g->nb_ports; p++) {
@@ -130,8 +139,7 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 			if (!header)
 				fprintf(out, "\ncounters\n");
 			header = true;
-			fprintf(out, "  %-20s %-38s %14" PRIu64 "\n", inst->name, inst->counters[c].name,
-				v);
+			print_counter(out, inst, c, v);
 		}
 	}
 	for (unsigned i = 0; r->extra_text && i < g->nb_instances; i++)

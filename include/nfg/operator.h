@@ -38,7 +38,7 @@ extern "C" {
 
 /* Bumped whenever struct nfg_op or a helper's ABI changes; plugins built
  * against another version are refused at load time. */
-#define NFG_API_VERSION 1
+#define NFG_API_VERSION 2
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -84,9 +84,13 @@ enum nfg_counter_kind {
 	NFG_CTR_OUT,  /* packets that left the process through a port */
 };
 
+/* A counter: `name` is its stable key (letters, digits and '_': what
+ * --stats-json, telemetry and scripts use), `doc` says in a few words what it
+ * counts, for people (the summary and nfg ops show it). */
 struct nfg_counter {
 	const char *name;
 	enum nfg_counter_kind kind;
+	const char *doc;
 };
 
 /* ---- the descriptor ---------------------------------------------------- */

@@ -102,7 +102,7 @@ static const char *const grep_outputs[] = { [GREP_MATCH] = "match", [GREP_NOMATC
 					    NULL };
 
 static const struct nfg_counter grep_counters[] = {
-	[GREP_MATCHED] = { "matched", NFG_CTR_INFO },
+	[GREP_MATCHED] = { "matched", NFG_CTR_INFO, "payloads that contain the pattern" },
 	{ 0 },
 };
 

@@ -57,7 +57,7 @@ c() { stat_get client "nodes/client/counters/$1"; }
 [ "$(stat_get client mbufs/leaked)" = 0 ] || fail "mbufs leaked"
 if [ -n "${IMPAIR_PID:-}" ]; then
 	nfg_stop "$IMPAIR_PID" impair
-	lost=$(( $(stat_get impair 'nodes/bad_ab/counters/lost (impair)') + $(stat_get impair 'nodes/bad_ba/counters/lost (impair)') ))
+	lost=$(( $(stat_get impair 'nodes/bad_ab/counters/lost') + $(stat_get impair 'nodes/bad_ba/counters/lost') ))
 	[ "$lost" -gt 100 ] || fail "the bridge lost only $lost packets"
 	note "the bridge lost $lost packets and reordered $(( $(stat_get impair nodes/bad_ab/counters/reordered) + $(stat_get impair nodes/bad_ba/counters/reordered) ))"
 fi
