@@ -273,35 +273,22 @@ EOF
 # snapshot NAME NODE...: the counters of the running nfg NAME (started by
 # nfg_start) once its ports have stopped receiving, through DPDK telemetry:
 # $WORK/NAME.snap.json holds {"ports": ..., "nodes": {NODE: ...}, "drops": ...}.
-# Taken again until two readings of the ports agree, so no frame arrived
-# while the nodes were read.
 snapshot() {
-	python3 - "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" "$WORK/$1.snap.json" "${@:2}" <<'EOF' ||
-import json, socket, sys, time
-path, out, nodes = sys.argv[1], sys.argv[2], sys.argv[3:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(path)
-s.recv(65536)  # the greeting
-def ask(cmd):
-    s.send(cmd.encode())
-    return json.loads(s.recv(1 << 20).decode())[cmd.split(",")[0]]
-def rx():
-    return {p: v["rx"] for p, v in ask("/nfg/ports").items()}
-before = None
-for _ in range(120):
-    now = rx()
-    if now == before:
-        snap = {"ports": ask("/nfg/ports"),
-                "nodes": {n: ask("/nfg/node," + n) for n in nodes},
-                "drops": ask("/nfg/drops")}
-        if rx() == now:
-            json.dump(snap, open(out, "w"), indent=1)
-            sys.exit(0)
-    before = now
-    time.sleep(0.5)
-sys.exit("the ports kept receiving for a minute")
-EOF
-		fail "no snapshot of $1"
+	"$ROOT/test/integration/telemetry.py" snapshot "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" \
+		"$WORK/$1.snap.json" "${@:2}" || fail "no snapshot of $1"
+}
+
+# wait_quiet NAME: until the ports of the running nfg NAME stop receiving
+# (what the peers sent last has been read), instead of sleeping.
+wait_quiet() {
+	"$ROOT/test/integration/telemetry.py" quiet "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" ||
+		fail "nfg $1 did not go quiet"
+}
+
+# wait_counter NAME NODE COUNTER N: until the running nfg NAME has counted N.
+wait_counter() {
+	"$ROOT/test/integration/telemetry.py" wait "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" \
+		"$2" "$3" "$4" || fail "nfg $1: $2 never counted $4 $3"
 }
 
 # rss_kb PID: resident memory of a process, hugepages included, in kB.

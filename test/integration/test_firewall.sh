@@ -34,7 +34,7 @@ in_ns client ping -c 4 -i 0.2 -W 2 198.18.2.2 >"$WORK/ping.log" 2>&1 || fail "pi
 for i in $(seq 10); do
 	in_ns client bash -c "echo datagram-$i >/dev/udp/198.18.2.2/9999"
 done
-sleep 0.5
+wait_counter fw fw_out rule_2__udp_9999 10
 
 nfg_stop "$NFG_PID" fw
 c() { stat_get fw "nodes/$1/counters/$2"; }

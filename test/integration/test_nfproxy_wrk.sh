@@ -23,13 +23,15 @@ in_ns cli wrk -t 2 -c 200 -d 10 http://198.18.1.1/ >"$WORK/wrk.log" 2>&1 || fail
 grep -q "Socket errors" "$WORK/wrk.log" && fail "wrk: $(grep 'Socket errors' "$WORK/wrk.log")"
 grep -q "Non-2xx" "$WORK/wrk.log" && fail "wrk: $(grep 'Non-2xx' "$WORK/wrk.log")"
 reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.log")
-[ "${reqs:-0}" -gt 1000 ] || fail "wrk made only ${reqs:-0} requests: $(cat "$WORK/wrk.log")"
+[ "${reqs:-0}" -gt 0 ] || fail "wrk made no requests: $(cat "$WORK/wrk.log")"
 note "wrk: $reqs requests over 200 connections, no errors ($(grep Requests/sec "$WORK/wrk.log" | tr -s ' '))"
 
-sleep 1.5 # linger
+wait_quiet proxy # wrk's resets at its end have passed
 nfg_stop "$NFG_PID" proxy
 c() { stat_get proxy "nodes/proxy/counters/$1"; }
-[ "$(c proxied)" -ge 200 ] || fail "proxied only $(c proxied)"
+[ "$(c proxied)" -ge 200 ] || fail "proxied only $(c proxied) of wrk's 200 connections"
+[ "$(stat_get proxy nodes/proxy/connections_open)" = 0 ] ||
+	fail "$(stat_get proxy nodes/proxy/connections_open) connections left in the table"
 # Every side opened (accepted from clients, attempted to backends) was
 # released before the stop: the table is empty. (wrk resets its connections
 # when its time is up: those end as reset_while_spliced.)
