@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../graph/errors.h"
 #include "runtime.h"
@@ -276,17 +278,37 @@ cmd_dot(struct nfg_graph *g, struct cli *c)
 		nfg_graph_dot(g, stdout);
 		return 0;
 	}
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "dot -Tpng -o '%s'", c->png);
-	if (system("command -v dot >/dev/null 2>&1") != 0) {
+	/* dot reads the graph on a pipe; the path goes to it as an argument, never
+	 * through a shell. */
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execlp("dot", "dot", "-Tpng", "-o", c->png, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	FILE *p = fdopen(fds[1], "w");
+	if (p) {
+		nfg_graph_dot(g, p);
+		fclose(p);
+	} else {
+		close(fds[1]);
+	}
+	int status;
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return 1;
+	if (WEXITSTATUS(status) == 127) {
 		fprintf(stderr, "nfg: --png needs Graphviz's dot (apt-get install graphviz)\n");
 		return 1;
 	}
-	FILE *p = popen(cmd, "w");
-	if (!p)
-		return 1;
-	nfg_graph_dot(g, p);
-	return pclose(p) == 0 ? 0 : 1;
+	return WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
 int
