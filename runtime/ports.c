@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 
 #include "runtime.h"
 
@@ -160,53 +163,215 @@ nfg_ports_start(struct nfg_graph *g)
 	return 0;
 }
 
+/* ---- stopping: drain, stop, close -------------------------------------- */
+
+/* net_memif (DPDK 22.11) serves its control channel on EAL's interrupt
+ * thread. When the peer goes away, that thread runs memif_disconnect, which
+ * unmaps the shared regions the rings live in and frees them, with no lock
+ * against a burst or against rte_eth_dev_stop (memif_disconnect again) or
+ * rte_eth_dev_close (which frees what it uses). So, once the workers are
+ * stopped, a memif port is drained, stopped and closed on that thread, in
+ * turn with whatever the peer makes happen there, never at the same time.
+ * Other drivers are stopped here, as always: some wait for their own
+ * interrupts while closing.
+ *
+ * And a memif server leaves its listening socket's interrupt source
+ * registered after the device is gone (its handle in DPDK memory, its
+ * argument freed). rte_eal_cleanup unmaps DPDK memory; if the interrupt
+ * thread wakes up after that (any event, or rte_eal_cleanup unregistering
+ * the alarm source), it walks that source and faults. So once the memif
+ * ports are closed, the interrupt thread is parked for good: nothing needs
+ * it any more, and the process ends soon after. */
+static bool
+served_by_interrupt_thread(uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	return rte_eth_dev_info_get(port_id, &info) == 0 && info.driver_name &&
+	       strcmp(info.driver_name, "net_memif") == 0;
+}
+
+/* One job at a time for the interrupt thread, posted through an eventfd of
+ * our own (an alarm would do, but then rte_eal_cleanup unregisters the
+ * alarm source and so wakes that thread just as the memory goes away). */
+enum { JOB_IDLE, JOB_POSTED, JOB_TAKEN, JOB_WITHDRAWN };
+
+static struct {
+	struct rte_intr_handle *handle;
+	int efd;
+	void (*fn)(void *);
+	void *arg;
+	int state, done;
+} job = { .efd = -1 };
+
+static void
+job_callback(void *unused)
+{
+	uint64_t n;
+	int posted = JOB_POSTED;
+
+	if (read(job.efd, &n, sizeof(n)) != sizeof(n) ||
+	    !__atomic_compare_exchange_n(&job.state, &posted, JOB_TAKEN, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return;
+	job.fn(job.arg);
+	__atomic_store_n(&job.done, 1, __ATOMIC_RELEASE);
+}
+
+static int
+job_channel_open(void)
+{
+	if (job.handle)
+		return 0;
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct rte_intr_handle *h = efd >= 0 ? rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE)
+					      : NULL;
+	if (!h || rte_intr_type_set(h, RTE_INTR_HANDLE_EXT) != 0 || rte_intr_fd_set(h, efd) != 0 ||
+	    rte_intr_callback_register(h, job_callback, NULL) != 0) {
+		rte_intr_instance_free(h);
+		if (efd >= 0)
+			close(efd);
+		return -1;
+	}
+	job.handle = h;
+	job.efd = efd;
+	return 0;
+}
+
+/* Runs fn(arg) on the interrupt thread and waits until it is done (or,
+ * !until_done, until it has started). False when it could not, and then it
+ * has not run: the caller does it itself. A thread stuck elsewhere should
+ * not hang the exit, so a job not taken in 10 s is withdrawn. */
+static bool
+on_interrupt_thread(void (*fn)(void *), void *arg, bool until_done)
+{
+	const uint64_t one = 1;
+	int posted = JOB_POSTED;
+
+	if (job_channel_open() != 0)
+		return false;
+	job.fn = fn;
+	job.arg = arg;
+	job.done = 0;
+	__atomic_store_n(&job.state, JOB_POSTED, __ATOMIC_RELEASE);
+	if (write(job.efd, &one, sizeof(one)) != sizeof(one)) {
+		__atomic_store_n(&job.state, JOB_IDLE, __ATOMIC_RELEASE);
+		return false;
+	}
+	for (unsigned ms = 0;; ms++) {
+		int s = __atomic_load_n(&job.state, __ATOMIC_ACQUIRE);
+		if (s == JOB_TAKEN && (!until_done || __atomic_load_n(&job.done, __ATOMIC_ACQUIRE)))
+			break;
+		if (s == JOB_POSTED && ms >= 10000 &&
+		    __atomic_compare_exchange_n(&job.state, &posted, JOB_WITHDRAWN, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			nfg_log_err("EAL's interrupt thread did not answer in 10 s; going on "
+				    "without it");
+			return false;
+		}
+		usleep(1000);
+	}
+	if (until_done)
+		__atomic_store_n(&job.state, JOB_IDLE, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void
+park(void *unused)
+{
+	for (;;)
+		pause();
+}
+
+struct port_job {
+	void (*fn)(struct nfg_port_spec *ps, uint64_t *count);
+	struct nfg_port_spec *ps;
+	uint64_t *count;
+};
+
+static void
+port_job_run(void *arg)
+{
+	struct port_job *j = arg;
+
+	j->fn(j->ps, j->count);
+}
+
+/* fn(ps, count), on the interrupt thread when the port's driver lives there. */
+static void
+port_do(void (*fn)(struct nfg_port_spec *, uint64_t *), struct nfg_port_spec *ps,
+	uint64_t *count)
+{
+	struct port_job j = { fn, ps, count };
+
+	if (served_by_interrupt_thread(ps->runtime.port_id) &&
+	    on_interrupt_thread(port_job_run, &j, true))
+		return;
+	fn(ps, count);
+}
+
 /* Receive whatever is still queued so those mbufs go back to the pool.
  * (A stopped port's burst functions are dummies, so this runs before stop.) */
-void
-nfg_ports_drain(struct nfg_graph *g, uint64_t *unread_at_stop)
+static void
+drain_port(struct nfg_port_spec *ps, uint64_t *unread)
 {
 	struct rte_mbuf *pkts[DRAIN_BURST];
+	struct nfg_port *p = &ps->runtime;
 
-	for (unsigned i = 0; i < g->nb_ports; i++) {
-		struct nfg_port *p = &g->ports[i].runtime;
-		if (!p->name)
-			continue;
-		/* Packets on their way from one worker to another. */
-		nfg_steer_port_stop(&g->ports[i], unread_at_stop ? &unread_at_stop[i] : NULL);
-		/* Bounded: some devices (net_null) always have packets. A real rx
-		 * ring holds at most rx_desc of them. */
-		unsigned max_rounds = g->ports[i].rx_desc / DRAIN_BURST + 2;
-		for (uint16_t q = 0; q < p->nb_queues; q++) {
-			for (unsigned r = 0; r < max_rounds; r++) {
-				uint16_t n = rte_eth_rx_burst(p->port_id, q, pkts, DRAIN_BURST);
-				if (n == 0)
-					break;
-				rte_pktmbuf_free_bulk(pkts, n);
-				if (unread_at_stop)
-					unread_at_stop[i] += n;
-			}
+	/* Packets on their way from one worker to another. */
+	nfg_steer_port_stop(ps, unread);
+	/* Bounded: some devices (net_null) always have packets. A real rx ring
+	 * holds at most rx_desc of them. */
+	unsigned max_rounds = ps->rx_desc / DRAIN_BURST + 2;
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		for (unsigned r = 0; r < max_rounds; r++) {
+			uint16_t n = rte_eth_rx_burst(p->port_id, q, pkts, DRAIN_BURST);
+			if (n == 0)
+				break;
+			rte_pktmbuf_free_bulk(pkts, n);
+			if (unread)
+				*unread += n;
 		}
 	}
 }
 
 void
+nfg_ports_drain(struct nfg_graph *g, uint64_t *unread_at_stop)
+{
+	for (unsigned i = 0; i < g->nb_ports; i++)
+		if (g->ports[i].runtime.name)
+			port_do(drain_port, &g->ports[i], unread_at_stop ? &unread_at_stop[i] : NULL);
+}
+
+static void
+stop_port(struct nfg_port_spec *ps, uint64_t *unused)
+{
+	struct nfg_port *p = &ps->runtime;
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device : NULL;
+
+	nfg_steer_port_stop(ps, NULL);
+	rte_eth_dev_stop(p->port_id);
+	rte_eth_dev_close(p->port_id);
+	/* Virtual devices are unplugged too, so that a later run in the same
+	 * process (the unit tests) can make them again under the same name. */
+	if (dev && ps->kind != NFG_PORT_PCI)
+		rte_dev_remove(dev);
+}
+
+void
 nfg_ports_stop(struct nfg_graph *g)
 {
+	bool memif = false;
+
 	for (unsigned i = 0; i < g->nb_ports; i++) {
-		struct nfg_port *p = &g->ports[i].runtime;
-		if (!p->name)
+		if (!g->ports[i].runtime.name)
 			continue;
-		struct rte_eth_dev_info info;
-		struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device
-										   : NULL;
-		nfg_steer_port_stop(&g->ports[i], NULL);
-		rte_eth_dev_stop(p->port_id);
-		rte_eth_dev_close(p->port_id);
-		/* Virtual devices are unplugged too, so that a later run in the same
-		 * process (the unit tests) can make them again under the same name. */
-		if (dev && g->ports[i].kind != NFG_PORT_PCI)
-			rte_dev_remove(dev);
-		p->name = NULL;
+		memif |= served_by_interrupt_thread(g->ports[i].runtime.port_id);
+		port_do(stop_port, &g->ports[i], NULL);
+		g->ports[i].runtime.name = NULL;
 	}
 	nfg_wires_free();
+	if (memif)
+		on_interrupt_thread(park, NULL, false);
 }
