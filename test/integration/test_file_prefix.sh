@@ -89,4 +89,5 @@ note "a SIGKILLed run's leftovers are swept by the next run"
 	>"$WORK/g.log" 2>&1 || fail "G exited with $?"
 [ "$(prefix_of "$WORK/g.log")" = nfgt-prefix-eal ] || fail "G's prefix: $(prefix_of "$WORK/g.log")"
 note "explicit prefixes kept: nfgt-prefix-arg, nfgt-prefix-eal"
+rm -rf "$RUNDIR/nfgt-prefix-arg" "$RUNDIR/nfgt-prefix-eal" # (as DPDK leaves them)
 echo ok
