@@ -127,6 +127,12 @@ nfg_instance_add_counter(struct nfg_instance *inst, const char *name,
 	return (int)inst->nb_counters++;
 }
 
+void
+nfg_instance_set_ends_run(struct nfg_instance *inst, bool ends_run)
+{
+	inst->ends_run = ends_run;
+}
+
 unsigned
 nfg_instance_nb_outputs(const struct nfg_instance *inst)
 {

@@ -511,6 +511,7 @@ nfg_instance_new(struct nfg_graph *g, const char *name, const char *path,
 	inst->op = op;
 	inst->params = params;
 	inst->graph = g;
+	inst->ends_run = true;
 	g->instances = realloc(g->instances, (g->nb_instances + 1) * sizeof(inst));
 	g->instances[g->nb_instances++] = inst;
 	for (const char *const *o = op->outputs; o && *o; o++)

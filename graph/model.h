@@ -92,6 +92,7 @@ struct nfg_instance {
 	uint64_t *counters_by_worker[NFG_MAX_WORKERS];
 	struct rte_node *node_by_worker[NFG_MAX_WORKERS];
 	bool started;
+	bool ends_run;                 /* a finite source whose end ends the run (default) */
 };
 
 struct nfg_graph {
@@ -106,6 +107,7 @@ struct nfg_graph {
 	unsigned nb_instances;
 
 	unsigned nb_workers;
+	bool profile;                  /* run --profile: time every walk, not a sample */
 	int lcores[NFG_MAX_WORKERS];   /* CPU of each worker, -1: pick */
 	char **eal_args;
 	unsigned nb_eal_args;

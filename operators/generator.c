@@ -247,6 +247,7 @@ gen_setup(struct nfg_instance *inst)
 	cfg->burst = (uint16_t)nfg_param_int(inst, "burst");
 	cfg->rate = nfg_param_number(inst, "rate");
 	cfg->count = (uint64_t)nfg_param_int(inst, "count");
+	nfg_instance_set_ends_run(inst, nfg_param_bool(inst, "ends_run"));
 	/* "syn", "ack", "syn,ack", "rst", "fin,ack", "psh,ack"... */
 	static const char *const names[] = { "fin", "syn", "rst", "psh", "ack", "urg" };
 	char flags[64];
@@ -298,6 +299,9 @@ static const struct nfg_param gen_params[] = {
 	  .doc = "packets per second, all workers together (0: as fast as possible)" },
 	{ .name = "count", .type = NFG_T_INT, .def = "0", .min = 0, .max = 1e15,
 	  .doc = "packets in all, then done (0: until the run stops)" },
+	{ .name = "ends_run", .type = NFG_T_BOOL, .def = "true",
+	  .doc = "with a count: the run ends when this generator is done (false: it only "
+		 "seeds, e.g. frames that then circulate on a looping port)" },
 	{ .name = "burst", .type = NFG_T_INT, .def = "32", .min = 1, .max = 256,
 	  .doc = "packets per graph walk at most" },
 	{ .name = "size", .type = NFG_T_INT, .def = "60", .min = 42, .max = 1514,

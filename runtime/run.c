@@ -154,6 +154,7 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 		strrchr(rte_eal_get_runtime_dir(), '/') + 1);
 	nfg_telemetry_publish(g);
 	uint64_t start = rte_rdtsc();
+	g->profile = o->profile;
 	if (nfg_workers_launch(g) == 0)
 		watch(g, o, start, &res);
 	nfg_request_stop();

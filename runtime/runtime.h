@@ -20,6 +20,7 @@ struct nfg_run_options {
 	bool quiet;               /* no progress line */
 	const char *records;      /* --records FILE, for operators that keep records */
 	double progress_interval; /* seconds between progress lines */
+	bool profile;             /* time every walk (else one in NFG_WALK_SAMPLE) */
 };
 
 /* log.c: one-line messages from nfg itself (DPDK's own log is left at

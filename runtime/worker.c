@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The worker loop: walk the worker's graph, then give operators with a poll
- * callback their turn (timers, buffered tx, ARP retries). When the run stops,
- * sources stop producing (nfg_stopping()) and the worker walks a little
- * longer so packets in flight reach their end instead of being cut mid-graph.
+ * The worker loop: walk the worker's graph (walk.h), then give operators with
+ * a poll callback their turn (timers, buffered tx, ARP retries). Every so
+ * often it asks finite sources whether they are done, and a source that is
+ * leaves the walk. When the run stops, sources stop producing
+ * (nfg_stopping()) and the worker walks a little longer so packets in flight
+ * reach their end instead of being cut mid-graph.
  */
 #include <rte_graph_worker.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
 #include "runtime.h"
+#include "walk.h"
 
 #define DRAIN_WALKS 256
+#define DONE_CHECK_WALKS 1024 /* how often finite sources are asked */
 
 bool nfg__stopping;
 
@@ -20,12 +24,19 @@ struct poll_entry {
 	struct rte_node *node;
 };
 
+struct finite_source {
+	bool (*done)(struct rte_node *);
+	struct rte_node *node;
+};
+
 struct worker {
 	unsigned index;
 	unsigned lcore;
-	struct rte_graph *graph;
+	struct nfg_walk walk;
 	struct poll_entry polls[64];
 	unsigned nb_polls;
+	struct finite_source finite[NFG_WALK_MAX_SOURCES];
+	unsigned nb_finite;
 	volatile bool running;
 };
 
@@ -35,9 +46,23 @@ static unsigned nb_workers;
 static inline void
 walk_once(struct worker *w)
 {
-	rte_graph_walk(w->graph);
+	nfg_walk(&w->walk);
 	for (unsigned i = 0; i < w->nb_polls; i++)
-		w->polls[i].poll(w->graph, w->polls[i].node);
+		w->polls[i].poll(w->walk.graph, w->polls[i].node);
+}
+
+/* Finite sources that are done leave the walk. */
+static void
+drop_done_sources(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nb_finite;) {
+		if (w->finite[i].done(w->finite[i].node)) {
+			nfg_walk_drop_source(&w->walk, w->finite[i].node);
+			w->finite[i] = w->finite[--w->nb_finite];
+		} else {
+			i++;
+		}
+	}
 }
 
 static int
@@ -45,8 +70,12 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	while (!nfg_stopping())
-		walk_once(w);
+	while (!nfg_stopping()) {
+		for (unsigned i = 0; i < DONE_CHECK_WALKS && !nfg_stopping(); i++)
+			walk_once(w);
+		if (w->nb_finite)
+			drop_done_sources(w);
+	}
 	for (unsigned i = 0; i < DRAIN_WALKS; i++)
 		walk_once(w);
 	w->running = false;
@@ -63,13 +92,16 @@ nfg_workers_launch(struct nfg_graph *g)
 		struct worker *w = &workers[i];
 		w->index = i;
 		w->lcore = lcore;
-		w->graph = nfg_worker_graph(i);
+		nfg_walk_init(&w->walk, nfg_worker_graph(i), g->profile);
 		w->nb_polls = 0;
+		w->nb_finite = 0;
 		for (unsigned n = 0; n < g->nb_instances; n++) {
 			struct nfg_instance *inst = g->instances[n];
+			struct rte_node *node = inst->node_by_worker[i];
 			if (inst->op->poll && w->nb_polls < RTE_DIM(w->polls))
-				w->polls[w->nb_polls++] = (struct poll_entry){
-					inst->op->poll, inst->node_by_worker[i] };
+				w->polls[w->nb_polls++] = (struct poll_entry){ inst->op->poll, node };
+			if (inst->op->done && node && w->nb_finite < RTE_DIM(w->finite))
+				w->finite[w->nb_finite++] = (struct finite_source){ inst->op->done, node };
 		}
 	}
 	__atomic_store_n(&nfg__stopping, false, __ATOMIC_RELEASE);
@@ -99,7 +131,7 @@ nfg_sources_done(struct nfg_graph *g, bool *has_finite)
 	*has_finite = false;
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		struct nfg_instance *inst = g->instances[i];
-		if (!inst->op->done)
+		if (!inst->op->done || !inst->ends_run)
 			continue;
 		*has_finite = true;
 		for (unsigned w = 0; w < g->nb_workers; w++)
@@ -112,4 +144,30 @@ void
 nfg_request_stop(void)
 {
 	__atomic_store_n(&nfg__stopping, true, __ATOMIC_RELEASE);
+}
+
+void
+nfg_walk_init(struct nfg_walk *w, struct rte_graph *graph, bool profile)
+{
+	memset(w, 0, sizeof(*w));
+	w->graph = graph;
+	w->sample_mask = profile ? 0 : NFG_WALK_SAMPLE - 1;
+	w->weight = profile ? 1 : NFG_WALK_SAMPLE;
+	/* rte_graph keeps the sources just before cir_start, graph->head of them
+	 * (a negative offset). */
+	for (int32_t i = (int32_t)graph->head; i < 0 && w->nb_sources < NFG_WALK_MAX_SOURCES; i++)
+		w->sources[w->nb_sources++] =
+			(struct rte_node *)RTE_PTR_ADD(graph, graph->cir_start[i]);
+}
+
+void
+nfg_walk_drop_source(struct nfg_walk *w, struct rte_node *node)
+{
+	for (unsigned i = 0; i < w->nb_sources; i++)
+		if (w->sources[i] == node) {
+			memmove(&w->sources[i], &w->sources[i + 1],
+				(w->nb_sources - i - 1) * sizeof(w->sources[0]));
+			w->nb_sources--;
+			return;
+		}
 }

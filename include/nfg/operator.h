@@ -235,6 +235,9 @@ int nfg_instance_add_input(struct nfg_instance *inst, const char *name);
 int nfg_instance_add_counter(struct nfg_instance *inst, const char *name,
 			     enum nfg_counter_kind kind);
 unsigned nfg_instance_nb_outputs(const struct nfg_instance *inst);
+/* For a finite source (an operator with done()): false when its end should
+ * not end the run, like a seed that starts packets circulating. */
+void nfg_instance_set_ends_run(struct nfg_instance *inst, bool ends_run);
 
 /* Operator-private configuration shared (read-only) by all workers; nfg calls
  * release(config) (free() when NULL) when the graph is freed. */
