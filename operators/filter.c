@@ -32,6 +32,9 @@ struct filter_state {
 	struct filter_acl_batch acl;
 };
 
+/* The common packet (IPv4 TCP/UDP) is matched in place against the compiled
+ * rules, or by rte_acl for large rule sets; anything else is read into a
+ * filter_packet and matched by the interpreter. All three answer alike. */
 static void
 classify_chunk(struct filter_state *st, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -43,6 +46,10 @@ classify_chunk(struct filter_state *st, struct rte_mbuf **pkts, uint16_t n)
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		if (!acl && filter_fast_packet(pkts[i])) {
+			st->rule[i] = filter_fast_match(cfg, pkts[i]);
+			continue;
+		}
 		filter_packet_read(pkts[i], &pk);
 		if (acl && pk.family == 4)
 			filter_acl_add(&st->acl, &pk, i);
@@ -51,6 +58,21 @@ classify_chunk(struct filter_state *st, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (acl)
 		filter_acl_classify(cfg, &st->acl, st->rule);
+}
+
+/* Each run of packets decided by the same rule is one counter update. */
+static void
+count_rules(struct rte_node *node, const int32_t *rule, uint16_t n)
+{
+	uint16_t start = 0;
+
+	for (uint16_t i = 1; i <= n; i++) {
+		if (i < n && rule[i] == rule[start])
+			continue;
+		nfg_count(node, rule[start] >= 0 ? FILTER_RULE0 + (unsigned)rule[start]
+						 : FILTER_NO_RULE_MATCHED, i - start);
+		start = i;
+	}
 }
 
 static uint16_t
@@ -64,15 +86,10 @@ filter_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 		bool one_edge = true;
 
 		classify_chunk(st, (struct rte_mbuf **)objs + done, n);
+		count_rules(node, st->rule, n);
 		for (uint16_t i = 0; i < n; i++) {
 			int32_t r = st->rule[i];
-			if (r >= 0) {
-				st->edge[i] = cfg->rules[r].edge;
-				nfg_count(node, FILTER_RULE0 + (unsigned)r, 1);
-			} else {
-				st->edge[i] = cfg->default_edge;
-				nfg_count(node, FILTER_NO_RULE_MATCHED, 1);
-			}
+			st->edge[i] = r >= 0 ? cfg->rules[r].edge : cfg->default_edge;
 			one_edge &= st->edge[i] == st->edge[0];
 		}
 		/* The common case, a whole batch one way, costs no copy. */

@@ -217,6 +217,48 @@ parse_rule(struct nfg_instance *inst, size_t i, json_t *obj, struct filter_rule 
 	return 0;
 }
 
+/* ---- compiled for IPv4 TCP/UDP (filter_fast_match) ----------------------- */
+
+static uint32_t
+prefix_mask(unsigned len)
+{
+	return len ? ~0u << (32 - len) : 0;
+}
+
+static void
+compile_fast(struct filter_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nb_rules; i++) {
+		const struct filter_rule *r = &cfg->rules[i];
+		struct filter_fast_rule *f = &cfg->fast[cfg->nb_fast];
+		if (r->family == 6 || (r->proto && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP))
+			continue; /* never an IPv4 TCP/UDP packet */
+		memset(f, 0, sizeof(*f));
+		if (r->has_src) {
+			f->src_mask = prefix_mask(r->src_len);
+			f->src = (uint32_t)r->src[0] << 24 | (uint32_t)r->src[1] << 16 |
+				 (uint32_t)r->src[2] << 8 | r->src[3];
+		}
+		if (r->has_dst) {
+			f->dst_mask = prefix_mask(r->dst_len);
+			f->dst = (uint32_t)r->dst[0] << 24 | (uint32_t)r->dst[1] << 16 |
+				 (uint32_t)r->dst[2] << 8 | r->dst[3];
+		}
+		f->sport_lo = r->has_ports ? r->sport_lo : 0;
+		f->sport_span = r->has_ports ? (uint16_t)(r->sport_hi - r->sport_lo) : 0xffff;
+		f->dport_lo = r->has_ports ? r->dport_lo : 0;
+		f->dport_span = r->has_ports ? (uint16_t)(r->dport_hi - r->dport_lo) : 0xffff;
+		f->proto = r->proto;
+		if (r->has_flags) {
+			f->tcp_only = true;
+			f->flags_set = r->flags_set;
+			f->flags_clear = r->flags_clear;
+		}
+		f->index = i;
+		cfg->nb_fast++;
+	}
+}
+
 void
 filter_config_free(void *config)
 {
@@ -226,6 +268,7 @@ filter_config_free(void *config)
 		return;
 	for (unsigned i = 0; i < cfg->nb_rules; i++)
 		free(cfg->rules[i].counter_name);
+	free(cfg->fast);
 	free(cfg);
 }
 
@@ -252,6 +295,13 @@ filter_config_parse(struct nfg_instance *inst)
 	}
 	cfg->use_acl = n > 0 && n >= (size_t)nfg_param_int(inst, "acl_threshold") &&
 		       filter_acl_usable(cfg);
+	cfg->fast = calloc(n + 1, sizeof(*cfg->fast));
+	if (!cfg->fast) {
+		nfg_error(inst, "rules", "out of memory");
+		filter_config_free(cfg);
+		return NULL;
+	}
+	compile_fast(cfg);
 	return cfg;
 }
 

@@ -42,7 +42,7 @@ static unsigned
 destination(struct ring_tx_state *st, struct rte_mbuf *m)
 {
 	if (st->mode == BY_HASH)
-		return nfg_flow_hash_symmetric(m) % st->nb_workers;
+		return nfg_hash_bucket(nfg_flow_hash_symmetric(m), st->nb_workers);
 	unsigned d = st->next;
 	if (++st->next == st->nb_workers)
 		st->next = 0;

@@ -121,7 +121,8 @@ choose_outputs(struct split_state *st, struct rte_mbuf **pkts, uint16_t n)
 	switch (cfg->by) {
 	case SPLIT_HASH:
 		for (uint16_t i = 0; i < n; i++)
-			st->edge[i] = (uint16_t)(nfg_flow_hash_symmetric(pkts[i]) % cfg->nb_outputs);
+			st->edge[i] = (uint16_t)nfg_hash_bucket(nfg_flow_hash_symmetric(pkts[i]),
+								cfg->nb_outputs);
 		break;
 	case SPLIT_FIELD:
 		for (uint16_t i = 0; i < n; i++)
@@ -223,7 +224,7 @@ static const struct nfg_op split_op = {
 	.name = "split",
 	.summary = "spread packets over out0..outN-1 by flow hash, header field or in turn",
 	.doc = "Sends each packet to one of \"outputs\" outputs, named out0 .. outN-1:\n"
-	       "  hash         symmetric flow hash (addresses, TCP/UDP ports) mod N: both\n"
+	       "  hash         symmetric flow hash (addresses, TCP/UDP ports) scaled to N: both\n"
 	       "               directions of a connection take the same output; non-IP: out0\n"
 	       "  field        the value of \"field\" mod N; packets without it go to out0.\n"
 	       "               sport/dport: TCP/UDP carrying ports; src/dst: IPv4 address as a\n"

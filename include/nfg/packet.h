@@ -85,6 +85,15 @@ nfg_cksum_update32(uint16_t cksum, uint32_t old_value, uint32_t new_value)
 	return nfg_cksum_update16(cksum, (uint16_t)old_value, (uint16_t)new_value);
 }
 
+/* Which of n buckets a 32-bit hash falls in: its top bits, scaled to n
+ * (multiply-shift, as in Lemire's "fast alternative to the modulo
+ * reduction"), where h % n would cost a division. */
+static inline uint32_t
+nfg_hash_bucket(uint32_t h, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)h * n) >> 32);
+}
+
 /* A flow hash that is equal for both directions of a connection, so that
  * splitting by it keeps a TCP connection's two directions together. */
 static inline uint32_t

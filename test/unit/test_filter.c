@@ -791,6 +791,60 @@ START_TEST(acl_and_linear_agree)
 }
 END_TEST
 
+/* The rules compiled for IPv4 TCP/UDP (filter_fast_match) answer exactly as
+ * the interpreter (filter_match) on every parsed packet the fast path takes;
+ * random rule sets and packets. */
+static unsigned
+compare_paths(struct harness *h, const char *node, const struct filter_config *cfg, unsigned seed)
+{
+	struct rte_mbuf **got;
+	unsigned n = harness_collected(h, node, &got), fast = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct filter_packet pk;
+		filter_packet_read(got[i], &pk);
+		int interpreted = filter_match(cfg, &pk);
+		if (!filter_fast_packet(got[i]))
+			continue;
+		fast++;
+		int compiled = filter_fast_match(cfg, got[i]);
+		ck_assert_msg(compiled == interpreted, "seed %u: compiled rule %d, interpreted %d",
+			      seed, compiled, interpreted);
+	}
+	return fast;
+}
+
+START_TEST(compiled_and_interpreted_agree)
+{
+	static uint8_t frames[EQ_PACKETS][EQ_FRAME];
+	static uint16_t lens[EQ_PACKETS];
+	char names[EQ_RULES][48];
+
+	for (unsigned seed = 1; seed <= 20; seed++) {
+		rng_state = 0x85ebca6bu * seed;
+		char *rules = random_rules(names);
+		char *params = malloc(strlen(rules) + 128);
+		random_frames(frames, lens);
+		sprintf(params, "\"rules\": %s, \"acl_threshold\": 1000000", rules);
+		struct harness *h = fw_graph(params);
+		const struct filter_config *cfg = fw_config();
+		ck_assert_ptr_null(cfg->acl);
+		ck_assert_uint_gt(cfg->nb_fast, 0);
+		for (unsigned i = 0; i < EQ_PACKETS; i++) {
+			struct rte_mbuf *m = harness_pkt(frames[i], lens[i]);
+			harness_inject(h, "in", &m, 1);
+		}
+		harness_walk(h, 20);
+		unsigned fast = compare_paths(h, "yes", cfg, seed) + compare_paths(h, "no", cfg, seed);
+		ck_assert_msg(fast > EQ_PACKETS / 2, "seed %u: only %u packets took the fast path",
+			      seed, fast);
+		harness_free(h);
+		free(params);
+		free(rules);
+	}
+}
+END_TEST
+
 START_TEST(acl_only_when_usable)
 {
 	uint8_t f[128];
@@ -857,6 +911,7 @@ filter_suite(void)
 	tcase_add_test(tc, bad_rules_refused);
 	tcase_add_test(tc, acl_and_linear_agree);
 	tcase_add_test(tc, acl_only_when_usable);
+	tcase_add_test(tc, compiled_and_interpreted_agree);
 	suite_add_tcase(s, tc);
 	return s;
 }
