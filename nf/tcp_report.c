@@ -175,8 +175,8 @@ tcp_latency_json(const struct latency_hist *h)
 
 /* What the tables hold, all workers together. */
 struct table_use {
-	uint64_t open;        /* slots in use (TIME_WAIT too, where it holds a slot) */
-	uint64_t time_wait;   /* 4-tuples in the TIME_WAIT store */
+	uint64_t open;        /* connections not closed (TIME_WAIT is closed) */
+	uint64_t time_wait;   /* 4-tuples in TIME_WAIT, in a slot or in the store */
 	uint64_t table_full, recycled;
 	uint32_t slots, time_wait_max; /* per worker */
 };
@@ -190,8 +190,10 @@ table_use(struct nfg_instance *inst)
 		struct tcp_engine *e = engine_of(inst, w);
 		if (!e)
 			continue;
-		for (uint32_t i = 0; i < e->nb_conns; i++)
-			u.open += e->conns[i].state != TCP_CLOSED;
+		for (uint32_t i = 0; i < e->nb_conns; i++) {
+			u.open += e->conns[i].state != TCP_CLOSED && e->conns[i].state != TCP_TIME_WAIT;
+			u.time_wait += e->conns[i].state == TCP_TIME_WAIT;
+		}
 		u.time_wait += e->tws ? e->tws->live : 0;
 		u.table_full += e->ctr[TC_DROP_TABLE_FULL];
 		u.recycled += e->ctr[TC_TIME_WAIT_RECYCLED];
@@ -215,8 +217,8 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 		tcp_latency_line(out, "response time", &resp, "exchanges");
 	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", u.open);
 	if (u.time_wait)
-		fprintf(out, "  in TIME_WAIT at the end (outside the table): %" PRIu64 "\n",
-			u.time_wait);
+		fprintf(out, "  in TIME_WAIT at the end (closed, guarding their 4-tuple): %" PRIu64
+			"\n", u.time_wait);
 	/* Say what to raise, not only that something ran out. */
 	if (u.table_full)
 		fprintf(out, "  the connection table was full %" PRIu64 " times: raise "
