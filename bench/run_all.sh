@@ -7,7 +7,11 @@
 #   fwd-1w/2w    port_rx -> port_tx vs a hand-written rx/tx loop, on a looping
 #                net_ring port carrying real TCP frames, 1 and 2 workers
 #   chain-1w/2w  rx -> parse -> filter -> split -> merge -> tx vs the same work
-#                hand-written in one loop (bench/bare_loop.c)
+#                hand-written in one loop (bench/bare_loop.c: the same checks,
+#                rules, hash and counters, without the graph)
+#   fw-1w/2w     rx -> parse -> filter of 100 rules (rte_acl) -> tx, the same
+#   profile      the chain with --profile (every node call timed) vs without
+#   (bursts of BURST packets, default 32, for nfg's port_rx and the baseline)
 #   null-2w      port_rx -> port_tx on net_null ports, 2 workers vs the same on 1
 #                worker (the scaling of the runtime itself; the goal is >= 1.8x)
 #   steer        software steering's cost: each worker generates frames of 4096
@@ -33,6 +37,7 @@ NFG=$BUILD/nfg
 QUICK=${QUICK:-0}
 RUNS=${RUNS:-3}
 SECS=${SECS:-4}
+BURST=${BURST:-32}
 [ "$QUICK" = 1 ] && RUNS=1 && SECS=2
 RESULTS=bench/results
 mkdir -p "$BUILD/bench" "$RESULTS"
@@ -44,16 +49,18 @@ stats() { sort -g | awk '{a[NR]=$1} END {print a[1], a[int((NR+1)/2)], a[NR]}'; 
 
 # ---- the measurements: each prints one number ------------------------------
 
-nfg_loop() { # GRAPH WORKERS
-	"$NFG" run "bench/loop-$1.json" --set workers="$2" --duration "$SECS" --quiet \
+nfg_loop() { # GRAPH WORKERS [nfg args]
+	"$NFG" run "bench/loop-$1.json" --set workers="$2" --set nodes.rx.burst="$BURST" \
+		--duration "$SECS" --quiet "${@:3}" \
 		--stats-json "$BUILD/bench/loop.json" -- --file-prefix=nfg-bench-loop >/dev/null 2>&1
 	json "$BUILD/bench/loop.json" 's["ports"]["p"]["tx"]/s["seconds"]'
 }
 bare_loop() { # MODE WORKERS
 	local lcores=1
 	[ "$2" = 2 ] && lcores=0,1
-	"$BUILD/bench/bare_loop" "$1" "$SECS" -l "$lcores" --file-prefix=nfg-bench-bare --no-huge \
-		-m 512 --no-pci --log-level=warning --log-level=lib.telemetry:error 2>/dev/null | tail -1
+	"$BUILD/bench/bare_loop" "$1" "$SECS" "$BURST" -l "$lcores" --file-prefix=nfg-bench-bare \
+		--no-huge -m 512 --no-pci --log-level=warning --log-level=lib.telemetry:error \
+		2>/dev/null | tail -1
 }
 nfg_null() { # WORKERS
 	"$NFG" run bench/null-fwd.json --set workers="$1" --duration "$SECS" --quiet \
@@ -73,6 +80,11 @@ nfg_fwd_1w() { nfg_loop fwd 1; }
 nfg_fwd_2w() { nfg_loop fwd 2; }
 nfg_chain_1w() { nfg_loop chain 1; }
 nfg_chain_2w() { nfg_loop chain 2; }
+nfg_fw_1w() { nfg_loop firewall 1; }
+nfg_fw_2w() { nfg_loop firewall 2; }
+nfg_chain_profile() { nfg_loop chain 1 --profile; }
+bare_fw_1w() { bare_loop firewall 1; }
+bare_fw_2w() { bare_loop firewall 2; }
 bare_fwd_1w() { bare_loop fwd 1; }
 bare_fwd_2w() { bare_loop fwd 2; }
 bare_chain_1w() { bare_loop chain 1; }
@@ -193,6 +205,9 @@ pair "port_rx -> port_tx, 1 worker" pps fwd_1w nfg_fwd_1w bare_fwd_1w bare_fwd_1
 pair "port_rx -> port_tx, 2 workers" pps fwd_2w nfg_fwd_2w bare_fwd_2w bare_fwd_2w "hand-written rx/tx loop"
 pair "six-operator chain, 1 worker" pps chain_1w nfg_chain_1w bare_chain_1w bare_chain_1w "the same, hand-written"
 pair "six-operator chain, 2 workers" pps chain_2w nfg_chain_2w bare_chain_2w bare_chain_2w "the same, hand-written"
+pair "firewall, 100 rules (rte_acl), 1 worker" pps fw_1w nfg_fw_1w bare_fw_1w bare_fw_1w "the same, hand-written"
+pair "firewall, 100 rules (rte_acl), 2 workers" pps fw_2w nfg_fw_2w bare_fw_2w bare_fw_2w "the same, hand-written"
+pair "chain with --profile, 1 worker" pps chain_profile nfg_chain_profile chain_1w nfg_chain_1w "nfg, cycles sampled"
 # Two vCPUs of a shared host drift more than one: five runs for the scaling rows.
 RUNS=$((RUNS > 1 ? 5 : 1)) pair "net_null rx -> tx, 2 workers vs 1" pps null_2w nfg_null_2w null_1w nfg_null_1w "nfg, 1 worker"
 RUNS=$((RUNS > 1 ? 5 : 1)) pair "software steering, 2 workers" pps steer_soft nfg_steer_soft steer_none nfg_steer_none "no handoff (each frame stays)"
@@ -211,7 +226,7 @@ fi
 machine="$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB"
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 {
-	echo "nfg benchmarks, $date, $machine, median of $RUNS x ${SECS}s"
+	echo "nfg benchmarks, $date, $machine, median of $RUNS x ${SECS}s, bursts of $BURST"
 	printf '%-38s %12s %12s %7s  %s\n' "benchmark" "nfg" "baseline" "ratio" "baseline is"
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r label unit nk bk bname <<<"$r"
@@ -222,8 +237,8 @@ date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 out="$RESULTS/$(date -u +%Y-%m-%d-%H%M%S).json"
 {
-	printf '{\n  "date": "%s",\n  "machine": "%s",\n  "dpdk": "%s",\n  "runs": %s,\n  "seconds": %s,\n  "figures": {\n' \
-		"$date" "$machine" "$(pkg-config --modversion libdpdk)" "$RUNS" "$SECS"
+	printf '{\n  "date": "%s",\n  "machine": "%s",\n  "dpdk": "%s",\n  "runs": %s,\n  "seconds": %s,\n  "burst": %s,\n  "figures": {\n' \
+		"$date" "$machine" "$(pkg-config --modversion libdpdk)" "$RUNS" "$SECS" "$BURST"
 	first=1
 	for k in "${!MED[@]}"; do
 		[ $first = 1 ] || printf ',\n'
