@@ -120,6 +120,7 @@ struct tcp_engine {
 	uint64_t tsc_per_us;
 	uint64_t start_tsc;
 	uint32_t now_us;          /* refreshed once per burst */
+	uint64_t tick_now;        /* the timer wheel's tick, refreshed with now_us */
 	uint16_t ip_id;
 	bool tx_cksum_offload;
 	uint16_t nb_out;
@@ -162,6 +163,7 @@ tcp_engine_tick(struct tcp_engine *e, struct rte_graph *graph, uint64_t tsc)
 {
 	e->graph = graph;
 	e->now_us = (uint32_t)((tsc - e->start_tsc) / e->tsc_per_us);
+	e->tick_now = tw_tick_now(&e->tw, tsc);
 }
 
 static inline uint32_t

@@ -16,16 +16,12 @@
 
 #include "tcp_engine.h"
 
-/* The wheel counts from the last tick it ran, and that is behind the clock by
- * however long ago the timers last ran (segments are handled in the walk, the
- * timers after it, at most once per tick, 4096 at most per run): count from
- * the clock instead, or every timer would fire that much early. */
-static void
+/* From the clock read once per burst (tcp_engine_tick), not from the last
+ * tick the wheel ran, which may be behind it. The wheel's tick is 1 ms. */
+static inline void
 schedule_ms(struct tcp_engine *e, uint32_t id, uint32_t ms)
 {
-	uint64_t now = tw_tick_now(&e->tw, rte_rdtsc());
-
-	tw_schedule(&e->tw, id, ms + (now > e->tw.now ? now - e->tw.now : 0));
+	tw_schedule_at(&e->tw, id, e->tick_now + (ms ? ms : 1));
 }
 
 void

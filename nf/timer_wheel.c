@@ -56,14 +56,14 @@ tw_cancel(struct timer_wheel *tw, uint32_t id)
 	l->expiry = 0;
 }
 
+/* Hangs an unscheduled timer in the slot of `tick` (after the last tick run,
+ * so never in a slot already passed). */
 void
-tw_schedule(struct timer_wheel *tw, uint32_t id, uint64_t ticks)
+tw_link_at(struct timer_wheel *tw, uint32_t id, uint64_t tick)
 {
 	struct tw_link *l = &tw->links[id];
 
-	tw_cancel(tw, id);
-	/* From the last tick run, so a timer never lands in a slot already passed. */
-	l->expiry = tw->now + (ticks ? ticks : 1);
+	l->expiry = tick;
 	uint32_t slot = (uint32_t)(l->expiry & tw->mask);
 	l->prev = TW_NONE;
 	l->next = tw->heads[slot];
@@ -91,9 +91,15 @@ tw_run(struct timer_wheel *tw, uint64_t tsc, void (*fire)(void *ctx, uint32_t id
 					tw->now = tick - 1; /* this tick is not done: rerun it */
 					return fired;
 				}
+				uint64_t due = tw->links[id].due;
 				tw_cancel(tw, id);
-				fire(ctx, id);
-				fired++;
+				if (due > tick) {
+					/* re-armed to later since it was hung here */
+					tw_link_at(tw, id, due);
+				} else {
+					fire(ctx, id);
+					fired++;
+				}
 			}
 			id = next;
 		}

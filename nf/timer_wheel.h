@@ -8,6 +8,12 @@
  *
  * Timers are identified by a small integer (a connection's index); each has
  * at most one pending expiry. The wheel owns one link per timer id.
+ *
+ * Re-arming is lazy (tw_schedule_at): a timer that is already due earlier
+ * only records its new due tick; when its slot comes round and the due tick
+ * is later, it moves there instead of firing. A TCP connection re-arms its
+ * timer on nearly every segment, almost always to later, so most re-arms are
+ * one store instead of an unlink and a link.
  */
 #ifndef NFG_NF_TIMER_WHEEL_H
 #define NFG_NF_TIMER_WHEEL_H
@@ -19,7 +25,8 @@
 
 struct tw_link {
 	uint32_t next, prev;  /* TW_NONE ends the list; prev TW_NONE: slot head */
-	uint64_t expiry;      /* tick; 0: not scheduled */
+	uint64_t expiry;      /* the tick of the slot it hangs in; 0: not scheduled */
+	uint64_t due;         /* when it must fire (>= expiry) */
 };
 
 struct timer_wheel {
@@ -51,8 +58,31 @@ tw_pending(const struct timer_wheel *tw, uint32_t id)
 }
 
 void tw_cancel(struct timer_wheel *tw, uint32_t id);
-/* (Re)arms timer `id` to fire `ticks` ticks from now (at least one). */
-void tw_schedule(struct timer_wheel *tw, uint32_t id, uint64_t ticks);
+void tw_link_at(struct timer_wheel *tw, uint32_t id, uint64_t tick);
+/* (Re)arms timer `id` to fire at tick `due` (at the earliest the tick after
+ * the last one run). */
+static inline void
+tw_schedule_at(struct timer_wheel *tw, uint32_t id, uint64_t due)
+{
+	struct tw_link *l = &tw->links[id];
+
+	if (due <= tw->now)
+		due = tw->now + 1;
+	l->due = due;
+	if (l->expiry && l->expiry <= due)
+		return; /* it comes round earlier and moves on then */
+	tw_cancel(tw, id);
+	tw_link_at(tw, id, due);
+	l->due = due;
+}
+
+/* (Re)arms timer `id` to fire `ticks` ticks after the last tick run (at
+ * least one). */
+static inline void
+tw_schedule(struct timer_wheel *tw, uint32_t id, uint64_t ticks)
+{
+	tw_schedule_at(tw, id, tw->now + (ticks ? ticks : 1));
+}
 
 /* Runs every slot up to the current tick, calling fire(ctx, id) for each timer
  * that expired (unlinked before the call, so fire may re-arm it). Returns

@@ -338,6 +338,69 @@ START_TEST(ticks_from_the_tsc)
 }
 END_TEST
 
+/* Re-arming later only records the new tick; the timer fires then, not at
+ * the tick it first hung at. Re-arming earlier moves it at once. Against a
+ * plain model on random re-arms, cancels and runs, including ticks beyond one
+ * turn of the wheel. */
+START_TEST(lazy_rearm_fires_at_the_last_tick_asked)
+{
+	struct timer_wheel tw;
+	struct fires f;
+	enum { N = 64 };
+	uint64_t want[N] = { 0 }; /* 0: not armed */
+
+	wheel(&tw, &f, N, 32);
+	tw_schedule(&tw, 0, 10);
+	tw_schedule(&tw, 0, 50); /* later: lazy */
+	ck_assert_uint_eq(tw.links[0].expiry, 10);
+	ck_assert_uint_eq(run_to(&tw, &f, 49, 100), 0);
+	ck_assert_uint_eq(run_to(&tw, &f, 50, 100), 1);
+	ck_assert_uint_eq(f.tick[0], 50);
+	tw_schedule(&tw, 1, 100);
+	tw_schedule(&tw, 1, 20); /* earlier: moved */
+	ck_assert_uint_eq(run_to(&tw, &f, 70, 100), 1);
+	ck_assert_uint_eq(f.tick[1], 70);
+
+	srand(3);
+	uint64_t now = tw.now;
+	f.n = 0;
+	for (unsigned step = 0; step < 20000; step++) {
+		uint32_t id = (uint32_t)rand() % N;
+		switch (rand() % 4) {
+		case 0:
+		case 1: {
+			uint64_t ticks = 1 + (uint64_t)rand() % 100;
+			tw_schedule(&tw, id, ticks);
+			want[id] = tw.now + ticks;
+			break;
+		}
+		case 2:
+			tw_cancel(&tw, id);
+			want[id] = 0;
+			break;
+		default: {
+			uint64_t to = now + 1 + (uint64_t)rand() % 20;
+			unsigned before = f.n;
+			run_to(&tw, &f, to, 100000);
+			for (unsigned i = before; i < f.n; i++) {
+				ck_assert_msg(want[f.id[i]] == f.tick[i], "timer %u fired at %lu, due %lu",
+					      f.id[i], (unsigned long)f.tick[i],
+					      (unsigned long)want[f.id[i]]);
+				want[f.id[i]] = 0;
+			}
+			for (uint32_t t = 0; t < N; t++)
+				ck_assert_msg(want[t] == 0 || want[t] > to, "timer %u due %lu did not fire by %lu",
+					      t, (unsigned long)want[t], (unsigned long)to);
+			now = to;
+			f.n = 0;
+			break;
+		}
+		}
+	}
+	tw_free(&tw);
+}
+END_TEST
+
 static Suite *
 timer_wheel_suite(void)
 {
@@ -352,6 +415,7 @@ timer_wheel_suite(void)
 	tcase_add_test(tc, fire_may_rearm_its_timer);
 	tcase_add_test(tc, random_operations_match_a_model);
 	tcase_add_test(tc, ticks_from_the_tsc);
+	tcase_add_test(tc, lazy_rearm_fires_at_the_last_tick_asked);
 	suite_add_tcase(s, tc);
 	return s;
 }
