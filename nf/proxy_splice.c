@@ -306,6 +306,14 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	w->ctr[from_client ? PX_FORWARDED_C2S : PX_FORWARDED_S2C]++;
 	rte_node_enqueue_x1(w->ec.graph, w->ec.node, from_client ? PX_TO_SERVER : PX_TO_CLIENT, m);
 	if (flags & RTE_TCP_RST_FLAG) {
+		/* Lingering, both FINs were acknowledged: the connection ended well
+		 * and is counted so. A RST now is an end's answer to a straggler (a
+		 * reordered old ACK that reached a socket already gone); it ends the
+		 * linger, not the connection. */
+		if (s->state == PX_LINGER) {
+			px_release(w, i, CAUSE_PASSIVE_CLOSE, false);
+			return false;
+		}
 		w->ctr[PX_RESETS]++;
 		px_release(w, i, CAUSE_RESET, false);
 		return false;

@@ -79,4 +79,13 @@ for n in bad_cin bad_cout bad_sin bad_sout; do
 done
 [ "$lost" -gt 100 ] || fail "only $lost packets were lost: not much of a test"
 note "$lost packets lost on the way"
+# Each connection ended one way, counted once: a RST that answers a straggler
+# after FINs both ways (an old ACK, reordered, reaching a closed socket) is
+# not also a reset.
+proxied=$(stat_get proxy nodes/proxy/counters/proxied)
+ended=0
+for c in closed_both_ways reset_while_spliced idle_timeouts; do
+	ended=$((ended + $(stat_get proxy "nodes/proxy/counters/$c")))
+done
+[ "$ended" -le "$proxied" ] || fail "$proxied connections proxied, but $ended ended"
 echo ok

@@ -1416,6 +1416,58 @@ START_TEST(fin_both_ways_linger_then_free)
 }
 END_TEST
 
+/* The end of an echo over a link that reorders (test_nfproxy_loss): the
+ * client closes, the backend sends its last bytes and FIN, the client
+ * acknowledges everything — and then an older ACK of the client's, held back
+ * by the link, reaches the backend, whose socket is gone: it answers with a
+ * RST at that ACK. The RST still goes to the client (its receiver decides),
+ * but the connection had ended well: it counts as completed on both sides,
+ * not as reset. */
+START_TEST(rst_after_fins_both_ways_ends_the_linger_not_the_connection)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+
+	px_load(&t, "\"linger_ms\": 5000");
+	splice_one(&t, &p, 40001, 1000, &b, 0, 5000);
+	/* The backend echoes 11 bytes; the client's first ACK covers 5 of them
+	 * and is held back by the link (it arrives at the very end). */
+	s_send(&t, &b, TH_ACK | TH_PSH, "hello world", 11);
+	expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 1, 1019, 65535, "hello world", 11);
+	uint32_t late_ack = p.iss + 1 + 5;
+	/* The client has all 11 and closes. */
+	p.rcv = p.iss + 12;
+	c_send(&t, &p, TH_ACK | TH_FIN, NULL, 0);
+	expect_s(&t, &b, TH_ACK | TH_FIN, b.iss + 19, 5012, p.win, NULL, 0);
+	/* The backend's FIN, acknowledged by the client: lingering. */
+	b.rcv++;
+	s_send(&t, &b, TH_ACK | TH_FIN, NULL, 0);
+	expect_c(&t, &p, TH_ACK | TH_FIN, p.iss + 12, 1020, 65535, NULL, 0);
+	p.rcv++;
+	c_send(&t, &p, TH_ACK, NULL, 0);
+	expect_s(&t, &b, TH_ACK, b.iss + 20, 5013, p.win, NULL, 0);
+	ck_assert_uint_eq(slot_state(&p), PX_LINGER);
+	ck_assert_uint_eq(ctr(&t, "closed_both_ways"), 1);
+	/* The late ACK passes; the backend's socket is closed: RST at its ACK. */
+	c_seg(&t, &p, TH_ACK, p.snd, late_ack, NULL, 0);
+	expect_s(&t, &b, TH_ACK, b.iss + 20, 5006, p.win, NULL, 0);
+	s_seg(&t, &b, TH_RST, 5006, 0, NULL, 0);
+	expect_c(&t, &p, TH_RST, p.iss + 6, 0, 65535, NULL, 0);
+	none(&t);
+	assert_released(&p);
+	/* Ended well, counted once: both sides completed, no reset. */
+	ck_assert_uint_eq(ctr(&t, "proxied"), 1);
+	ck_assert_uint_eq(ctr(&t, "closed_both_ways"), 1);
+	ck_assert_uint_eq(ctr(&t, "reset_while_spliced"), 0);
+	ck_assert_uint_eq(ctr(&t, "failed_reset"), 0);
+	ck_assert_uint_eq(ctr(&t, "completed"), 2);
+	ck_assert_uint_eq(ctr(&t, "released"), 2);
+	assert_all_free();
+	px_free(&t);
+}
+END_TEST
+
 /* The client reuses its port while the finished connection lingers: a new
  * SYN (above the old sequence numbers) is a new connection, bound anew; an
  * old duplicate SYN is not. */
@@ -2098,6 +2150,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, out_of_order_beyond_the_window_cannot_overflow_the_held_buffer);
 	tcase_add_test(tc, out_of_order_client_segments_at_splice_start);
 	tcase_add_test(tc, fin_both_ways_linger_then_free);
+	tcase_add_test(tc, rst_after_fins_both_ways_ends_the_linger_not_the_connection);
 	tcase_add_test(tc, new_syn_during_linger_is_a_new_connection);
 	tcase_add_test(tc, rst_mid_splice_from_either_side);
 	tcase_add_test(tc, idle_timeout_resets_both_sides);
