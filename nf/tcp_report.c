@@ -178,6 +178,8 @@ struct table_use {
 	uint64_t open;        /* connections not closed (TIME_WAIT is closed) */
 	uint64_t time_wait;   /* 4-tuples in TIME_WAIT, in a slot or in the store */
 	uint64_t table_full, recycled;
+	uint64_t connections;  /* opened: attempted + accepted */
+	uint64_t busy_cycles;  /* of the workers the operator runs on */
 	uint32_t slots, time_wait_max; /* per worker */
 };
 
@@ -196,6 +198,8 @@ table_use(struct nfg_instance *inst)
 		}
 		u.time_wait += e->tws ? e->tws->live : 0;
 		u.table_full += e->ctr[TC_DROP_TABLE_FULL];
+		u.connections += e->ctr[TC_ATTEMPTED] + e->ctr[TC_ACCEPTED];
+		u.busy_cycles += nfg_worker_busy_cycles(w);
 		u.recycled += e->ctr[TC_TIME_WAIT_RECYCLED];
 		u.slots = e->nb_conns;
 		u.time_wait_max = e->tws ? e->tws->ring_mask + 1 : 0;
@@ -216,6 +220,10 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 	if (e0 && e0->role == REC_ROLE_CLIENT)
 		tcp_latency_line(out, "response time", &resp, "exchanges");
 	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", u.open);
+	if (u.connections)
+		fprintf(out, "  busy cycles per connection: %.0f (its workers' busy cycles, every node "
+			"on them, / %" PRIu64 " connections)\n",
+			(double)u.busy_cycles / (double)u.connections, u.connections);
 	if (u.time_wait)
 		fprintf(out, "  in TIME_WAIT at the end (closed, guarding their 4-tuple): %" PRIu64
 			"\n", u.time_wait);
@@ -240,6 +248,8 @@ tcp_stats_json(struct nfg_instance *inst, json_t *node)
 	json_object_set_new(node, "response_us", tcp_latency_json(&resp));
 	json_object_set_new(node, "connections_open", json_integer((json_int_t)u.open));
 	json_object_set_new(node, "time_wait", json_integer((json_int_t)u.time_wait));
+	json_object_set_new(node, "cycles_per_connection",
+			    json_real(u.connections ? (double)u.busy_cycles / (double)u.connections : 0));
 }
 
 uint32_t

@@ -48,6 +48,13 @@ nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 	       rate((double)(now->in - prev->in) / dt, a, sizeof(a)),
 	       rate((double)(now->out - prev->out) / dt, b, sizeof(b)),
 	       rate((double)(now->dropped - prev->dropped) / dt, c, sizeof(c)));
+	printf(" busy");
+	for (unsigned w = 0; w < g->nb_workers; w++) {
+		uint64_t cyc = now->worker_cycles[w] - prev->worker_cycles[w];
+		printf("%s%.0f%%", w ? "/" : " ",
+		       cyc ? 100.0 * (double)(now->worker_busy[w] - prev->worker_busy[w]) / (double)cyc
+			   : 0.0);
+	}
 	if (g->nb_workers > 1)
 		for (unsigned w = 0; w < g->nb_workers; w++)
 			printf(" | w%u %s/%s/%s", w,
@@ -94,6 +101,11 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 				inst->op->name, n->packets, n->calls,
 				n->packets ? (double)n->cycles / (double)n->packets : 0.0);
 	}
+	fprintf(out, "\nworkers busy (share of cycles in walks that moved packets):");
+	for (unsigned w = 0; w < g->nb_workers; w++)
+		fprintf(out, " w%u %.1f%%", w, r->worker_cycles[w] ?
+			100.0 * (double)r->worker_busy[w] / (double)r->worker_cycles[w] : 0.0);
+	fprintf(out, "\n");
 	if (g->nb_ports) {
 		fprintf(out, "\n%-22s %14s %14s %10s %10s %10s\n", "port", "rx", "tx", "missed",
 			"rx_err", "tx_err");
@@ -172,6 +184,16 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	json_object_set_new(root, "in", json_integer((json_int_t)r->in));
 	json_object_set_new(root, "out", json_integer((json_int_t)r->out));
 	json_object_set_new(root, "dropped", json_integer((json_int_t)r->dropped));
+	/* How busy each worker was: the share of its (timed) cycles in walks that
+	 * moved packets, and those cycles themselves, estimated for the run. */
+	json_t *busy = json_array(), *busy_cycles = json_array();
+	for (unsigned w = 0; w < g->nb_workers; w++) {
+		json_array_append_new(busy, json_real(r->worker_cycles[w] ?
+			(double)r->worker_busy[w] / (double)r->worker_cycles[w] : 0.0));
+		json_array_append_new(busy_cycles, json_integer((json_int_t)r->worker_busy[w]));
+	}
+	json_object_set_new(root, "worker_busy", busy);
+	json_object_set_new(root, "worker_busy_cycles", busy_cycles);
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		const struct nfg_instance *inst = g->instances[i];
 		const struct nfg_node_reading *n = &r->nodes[i];

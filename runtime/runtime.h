@@ -73,6 +73,8 @@ int nfg_workers_launch(struct nfg_graph *g);
 void nfg_workers_wait(void);
 /* True when every finite source of every worker says it is done. */
 bool nfg_sources_done(struct nfg_graph *g, bool *has_finite);
+/* A worker's timed walk cycles so far: those that moved packets, and all. */
+void nfg_worker_busy(unsigned worker, uint64_t *busy_cycles, uint64_t *cycles);
 
 /* stats.c: a consistent-enough reading of every counter */
 struct nfg_node_reading {
@@ -93,6 +95,7 @@ struct nfg_reading {
 	struct nfg_port_reading *ports;     /* by port index */
 	uint64_t worker_in[NFG_MAX_WORKERS], worker_out[NFG_MAX_WORKERS];
 	uint64_t worker_drop[NFG_MAX_WORKERS];
+	uint64_t worker_busy[NFG_MAX_WORKERS], worker_cycles[NFG_MAX_WORKERS]; /* nfg_worker_busy */
 	uint64_t in, out, dropped;
 	/* The operators' own summary text and JSON, taken at the end of a run
 	 * while their per-worker state still exists (NULL otherwise). */

@@ -105,8 +105,10 @@ nfg_reading_take(struct nfg_graph *g)
 				r->worker_in[w] += node->total_objs;
 		}
 	}
-	for (unsigned w = 0; w < g->nb_workers; w++)
+	for (unsigned w = 0; w < g->nb_workers; w++) {
 		r->in += r->worker_in[w];
+		nfg_worker_busy(w, &r->worker_busy[w], &r->worker_cycles[w]);
+	}
 	for (unsigned p = 0; p < g->nb_ports; p++) {
 		struct rte_eth_stats st;
 		const struct nfg_port *port = &g->ports[p].runtime;

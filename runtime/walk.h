@@ -11,6 +11,9 @@
  *    so the totals estimate the whole run (--profile: every walk, exact).
  *  - Sources are the worker's own list, so a finite source that is done
  *    leaves the walk instead of being called for nothing on every walk.
+ *  - The timed walks also say how busy the worker is: the share of their
+ *    cycles spent in walks that moved packets (a walk whose sources found
+ *    nothing is idle polling).
  */
 #ifndef NFG_RUNTIME_WALK_H
 #define NFG_RUNTIME_WALK_H
@@ -29,6 +32,9 @@ struct nfg_walk {
 	unsigned nb_sources;
 	uint64_t weight;        /* cycles of a timed call count this many times */
 	uint32_t walks, sample_mask;
+	/* Timed walks (with the polls after them), weighted: all, and those that
+	 * moved packets. Written by the worker, read by the main lcore. */
+	uint64_t cycles, busy_cycles;
 };
 
 static __rte_always_inline void
@@ -51,24 +57,32 @@ nfg_walk_node(struct rte_graph *graph, struct rte_node *node, bool timed, uint64
 }
 
 /* One walk: the sources, then every stream they made pending, in the order
- * rte_graph_walk() takes them. */
-static __rte_always_inline void
-nfg_walk(struct nfg_walk *w)
+ * rte_graph_walk() takes them. Returns whether it moved packets. */
+static __rte_always_inline bool
+nfg_walk(struct nfg_walk *w, bool timed)
 {
 	struct rte_graph *graph = w->graph;
 	const rte_graph_off_t *cir_start = graph->cir_start;
 	const rte_node_t mask = graph->cir_mask;
-	bool timed = (w->walks++ & w->sample_mask) == 0;
 	uint32_t head = 0;
 
 	for (unsigned i = 0; i < w->nb_sources; i++)
 		nfg_walk_node(graph, w->sources[i], timed, w->weight);
+	bool moved = graph->tail != 0;
 	while (likely(head != graph->tail)) {
 		struct rte_node *node = (struct rte_node *)RTE_PTR_ADD(graph, cir_start[head++]);
 		nfg_walk_node(graph, node, timed, w->weight);
 		head &= mask;
 	}
 	graph->tail = 0;
+	return moved;
+}
+
+/* Is this walk one of the timed sample? */
+static __rte_always_inline bool
+nfg_walk_timed(struct nfg_walk *w)
+{
+	return (w->walks++ & w->sample_mask) == 0;
 }
 
 /* The graph's sources, every walk timed with `profile`, else a sample. */

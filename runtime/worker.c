@@ -46,9 +46,18 @@ static unsigned nb_workers;
 static inline void
 walk_once(struct worker *w)
 {
-	nfg_walk(&w->walk);
+	bool timed = nfg_walk_timed(&w->walk);
+	uint64_t start = timed ? rte_rdtsc() : 0;
+	bool moved = nfg_walk(&w->walk, timed);
+
 	for (unsigned i = 0; i < w->nb_polls; i++)
 		w->polls[i].poll(w->walk.graph, w->polls[i].node);
+	if (timed) {
+		uint64_t spent = (rte_rdtsc() - start) * w->walk.weight;
+		w->walk.cycles += spent;
+		if (moved)
+			w->walk.busy_cycles += spent;
+	}
 }
 
 /* Finite sources that are done leave the walk. */
@@ -138,6 +147,27 @@ nfg_sources_done(struct nfg_graph *g, bool *has_finite)
 			done &= inst->op->done(inst->node_by_worker[w]);
 	}
 	return *has_finite && done;
+}
+
+void
+nfg_worker_busy(unsigned worker, uint64_t *busy_cycles, uint64_t *cycles)
+{
+	const struct nfg_walk *w = &workers[worker].walk;
+
+	/* Plain loads of words the worker writes: at worst a walk behind. */
+	*busy_cycles = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
+	*cycles = __atomic_load_n(&w->cycles, __ATOMIC_RELAXED);
+}
+
+uint64_t
+nfg_worker_busy_cycles(unsigned worker)
+{
+	uint64_t busy, all;
+
+	if (worker >= nb_workers)
+		return 0;
+	nfg_worker_busy(worker, &busy, &all);
+	return busy;
 }
 
 void

@@ -286,6 +286,9 @@ const struct nfg_port *nfg_port_get(const char *name);
  * what arp answers for. */
 bool nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be);
 unsigned nfg_worker_count(void);
+/* Cycles a worker has spent so far in walks that moved packets (estimated
+ * from the timed walks): what its work cost, idle polling left out. */
+uint64_t nfg_worker_busy_cycles(unsigned worker);
 struct rte_mempool *nfg_pktmbuf_pool(void);
 /* True once the run is stopping: sources stop producing, others drain.
  * Read on the hot path, so it is a plain load of a flag the main thread sets. */
