@@ -19,7 +19,11 @@
 #                cross to the other worker over a ring, vs none crossing
 #   nftraffic    connections/s, client and server on 2 cores over the in-process
 #                wire (8-packet exchange), vs the Linux kernel: wrk -> nginx,
-#                Connection: close, on the same 2 CPUs
+#                Connection: close, on the same 2 CPUs; also on 1 worker
+#   tcp-memif    nftraffic as two processes joined by memif: the client on CPU 0,
+#                the server on CPU 1 (server closes, holds TIME_WAIT); conn/s vs
+#                the same Linux baseline, with failed connections and each side's
+#                busy cycles per connection
 #   held-N       nftraffic connections/s while N connections are held open
 #                (1k, 100k, 1M), vs none held (connection tables are preallocated:
 #                memory does not grow with N; see the README for bytes per slot)
@@ -90,11 +94,30 @@ bare_fwd_2w() { bare_loop fwd 2; }
 bare_chain_1w() { bare_loop chain 1; }
 bare_chain_2w() { bare_loop chain 2; }
 
-nfg_cps() {
-	"$NFG" run nftraffic --set workers=2 --set nodes.client.connections=0 --duration "$SECS" \
-		--quiet --stats-json "$BUILD/bench/nftraffic.json" -- --file-prefix=nfg-bench-tcp \
-		>/dev/null 2>&1
+nfg_cps() { # WORKERS
+	"$NFG" run nftraffic --set workers="${1:-2}" --set nodes.client.connections=0 \
+		--duration "$SECS" --quiet --stats-json "$BUILD/bench/nftraffic.json" \
+		-- --file-prefix=nfg-bench-tcp >/dev/null 2>&1
 	json "$BUILD/bench/nftraffic.json" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]'
+}
+nfg_cps_1w() { nfg_cps 1; }
+
+# Two processes over memif; prints conn/s, failed connections, and each side's
+# busy cycles per connection (the client's, then the server's).
+tcp_memif() {
+	rm -f /tmp/nfg-bench-tcp.sock
+	"$NFG" run bench/nftraffic-memif-server.json --duration $((SECS + 4)) --quiet \
+		--stats-json "$BUILD/bench/tcp-server.json" -- --file-prefix=nfg-bench-ts >/dev/null 2>&1 &
+	local srv=$!
+	sleep 2 # the server's memif port is the link's server: up first
+	"$NFG" run bench/nftraffic-memif-client.json --duration "$SECS" --quiet \
+		--stats-json "$BUILD/bench/tcp-client.json" -- --file-prefix=nfg-bench-tc >/dev/null 2>&1
+	wait $srv
+	local c="$BUILD/bench/tcp-client.json" s="$BUILD/bench/tcp-server.json"
+	echo "$(json "$c" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]')" \
+		"$(json "$c" 'sum(s["nodes"]["client"]["counters"].get(k, 0) for k in ("failed_refused", "failed_timeout", "failed_reset"))')" \
+		"$(json "$c" 's["nodes"]["client"]["cycles_per_connection"]')" \
+		"$(json "$s" 's["nodes"]["server"]["cycles_per_connection"]')"
 }
 
 # The kernel's TCP: nginx on CPU 1, wrk on CPU 0, each connection one request.
@@ -149,6 +172,13 @@ nfg_proxy_cps() {
 		>/dev/null 2>&1
 	wait $px
 	json "$BUILD/bench/proxy-traffic.json" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]'
+}
+
+# The proxy's own figures from its last run: busy share and cycles per
+# proxied connection.
+proxy_figures() {
+	PXBUSY=$(json "$BUILD/bench/proxy.json" 's["worker_busy"][0]')
+	PXCPC=$(json "$BUILD/bench/proxy.json" 's["worker_busy_cycles"][0] / max(1, s["nodes"]["proxy"]["counters"]["proxied"])')
 }
 
 # HAProxy in TCP mode on CPU 1; wrk and nginx on CPU 0.
@@ -213,12 +243,26 @@ RUNS=$((RUNS > 1 ? 5 : 1)) pair "net_null rx -> tx, 2 workers vs 1" pps null_2w 
 RUNS=$((RUNS > 1 ? 5 : 1)) pair "software steering, 2 workers" pps steer_soft nfg_steer_soft steer_none nfg_steer_none "no handoff (each frame stays)"
 if [ "$QUICK" != 1 ]; then
 	pair "nftraffic, 2 cores, connections/s" cps nftraffic nfg_cps linux linux_cps "Linux: wrk -> nginx, Connection: close"
+	measure nftraffic_1w nfg_cps_1w
+	ROWS+=("nftraffic, 1 core, connections/s|cps|nftraffic_1w|linux|Linux: wrk -> nginx, 2 CPUs")
+	ensure_hugepages
+	TCPM=()
+	for i in $(seq "$RUNS"); do
+		progress "tcp-memif run $i/$RUNS"
+		TCPM+=("$(tcp_memif)")
+	done
+	for k in 1 2 3 4; do
+		read -r MIN[tcpm_$k] MED[tcpm_$k] MAX[tcpm_$k] < <(printf '%s\n' "${TCPM[@]}" |
+			awk -v k=$k '{print $k + 0}' | stats)
+	done
+	ROWS+=("nftraffic, 2 processes over memif, conn/s|cps|tcpm_1|linux|Linux: wrk -> nginx, 2 CPUs")
 	for n in 1000 100000 1000000; do
 		measure "held_$n" "held $n"
 		ROWS+=("nftraffic, $n held open, conn/s|cps|held_$n|nftraffic|nftraffic, none held")
 	done
 	ensure_hugepages
 	pair "nfproxy, 1 core, proxied conn/s" cps nfproxy nfg_proxy_cps haproxy haproxy_cps "HAProxy TCP mode, 1 thread"
+	proxy_figures
 fi
 
 # ---- reporting ---------------------------------------------------------------
@@ -233,6 +277,16 @@ date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 		awk -v l="$label" -v u="$unit" -v a="${MED[$nk]}" -v b="${MED[$bk]}" -v n="$bname" 'BEGIN {
 			printf "%-38s %10.3f M %10.3f M %7.2f  %s\n", l, a / 1e6, b / 1e6, (b > 0 ? a / b : 0), n }'
 	done
+	if [ -n "${MED[tcpm_1]:-}" ]; then
+		printf 'nftraffic over memif: failed connections %s (median of runs), busy cycles per\n' "${MED[tcpm_2]}"
+		printf '  connection: client %.0f (CPU 0), server %.0f (CPU 1)\n' "${MED[tcpm_3]}" "${MED[tcpm_4]}"
+	fi
+	if [ -n "${MED[nfproxy]:-}" ]; then
+		printf 'nfproxy: busy %.0f%%, ceiling %.0f k conn/s (conn/s / busy share), %.0f busy cycles per proxied connection\n' \
+			"$(awk -v b="${PXBUSY:-0}" 'BEGIN {print b * 100}')" \
+			"$(awk -v c="${MED[nfproxy]}" -v b="${PXBUSY:-1}" 'BEGIN {print (b > 0 ? c / b : 0) / 1000}')" \
+			"${PXCPC:-0}"
+	fi
 } | tee "$BUILD/bench/results.txt"
 
 out="$RESULTS/$(date -u +%Y-%m-%d-%H%M%S).json"
