@@ -14,12 +14,12 @@
 #ifndef NFG_NF_PROXY_INTERNAL_H
 #define NFG_NF_PROXY_INTERNAL_H
 
-#include <rte_hash.h>
 #include <rte_mempool.h>
 
 #include "nfg/proxy.h"
 #include "half_open.h"
 #include "listen_set.h"
+#include "tuple_table.h"
 #include "local_share.h"
 #include "tcp_engine.h"
 
@@ -117,7 +117,7 @@ struct px_worker {
 	const struct px_config *cfg;
 	struct px_slot *slots;
 	uint32_t nb_slots;
-	struct rte_hash *table;   /* client 4-tuple -> slot */
+	struct tuple_table table; /* client 4-tuple -> slot */
 	/* Free slots, oldest first: a slot's backend-side address and port are
 	 * reused as late as possible (the backend's TIME_WAIT has time to end). */
 	uint32_t *free_fifo, free_head, free_count;
@@ -132,6 +132,12 @@ struct px_key {
 	uint32_t client_ip, vip;
 	uint16_t client_port, vport;
 };
+
+static inline uint32_t
+px_key_hash(const struct px_worker *w, const struct px_key *k)
+{
+	return tuple_table_hash(&w->table, k->client_ip, k->vip, k->client_port, k->vport);
+}
 
 static inline void
 px_free_push(struct px_worker *w, uint32_t i)

@@ -464,7 +464,7 @@ px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 	if (sc->state != TCP_CLOSED)
 		tcp_release(&w->es, sc, cause);
 	struct px_key key = px_key_of(cc);
-	rte_hash_del_key(w->table, &key);
+	tuple_table_del(&w->table, px_key_hash(w, &key), i);
 	if (s->held)
 		rte_mempool_put(w->held_pool, s->held);
 	s->held = NULL;

@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "nf_builtin.h"
@@ -320,7 +319,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 		w->ctr[PX_REJECTED]++;
 		tcp_reply_rst(&w->ec, syn);
 		struct px_key key = px_key_of(&w->ec.conns[i]);
-		rte_hash_del_key(w->table, &key);
+		tuple_table_del(&w->table, px_key_hash(w, &key), i);
 		s->state = PX_FREE;
 		px_free_push(w, i);
 		return;
@@ -350,7 +349,7 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 	}
 	uint32_t i = w->free_count ? w->free_fifo[w->free_head] : UINT32_MAX;
 
-	if (i == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)i) < 0) {
+	if (i == UINT32_MAX || tuple_table_add(&w->table, px_key_hash(w, key), i) < 0) {
 		nfg_count(e->node, TC_DROP_TABLE_FULL, 1);
 		tcp_reply_rst(e, m);
 		return;
@@ -382,7 +381,6 @@ static void
 from_client(struct px_worker *w, struct rte_mbuf *m)
 {
 	struct rte_tcp_hdr *th = tcp_segment_check(&w->ec, m);
-	void *data;
 
 	if (!th)
 		return;
@@ -390,8 +388,9 @@ from_client(struct px_worker *w, struct rte_mbuf *m)
 	struct px_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
 	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		   RTE_TCP_SYN_FLAG;
-	if (rte_hash_lookup_data(w->table, &key, &data) >= 0) {
-		uint32_t i = (uint32_t)(uintptr_t)data;
+	uint32_t i = tuple_table_lookup(&w->table, px_key_hash(w, &key), w->ec.conns, key.client_ip,
+					key.vip, key.client_port, key.vport);
+	if (i != TUPLE_NONE) {
 		/* The client reuses its port while the finished exchange lingers: a
 		 * SYN above its numbers opens a new connection (as a SYN may end
 		 * TIME-WAIT, RFC 9293 3.6.1); the old slot has nothing left to do. */
@@ -711,17 +710,8 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	snprintf(name, sizeof(name), "pxh%u_%p", worker, (void *)w);
 	w->held_pool = rte_mempool_create(name, cfg->held_buffers, cfg->inspect_bytes + PX_HOOK_ROOM,
 					  0, 0, NULL, NULL, NULL, NULL, socket, 0);
-	snprintf(name, sizeof(name), "pxt%u_%p", worker, (void *)w);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(w->nb_slots, 8u),
-		.key_len = sizeof(struct px_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	w->table = rte_hash_create(&hp);
-	if (!w->slots || !w->free_fifo || !w->held_pool || !w->table ||
+	int table = tuple_table_init(&w->table, w->nb_slots, socket);
+	if (!w->slots || !w->free_fifo || !w->held_pool || table < 0 ||
 	    half_open_init(&w->half_open, w->nb_slots, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
@@ -741,14 +731,14 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	if (!w)
 		return;
 	/* A lingering connection finished well; the others were cut by the stop. */
-	for (uint32_t i = 0; w->slots && w->table && i < w->nb_slots; i++)
+	for (uint32_t i = 0; w->slots && w->table.cells && i < w->nb_slots; i++)
 		px_release(w, i, w->slots[i].state == PX_LINGER ? CAUSE_PASSIVE_CLOSE : CAUSE_ABORTED,
 			   false);
 	tcp_records_flush(inst, &w->ec);
 	tcp_records_flush(inst, &w->es);
 	tcp_engine_free(&w->ec);
 	tcp_engine_free(&w->es);
-	rte_hash_free(w->table);
+	tuple_table_free(&w->table);
 	rte_mempool_free(w->held_pool);
 	rte_free(w->slots);
 	rte_free(w->free_fifo);

@@ -5,8 +5,9 @@
  * "\r\n\r\n", or by a byte count) with the configured response, and closes
  * after it or waits for the client to close.
  *
- * Connections are found by 4-tuple in a per-worker rte_hash; slots come from
- * a preallocated array through a free stack. The server closes first, so it
+ * Connections are found by 4-tuple in a per-worker table (tuple_table.h),
+ * each burst's cells prefetched before its segments are handled; slots come
+ * from a preallocated array through a free stack. The server closes first, so it
  * is the side in TIME_WAIT: those 4-tuples wait in the compact store of
  * time_wait.h, not in the table, and a SYN for one with a higher sequence
  * number starts a new connection at once (RFC 9293 3.6.1), so clients can
@@ -15,13 +16,12 @@
  */
 #include <arpa/inet.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "nf_builtin.h"
 #include "half_open.h"
 #include "listen_set.h"
+#include "tuple_table.h"
 #include "payload.h"
 #include "tcp_params.h"
 
@@ -48,7 +48,7 @@ struct server_config {
 struct server_worker {
 	struct tcp_engine e; /* first: the shared reporting reads it */
 	const struct server_config *cfg;
-	struct rte_hash *table;
+	struct tuple_table table;
 	uint32_t *free_stack;
 	uint32_t free_top;
 	/* When the table is full, a new SYN takes the place of the oldest
@@ -64,11 +64,6 @@ worker_of(struct tcp_engine *e)
 	return e->app_ctx;
 }
 
-static inline struct conn_key
-key_of(const struct tcp_conn *c)
-{
-	return (struct conn_key){ c->remote_ip, c->local_ip, c->remote_port, c->local_port };
-}
 
 /* ---- the application ---------------------------------------------------- */
 
@@ -143,9 +138,9 @@ static void
 server_released(struct tcp_engine *e, struct tcp_conn *c)
 {
 	struct server_worker *w = worker_of(e);
-	struct conn_key key = key_of(c);
-
-	rte_hash_del_key(w->table, &key);
+	tuple_table_del(&w->table, tuple_table_hash(&w->table, c->remote_ip, c->local_ip,
+						    c->remote_port, c->local_port),
+			conn_index(e, c));
 	half_open_remove(&w->half_open, conn_index(e, c));
 	w->free_stack[w->free_top++] = conn_index(e, c);
 	c->record = UINT32_MAX;
@@ -191,7 +186,7 @@ evict_half_open(struct server_worker *w)
 }
 
 static void
-accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *key)
+accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *key, uint32_t hash)
 {
 	struct tcp_engine *e = &w->e;
 
@@ -199,7 +194,7 @@ accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *k
 		evict_half_open(w);
 	uint32_t idx = w->free_top ? w->free_stack[w->free_top - 1] : UINT32_MAX;
 
-	if (idx == UINT32_MAX || rte_hash_add_key_data(w->table, key, (void *)(uintptr_t)idx) < 0) {
+	if (idx == UINT32_MAX || tuple_table_add(&w->table, hash, idx) < 0) {
 		/* Full: say so (RST) or stay silent, as configured; counted either way. */
 		if (e->cfg->rst_when_full) {
 			nfg_count(e->node, TC_DROP_TABLE_FULL, 1);
@@ -252,7 +247,7 @@ time_wait_segment(struct server_worker *w, struct tw_entry *tw, const struct rte
 }
 
 static void
-segment(struct server_worker *w, struct rte_mbuf *m)
+segment(struct server_worker *w, struct rte_mbuf *m, uint32_t hash)
 {
 	struct tcp_engine *e = &w->e;
 	struct rte_tcp_hdr *th = tcp_segment_check(e, m);
@@ -263,11 +258,12 @@ segment(struct server_worker *w, struct rte_mbuf *m)
 	struct conn_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
 	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		   RTE_TCP_SYN_FLAG;
-	void *data;
 	struct tcp_conn *c = NULL;
+	uint32_t idx = tuple_table_lookup(&w->table, hash, e->conns, key.remote_ip, key.local_ip,
+					  key.remote_port, key.local_port);
 
-	if (rte_hash_lookup_data(w->table, &key, &data) >= 0) {
-		c = &e->conns[(uintptr_t)data];
+	if (idx != TUPLE_NONE) {
+		c = &e->conns[idx];
 	} else if (w->time_wait.live) {
 		struct tw_entry *tw = time_wait_find(&w->time_wait, key.remote_ip, key.local_ip,
 						     key.remote_port, key.local_port);
@@ -275,7 +271,7 @@ segment(struct server_worker *w, struct rte_mbuf *m)
 			return;
 	}
 	if (!c && syn && listen_set_match(&w->cfg->listen, key.local_ip, key.local_port)) {
-		accept_syn(w, m, &key);
+		accept_syn(w, m, &key, hash);
 		return;
 	}
 	tcp_input(e, c, m);
@@ -287,12 +283,24 @@ server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 	struct server_worker *w = nfg_node_state(node);
 	uint64_t tsc = rte_rdtsc();
 
+	uint32_t hash[RTE_GRAPH_BURST_SIZE];
+
 	tcp_engine_tick(&w->e, graph, tsc);
+	/* First every segment's table cell, fetched while the others are hashed;
+	 * then the segments. */
 	for (uint16_t i = 0; i < nb_objs; i++) {
-		if (i + 1 < nb_objs)
-			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[i + 1], void *));
-		segment(w, objs[i]);
+		struct rte_mbuf *m = objs[i];
+		hash[i] = 0;
+		if (likely(nfg_is_ipv4(m) && nfg_l4_type(m) == RTE_PTYPE_L4_TCP)) {
+			const struct rte_ipv4_hdr *ip = nfg_l3(m);
+			const struct rte_tcp_hdr *th = nfg_l4(m);
+			hash[i] = tuple_table_hash(&w->table, ip->src_addr, ip->dst_addr, th->src_port,
+						   th->dst_port);
+			tuple_table_prefetch(&w->table, hash[i]);
+		}
 	}
+	for (uint16_t i = 0; i < nb_objs; i++)
+		segment(w, objs[i], hash[i]);
 	tcp_flush(&w->e);
 	return nb_objs;
 }
@@ -374,7 +382,8 @@ server_setup(struct nfg_instance *inst)
 	cfg->time_wait_max = (uint32_t)nfg_param_int(inst, "time_wait_max");
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * cfg->max_connections *
 						  (sizeof(struct tcp_conn) + sizeof(struct tw_link) +
-						   8 + 64) +
+						   8) +
+					  workers * tuple_table_memory(cfg->max_connections) +
 					  workers * time_wait_memory(cfg->time_wait_max) +
 					  workers * (uint64_t)tcp_records_capacity(inst) *
 						  sizeof(struct session_record));
@@ -390,7 +399,6 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	int socket = port ? port->socket : SOCKET_ID_ANY;
 	struct server_worker *w = rte_zmalloc_socket("tcp_server", sizeof(*w), RTE_CACHE_LINE_SIZE,
 						     socket);
-	char name[RTE_HASH_NAMESIZE];
 
 	if (!w)
 		return -1;
@@ -403,20 +411,10 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 				 worker, cfg->max_connections, tcp_records_capacity(inst));
 	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
-	snprintf(name, sizeof(name), "srv_%p", (void *)w);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(cfg->max_connections, 8u),
-		.key_len = sizeof(struct conn_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-		/* Buckets overflow into an extension table instead of refusing keys. */
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	w->table = rte_hash_create(&hp);
+	int table = tuple_table_init(&w->table, cfg->max_connections, socket);
 	w->free_stack = rte_malloc_socket("tcp_server_free", cfg->max_connections * sizeof(uint32_t),
 					  0, socket);
-	if (!w->table || !w->free_stack)
+	if (table < 0 || !w->free_stack)
 		return -1;
 	for (uint32_t i = 0; i < cfg->max_connections; i++)
 		w->free_stack[i] = cfg->max_connections - 1 - i;
@@ -437,14 +435,14 @@ server_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 
 	if (!w)
 		return;
-	if (w->e.conns && w->table) {
+	if (w->e.conns && w->table.cells) {
 		for (uint32_t i = 0; i < w->e.nb_conns; i++)
 			if (w->e.conns[i].state != TCP_CLOSED)
 				tcp_release(&w->e, &w->e.conns[i], CAUSE_ABORTED);
 		tcp_records_flush(inst, &w->e);
 	}
 	tcp_engine_free(&w->e);
-	rte_hash_free(w->table);
+	tuple_table_free(&w->table);
 	rte_free(w->free_stack);
 	half_open_free(&w->half_open);
 	time_wait_free(&w->time_wait);

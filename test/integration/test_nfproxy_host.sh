@@ -43,6 +43,7 @@ d=$(in_ns cli curl -sS --max-time 5 http://198.18.1.1/) || fail "curl without a 
 [ "$d" = "backend A" ] || fail "the default group should be a, got '$d'"
 note "Host a.example -> A, b.example -> B (3 times each), other -> A"
 
+wait_quiet proxy # the last FINs and ACKs have passed
 nfg_stop "$NFG_PID" proxy
 c() { stat_get proxy "nodes/proxy/counters/$1"; }
 [ "$(c proxied)" = 7 ] || fail "proxied $(c proxied), want 7"

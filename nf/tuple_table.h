@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * A connection table: 4-tuple -> connection slot, for connections the NF did
+ * not choose the identity of (the server's, the proxy's client side).
+ *
+ * Open addressing with linear probing over a power-of-two array of 8-byte
+ * cells, at most half full: a cell holds 32 bits of the tuple's hash and the
+ * slot. Keys are not stored: a cell whose hash bits match is confirmed
+ * against the connection itself, which the caller reads next anyway. The
+ * hash is keyed with random bits, so a peer cannot aim its tuples at one
+ * run of cells. Deleting shifts the run back (Knuth 6.4, algorithm R): no
+ * tombstones, so lookups stay short however long the table lives.
+ *
+ * The hash of a segment can be computed ahead (tuple_table_hash) and its
+ * cell prefetched while the burst's earlier segments are handled.
+ */
+#ifndef NFG_NF_TUPLE_TABLE_H
+#define NFG_NF_TUPLE_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_prefetch.h>
+
+#include "tcp_conn.h"
+
+#define TUPLE_NONE UINT32_MAX
+
+struct tuple_table {
+	uint64_t *cells;   /* (slot + 1) << 32 | hash bits; 0: empty */
+	uint32_t mask;
+	uint32_t used;
+	uint64_t key[2];
+};
+
+int tuple_table_init(struct tuple_table *t, uint32_t capacity, int socket);
+void tuple_table_free(struct tuple_table *t);
+/* Memory tuple_table_init takes for `capacity`. */
+uint64_t tuple_table_memory(uint32_t capacity);
+
+/* Addresses and ports in network order, as in the packet and the connection. */
+static inline uint32_t
+tuple_table_hash(const struct tuple_table *t, uint32_t remote_ip, uint32_t local_ip,
+		 uint16_t remote_port, uint16_t local_port)
+{
+	uint64_t x = ((uint64_t)remote_ip << 32 | local_ip) ^ t->key[0];
+	uint64_t y = ((uint64_t)remote_port << 16 | local_port) ^ t->key[1];
+
+	x *= 0x9e3779b97f4a7c15ull;
+	x ^= y * 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(x >> 32) ^ (uint32_t)x;
+}
+
+static inline void
+tuple_table_prefetch(const struct tuple_table *t, uint32_t hash)
+{
+	rte_prefetch0(&t->cells[hash & t->mask]);
+}
+
+static inline bool
+tuple_matches(const struct tcp_conn *c, uint32_t remote_ip, uint32_t local_ip,
+	      uint16_t remote_port, uint16_t local_port)
+{
+	return c->remote_ip == remote_ip && c->local_ip == local_ip &&
+	       c->remote_port == remote_port && c->local_port == local_port;
+}
+
+/* The slot of the tuple, or TUPLE_NONE. `conns` are the slots' connections,
+ * whose tuples confirm a match. */
+static inline uint32_t
+tuple_table_lookup(const struct tuple_table *t, uint32_t hash, const struct tcp_conn *conns,
+		   uint32_t remote_ip, uint32_t local_ip, uint16_t remote_port,
+		   uint16_t local_port)
+{
+	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		uint64_t cell = t->cells[i];
+		if (cell == 0)
+			return TUPLE_NONE;
+		if ((uint32_t)cell == hash) {
+			uint32_t slot = (uint32_t)(cell >> 32) - 1;
+			if (tuple_matches(&conns[slot], remote_ip, local_ip, remote_port, local_port))
+				return slot;
+		}
+	}
+}
+
+/* Adds a tuple that is not in the table; -1 when the table is at capacity. */
+static inline int
+tuple_table_add(struct tuple_table *t, uint32_t hash, uint32_t slot)
+{
+	if (t->used >= (t->mask + 1) / 2)
+		return -1;
+	uint32_t i = hash & t->mask;
+	while (t->cells[i] != 0)
+		i = (i + 1) & t->mask;
+	t->cells[i] = (uint64_t)(slot + 1) << 32 | hash;
+	t->used++;
+	return 0;
+}
+
+/* Removes the slot's entry (its tuple's hash given); nothing if absent. */
+void tuple_table_del(struct tuple_table *t, uint32_t hash, uint32_t slot);
+
+#endif
