@@ -167,33 +167,38 @@ scan_http(struct tcp_conn *c, const uint8_t *p, uint32_t n, uint32_t *body_at)
 }
 
 /* The common case, the whole header block in one segment: find its end and
- * Content-Length with memmem/memchr instead of byte by byte. */
+ * Content-Length a line at a time (memchr) instead of byte by byte. */
 static bool
 scan_http_whole(struct tcp_conn *c, const uint8_t *p, uint32_t n, uint32_t *body_at)
 {
 	static const char name[] = "content-length:";
-	const uint8_t *end = memmem(p, n, "\r\n\r\n", 4);
+	const uint8_t *end = p + n;
+	uint32_t expect = 0;
 
-	if (!end)
-		return false;
-	c->rx_expect = 0;
+	/* Line by line, once: the headers end at an empty line after a CRLF. */
 	for (const uint8_t *line = p; line < end;) {
 		const uint8_t *nl = memchr(line, '\n', (size_t)(end - line));
 		if (!nl)
-			nl = end;
-		if (nl - line > (ptrdiff_t)sizeof(name) - 1 &&
+			return false; /* not all here: the byte scanner takes over */
+		size_t len = (size_t)(nl - line);
+		if (len == 1 && line[0] == '\r' && line - p >= 2 && line[-2] == '\r') {
+			c->rx_expect = expect;
+			c->hdr_scan = HS_BODY;
+			*body_at = (uint32_t)(nl + 1 - p);
+			return true;
+		}
+		if (len > sizeof(name) - 1 && (line[0] | 0x20) == 'c' &&
 		    strncasecmp((const char *)line, name, sizeof(name) - 1) == 0) {
 			const uint8_t *d = line + sizeof(name) - 1;
+			expect = 0;
 			while (d < nl && (*d == ' ' || *d == '\t'))
 				d++;
 			for (; d < nl && *d >= '0' && *d <= '9'; d++)
-				c->rx_expect = c->rx_expect * 10 + (uint32_t)(*d - '0');
+				expect = expect * 10 + (uint32_t)(*d - '0');
 		}
 		line = nl + 1;
 	}
-	c->hdr_scan = HS_BODY;
-	*body_at = (uint32_t)(end - p) + 4;
-	return true;
+	return false;
 }
 
 static void
@@ -539,6 +544,7 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connection slots and "
 				 "%u records; give more (-- --no-huge -m MB) or use fewer source "
 				 "addresses", worker, nb, cfg->records);
+	w->e.same_bytes = cfg->request.counter_at < 0; /* no "{conn}" in the request */
 	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	w->free_fifo = rte_malloc_socket("tcp_client_free", nb * sizeof(uint32_t), 0, socket);

@@ -26,6 +26,7 @@
 #define TCP_OUT_MAX 256
 #define TCP_OOO_MAX 1024        /* out-of-order segments held per worker */
 #define TCP_OOO_PER_CONN 8      /* ... and per connection */
+#define TCP_SUM_CACHE 8         /* payload checksums remembered (same_bytes) */
 
 /* Counters shared by both TCP operators (same order as tcp_counters[]). */
 enum tcp_counter {
@@ -140,6 +141,12 @@ struct tcp_engine {
 	} *ooo;                   /* out-of-order segments, unordered (few, and rare) */
 	uint32_t nb_ooo;
 	uint64_t next_tick_tsc;   /* the timer wheel has nothing to do before this */
+	/* The application's fill() gives every connection the same bytes at the
+	 * same offset: their checksums are remembered (tcp_output.c). */
+	bool same_bytes;
+	struct tcp_sum_cache {
+		uint32_t off, len, sum;
+	} sums[TCP_SUM_CACHE];
 };
 
 

@@ -122,8 +122,51 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	return m;
 }
 
+/* Sum of n 16-bit words (n even bytes), unfolded. */
+static inline uint32_t
+sum16(const void *p, unsigned bytes)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (unsigned i = 0; i < bytes; i += 2) {
+		uint16_t w;
+		memcpy(&w, b + i, 2);
+		s += w;
+	}
+	return s;
+}
+
+static inline uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The raw sum of the payload bytes [off, off+len) the application fills in,
+ * remembered when every connection sends the same bytes there (a response,
+ * a request without "{conn}"): most segments carry one of a few. */
+static uint32_t
+payload_sum(struct tcp_engine *e, uint32_t off, const uint8_t *payload, uint32_t len)
+{
+	if (!e->same_bytes)
+		return rte_raw_cksum(payload, len);
+	struct tcp_sum_cache *sc = &e->sums[(off * 31 + len) % TCP_SUM_CACHE];
+	if (sc->len != len || sc->off != off) {
+		sc->off = off;
+		sc->len = len;
+		sc->sum = rte_raw_cksum(payload, len);
+	}
+	return sc->sum;
+}
+
+/* Both checksums of a segment built by build(), its payload's raw sum given:
+ * the IPv4 header's 10 words and the TCP pseudo-header and header by hand
+ * (fixed sizes, no function calls), the payload from payload_sum(). */
 static void
-seal(struct tcp_engine *e, struct rte_mbuf *m)
+seal(struct tcp_engine *e, struct rte_mbuf *m, uint32_t payload_raw_sum)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
@@ -132,8 +175,11 @@ seal(struct tcp_engine *e, struct rte_mbuf *m)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		ip->hdr_checksum = (uint16_t)~fold(sum16(ip, sizeof(*ip)));
+		uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
+		uint32_t s = sum16(&ip->src_addr, 8) + rte_cpu_to_be_16(IPPROTO_TCP) +
+			     rte_cpu_to_be_16(l4_len) + sum16(th, m->l4_len) + payload_raw_sum;
+		th->cksum = (uint16_t)~fold(s);
 	}
 	enqueue(e, m);
 }
@@ -145,7 +191,7 @@ tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, 
 	struct rte_mbuf *m = build(e, c, flags, seq, 0, &payload);
 
 	if (m)
-		seal(e, m);
+		seal(e, m, 0);
 }
 
 void
@@ -273,7 +319,7 @@ send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
 		return false;
 	if (len)
 		e->app->fill(e, c, off, payload, len);
-	seal(e, m);
+	seal(e, m, len ? payload_sum(e, off, payload, len) : 0);
 	if (len && off == 0)
 		tcp_record_time(e, c, REC_FIRST_OUT);
 	c->snd_nxt += len + fin;
@@ -410,5 +456,5 @@ tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
 	m->l4_len = sizeof(*th);
 	m->ol_flags = 0;
 	e->ctr[TC_RST_SENT]++;
-	seal(e, m);
+	seal(e, m, 0);
 }

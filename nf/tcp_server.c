@@ -409,6 +409,7 @@ server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connections and "
 				 "%u records; give more (-- --no-huge -m MB) or lower max_connections",
 				 worker, cfg->max_connections, tcp_records_capacity(inst));
+	w->e.same_bytes = true; /* every response is the same bytes */
 	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	int table = tuple_table_init(&w->table, cfg->max_connections, socket);
