@@ -83,21 +83,14 @@ filter_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 
 	for (uint16_t done = 0; done < nb_objs;) {
 		uint16_t n = RTE_MIN((uint16_t)(nb_objs - done), (uint16_t)FILTER_CHUNK);
-		bool one_edge = true;
 
 		classify_chunk(st, (struct rte_mbuf **)objs + done, n);
 		count_rules(node, st->rule, n);
 		for (uint16_t i = 0; i < n; i++) {
 			int32_t r = st->rule[i];
 			st->edge[i] = r >= 0 ? cfg->rules[r].edge : cfg->default_edge;
-			one_edge &= st->edge[i] == st->edge[0];
 		}
-		/* The common case, a whole batch one way, costs no copy. */
-		if (one_edge && n == nb_objs) {
-			rte_node_next_stream_move(graph, node, st->edge[0]);
-			return nb_objs;
-		}
-		filter_enqueue_runs(graph, node, objs + done, st->edge, n);
+		nfg_enqueue_by_edge(graph, node, objs + done, st->edge, n);
 		done += n;
 	}
 	return nb_objs;

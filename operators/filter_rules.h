@@ -155,27 +155,6 @@ filter_packet_read(struct rte_mbuf *m, struct filter_packet *pk)
 	}
 }
 
-/* ---- sending on ------------------------------------------------------ */
-
-/* Enqueues objs[0..n) to edge[0..n), a run of equal edges at a time (one
- * copy per run instead of one call per packet). */
-static inline void
-filter_enqueue_runs(struct rte_graph *graph, struct rte_node *node, void **objs,
-		    const uint16_t *edge, uint16_t n)
-{
-	uint16_t start = 0;
-
-	for (uint16_t i = 1; i <= n; i++) {
-		if (i < n && edge[i] == edge[start])
-			continue;
-		if (i - start == 1)
-			rte_node_enqueue_x1(graph, node, edge[start], objs[start]);
-		else
-			rte_node_enqueue(graph, node, edge[start], &objs[start], i - start);
-		start = i;
-	}
-}
-
 /* ---- rules (filter_rules.c) ----------------------------------------- */
 
 extern const struct nfg_param filter_rule_fields[];

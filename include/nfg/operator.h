@@ -203,6 +203,31 @@ nfg_counter_value(const struct rte_node *node, unsigned counter)
 	return ((const struct nfg_node_ctx *)node->ctx)->counters[counter];
 }
 
+/* Sends objs[i] to output edge[i], i < n, keeping their order: one enqueue
+ * per run of packets bound for the same output, and when the node's whole
+ * stream goes one way it moves as it is, with no copy (the shape of DPDK's
+ * lib/node: decide for the burst first, then hand it on). */
+static inline void
+nfg_enqueue_by_edge(struct rte_graph *graph, struct rte_node *node, void **objs,
+		    const uint16_t *edge, uint16_t n)
+{
+	uint16_t start = 0;
+
+	for (uint16_t i = 1; i <= n; i++) {
+		if (i < n && edge[i] == edge[start])
+			continue;
+		if (start == 0 && i == n && objs == node->objs && n == node->idx) {
+			rte_node_next_stream_move(graph, node, edge[0]);
+			return;
+		}
+		if (i - start == 1)
+			rte_node_enqueue_x1(graph, node, edge[start], objs[start]);
+		else
+			rte_node_enqueue(graph, node, edge[start], &objs[start], i - start);
+		start = i;
+	}
+}
+
 /* Free packets and count them under a drop counter (its name is the reason). */
 static inline void
 nfg_drop(struct rte_node *node, unsigned counter, struct rte_mbuf **pkts, uint16_t n)
