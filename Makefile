@@ -64,8 +64,15 @@ $(BUILD)/libnfg.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/nfg: $(BUILD)/obj/runtime/main.o $(BUILD)/libnfg.a
-	$(CC) $(LDFLAGS) -rdynamic -o $@ $< $(WHOLE) $(LDLIBS)
+# The binary exports the plugin API and nothing else: the symbols the public
+# headers declare (tools/exports.py), so a plugin cannot reach an internal
+# function and fails to load, naming it, if it tries.
+$(BUILD)/nfg.dynlist: include/nfg/*.h tools/exports.py
+	@mkdir -p $(dir $@)
+	python3 tools/exports.py include/nfg/*.h >$@
+
+$(BUILD)/nfg: $(BUILD)/obj/runtime/main.o $(BUILD)/libnfg.a $(BUILD)/nfg.dynlist
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=$(BUILD)/nfg.dynlist -o $@ $< $(WHOLE) $(LDLIBS)
 
 $(BUILD)/plugins/libnfg_%.so: plugins/%/*.c include/nfg/*.h
 	@mkdir -p $(dir $@)

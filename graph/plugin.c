@@ -74,7 +74,11 @@ nfg_plugin_load(const char *path)
 	/* RTLD_NOW: an unresolved symbol is reported here, not mid-run. */
 	void *h = dlopen(full, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		nfg_err(NULL, "plugin %s: cannot load: %s", nfg_esc(path), dlerror());
+		const char *why = dlerror();
+		/* nfg exports its plugin API only: say so when that is what is missing. */
+		nfg_err(NULL, "plugin %s: cannot load: %s%s", nfg_esc(path), why,
+			strstr(why, "undefined symbol") ? " (a plugin may use what include/nfg/*.h "
+							   "declares, and DPDK)" : "");
 		return -1;
 	}
 	const struct nfg_plugin *pl = dlsym(h, NFG_PLUGIN_SYMBOL);
@@ -87,6 +91,14 @@ nfg_plugin_load(const char *path)
 	if (pl->api_version != NFG_API_VERSION) {
 		nfg_err(NULL, "plugin %s: built for nfg API %u, this nfg has API %u; rebuild it",
 			nfg_esc(path), pl->api_version, NFG_API_VERSION);
+		dlclose(h);
+		return -1;
+	}
+	if (pl->dpdk_version != RTE_VERSION) {
+		nfg_err(NULL, "plugin %s: built against DPDK %u.%u.%u, this nfg uses DPDK "
+			"%u.%u.%u; rebuild it", nfg_esc(path), pl->dpdk_version >> 24,
+			(pl->dpdk_version >> 16) & 0xff, (pl->dpdk_version >> 8) & 0xff,
+			RTE_VER_YEAR, RTE_VER_MONTH, RTE_VER_MINOR);
 		dlclose(h);
 		return -1;
 	}

@@ -31,6 +31,7 @@
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
 #include <rte_mbuf.h>
+#include <rte_version.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -158,16 +159,20 @@ struct nfg_plugin {
 	const char *name;
 	const char *version;
 	const struct nfg_op *const *ops; /* NULL-terminated */
+	/* RTE_VERSION it was built against: plugins inline DPDK's fast paths
+	 * (mbuf and graph layouts), so they must match nfg's DPDK. */
+	uint32_t dpdk_version;
 };
 #define NFG_PLUGIN_SYMBOL "nfg_plugin"
 
 /* Declares a plugin and the operators it brings:
  *   NFG_PLUGIN("grep", "1.0", &grep_op);
- * nfg checks the API version before it registers any of them. */
+ * nfg checks the API and DPDK versions before it registers any of them. */
 #define NFG_PLUGIN(plugin_name, plugin_version, ...)                                \
 	static const struct nfg_op *const nfg_plugin_ops_[] = { __VA_ARGS__, NULL };  \
 	const struct nfg_plugin nfg_plugin = {                                        \
-		NFG_API_VERSION, plugin_name, plugin_version, nfg_plugin_ops_ }
+		NFG_API_VERSION, plugin_name, plugin_version, nfg_plugin_ops_,        \
+		RTE_VERSION }
 
 /* ---- per-node context -------------------------------------------------- */
 

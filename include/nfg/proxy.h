@@ -104,7 +104,7 @@ struct nfg_proxy_plugin {
 #define NFG_PROXY_PLUGIN_SYMBOL "nfg_proxy_plugin"
 #define NFG_PROXY_PLUGIN(plugin_name, plugin_version, policy_list, hook_list)         \
 	const struct nfg_plugin nfg_plugin = { NFG_API_VERSION, plugin_name,          \
-					       plugin_version, NULL };                 \
+					       plugin_version, NULL, RTE_VERSION };    \
 	const struct nfg_proxy_plugin nfg_proxy_plugin = { NFG_PROXY_API_VERSION,     \
 							   policy_list, hook_list }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Plugins: the example plugin builds out of tree with pkg-config against
 # `make install` and then works like a built-in operator; a missing file, a
-# missing symbol, an unresolved symbol and an API version mismatch each get a
-# clear error and exit status 1.
+# missing symbol, an unresolved symbol, an internal (not exported) symbol and
+# an API or DPDK version mismatch each get a clear error and exit status 1.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init plugin
 
@@ -57,7 +57,8 @@ expect_error "missing file" "no such file" "$NFG" ops --plugin "$WORK/nope.so"
 # Only the paths given: a bare name is not looked up on the library search
 # path, so LD_LIBRARY_PATH (or a planted system library) cannot supply a plugin.
 mkdir -p "$WORK/elsewhere"
-cp "$BUILD/plugins/libnfg_grep.so" "$WORK/elsewhere/libnfg_planted.so"
+cp "$ROOT/$BUILD/plugins/libnfg_grep.so" "$WORK/elsewhere/libnfg_planted.so" ||
+	fail "no in-tree plugin to plant"
 expect_error "library search path ignored" "no such file" \
 	env -C / LD_LIBRARY_PATH="$WORK/elsewhere" "$NFG" ops --plugin libnfg_planted.so
 echo 'int unrelated(void) { return 1; }' >"$WORK/nosym.c"
@@ -66,8 +67,24 @@ expect_error "missing symbol" 'no symbol "nfg_plugin"' "$NFG" ops --plugin "$WOR
 echo 'extern int nfg_no_such_function(void); int f(void) { return nfg_no_such_function(); }' >"$WORK/undef.c"
 cc -shared -fPIC -o "$WORK/undef.so" "$WORK/undef.c"
 expect_error "unresolved symbol" "undefined symbol: nfg_no_such_function" "$NFG" ops --plugin "$WORK/undef.so"
+# The binary exports the API and nothing else: an internal function is out
+# of a plugin's reach, and the plugin is refused naming it.
+exported=$(nm -D --defined-only "$NFG" | awk '{print $3}' | grep -v '^_' | sort)
+api=$(python3 "$ROOT/tools/exports.py" "$ROOT"/include/nfg/*.h | tr -d '\t;{}' | grep . | sort)
+[ "$exported" = "$api" ] || fail "exported symbols differ from the API: $(diff <(echo "$exported") <(echo "$api") | head -5)"
+nm -D --defined-only "$NFG" | grep -qw tcp_input && fail "the internal tcp_input is exported"
+echo 'extern void tcp_input(void *, void *, void *); void f(void) { tcp_input(0, 0, 0); }' >"$WORK/internal.c"
+cc -shared -fPIC -o "$WORK/internal.so" "$WORK/internal.c"
+expect_error "internal symbol" "undefined symbol: tcp_input (a plugin may use what include/nfg/\*.h declares" \
+	"$NFG" ops --plugin "$WORK/internal.so"
+note "exported: the $(echo "$exported" | wc -l) API symbols, nothing else"
 sed 's/NFG_PLUGIN("grep", "1.0", &grep_op);/const struct nfg_plugin nfg_plugin = { 999, "grep", "1.0", NULL };/' \
 	"$WORK/grep.c" >"$WORK/old.c"
 (cd "$WORK" && cc $(pkg-config --cflags nfg) -shared -o old.so old.c) || fail "old.c did not build"
 expect_error "API mismatch" "built for nfg API 999" "$NFG" ops --plugin "$WORK/old.so"
+sed 's/NFG_PLUGIN("grep", "1.0", &grep_op);/const struct nfg_plugin nfg_plugin = { NFG_API_VERSION, "grep", "1.0", NULL, RTE_VERSION_NUM(21, 11, 0, 0) };/' \
+	"$WORK/grep.c" >"$WORK/olddpdk.c"
+(cd "$WORK" && cc $(pkg-config --cflags nfg) -shared -o olddpdk.so olddpdk.c) || fail "olddpdk.c did not build"
+expect_error "DPDK mismatch" "built against DPDK 21.11.0, this nfg uses DPDK 22.11" \
+	"$NFG" ops --plugin "$WORK/olddpdk.so"
 echo ok
