@@ -254,7 +254,7 @@ main(int argc, char **argv)
 	argv[3] = argv[0];
 	if (rte_eal_init(argc - 3, argv + 3) < 0)
 		return 1;
-	if (fw && fw->use_acl && filter_acl_build((struct filter_config *)fw, "bare") < 0)
+	if (fw && fw->use_acl && filter_acl_build((struct filter_config *)fw, NULL) < 0)
 		return 1;
 	unsigned nq = rte_lcore_count();
 	struct rte_mempool *pool = rte_pktmbuf_pool_create("bare", 32767, 256, 0,

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_log.h>
+
+#include "nfg/text.h"
+
 #include "errors.h"
 #include "model.h"
 
@@ -125,6 +129,28 @@ nfg_instance_add_counter(struct nfg_instance *inst, const char *name,
 	inst->counters = realloc(inst->counters, (inst->nb_counters + 1) * sizeof(*inst->counters));
 	inst->counters[inst->nb_counters] = (struct nfg_counter_decl){ strdup(name), kind, NULL };
 	return (int)inst->nb_counters++;
+}
+
+void
+nfg_node_log(const struct nfg_instance *inst, enum nfg_log_level level, const char *fmt, ...)
+{
+	static const uint32_t levels[] = { RTE_LOG_ERR, RTE_LOG_WARNING, RTE_LOG_INFO };
+	static int type = -1;
+	char msg[512], shown[1024];
+	va_list ap;
+
+	if (type < 0) {
+		type = rte_log_register("nfg");
+		if (type >= 0)
+			rte_log_set_level(type, RTE_LOG_WARNING);
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* What the message quotes (a plugin's name, a path) may be anything. */
+	nfg_escape(shown, sizeof(shown), msg, strlen(msg));
+	rte_log(levels[level], type >= 0 ? (uint32_t)type : RTE_LOGTYPE_USER1, "nfg: %s%s%s\n",
+		inst ? nfg_esc(inst->name) : "", inst ? ": " : "", shown);
 }
 
 void

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "../graph/errors.h"
+#include "nfg/operator.h"
 #include "nfg/proxy.h"
 
 #define MAX_ENTRIES 64
@@ -18,13 +18,13 @@ int
 nfg_proxy_policy_register(const struct nfg_proxy_policy *p)
 {
 	if (!p || !p->name || !p->select || p->api_version != NFG_PROXY_API_VERSION) {
-		nfg_err(NULL, "proxy policy \"%s\": no name or select(), or built for proxy API %u "
+		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy policy \"%s\": no name or select(), or built for proxy API %u "
 			"(this is %u)", p && p->name ? p->name : "?", p ? p->api_version : 0,
 			NFG_PROXY_API_VERSION);
 		return -1;
 	}
 	if (nfg_proxy_policy_find(p->name) || nb_policies == MAX_ENTRIES) {
-		nfg_err(NULL, "proxy policy \"%s\" registered twice (or too many)", p->name);
+		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy policy \"%s\" registered twice (or too many)", p->name);
 		return -1;
 	}
 	policies[nb_policies++] = p;
@@ -35,12 +35,12 @@ int
 nfg_proxy_hook_register(const struct nfg_proxy_hook *h)
 {
 	if (!h || !h->name || h->api_version != NFG_PROXY_API_VERSION) {
-		nfg_err(NULL, "proxy hook \"%s\": no name, or built for proxy API %u (this is %u)",
+		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy hook \"%s\": no name, or built for proxy API %u (this is %u)",
 			h && h->name ? h->name : "?", h ? h->api_version : 0, NFG_PROXY_API_VERSION);
 		return -1;
 	}
 	if (nfg_proxy_hook_find(h->name) || nb_hooks == MAX_ENTRIES) {
-		nfg_err(NULL, "proxy hook \"%s\" registered twice (or too many)", h->name);
+		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy hook \"%s\" registered twice (or too many)", h->name);
 		return -1;
 	}
 	hooks[nb_hooks++] = h;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -264,14 +265,14 @@ tcp_records_flush(struct nfg_instance *inst, struct tcp_engine *e)
 	static bool started;
 	const char *path = nfg_run_option("records");
 
-	(void)inst;
 	if (!path || !e->records.r)
 		return;
 	size_t n = strlen(path);
 	bool csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
 	FILE *f = fopen(path, started ? "a" : "w");
 	if (!f) {
-		fprintf(stderr, "nfg: cannot write session records to %s\n", path);
+		nfg_node_log(inst, NFG_LOG_ERROR, "cannot write session records to %s: %s", path,
+			     strerror(errno));
 		return;
 	}
 	if (!started)

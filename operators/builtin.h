@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * For nfg's own operators: register the descriptor when the program starts.
- * (Plugins declare their operators with NFG_PLUGIN instead, so that nfg can
- * check their API version before anything is registered.)
+ * What nfg's own operators include: the public API (NFG_OPERATOR_REGISTER
+ * registers a descriptor when the program starts).
  */
 #ifndef NFG_OPERATORS_BUILTIN_H
 #define NFG_OPERATORS_BUILTIN_H
@@ -12,11 +11,5 @@
 #include "nfg/operator.h"
 #include "nfg/packet.h"
 #include "nfg/values.h"
-
-#define NFG_OPERATOR_REGISTER(op)                                               \
-	RTE_INIT(nfg_register_##op)                                             \
-	{                                                                       \
-		nfg_op_register(&op);                                           \
-	}
 
 #endif

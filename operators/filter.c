@@ -116,7 +116,7 @@ filter_start(struct nfg_instance *inst)
 {
 	struct filter_config *cfg = nfg_instance_config(inst);
 
-	return cfg->use_acl ? filter_acl_build(cfg, nfg_instance_name(inst)) : 0;
+	return cfg->use_acl ? filter_acl_build(cfg, inst) : 0;
 }
 
 static void

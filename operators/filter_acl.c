@@ -89,7 +89,7 @@ acl_rule_from(const struct filter_rule *r, unsigned index, unsigned nb_rules,
 }
 
 int
-filter_acl_build(struct filter_config *cfg, const char *instance_name)
+filter_acl_build(struct filter_config *cfg, const struct nfg_instance *inst)
 {
 	static unsigned contexts; /* rte_acl names must be unique in the process */
 	char name[RTE_ACL_NAMESIZE];
@@ -106,8 +106,7 @@ filter_acl_build(struct filter_config *cfg, const char *instance_name)
 	snprintf(name, sizeof(name), "nfg_filter_%u", contexts++);
 	struct rte_acl_ctx *ctx = rte_acl_create(&prm);
 	if (!ctx) {
-		fprintf(stderr, "nfg: error: filter %s: rte_acl_create: %s\n", instance_name,
-			rte_strerror(rte_errno));
+		nfg_node_log(inst, NFG_LOG_ERROR, "rte_acl_create: %s", rte_strerror(rte_errno));
 		return -1;
 	}
 	for (unsigned i = 0; i < cfg->nb_rules; i++) {
@@ -118,8 +117,7 @@ filter_acl_build(struct filter_config *cfg, const char *instance_name)
 		acl_rule_from(&cfg->rules[i], i, cfg->nb_rules, &a);
 		rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)&a, 1);
 		if (rc < 0) {
-			fprintf(stderr, "nfg: error: filter %s: rte_acl_add_rules: %s\n",
-				instance_name, rte_strerror(-rc));
+			nfg_node_log(inst, NFG_LOG_ERROR, "rte_acl_add_rules: %s", rte_strerror(-rc));
 			rte_acl_free(ctx);
 			return -1;
 		}
@@ -133,8 +131,7 @@ filter_acl_build(struct filter_config *cfg, const char *instance_name)
 	memcpy(build.defs, acl_fields, sizeof(acl_fields));
 	rc = rte_acl_build(ctx, &build);
 	if (rc != 0) {
-		fprintf(stderr, "nfg: error: filter %s: rte_acl_build: %s\n", instance_name,
-			rte_strerror(-rc));
+		nfg_node_log(inst, NFG_LOG_ERROR, "rte_acl_build: %s", rte_strerror(-rc));
 		rte_acl_free(ctx);
 		return -1;
 	}

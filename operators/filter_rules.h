@@ -237,7 +237,8 @@ struct filter_acl_batch {
 
 /* Whether rte_acl can hold this rule set (IPv4 only). */
 bool filter_acl_usable(const struct filter_config *cfg);
-int filter_acl_build(struct filter_config *cfg, const char *instance_name);
+/* inst: for messages (NULL outside a graph). */
+int filter_acl_build(struct filter_config *cfg, const struct nfg_instance *inst);
 void filter_acl_free(struct filter_config *cfg);
 
 static inline void

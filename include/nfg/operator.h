@@ -153,6 +153,22 @@ struct nfg_op {
 /* Built-in operators and plugins alike: */
 int nfg_op_register(const struct nfg_op *op);
 
+/* nfg's own operators register when the program starts; plugins declare
+ * theirs with NFG_PLUGIN instead, so nfg checks their versions first. */
+#define NFG_OPERATOR_REGISTER(op)                                               \
+	RTE_INIT(nfg_register_##op)                                             \
+	{                                                                       \
+		nfg_op_register(&op);                                           \
+	}
+
+/* A line for people, through DPDK's log (type "nfg"), prefixed with the
+ * node's name ("nfg: fw: ..."; inst NULL: "nfg: ..."), the name escaped.
+ * INFO shows only when DPDK's log level is raised (-- --log-level=nfg:info);
+ * never call it per packet. */
+enum nfg_log_level { NFG_LOG_ERROR, NFG_LOG_WARNING, NFG_LOG_INFO };
+void nfg_node_log(const struct nfg_instance *inst, enum nfg_log_level level, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
+
 /* A plugin is a shared object exporting this symbol. */
 struct nfg_plugin {
 	uint32_t api_version;          /* NFG_API_VERSION */
