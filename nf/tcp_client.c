@@ -498,7 +498,7 @@ client_setup(struct nfg_instance *inst)
 							     sizeof(struct tw_link) + 4) +
 					  workers * (uint64_t)cfg->records *
 						  sizeof(struct session_record));
-	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX));
+	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX + TCP_STASH + TCP_DONE_MAX));
 	return 0;
 }
 

@@ -64,6 +64,10 @@ tcp_engine_free(struct tcp_engine *e)
 	for (uint32_t i = 0; i < e->nb_ooo; i++)
 		rte_pktmbuf_free(e->ooo[i].m);
 	e->nb_ooo = 0;
+	rte_pktmbuf_free_bulk(e->stash, e->nb_stash);
+	e->nb_stash = 0;
+	rte_pktmbuf_free_bulk(e->done, e->nb_done);
+	e->nb_done = 0;
 	rte_free(e->ooo);
 	e->ooo = NULL;
 	tw_free(&e->tw);

@@ -27,6 +27,8 @@
 #define TCP_OOO_MAX 1024        /* out-of-order segments held per worker */
 #define TCP_OOO_PER_CONN 8      /* ... and per connection */
 #define TCP_SUM_CACHE 8         /* payload checksums remembered (same_bytes) */
+#define TCP_STASH 32            /* mbufs allocated ahead, in one bulk call */
+#define TCP_DONE_MAX 64         /* consumed segments freed together */
 
 /* Counters shared by both TCP operators (same order as tcp_counters[]). */
 enum tcp_counter {
@@ -147,7 +149,34 @@ struct tcp_engine {
 	struct tcp_sum_cache {
 		uint32_t off, len, sum;
 	} sums[TCP_SUM_CACHE];
+	/* mbufs are taken from the pool and given back in bulk */
+	uint16_t nb_stash, nb_done;
+	struct rte_mbuf *stash[TCP_STASH];
+	struct rte_mbuf *done[TCP_DONE_MAX];
 };
+
+/* A fresh mbuf for a segment we send, from the stash (refilled in bulk). */
+static inline struct rte_mbuf *
+tcp_mbuf_alloc(struct tcp_engine *e)
+{
+	if (unlikely(e->nb_stash == 0)) {
+		if (rte_pktmbuf_alloc_bulk(e->pool, e->stash, TCP_STASH) != 0)
+			return rte_pktmbuf_alloc(e->pool); /* the pool runs low: one at a time */
+		e->nb_stash = TCP_STASH;
+	}
+	return e->stash[--e->nb_stash];
+}
+
+/* A segment the engine is done with: freed with others at the next flush. */
+static inline void
+tcp_mbuf_done(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	e->done[e->nb_done++] = m;
+	if (unlikely(e->nb_done == TCP_DONE_MAX)) {
+		rte_pktmbuf_free_bulk(e->done, e->nb_done);
+		e->nb_done = 0;
+	}
+}
 
 
 int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,

@@ -35,7 +35,7 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 	e->ctr[TC_SEGS_IN]++;
 	if (unlikely(!nfg_is_ipv4(m) || nfg_l4_type(m) != RTE_PTYPE_L4_TCP)) {
 		nfg_count(e->node, TC_DROP_NOT_TCP, 1);
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return NULL;
 	}
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
@@ -48,14 +48,14 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 		     (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG |
 							      RTE_IPV4_HDR_OFFSET_MASK)))) {
 		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return NULL;
 	}
 	if (e->cfg->verify_checksum &&
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
 	    (rte_ipv4_cksum(ip) != 0 || rte_ipv4_udptcp_cksum_verify(ip, th) != 0)) {
 		nfg_count(e->node, TC_DROP_BAD_CHECKSUM, 1);
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return NULL;
 	}
 	/* Flags no connection's segment carries: SYN with FIN or RST (a SYN+FIN
@@ -65,7 +65,7 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 	if (unlikely(((fl & RTE_TCP_SYN_FLAG) && (fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))) ||
 		     !(fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)))) {
 		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return NULL;
 	}
 	return th;
@@ -132,7 +132,7 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 		}
 		e->ctr[TC_RST_RCVD]++;
 		tcp_release(e, c, CAUSE_REFUSED);
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return;
 	}
 	if (!(s->flags & RTE_TCP_SYN_FLAG)) {
@@ -160,7 +160,7 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 		}
 		c->mss = RTE_MIN(mss, e->cfg->mss);
 	}
-	rte_pktmbuf_free(m);
+	tcp_mbuf_done(e, m);
 	if (ack_ok) {
 		c->snd_una = s->ack;
 		c->retries = 0;
@@ -333,7 +333,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		if ((s.flags & RTE_TCP_FIN_FLAG) && !(s.flags & RTE_TCP_RST_FLAG)) {
 			tcp_output(e, c, true);
 			tcp_arm_timer_ms(e, c, e->cfg->time_wait_ms);
-			rte_pktmbuf_free(m);
+			tcp_mbuf_done(e, m);
 		} else {
 			nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
 		}
@@ -351,7 +351,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 			e->ctr[TC_CHALLENGE_ACKS]++;
 			tcp_output(e, c, true);
 		}
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return;
 	}
 	if (!acceptable(e, c, &s)) {
@@ -368,7 +368,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 			e->ctr[TC_CHALLENGE_ACKS]++; /* RFC 5961 3.2 */
 			tcp_output(e, c, true);
 		}
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return;
 	}
 	if (!(s.flags & RTE_TCP_ACK_FLAG)) {
@@ -387,7 +387,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 		established(e, c);
 		if (c->state == TCP_CLOSED) {
-			rte_pktmbuf_free(m);
+			tcp_mbuf_done(e, m);
 			return;
 		}
 	} else if (SEQ_GT(s.ack, c->snd_max) || SEQ_LT(s.ack, c->snd_una - MAX_PEER_WINDOW)) {
@@ -398,7 +398,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
 		return;
 	} else if (!process_ack(e, c, &s)) {
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return;
 	}
 	/* The peer spoke: an idle timer (not a retransmission, think or
@@ -409,7 +409,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 	bool kept = false;
 	bool ack_now = receive(e, c, &s, m, &kept);
 	if (!kept)
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 	if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT)
 		tcp_output(e, c, ack_now);
 }

@@ -52,6 +52,10 @@ enqueue(struct tcp_engine *e, struct rte_mbuf *m)
 void
 tcp_flush(struct tcp_engine *e)
 {
+	if (e->nb_done) {
+		rte_pktmbuf_free_bulk(e->done, e->nb_done);
+		e->nb_done = 0;
+	}
 	if (e->nb_out == 0)
 		return;
 	rte_node_enqueue(e->graph, e->node, e->out_edge, (void **)e->out, e->nb_out);
@@ -64,7 +68,7 @@ static struct rte_mbuf *
 build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq,
       uint32_t payload_len, uint8_t **payload)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(e->pool);
+	struct rte_mbuf *m = tcp_mbuf_alloc(e);
 	bool syn = flags & RTE_TCP_SYN_FLAG;
 	uint16_t l4_len = sizeof(struct rte_tcp_hdr) + (syn ? MSS_OPT_LEN : 0);
 
@@ -343,6 +347,7 @@ void
 tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
 {
 	bool sent = false;
+	uint64_t no_mbuf = e->ctr[TC_NO_MBUF];
 
 	if (c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT) {
 		for (;;) {
@@ -359,7 +364,10 @@ tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
 	}
 	if (!sent && ack_now && c->state != TCP_CLOSED)
 		tcp_send_control(e, c, RTE_TCP_ACK_FLAG, c->snd_nxt);
-	if (c->snd_una != c->snd_max || (c->snd_wnd == 0 && stream_offset(c, c->snd_nxt) < c->tx_end))
+	/* Something outstanding, a closed window to probe, or a segment the empty
+	 * pool kept from being built: the retransmission timer tries again. */
+	if (c->snd_una != c->snd_max || (c->snd_wnd == 0 && stream_offset(c, c->snd_nxt) < c->tx_end) ||
+	    e->ctr[TC_NO_MBUF] != no_mbuf)
 		tcp_arm_rto(e, c);
 }
 

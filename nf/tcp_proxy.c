@@ -374,7 +374,7 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 	tcp_record_open(e, c);
 	half_open_add(&w->half_open, i);
 	tcp_accept(e, c, m);
-	rte_pktmbuf_free(m);
+	tcp_mbuf_done(e, m);
 }
 
 static void
@@ -653,7 +653,7 @@ proxy_setup(struct nfg_instance *inst)
 					  (uint64_t)workers * cfg->held_buffers *
 						  (cfg->inspect_bytes + PX_HOOK_ROOM + 64) +
 					  2ull * workers * cfg->records * sizeof(struct session_record));
-	nfg_instance_reserve_mbufs(inst, workers * 2 * (TCP_OUT_MAX + TCP_OOO_MAX));
+	nfg_instance_reserve_mbufs(inst, workers * 2 * (TCP_OUT_MAX + TCP_OOO_MAX + TCP_STASH + TCP_DONE_MAX));
 	return 0;
 }
 

@@ -215,7 +215,7 @@ accept_syn(struct server_worker *w, struct rte_mbuf *m, const struct conn_key *k
 	c->id = idx;
 	tcp_record_open(e, c);
 	tcp_accept(e, c, m);
-	rte_pktmbuf_free(m);
+	tcp_mbuf_done(e, m);
 }
 
 /* A segment for a 4-tuple in TIME_WAIT (RFC 9293 3.10.7.4). Returns true when
@@ -238,7 +238,7 @@ time_wait_segment(struct server_worker *w, struct tw_entry *tw, const struct rte
 			.rcv_nxt = tw->rcv_nxt,
 		};
 		tcp_send_control(e, &ghost, RTE_TCP_ACK_FLAG, tw->snd_nxt);
-		rte_pktmbuf_free(m);
+		tcp_mbuf_done(e, m);
 		return true;
 	}
 	/* Anything else is past the end of the connection (a RST too, RFC 1337). */
@@ -387,7 +387,7 @@ server_setup(struct nfg_instance *inst)
 					  workers * time_wait_memory(cfg->time_wait_max) +
 					  workers * (uint64_t)tcp_records_capacity(inst) *
 						  sizeof(struct session_record));
-	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX));
+	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX + TCP_STASH + TCP_DONE_MAX));
 	return 0;
 }
 

@@ -128,6 +128,14 @@ window_blocked(const struct tcp_conn *c)
 	return c->snd_wnd == 0 && (uint32_t)(c->snd_nxt - (c->iss + 1)) < c->tx_end;
 }
 
+/* Data or a FIN that was never sent (the pool was empty when it was due). */
+static bool
+has_unsent(const struct tcp_conn *c)
+{
+	return (uint32_t)(c->snd_nxt - (c->iss + 1)) < c->tx_end ||
+	       ((c->flags & CF_FIN_QUEUED) && !(c->flags & CF_FIN_SENT));
+}
+
 static void
 fire(void *ctx, uint32_t id)
 {
@@ -143,6 +151,12 @@ fire(void *ctx, uint32_t id)
 	if (c->flags & CF_THINKING) {
 		c->flags &= (uint8_t)~CF_THINKING;
 		e->app->think_over(e, c);
+		return;
+	}
+	if ((c->flags & CF_RTO) && !has_outstanding(c) && !window_blocked(c) && has_unsent(c) &&
+	    c->state >= TCP_ESTABLISHED) {
+		/* Nothing lost: what could not be built then goes out now. */
+		tcp_output(e, c, false);
 		return;
 	}
 	if ((c->flags & CF_RTO) && (has_outstanding(c) || window_blocked(c))) {

@@ -35,6 +35,17 @@ server_load(struct tcp_test *t, const char *params)
 	tt_load(t, json, "srv");
 }
 
+/* The TCP engine allocates ahead (its stash): what it holds goes back first,
+ * so that an empty pool is empty for the engine too. */
+static void
+engine_stash_return(struct tcp_test *t)
+{
+	struct tcp_engine *e = tt_engine(t);
+
+	rte_pktmbuf_free_bulk(e->stash, e->nb_stash);
+	e->nb_stash = 0;
+}
+
 /* Takes every free mbuf of the pool (the per-lcore cache included). */
 static unsigned
 pool_drain(struct rte_mbuf ***held)
@@ -89,6 +100,7 @@ START_TEST(empty_pool_is_counted_and_retransmission_recovers)
 	struct tseg syn = { .sport = 4000, .dport = 80, .seq = 100, .flags = TH_SYN,
 			    .win = 65535 };
 	struct rte_mbuf *m = tseg_mbuf(&syn);
+	engine_stash_return(&t);
 	unsigned drained = pool_drain(&held);
 	ck_assert_uint_gt(drained, 0);
 	harness_inject(t.h, "in", &m, 1);
@@ -110,19 +122,19 @@ START_TEST(empty_pool_is_counted_and_retransmission_recovers)
 	struct tseg req = { .sport = 4000, .dport = 80, .seq = 101, .ack = iss + 1,
 			    .flags = TH_ACK | TH_PSH, .win = 65535, .data = REQ, .len = REQ_LEN };
 	m = tseg_mbuf(&req);
+	engine_stash_return(&t);
 	drained = pool_drain(&held);
 	harness_inject(t.h, "in", &m, 1);
 	tt_walk(&t, 2);
-	/* The request's own mbuf, freed once read, carries the first segment;
-	 * the rest of the response finds the pool empty. */
-	ck_assert_uint_le(harness_collected(t.h, "out", NULL) - t.cursor, 1);
-	ck_assert_uint_ge(tt_ctr(&t, "no_mbuf"), 2);
+	/* The response finds the pool empty (the request's own mbuf goes back
+	 * only after the burst): nothing goes out, and that is counted. */
+	ck_assert_uint_eq(harness_collected(t.h, "out", NULL) - t.cursor, 0);
+	ck_assert_uint_ge(tt_ctr(&t, "no_mbuf"), 1);
 	ck_assert_uint_eq(tt_ctr(&t, "messages_received"), 1);
 	pool_refill(held, drained);
 
-	/* The whole response arrives by retransmission (going back to the
-	 * first unacknowledged byte, so the first segment comes twice), with no
-	 * gap, FIN last. */
+	/* The retransmission timer sends what could not be built, then the
+	 * rest as the window allows: the whole response, with no gap, FIN last. */
 	uint32_t next = iss + 1;
 	bool fin = false;
 	while (!fin) {
@@ -137,7 +149,6 @@ START_TEST(empty_pool_is_counted_and_retransmission_recovers)
 		}
 	}
 	ck_assert_uint_eq(next - (iss + 1), 3000 + 1);
-	ck_assert_uint_ge(tt_ctr(&t, "retransmits"), 2);
 
 	struct tseg fin_ack = { .sport = 4000, .dport = 80, .seq = 101 + REQ_LEN, .ack = next,
 				.flags = TH_ACK | TH_FIN, .win = 65535 };
