@@ -297,6 +297,9 @@ server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 			hash[i] = tuple_table_hash(&w->table, ip->src_addr, ip->dst_addr, th->src_port,
 						   th->dst_port);
 			tuple_table_prefetch(&w->table, hash[i]);
+			if ((th->tcp_flags & RTE_TCP_SYN_FLAG) && w->time_wait.live)
+				time_wait_prefetch(&w->time_wait, ip->src_addr, ip->dst_addr,
+						   th->src_port, th->dst_port);
 		}
 	}
 	for (uint16_t i = 0; i < nb_objs; i++)

@@ -53,21 +53,12 @@ time_wait_free(struct time_wait *t)
 	t->chain = NULL;
 }
 
-static inline uint32_t
-bucket(const struct time_wait *t, uint32_t rip, uint32_t lip, uint16_t rport, uint16_t lport)
-{
-	uint64_t x = ((uint64_t)rip << 32 | lip) ^ t->seed;
-
-	x ^= (uint64_t)((uint32_t)rport << 16 | lport) * 0x9e3779b97f4a7c15ull;
-	x *= 0xff51afd7ed558ccdull;
-	return (uint32_t)(x >> 32) & t->chain_mask;
-}
 
 static void
 unlink_entry(struct time_wait *t, uint32_t idx)
 {
 	const struct tw_entry *e = &t->ring[idx];
-	uint32_t *at = &t->chain[bucket(t, e->remote_ip, e->local_ip, e->remote_port,
+	uint32_t *at = &t->chain[time_wait_bucket(t, e->remote_ip, e->local_ip, e->remote_port,
 					e->local_port)];
 
 	while (*at != TW_NONE && *at != idx)
@@ -100,7 +91,7 @@ time_wait_add(struct time_wait *t, uint32_t remote_ip, uint32_t local_ip, uint16
 	if (!room)
 		pop(t);
 	uint32_t idx = t->tail++ & t->ring_mask;
-	uint32_t *head = &t->chain[bucket(t, remote_ip, local_ip, remote_port, local_port)];
+	uint32_t *head = &t->chain[time_wait_bucket(t, remote_ip, local_ip, remote_port, local_port)];
 	t->ring[idx] = (struct tw_entry){
 		.remote_ip = remote_ip, .local_ip = local_ip,
 		.remote_port = remote_port, .local_port = local_port,
@@ -117,7 +108,7 @@ struct tw_entry *
 time_wait_find(const struct time_wait *t, uint32_t remote_ip, uint32_t local_ip,
 	       uint16_t remote_port, uint16_t local_port)
 {
-	uint32_t idx = t->chain[bucket(t, remote_ip, local_ip, remote_port, local_port)];
+	uint32_t idx = t->chain[time_wait_bucket(t, remote_ip, local_ip, remote_port, local_port)];
 
 	while (idx != TW_NONE) {
 		struct tw_entry *e = &t->ring[idx];

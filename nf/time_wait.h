@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_prefetch.h>
+
 #define TW_NONE UINT32_MAX
 
 struct tw_entry {
@@ -40,6 +42,27 @@ struct time_wait {
 	uint32_t lifetime_us;
 	uint64_t seed;
 };
+
+/* The hash chain of a 4-tuple (network order). */
+static inline uint32_t
+time_wait_bucket(const struct time_wait *t, uint32_t rip, uint32_t lip, uint16_t rport,
+		 uint16_t lport)
+{
+	uint64_t x = ((uint64_t)rip << 32 | lip) ^ t->seed;
+
+	x ^= (uint64_t)((uint32_t)rport << 16 | lport) * 0x9e3779b97f4a7c15ull;
+	x *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(x >> 32) & t->chain_mask;
+}
+
+/* A SYN will ask whether its 4-tuple is in TIME_WAIT: fetch its chain head
+ * ahead. */
+static inline void
+time_wait_prefetch(const struct time_wait *t, uint32_t rip, uint32_t lip, uint16_t rport,
+		   uint16_t lport)
+{
+	rte_prefetch0(&t->chain[time_wait_bucket(t, rip, lip, rport, lport)]);
+}
 
 /* Room for at least `capacity` entries (rounded up to a power of two). */
 int time_wait_init(struct time_wait *t, uint32_t capacity, uint32_t lifetime_us, int socket);
