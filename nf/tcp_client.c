@@ -58,6 +58,13 @@ struct client_worker {
 	unsigned worker;
 	uint32_t *free_fifo;
 	uint32_t free_head, free_count;
+	/* Slots in TIME_WAIT, oldest first: when no slot is free the oldest is
+	 * taken early (a new SYN with a higher sequence number, as RFC 9293 3.6.1
+	 * lets a 4-tuple be reused), so TIME_WAIT does not cap the rate at
+	 * ports / time_wait_ms. Each entry remembers its connection's id, to
+	 * skip slots whose TIME_WAIT already ended. */
+	struct { uint32_t slot, id; } *tw_fifo;
+	uint32_t tw_head, tw_count;
 	uint64_t quota, opened;
 	uint32_t active;
 	uint32_t next_id, id_stride;
@@ -274,12 +281,46 @@ client_fill(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_
 	payload_fill(&worker_of(e)->cfg->request, c->id, off - c->tx_msg_start, dst, len);
 }
 
+static void
+client_time_wait(struct tcp_engine *e, struct tcp_conn *c)
+{
+	struct client_worker *w = worker_of(e);
+	uint32_t tail = (w->tw_head + w->tw_count) % e->nb_conns;
+
+	if (w->tw_count == e->nb_conns) /* cannot happen: one entry per slot */
+		return;
+	w->tw_fifo[tail].slot = conn_index(e, c);
+	w->tw_fifo[tail].id = c->id;
+	w->tw_count++;
+}
+
+/* No slot is free: the oldest still in TIME_WAIT ends it now. */
+static bool
+reuse_time_wait(struct client_worker *w)
+{
+	struct tcp_engine *e = &w->e;
+
+	while (w->tw_count) {
+		uint32_t slot = w->tw_fifo[w->tw_head].slot, id = w->tw_fifo[w->tw_head].id;
+		w->tw_head = (w->tw_head + 1) % e->nb_conns;
+		w->tw_count--;
+		struct tcp_conn *c = &e->conns[slot];
+		if (c->state == TCP_TIME_WAIT && c->id == id) {
+			e->ctr[TC_TIME_WAIT_RECYCLED]++;
+			tcp_release(e, c, CAUSE_ACTIVE_CLOSE);
+			return true;
+		}
+	}
+	return false;
+}
+
 static const struct tcp_app client_app = {
 	.established = client_established,
 	.data = client_data,
 	.peer_closed = client_peer_closed,
 	.think_over = client_think_over,
 	.released = client_released,
+	.time_wait = client_time_wait,
 	.fill = client_fill,
 };
 
@@ -305,6 +346,9 @@ open_one(struct client_worker *w)
 {
 	const struct client_config *cfg = w->cfg;
 	struct tcp_engine *e = &w->e;
+
+	if (w->free_count == 0 && !reuse_time_wait(w))
+		return;
 	uint32_t idx = w->free_fifo[w->free_head];
 
 	w->free_head = (w->free_head + 1) % e->nb_conns;
@@ -331,7 +375,7 @@ budget(struct client_worker *w, uint64_t tsc)
 {
 	const struct client_config *cfg = w->cfg;
 	uint64_t left = w->quota - w->opened;
-	uint32_t n = (uint32_t)RTE_MIN(left, (uint64_t)w->free_count);
+	uint32_t n = (uint32_t)RTE_MIN(left, (uint64_t)w->free_count + w->tw_count);
 
 	/* Connections in TIME_WAIT are closed: they hold a port, not a place. */
 	uint32_t open = w->active - w->e.nb_time_wait;
@@ -495,7 +539,7 @@ client_setup(struct nfg_instance *inst)
 		slots = n > slots ? n : slots;
 	}
 	nfg_instance_reserve_memory(inst, workers * slots * (sizeof(struct tcp_conn) +
-							     sizeof(struct tw_link) + 4) +
+							     sizeof(struct tw_link) + 4 + 8) +
 					  workers * (uint64_t)cfg->records *
 						  sizeof(struct session_record));
 	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX + TCP_STASH + TCP_DONE_MAX));
@@ -548,7 +592,8 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	w->free_fifo = rte_malloc_socket("tcp_client_free", nb * sizeof(uint32_t), 0, socket);
-	if (!w->free_fifo)
+	w->tw_fifo = rte_malloc_socket("tcp_client_tw", nb * sizeof(*w->tw_fifo), 0, socket);
+	if (!w->free_fifo || !w->tw_fifo)
 		return -1;
 	/* Port-major order, so consecutive connections differ in port and address. */
 	for (uint32_t p = 0, k = 0; p < per_ip; p++)
@@ -582,6 +627,7 @@ client_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	}
 	tcp_engine_free(&w->e);
 	rte_free(w->free_fifo);
+	rte_free(w->tw_fifo);
 	rte_free(w);
 }
 

@@ -95,6 +95,8 @@ struct tcp_app {
 	/* Optional: the idle timer fired; return true if the application dealt
 	 * with it (else the connection times out). */
 	bool (*idle)(struct tcp_engine *e, struct tcp_conn *c);
+	/* Optional: the connection entered TIME_WAIT in its slot. */
+	void (*time_wait)(struct tcp_engine *e, struct tcp_conn *c);
 };
 
 /* Engine settings from the operator's parameters (shared, read-only). */

@@ -34,7 +34,8 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_HALF_OPEN_EVICTED] = { "half_open_evicted", NFG_CTR_INFO,
 				   "the table was full: the oldest half-open connection made room" },
 	[TC_TIME_WAIT_RECYCLED] = { "time_wait_recycled", NFG_CTR_INFO,
-				    "TIME_WAIT entries that left early: the store was full" },
+				    "TIME_WAIT cut short for room (server: the store was full; "
+				    "client: no port was free)" },
 	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP, "not an IPv4 TCP segment" },
 	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP, "IPv4 or TCP checksum wrong" },
 	[TC_DROP_NO_CONNECTION] = { "no_connection", NFG_CTR_DROP, "answered with RST" },
@@ -232,10 +233,14 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 	if (u.table_full)
 		fprintf(out, "  the connection table was full %" PRIu64 " times: raise "
 			"max_connections (%u per worker now)\n", u.table_full, u.slots);
-	if (u.recycled)
+	if (u.recycled && u.time_wait_max)
 		fprintf(out, "  %" PRIu64 " TIME_WAIT entries left early for lack of room: raise "
 			"time_wait_max (%u per worker now) or lower time_wait_ms\n", u.recycled,
 			u.time_wait_max);
+	else if (u.recycled)
+		fprintf(out, "  %" PRIu64 " ports were reused before their TIME_WAIT ended (a new SYN "
+			"above the old sequence numbers): give more src_ips or src_ports to avoid "
+			"it\n", u.recycled);
 }
 
 void

@@ -82,6 +82,8 @@ tcp_enter_time_wait(struct tcp_engine *e, struct tcp_conn *c)
 		return;
 	}
 	tcp_arm_timer_ms(e, c, e->cfg->time_wait_ms);
+	if (e->app->time_wait)
+		e->app->time_wait(e, c);
 }
 
 void
