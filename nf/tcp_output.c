@@ -62,11 +62,30 @@ tcp_flush(struct tcp_engine *e)
 	e->nb_out = 0;
 }
 
+static inline uint16_t
+fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* The raw 16-bit words of a 32-bit field as stored, for one's complement sums
+ * (RFC 1071: the sum does not care about byte order if every word is taken
+ * the way it sits in memory). */
+static inline uint32_t
+words32(uint32_t stored)
+{
+	return (stored & 0xffff) + (stored >> 16);
+}
+
 /* A segment of connection `c` with room for `payload_len` bytes, returned
- * through `payload`. The checksums are finished by seal(). */
+ * through `payload`. Both checksums are summed from the values written, not
+ * read back from the frame: the IPv4 one is final, the TCP one is returned
+ * through `tcp_sum` without its payload; seal() finishes it. */
 static struct rte_mbuf *
 build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq,
-      uint32_t payload_len, uint8_t **payload)
+      uint32_t payload_len, uint8_t **payload, uint32_t *tcp_sum)
 {
 	struct rte_mbuf *m = tcp_mbuf_alloc(e);
 	bool syn = flags & RTE_TCP_SYN_FLAG;
@@ -88,41 +107,58 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	eth->dst_addr = e->cfg->dst_mac;
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 
+	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(struct rte_ipv4_hdr) + l4_len +
+						       payload_len));
+	uint16_t ip_id = rte_cpu_to_be_16(e->ip_id++);
+	uint32_t addrs = words32(c->local_ip) + words32(c->remote_ip);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->type_of_service = 0;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len + payload_len));
-	ip->packet_id = rte_cpu_to_be_16(e->ip_id++);
+	ip->total_length = ip_len;
+	ip->packet_id = ip_id;
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
-	ip->hdr_checksum = 0;
 	ip->src_addr = c->local_ip;
 	ip->dst_addr = c->remote_ip;
+	ip->hdr_checksum = 0;
+	if (!e->tx_cksum_offload)
+		ip->hdr_checksum = (uint16_t)~fold(rte_cpu_to_be_16(RTE_IPV4_VHL_DEF << 8) + ip_len +
+						   ip_id + rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
+						   rte_cpu_to_be_16(64 << 8 | IPPROTO_TCP) + addrs);
 
+	uint32_t seq_be = rte_cpu_to_be_32(seq);
+	uint32_t ack_be = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
+	uint16_t off_flags = rte_cpu_to_be_16((uint16_t)((l4_len / 4) << 12 | flags));
+	uint16_t win = rte_cpu_to_be_16(e->app->rcv_window ? e->app->rcv_window(e, c)
+							   : e->cfg->rcv_wnd);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 	th->src_port = c->local_port;
 	th->dst_port = c->remote_port;
-	th->sent_seq = rte_cpu_to_be_32(seq);
-	th->recv_ack = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
-	th->data_off = (uint8_t)((l4_len / 4) << 4);
-	th->tcp_flags = flags;
-	th->rx_win = rte_cpu_to_be_16(e->app->rcv_window ? e->app->rcv_window(e, c)
-							  : e->cfg->rcv_wnd);
+	th->sent_seq = seq_be;
+	th->recv_ack = ack_be;
+	memcpy(&th->data_off, &off_flags, 2); /* data_off and tcp_flags are one word */
+	th->rx_win = win;
 	th->cksum = 0;
 	th->tcp_urp = 0;
+	/* pseudo-header (RFC 9293 3.1), then the header's words */
+	uint32_t sum = addrs + rte_cpu_to_be_16(IPPROTO_TCP) +
+		       rte_cpu_to_be_16((uint16_t)(l4_len + payload_len)) + c->local_port +
+		       c->remote_port + words32(seq_be) + words32(ack_be) + off_flags + win;
 	if (syn) {
 		uint8_t *opt = (uint8_t *)(th + 1);
 		opt[0] = 2; /* MSS, RFC 9293 3.2 */
 		opt[1] = 4;
 		opt[2] = (uint8_t)(e->cfg->mss >> 8);
 		opt[3] = (uint8_t)e->cfg->mss;
+		sum += rte_cpu_to_be_16(2 << 8 | 4) + rte_cpu_to_be_16(e->cfg->mss);
 	}
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = sizeof(*ip);
 	m->l4_len = l4_len;
 	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
 	*payload = (uint8_t *)th + l4_len;
+	*tcp_sum = sum;
 	return m;
 }
 
@@ -139,14 +175,6 @@ sum16(const void *p, unsigned bytes)
 		s += w;
 	}
 	return s;
-}
-
-static inline uint16_t
-fold(uint32_t s)
-{
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /* The raw sum of the payload bytes [off, off+len) the application fills in,
@@ -166,11 +194,10 @@ payload_sum(struct tcp_engine *e, uint32_t off, const uint8_t *payload, uint32_t
 	return sc->sum;
 }
 
-/* Both checksums of a segment built by build(), its payload's raw sum given:
- * the IPv4 header's 10 words and the TCP pseudo-header and header by hand
- * (fixed sizes, no function calls), the payload from payload_sum(). */
+/* Finishes a segment built by build() and queues it: the TCP checksum from
+ * the header's sum and its payload's, or the port's offload. */
 static void
-seal(struct tcp_engine *e, struct rte_mbuf *m, uint32_t payload_raw_sum)
+seal(struct tcp_engine *e, struct rte_mbuf *m, uint32_t tcp_sum)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
@@ -179,23 +206,39 @@ seal(struct tcp_engine *e, struct rte_mbuf *m, uint32_t payload_raw_sum)
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
 		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 	} else {
-		ip->hdr_checksum = (uint16_t)~fold(sum16(ip, sizeof(*ip)));
-		uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
-		uint32_t s = sum16(&ip->src_addr, 8) + rte_cpu_to_be_16(IPPROTO_TCP) +
-			     rte_cpu_to_be_16(l4_len) + sum16(th, m->l4_len) + payload_raw_sum;
-		th->cksum = (uint16_t)~fold(s);
+		th->cksum = (uint16_t)~fold(tcp_sum);
 	}
 	enqueue(e, m);
+}
+
+/* Both checksums of a frame rewritten in place (a RST answering a segment),
+ * summed from the frame: the IPv4 header's 10 words, the TCP pseudo-header and
+ * header (no payload). */
+static void
+seal_rewritten(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
+
+	if (e->tx_cksum_offload) {
+		seal(e, m, 0);
+		return;
+	}
+	ip->hdr_checksum = (uint16_t)~fold(sum16(ip, sizeof(*ip)));
+	uint16_t l4_len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - sizeof(*ip));
+	seal(e, m, sum16(&ip->src_addr, 8) + rte_cpu_to_be_16(IPPROTO_TCP) +
+			   rte_cpu_to_be_16(l4_len) + sum16(th, m->l4_len));
 }
 
 void
 tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t seq)
 {
 	uint8_t *payload;
-	struct rte_mbuf *m = build(e, c, flags, seq, 0, &payload);
+	uint32_t sum;
+	struct rte_mbuf *m = build(e, c, flags, seq, 0, &payload, &sum);
 
 	if (m)
-		seal(e, m, 0);
+		seal(e, m, sum);
 }
 
 void
@@ -315,15 +358,18 @@ send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
 	uint8_t flags = RTE_TCP_ACK_FLAG | (fin ? RTE_TCP_FIN_FLAG : 0) |
 			(len && off + len == c->tx_end ? RTE_TCP_PSH_FLAG : 0);
 	uint8_t *payload;
+	uint32_t sum;
 
 	if (len == 0 && !fin)
 		return false;
-	struct rte_mbuf *m = build(e, c, flags, c->snd_nxt, len, &payload);
+	struct rte_mbuf *m = build(e, c, flags, c->snd_nxt, len, &payload, &sum);
 	if (!m)
 		return false;
-	if (len)
+	if (len) {
 		e->app->fill(e, c, off, payload, len);
-	seal(e, m, len ? payload_sum(e, off, payload, len) : 0);
+		sum += payload_sum(e, off, payload, len);
+	}
+	seal(e, m, sum);
 	if (len && off == 0)
 		tcp_record_time(e, c, REC_FIRST_OUT);
 	c->snd_nxt += len + fin;
@@ -464,5 +510,5 @@ tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
 	m->l4_len = sizeof(*th);
 	m->ol_flags = 0;
 	e->ctr[TC_RST_SENT]++;
-	seal(e, m, 0);
+	seal_rewritten(e, m);
 }
