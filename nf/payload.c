@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <rte_common.h>
+
 #include "nfg/values.h"
 #include "payload.h"
 
@@ -161,15 +163,22 @@ payload_fill(const struct payload *p, uint32_t conn_id, uint32_t off, uint8_t *d
 		memcpy(dst, p->bytes + off, n);
 		return;
 	}
-	/* Three pieces: before the counter, its digits, after it. */
+	/* Three pieces: before the counter, its digits, after it; each copied
+	 * whole (a request is short, but this runs for every one sent). */
 	char d[12];
-	uint32_t nd = digits(conn_id, d), at = (uint32_t)p->counter_at;
-	for (uint32_t i = 0; i < n; i++, off++) {
-		if (off < at)
-			dst[i] = p->bytes[off];
-		else if (off < at + nd)
-			dst[i] = (uint8_t)d[off - at];
-		else
-			dst[i] = p->bytes[off - nd];
+	uint32_t nd = digits(conn_id, d), at = (uint32_t)p->counter_at, end = off + n;
+	if (off < at) {
+		uint32_t k = RTE_MIN(end, at) - off;
+		memcpy(dst, p->bytes + off, k);
+		dst += k;
+		off += k;
 	}
+	if (off < end && off < at + nd) {
+		uint32_t k = RTE_MIN(end, at + nd) - off;
+		memcpy(dst, d + (off - at), k);
+		dst += k;
+		off += k;
+	}
+	if (off < end)
+		memcpy(dst, p->bytes + (off - nd), end - off);
 }
