@@ -40,8 +40,9 @@ tw_free(struct timer_wheel *tw)
 	tw->links = NULL;
 }
 
+/* Takes a timer off the slot it hangs in (if any). */
 void
-tw_cancel(struct timer_wheel *tw, uint32_t id)
+tw_unlink(struct timer_wheel *tw, uint32_t id)
 {
 	struct tw_link *l = &tw->links[id];
 
@@ -92,11 +93,11 @@ tw_run(struct timer_wheel *tw, uint64_t tsc, void (*fire)(void *ctx, uint32_t id
 					return fired;
 				}
 				uint64_t due = tw->links[id].due;
-				tw_cancel(tw, id);
+				tw_unlink(tw, id);
 				if (due > tick) {
-					/* re-armed to later since it was hung here */
-					tw_link_at(tw, id, due);
-				} else {
+					tw_link_at(tw, id, due); /* re-armed to later since */
+				} else if (due) { /* 0: cancelled since, dropped */
+					tw->links[id].due = 0;
 					fire(ctx, id);
 					fired++;
 				}

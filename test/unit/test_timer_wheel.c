@@ -339,7 +339,8 @@ START_TEST(ticks_from_the_tsc)
 END_TEST
 
 /* Re-arming later only records the new tick; the timer fires then, not at
- * the tick it first hung at. Re-arming earlier moves it at once. Against a
+ * the tick it first hung at. Re-arming earlier moves it at once. Cancelling
+ * only disarms; the slot drops the link when it comes round. Against a
  * plain model on random re-arms, cancels and runs, including ticks beyond one
  * turn of the wheel. */
 START_TEST(lazy_rearm_fires_at_the_last_tick_asked)
@@ -360,6 +361,21 @@ START_TEST(lazy_rearm_fires_at_the_last_tick_asked)
 	tw_schedule(&tw, 1, 20); /* earlier: moved */
 	ck_assert_uint_eq(run_to(&tw, &f, 70, 100), 1);
 	ck_assert_uint_eq(f.tick[1], 70);
+	/* Cancelling leaves the link hung; arming the id again later reuses it,
+	 * and the cancelled expiry never fires. */
+	tw_schedule(&tw, 2, 10);
+	tw_cancel(&tw, 2);
+	ck_assert(!tw_pending(&tw, 2));
+	ck_assert_uint_eq(tw.links[2].expiry, 80);
+	tw_schedule(&tw, 2, 30);
+	ck_assert_uint_eq(tw.links[2].expiry, 80);
+	ck_assert_uint_eq(run_to(&tw, &f, 99, 100), 0);
+	ck_assert_uint_eq(run_to(&tw, &f, 100, 100), 1);
+	ck_assert_uint_eq(f.tick[2], 100);
+	tw_schedule(&tw, 3, 5);
+	tw_cancel(&tw, 3);
+	ck_assert_uint_eq(run_to(&tw, &f, 200, 100), 0);
+	ck_assert_uint_eq(tw.links[3].expiry, 0); /* dropped when its slot came round */
 
 	srand(3);
 	uint64_t now = tw.now;
