@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../graph/errors.h"
-#include "runtime.h"
+#include "observe.h"
 
 #ifndef NFG_VERSION
 #define NFG_VERSION "0.1.0"
@@ -26,6 +26,8 @@ static const char usage[] =
 	"  nfg check GRAPH [options]               check a graph file, print nothing if fine\n"
 	"  nfg dot GRAPH [--png OUT.png] [options] print the graph as Graphviz (or render it)\n"
 	"  nfg ops [NAME] [--plugin SO]            list operators, or document one\n"
+	"  nfg report FILE.json --png OUT.png      plot a recorded run's timeline (gnuplot)\n"
+	"  nfg top [PREFIX|PID] [--interval S]     live view of a running graph (telemetry)\n"
 	"  nfg --help | --version\n"
 	"\n"
 	"GRAPH is a JSON file, or the name of a prebuilt graph (nfg run l2fwd).\n"
@@ -43,6 +45,14 @@ static const char usage[] =
 	"                      (.csv, else JSON lines)\n"
 	"  --profile           run: time every node call (cycles/packet exact, but the\n"
 	"                      timing costs; by default one walk in 64 is timed)\n"
+	"  --timeline FILE     run: a row per second per worker and in total (.csv, else\n"
+	"                      JSON lines): packets, busy share, TCP rates, failures,\n"
+	"                      latency; --stats-json gets the same rows\n"
+	"  --metrics ADDR:PORT run: serve the counters for Prometheus at\n"
+	"                      http://ADDR:PORT/metrics, on that address only\n"
+	"                      (127.0.0.1:9100, [::1]:9100; 0.0.0.0 means every interface)\n"
+	"  --png OUT.png       dot, report: draw into a PNG file\n"
+	"  --interval S        top: seconds between refreshes (default 1)\n"
 	"  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n"
 	"\n"
 	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked\n";
@@ -53,6 +63,8 @@ struct cli {
 	char **plugins;
 	unsigned nb_plugins;
 	const char *png;
+	const char *metrics;
+	double interval;
 	struct nfg_run_options run;
 };
 
@@ -76,6 +88,9 @@ parse_options(int argc, char **argv, struct cli *c)
 		{ "png", required_argument, NULL, 'g' },
 		{ "records", required_argument, NULL, 'R' },
 		{ "profile", no_argument, NULL, 'P' },
+		{ "timeline", required_argument, NULL, 'T' },
+		{ "metrics", required_argument, NULL, 'M' },
+		{ "interval", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -94,19 +109,29 @@ parse_options(int argc, char **argv, struct cli *c)
 			push(&c->plugins, &c->nb_plugins, optarg);
 			break;
 		case 'd':
-		case 'r': {
+		case 'r':
+		case 'i': {
 			double v = strtod(optarg, &end);
-			if (*end || v < 0) {
-				fprintf(stderr, "nfg: --%s: expected seconds, got \"%s\"\n",
-					opt == 'd' ? "duration" : "progress", nfg_esc(optarg));
+			if (*end || v < 0 || (opt == 'i' && v < 0.1)) {
+				fprintf(stderr, "nfg: --%s: expected seconds%s, got \"%s\"\n",
+					opt == 'd' ? "duration" : opt == 'r' ? "progress" : "interval",
+					opt == 'i' ? " (0.1 or more)" : "", nfg_esc(optarg));
 				return -1;
 			}
 			if (opt == 'd')
 				c->run.duration = v;
-			else
+			else if (opt == 'r')
 				c->run.progress_interval = v;
+			else
+				c->interval = v;
 			break;
 		}
+		case 'T':
+			c->run.timeline = optarg;
+			break;
+		case 'M':
+			c->metrics = optarg;
+			break;
 		case 'j':
 			c->run.stats_json = optarg;
 			break;
@@ -129,7 +154,7 @@ parse_options(int argc, char **argv, struct cli *c)
 			if (optopt) {
 				char opt_text[2] = { (char)optopt, '\0' };
 				fprintf(stderr, "nfg: option -%s %s; see nfg --help\n", nfg_esc(opt_text),
-					strchr("spdjrgR", optopt) ? "needs a value" : "is unknown");
+					strchr("spdjrgRTMi", optopt) ? "needs a value" : "is unknown");
 			} else {
 				fprintf(stderr, "nfg: unknown option \"%s\"; see nfg --help\n",
 					nfg_esc(argv[optind - 1]));
@@ -368,7 +393,11 @@ main(int argc, char **argv)
 		if (!g)
 			rc = 1;
 		else if (strcmp(cmd, "run") == 0 && (!writable("--stats-json", c.run.stats_json) ||
-						     !writable("--records", c.run.records)))
+						     !writable("--records", c.run.records) ||
+						     !writable("--timeline", c.run.timeline)))
+			rc = 1;
+		/* Bound now: a bad address or a taken port ends here, before EAL. */
+		else if (strcmp(cmd, "run") == 0 && c.metrics && nfg_metrics_listen(c.metrics) < 0)
 			rc = 1;
 		else if (strcmp(cmd, "check") == 0)
 			rc = 0;
@@ -376,7 +405,18 @@ main(int argc, char **argv)
 			rc = cmd_dot(g, &c);
 		else
 			rc = nfg_run(g, &c.run);
+		nfg_metrics_close();
 		nfg_graph_free(g);
+	} else if (strcmp(cmd, "report") == 0) {
+		if (optind >= sub_argc || !c.png) {
+			fprintf(stderr, "nfg: usage: nfg report FILE.json --png OUT.png\n");
+			rc = 2;
+		} else {
+			rc = nfg_report_plot(sub_argv[optind], c.png);
+		}
+	} else if (strcmp(cmd, "top") == 0) {
+		rc = nfg_top(optind < sub_argc ? sub_argv[optind] : NULL,
+			     c.interval > 0 ? c.interval : 1.0);
 	} else {
 		fprintf(stderr, "nfg: unknown command \"%s\"; see nfg --help\n", nfg_esc(cmd));
 		rc = 2;

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -167,6 +168,34 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 	fflush(out);
 }
 
+/* When and where the run was, for whoever plots it later (nfg report). */
+static void
+add_when_and_where(json_t *root, const struct nfg_run_result *res)
+{
+	char when[32] = "", host[256] = "", cpu[256] = "", line[512];
+	struct tm tm;
+
+	if (res->started && gmtime_r(&res->started, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (strncmp(line, "model name", 10) == 0 && colon) {
+			snprintf(cpu, sizeof(cpu), "%s", colon + 2);
+			cpu[strcspn(cpu, "\n")] = '\0';
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	json_object_set_new(root, "started", json_string(when));
+	json_object_set_new(root, "host", json_string(host));
+	json_object_set_new(root, "cpu", json_string(cpu));
+	json_object_set_new(root, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+}
+
 int
 nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 		     const struct nfg_run_result *res, const char *path)
@@ -179,6 +208,7 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	json_object_set_new(root, "workers", json_integer(g->nb_workers));
 	json_object_set_new(root, "seconds", json_real(res->seconds));
 	json_object_set_new(root, "stopped_by_signal", json_boolean(res->stopped_by_signal));
+	add_when_and_where(root, res);
 	/* Nodes' cycles: exact with --profile, else scaled from one walk in 64. */
 	json_object_set_new(root, "cycles_timed_walks", json_integer(g->profile ? 1 : 64));
 	json_object_set_new(root, "in", json_integer((json_int_t)r->in));
@@ -245,7 +275,11 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	json_object_set_new(root, "drops", drops);
 	json_object_set_new(root, "mbufs", json_pack("{s:i, s:i}", "pool", res->pool_size,
 						      "leaked", res->pool_leaked));
-	int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/* A row per second per worker and in total, as --timeline writes them. */
+	if (res->timeline)
+		json_object_set(root, "timeline", res->timeline);
+	int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				JSON_REAL_PRECISION(12));
 	json_decref(root);
 	if (rc != 0)
 		nfg_log_err("cannot write %s", path);

@@ -15,7 +15,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 
-#include "runtime.h"
+#include "../graph/errors.h"
+#include "observe.h"
 
 /* After the finite sources are done, packets may still be on the wire or in
  * a peer's queues: keep walking this long before stopping. */
@@ -69,7 +70,7 @@ seconds_since(uint64_t tsc)
  * done; prints the progress line on the way. */
 static void
 watch(struct nfg_graph *g, const struct nfg_run_options *o, uint64_t start,
-      struct nfg_run_result *res)
+      struct nfg_run_result *res, struct nfg_timeline *tl)
 {
 	struct nfg_reading *prev = nfg_reading_take(g);
 	double next_progress = o->progress_interval > 0 ? o->progress_interval : 1.0;
@@ -91,6 +92,7 @@ watch(struct nfg_graph *g, const struct nfg_run_options *o, uint64_t start,
 			else if (t - done_at >= DONE_GRACE_S)
 				break;
 		}
+		nfg_timeline_tick(tl, t);
 		if (t >= next_progress) {
 			struct nfg_reading *now = nfg_reading_take(g);
 			if (!o->quiet)
@@ -119,6 +121,7 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 {
 	struct nfg_run_result res = { 0 };
 	struct nfg_reading *final = NULL;
+	struct nfg_timeline *tl = NULL;
 	unsigned mbufs = nfg_pool_size_for(g);
 	int rc = 1;
 
@@ -153,18 +156,27 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 		g->nb_ports, g->nb_ports == 1 ? "" : "s", g->nb_instances, mbufs,
 		strrchr(rte_eal_get_runtime_dir(), '/') + 1);
 	nfg_telemetry_publish(g);
+	if (nfg_metrics_publish(g) < 0)
+		goto teardown;
 	uint64_t start = rte_rdtsc();
+	/* The series is kept for --timeline and for --stats-json alike. */
+	if ((o->timeline || o->stats_json) &&
+	    !(tl = nfg_timeline_open(g, o->timeline, o->stats_json != NULL, start)))
+		goto teardown;
 	g->profile = o->profile;
+	res.started = time(NULL);
 	if (nfg_workers_launch(g) == 0)
-		watch(g, o, start, &res);
+		watch(g, o, start, &res, tl);
 	nfg_request_stop();
 	nfg_workers_wait();
 	res.seconds = seconds_since(start);
 	final = nfg_reading_take(g);
 	nfg_reading_add_extras(g, final);
+	nfg_timeline_stop(tl, res.seconds);
 	rc = 0;
 
 teardown:
+	nfg_metrics_unpublish();
 	nfg_telemetry_unpublish();
 	nfg_graphs_destroy(g, final);
 	stop_operators(g);
@@ -183,13 +195,22 @@ teardown:
 	res.pool_size = nfg_pool_total();
 	res.pool_leaked = nfg_pool_in_use();
 	if (final) {
+		/* The last row from the final counters: the rows add up to them. */
+		nfg_timeline_finish(tl, final);
+		res.timeline = nfg_timeline_json(tl);
 		nfg_summary_print(g, final, &res, stdout);
 		if (o->stats_json && nfg_stats_json_write(g, final, &res, o->stats_json) != 0)
 			rc = 1;
+		if (nfg_timeline_close(tl) != 0) {
+			nfg_log_err("--timeline %s: writing failed", nfg_esc(o->timeline));
+			rc = 1;
+		}
+		tl = NULL;
 		if (res.pool_leaked)
 			rc = 3;
 		nfg_reading_free(g, final);
 	}
+	nfg_timeline_close(tl);
 	nfg_pool_free();
 	nfg_eal_stop();
 	nfg_current_graph = NULL;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "../graph/model.h"
 
@@ -21,6 +22,7 @@ struct nfg_run_options {
 	const char *records;      /* --records FILE, for operators that keep records */
 	double progress_interval; /* seconds between progress lines */
 	bool profile;             /* time every walk (else one in NFG_WALK_SAMPLE) */
+	const char *timeline;     /* --timeline FILE: a row per second per worker */
 };
 
 /* log.c: one-line messages from nfg itself (DPDK's own log is left at
@@ -82,6 +84,7 @@ struct nfg_node_reading {
 	uint64_t *counters;                 /* summed over workers */
 	uint64_t *worker_counters;          /* [counter * nb_workers + worker] */
 	uint64_t worker_packets[NFG_MAX_WORKERS];
+	uint64_t worker_calls[NFG_MAX_WORKERS], worker_cycles[NFG_MAX_WORKERS];
 };
 
 struct nfg_port_reading {
@@ -118,6 +121,8 @@ struct nfg_run_result {
 	double seconds;
 	unsigned pool_size, pool_leaked;
 	bool stopped_by_signal;
+	time_t started;           /* wall clock when the workers started */
+	json_t *timeline;         /* the per-second rows (timeline.c), borrowed */
 };
 void nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		       const struct nfg_run_result *res, FILE *out);

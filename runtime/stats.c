@@ -35,8 +35,8 @@ add_inputs(const struct nfg_instance *inst, unsigned w, struct nfg_node_reading 
 		if (!entry) /* an input nothing feeds */
 			continue;
 		*packets += entry->total_objs;
-		nr->calls += entry->total_calls;
-		nr->cycles += entry->total_cycles;
+		nr->worker_calls[w] += entry->total_calls;
+		nr->worker_cycles[w] += entry->total_cycles;
 	}
 }
 
@@ -94,11 +94,12 @@ nfg_reading_take(struct nfg_graph *g)
 			if (inst->nb_inputs) {
 				packets = 0;
 				add_inputs(inst, w, nr, &packets);
-				nr->cycles += node->total_cycles;
 			} else {
-				nr->calls += node->total_calls;
-				nr->cycles += node->total_cycles;
+				nr->worker_calls[w] = node->total_calls;
 			}
+			nr->worker_cycles[w] += node->total_cycles;
+			nr->calls += nr->worker_calls[w];
+			nr->cycles += nr->worker_cycles[w];
 			nr->packets += packets;
 			nr->worker_packets[w] = packets;
 			if (is_input_source(inst))

@@ -7,6 +7,7 @@
  *   /nfg/node,NAME     one node: op, packets, calls, cycles, its counters
  *   /nfg/ports         rx/tx/errors per port
  *   /nfg/drops         every non-zero drop counter, "node/reason": packets
+ *   /nfg/workers       per worker: busy cycles and cycles lived (nfg top)
  * Callbacks run on the telemetry thread; the mutex keeps them off a graph
  * that is being torn down (never touched by workers).
  */
@@ -18,6 +19,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "../nf/tcp_view.h"
 #include "runtime.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -108,7 +110,11 @@ fill_node(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 {
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		const struct nfg_instance *inst = g->instances[i];
-		if (!params || strcmp(params, inst->name) != 0)
+		char name_key[RTE_TEL_MAX_STRING_LEN];
+		/* By its name, or by its key in /nfg/nodes ("parse.malformed" is
+		 * listed as "parse_malformed"). */
+		if (!params || (strcmp(params, inst->name) != 0 &&
+				strcmp(params, key(inst->name, name_key, sizeof(name_key))) != 0))
 			continue;
 		rte_tel_data_add_dict_string(d, "op", inst->op->name);
 		rte_tel_data_add_dict_u64(d, "packets", r->nodes[i].packets);
@@ -118,6 +124,17 @@ fill_node(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 			char k[RTE_TEL_MAX_STRING_LEN];
 			rte_tel_data_add_dict_u64(d, key(inst->counters[c].name, k, sizeof(k)),
 						  r->nodes[i].counters[c]);
+		}
+		/* For nfg top: a source's cycles are mostly idle polling, and a
+		 * TCP operator's open connections are no counter. */
+		rte_tel_data_add_dict_u64(d, "is_source", (inst->op->flags & NFG_OP_SOURCE) != 0);
+		if (tcp_view_is_tcp(inst)) {
+			uint64_t open = 0;
+			struct tcp_view v;
+			for (unsigned w = 0; w < g->nb_workers; w++)
+				if (tcp_view_get(inst, w, &v))
+					open += v.open;
+			rte_tel_data_add_dict_u64(d, "connections_open", open);
 		}
 		return;
 	}
@@ -161,6 +178,29 @@ fill_drops(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 	}
 }
 
+static void
+fill_workers(struct nfg_graph *g, struct nfg_reading *r, const char *params,
+	     struct rte_tel_data *d)
+{
+	struct rte_tel_data *busy = rte_tel_data_alloc(), *cycles = rte_tel_data_alloc();
+
+	(void)params;
+	if (!busy || !cycles) {
+		rte_tel_data_free(busy);
+		rte_tel_data_free(cycles);
+		return;
+	}
+	rte_tel_data_start_array(busy, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(cycles, RTE_TEL_U64_VAL);
+	for (unsigned w = 0; w < g->nb_workers; w++) {
+		rte_tel_data_add_array_u64(busy, r->worker_busy[w]);
+		rte_tel_data_add_array_u64(cycles, r->worker_cycles[w]);
+	}
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	rte_tel_data_add_dict_container(d, "busy_cycles", busy, 0);
+	rte_tel_data_add_dict_container(d, "cycles", cycles, 0);
+}
+
 #define HANDLER(fn)                                                                   \
 	static int tel_##fn(const char *cmd, const char *params, struct rte_tel_data *d) \
 	{                                                                             \
@@ -172,6 +212,7 @@ HANDLER(fill_nodes)
 HANDLER(fill_node)
 HANDLER(fill_ports)
 HANDLER(fill_drops)
+HANDLER(fill_workers)
 
 void
 nfg_telemetry_register(void)
@@ -188,4 +229,6 @@ nfg_telemetry_register(void)
 				   "One node's packets, calls, cycles and counters. Param: node name");
 	rte_telemetry_register_cmd("/nfg/ports", tel_fill_ports, "rx/tx/errors per port");
 	rte_telemetry_register_cmd("/nfg/drops", tel_fill_drops, "Drops by node and reason");
+	rte_telemetry_register_cmd("/nfg/workers", tel_fill_workers,
+				   "Per worker: busy cycles and cycles lived");
 }
