@@ -47,10 +47,12 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 # Built-in operators register from constructors, so the whole archive links.
 WHOLE    = -Wl,--whole-archive $(BUILD)/libnfg.a -Wl,--no-whole-archive
 
+# prometheus is there for promtool (the metrics test checks the endpoint's
+# format with it; nfg needs no Prometheus server), tmux for the nfg top test.
 DEB_PACKAGES := gcc make pkg-config libdpdk-dev dpdk dpdk-dev libjansson-dev check \
                 iproute2 ethtool iputils-ping curl nginx-light wrk iperf3 tshark \
                 haproxy socat graphviz python3 procps gnuplot-nox clang libclang-rt-14-dev \
-                valgrind
+                valgrind prometheus tmux
 
 .PHONY: all deps run test unit integration bench bench-quick install clean fuzz fuzzers \
         valgrind
