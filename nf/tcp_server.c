@@ -103,9 +103,16 @@ server_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t
 		return;
 	}
 	/* Knuth-Morris-Pratt over the stream: the delimiter may be split across
-	 * segments and requests may be pipelined. */
+	 * segments and requests may be pipelined. Outside a partial match, memchr
+	 * skips to the next byte that can start one (most of a request). */
 	unsigned k = c->scan;
 	for (uint32_t i = 0; i < n; i++) {
+		if (k == 0) {
+			const uint8_t *start = memchr(p + i, cfg->delim[0], n - i);
+			if (!start)
+				break;
+			i = (uint32_t)(start - p);
+		}
 		while (k > 0 && p[i] != cfg->delim[k])
 			k = cfg->delim_fail[k - 1];
 		if (p[i] == cfg->delim[k])

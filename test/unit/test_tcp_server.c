@@ -384,6 +384,35 @@ START_TEST(out_of_order_segments_are_reassembled)
 }
 END_TEST
 
+/* The request delimiter is found wherever the stream is cut, with near misses
+ * before it ("\r\n\r" then "\r\n\r\n") and a second request pipelined
+ * behind the first: every cut gives exactly two responses. */
+START_TEST(request_end_found_at_every_cut)
+{
+	static const char stream[] = "GET /a\r\n\r\r\n\r\nGET /b\r\r\n\n\r\n\r\n";
+	const uint32_t len = sizeof(stream) - 1;
+	struct tcp_test t;
+	struct oseg o[8];
+
+	server_load(&t, 10, "\"close\": \"client\", \"max_connections\": 128");
+	for (uint32_t cut = 0; cut <= len; cut++) {
+		struct peer p;
+		uint16_t port = (uint16_t)(3000 + cut);
+		uint64_t before = tt_ctr(&t, "messages_received");
+		p_open(&t, &p, port, 5000 + cut, 65535, 1460);
+		if (cut)
+			p_send(&t, &p, TH_ACK, stream, cut);
+		if (cut < len)
+			p_send(&t, &p, TH_ACK, stream + cut, len - cut);
+		tt_take(&t, o, 8);
+		ck_assert_msg(tt_ctr(&t, "messages_received") - before == 2,
+			      "cut at %u: %lu requests seen", cut,
+			      (unsigned long)(tt_ctr(&t, "messages_received") - before));
+	}
+	tt_free(&t);
+}
+END_TEST
+
 START_TEST(held_segments_are_freed_with_their_connection)
 {
 	struct tcp_test t;
@@ -1445,6 +1474,7 @@ tcp_server_suite(void)
 	tcase_add_test(tc, full_table_evicts_the_oldest_half_open);
 	tcase_add_test(tc, eviction_works_after_the_table_cycled);
 	tcase_add_test(tc, out_of_order_segments_are_reassembled);
+	tcase_add_test(tc, request_end_found_at_every_cut);
 	tcase_add_test(tc, held_segments_are_freed_with_their_connection);
 	tcase_add_test(tc, fin_with_data_to_last_ack);
 	tcase_add_test(tc, close_wait_until_the_window_lets_the_response_out);
