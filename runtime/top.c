@@ -50,7 +50,7 @@ struct top_sample {
 	uint64_t seconds, in, out, dropped, mbufs;
 	unsigned nb_workers;
 	uint64_t busy[TOP_MAX_WORKERS], cycles[TOP_MAX_WORKERS];
-	double tsc_hz;
+	bool has_busy;
 	unsigned nb_nodes;
 	struct top_node nodes[TOP_MAX_NODES];
 };
@@ -225,7 +225,8 @@ sample(struct tel *t, struct top_sample *s)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	memset(s, 0, sizeof(*s));
 	s->t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	if (!json_is_object(info) || !json_is_object(workers) || !json_is_object(nodes))
+	/* /nfg/workers is newer than the rest: an older nfg shows no busy share. */
+	if (!json_is_object(info) || !json_is_object(nodes))
 		goto out;
 	snprintf(s->graph, sizeof(s->graph), "%s",
 		 json_string_value(json_object_get(info, "graph")) ?: "?");
@@ -234,13 +235,13 @@ sample(struct tel *t, struct top_sample *s)
 	s->out = u64(info, "out");
 	s->dropped = u64(info, "dropped");
 	s->mbufs = u64(info, "mbufs_in_use");
-	s->tsc_hz = (double)u64(workers, "tsc_hz");
+	s->nb_workers = (unsigned)u64(info, "workers");
+	s->has_busy = json_is_object(workers);
 	json_t *busy = json_object_get(workers, "busy_cycles");
 	json_t *cycles = json_object_get(workers, "cycles");
 	for (size_t w = 0; w < json_array_size(busy) && w < TOP_MAX_WORKERS; w++) {
 		s->busy[w] = (uint64_t)json_integer_value(json_array_get(busy, w));
 		s->cycles[w] = (uint64_t)json_integer_value(json_array_get(cycles, w));
-		s->nb_workers = (unsigned)w + 1;
 	}
 	const char *name;
 	json_t *v;
@@ -309,7 +310,9 @@ render(const struct top_sample *a, const struct top_sample *b, long pid, double 
 	       rate((double)(b->out - a->out) / dt, y, sizeof(y)),
 	       rate((double)(b->dropped - a->dropped) / dt, z, sizeof(z)), b->mbufs);
 	printf("busy:");
-	for (unsigned w = 0; w < b->nb_workers; w++) {
+	if (!b->has_busy)
+		printf(" (this nfg does not say)");
+	for (unsigned w = 0; b->has_busy && w < b->nb_workers && w < TOP_MAX_WORKERS; w++) {
 		uint64_t cyc = b->cycles[w] - a->cycles[w];
 		printf("  w%u %5.1f%%", w,
 		       cyc ? 100.0 * (double)(b->busy[w] - a->busy[w]) / (double)cyc : 0.0);
