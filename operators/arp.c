@@ -5,28 +5,19 @@
  * tcp_client's src_ips, listen addresses; include/nfg/steering.h), learns the senders of ARP addressed to it, and gives
  * IPv4 packets on their way out their Ethernet addresses. The next hop is the
  * destination when it is on one of the port's subnets, else the gateway; its
- * MAC comes from the worker's own table (arp_cache.h). Packets for a next hop
- * not known yet wait, a bounded number per neighbour, while a request goes
- * out every retry_ms; they leave as soon as the answer is learned, in order,
- * or are dropped as unresolved after hold_ms.
- *
- * Workers share nothing, but an answer may reach another worker than the one
- * that asked (RSS hashes it by its own addresses). So what a worker learns
- * from the wire it also posts to every other worker's inbox, a multi-producer
- * single-consumer ring that each worker reads at every call and poll.
+ * MAC comes from the worker's own table. Packets for a next hop not known
+ * yet wait, a bounded number per neighbour, while a request goes out every
+ * retry_ms; they leave as soon as the answer is learned, in order, or are
+ * dropped as unresolved after hold_ms. That machinery, and what workers tell
+ * each other, is shared with nd (neigh.h); this file is what is ARP's own.
  */
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
-#include <rte_ring_elem.h>
 
-#include "arp_cache.h"
 #include "builtin.h"
+#include "neigh.h"
 
-#define ARP_MAX_WAITING 64 /* neighbours being resolved at once per worker: a bit each */
-#define ARP_INBOX_SIZE 1024
-#define ARP_INBOX_BURST 32
-#define ARP_SWEEP_SLOTS 8  /* table slots checked for expiry per poll */
 #define ARP_FRAME_LEN 60   /* the shortest Ethernet frame, without FCS */
 
 struct arp_static_entry {
@@ -46,39 +37,15 @@ struct arp_config {
 	unsigned nb_addrs;
 	uint32_t addr[NFG_PORT_MAX_ADDRS], mask[NFG_PORT_MAX_ADDRS]; /* network order */
 	uint32_t gateway_sender; /* our address on the gateway's subnet */
-	uint64_t hold_tsc, retry_tsc, timeout_tsc;
-	unsigned nb_workers;
-	struct rte_ring *inbox[RTE_MAX_LCORE]; /* by worker; none with one worker */
+	struct neigh_config neigh;
 	unsigned nb_static;
 	struct arp_static_entry statics[];
 };
 
-/* What a worker tells the others it learned: one 12-byte ring element. */
-struct arp_news {
-	uint32_t ip;
-	struct rte_ether_addr mac;
-	uint16_t unused;
-};
-
-/* The packets waiting for one neighbour's MAC. */
-struct arp_waiting {
-	uint32_t ip;           /* the neighbour */
-	uint32_t sender_ip;    /* our address on its subnet */
-	uint64_t next_request; /* TSC */
-	uint64_t give_up;      /* TSC */
-	unsigned nb;
-	struct rte_mbuf **pkts; /* max_held slots in arp_state.held */
-};
-
 struct arp_state {
 	const struct arp_config *cfg;
-	struct rte_ring *inbox;
-	unsigned worker;
 	struct rte_mempool *pool;
-	uint64_t waiting_used; /* bit i: waiting[i] is in use */
-	struct arp_waiting waiting[ARP_MAX_WAITING];
-	struct arp_cache cache;
-	struct rte_mbuf *held[]; /* ARP_MAX_WAITING * max_held */
+	struct neigh *neigh;
 };
 
 /* ARP_CONSUMED: the operator took the packet (it waits, was answered from, or was dropped). */
@@ -89,6 +56,12 @@ enum arp_counter {
 	ARP_LEARNED_FROM_PEERS, ARP_NO_MBUF, ARP_PEER_NEWS_LOST,
 	ARP_NOT_FOR_US, ARP_MALFORMED, ARP_NO_ROUTE, ARP_HOLD_FULL, ARP_UNRESOLVED,
 	ARP_CACHE_FULL, ARP_HELD_AT_STOP,
+};
+
+static const struct neigh_counters arp_neigh_counters = {
+	.learned_from_peers = ARP_LEARNED_FROM_PEERS, .peer_news_lost = ARP_PEER_NEWS_LOST,
+	.hold_full = ARP_HOLD_FULL, .cache_full = ARP_CACHE_FULL, .unresolved = ARP_UNRESOLVED,
+	.held_at_stop = ARP_HELD_AT_STOP,
 };
 
 /* The port's addresses and those its operators claimed (a client's source
@@ -133,10 +106,12 @@ group_mac(const struct arp_config *c, uint32_t dst_be, struct rte_ether_addr *ma
 	return broadcast;
 }
 
+/* A broadcast request for target, from our address sender (neigh_ask_fn). */
 static void
-send_request(struct rte_graph *graph, struct rte_node *node, struct arp_state *st,
-	     uint32_t target, uint32_t sender)
+send_request(struct rte_graph *graph, struct rte_node *node, const union neigh_addr *target,
+	     const union neigh_addr *sender)
 {
+	const struct arp_state *st = nfg_node_state(node);
 	const struct arp_config *c = st->cfg;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(st->pool);
 	uint8_t *frame = m ? (uint8_t *)rte_pktmbuf_append(m, ARP_FRAME_LEN) : NULL;
@@ -158,8 +133,8 @@ send_request(struct rte_graph *graph, struct rte_node *node, struct arp_state *s
 	arp->arp_plen = sizeof(uint32_t);
 	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
 	arp->arp_data.arp_sha = c->mac;
-	arp->arp_data.arp_sip = sender;
-	arp->arp_data.arp_tip = target; /* the target MAC stays zero: it is the question */
+	arp->arp_data.arp_sip = sender->v4;
+	arp->arp_data.arp_tip = target->v4; /* the target MAC stays zero: it is the question */
 	m->packet_type = RTE_PTYPE_L2_ETHER_ARP;
 	m->l2_len = sizeof(*eth);
 	rte_node_enqueue_x1(graph, node, ARP_OUT, m);
@@ -173,66 +148,6 @@ set_macs(struct rte_mbuf *m, const struct rte_ether_addr *dst, const struct rte_
 
 	eth->dst_addr = *dst;
 	eth->src_addr = *src;
-}
-
-/* The answer came: the waiting packets leave, oldest first. */
-static void
-release(struct rte_graph *graph, struct rte_node *node, struct arp_state *st, unsigned slot,
-	const struct rte_ether_addr *mac)
-{
-	struct arp_waiting *w = &st->waiting[slot];
-
-	for (unsigned i = 0; i < w->nb; i++)
-		set_macs(w->pkts[i], mac, &st->cfg->mac);
-	if (w->nb)
-		rte_node_enqueue(graph, node, ARP_OUT, (void **)w->pkts, (uint16_t)w->nb);
-	w->nb = 0;
-	st->waiting_used &= ~(UINT64_C(1) << slot);
-}
-
-static void
-learn(struct rte_graph *graph, struct rte_node *node, struct arp_state *st, uint32_t ip,
-      const struct rte_ether_addr *mac, uint64_t now)
-{
-	struct arp_entry *e = arp_cache_find(&st->cache, ip);
-
-	if (e && e->state == ARP_STATIC)
-		return;
-	/* With the table full, the neighbour is asked for again when needed. */
-	if (!e && !(e = arp_cache_add(&st->cache, ip)))
-		return;
-	bool was_pending = e->state == ARP_PENDING;
-	e->state = ARP_RESOLVED;
-	e->mac = *mac;
-	e->expires = now + st->cfg->timeout_tsc;
-	if (was_pending)
-		release(graph, node, st, e->waiting, mac);
-}
-
-static void
-tell_peers(struct rte_node *node, const struct arp_state *st, uint32_t ip,
-	   const struct rte_ether_addr *mac)
-{
-	struct arp_news news = { .ip = ip, .mac = *mac };
-
-	for (unsigned w = 0; st->inbox && w < st->cfg->nb_workers; w++)
-		if (w != st->worker &&
-		    rte_ring_mp_enqueue_elem(st->cfg->inbox[w], &news, sizeof(news)) != 0)
-			nfg_count(node, ARP_PEER_NEWS_LOST, 1);
-}
-
-static void
-read_inbox(struct rte_graph *graph, struct rte_node *node, struct arp_state *st, uint64_t now)
-{
-	struct arp_news news[ARP_INBOX_BURST];
-
-	if (!st->inbox)
-		return;
-	unsigned n = rte_ring_sc_dequeue_burst_elem(st->inbox, news, sizeof(news[0]),
-						    ARP_INBOX_BURST, NULL);
-	for (unsigned i = 0; i < n; i++)
-		learn(graph, node, st, news[i].ip, &news[i].mac, now);
-	nfg_count(node, ARP_LEARNED_FROM_PEERS, n);
 }
 
 static enum arp_output
@@ -261,8 +176,8 @@ handle_arp(struct rte_graph *graph, struct rte_node *node, struct arp_state *st,
 	/* Probes (sender 0.0.0.0) and claims on our own addresses teach nothing. */
 	if (sender_ip != 0 && !is_ours(c, sender_ip) &&
 	    rte_is_valid_assigned_ether_addr(&sender_mac)) {
-		learn(graph, node, st, sender_ip, &sender_mac, now);
-		tell_peers(node, st, sender_ip, &sender_mac);
+		union neigh_addr a = neigh_addr_v4(sender_ip);
+		neigh_learn(graph, node, st->neigh, &a, &sender_mac, now);
 		nfg_count(node, ARP_LEARNED, 1);
 	}
 	if (op == RTE_ARP_OP_REPLY) {
@@ -279,45 +194,6 @@ handle_arp(struct rte_graph *graph, struct rte_node *node, struct arp_state *st,
 	arp->arp_data.arp_sip = target_ip;
 	nfg_count(node, ARP_REPLIES_SENT, 1);
 	return ARP_OUT;
-}
-
-static enum arp_output
-hold(struct rte_node *node, const struct arp_state *st, struct arp_waiting *w,
-     struct rte_mbuf *m)
-{
-	if (w->nb == st->cfg->max_held) {
-		nfg_drop(node, ARP_HOLD_FULL, &m, 1);
-		return ARP_CONSUMED;
-	}
-	w->pkts[w->nb++] = m;
-	return ARP_CONSUMED;
-}
-
-/* Starts resolving `hop` (new, or known but stale) and keeps the packet. */
-static enum arp_output
-ask(struct rte_graph *graph, struct rte_node *node, struct arp_state *st, struct rte_mbuf *m,
-    struct arp_entry *e, uint32_t hop, uint32_t sender, uint64_t now)
-{
-	if (st->waiting_used == UINT64_MAX) {
-		nfg_drop(node, ARP_HOLD_FULL, &m, 1);
-		return ARP_CONSUMED;
-	}
-	if (!e && !(e = arp_cache_add(&st->cache, hop))) {
-		nfg_drop(node, ARP_CACHE_FULL, &m, 1);
-		return ARP_CONSUMED;
-	}
-	unsigned slot = (unsigned)__builtin_ctzll(~st->waiting_used);
-	struct arp_waiting *w = &st->waiting[slot];
-	st->waiting_used |= UINT64_C(1) << slot;
-	w->ip = hop;
-	w->sender_ip = sender;
-	w->nb = 0;
-	w->next_request = now + st->cfg->retry_tsc;
-	w->give_up = now + st->cfg->hold_tsc;
-	e->state = ARP_PENDING;
-	e->waiting = (uint8_t)slot;
-	send_request(graph, node, st, hop, sender);
-	return hold(node, st, w, m);
 }
 
 static enum arp_output
@@ -341,14 +217,14 @@ resolve(struct rte_graph *graph, struct rte_node *node, struct arp_state *st,
 		nfg_drop(node, ARP_NO_ROUTE, &m, 1);
 		return ARP_CONSUMED;
 	}
-	struct arp_entry *e = arp_cache_find(&st->cache, hop);
-	if (e && (e->state == ARP_STATIC || (e->state == ARP_RESOLVED && now < e->expires))) {
-		set_macs(m, &e->mac, &c->mac);
+	union neigh_addr h = neigh_addr_v4(hop), from = neigh_addr_v4(sender);
+	struct rte_ether_addr mac;
+	if (neigh_lookup(st->neigh, &h, now, &mac)) {
+		set_macs(m, &mac, &c->mac);
 		return ARP_OUT;
 	}
-	if (e && e->state == ARP_PENDING)
-		return hold(node, st, &st->waiting[e->waiting], m);
-	return ask(graph, node, st, m, e, hop, sender, now);
+	neigh_wait(graph, node, st->neigh, m, &h, &from, now);
+	return ARP_CONSUMED;
 }
 
 static uint16_t
@@ -360,7 +236,7 @@ arp_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_
 	enum arp_output first = ARP_OUT;
 	bool one_output = true; /* so far every packet went to `first`: not sent yet */
 
-	read_inbox(graph, node, st, now);
+	neigh_read_inbox(graph, node, st->neigh, now);
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = pkts[i];
 		enum arp_output to;
@@ -394,25 +270,8 @@ static void
 arp_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct arp_state *st = nfg_node_state(node);
-	uint64_t now = rte_rdtsc();
 
-	read_inbox(graph, node, st, now);
-	for (uint64_t used = st->waiting_used; used; used &= used - 1) {
-		unsigned slot = (unsigned)__builtin_ctzll(used);
-		struct arp_waiting *w = &st->waiting[slot];
-		if (now >= w->give_up) {
-			nfg_drop(node, ARP_UNRESOLVED, w->pkts, (uint16_t)w->nb);
-			w->nb = 0;
-			struct arp_entry *e = arp_cache_find(&st->cache, w->ip);
-			if (e)
-				arp_cache_remove(&st->cache, e);
-			st->waiting_used &= ~(UINT64_C(1) << slot);
-		} else if (now >= w->next_request) {
-			send_request(graph, node, st, w->ip, w->sender_ip);
-			w->next_request = now + st->cfg->retry_tsc;
-		}
-	}
-	arp_cache_sweep(&st->cache, ARP_SWEEP_SLOTS, now);
+	neigh_poll(graph, node, st->neigh, rte_rdtsc());
 }
 
 static int
@@ -441,26 +300,20 @@ arp_setup(struct nfg_instance *inst)
 			return nfg_error(inst, where, "0.0.0.0 cannot be a neighbour");
 		}
 	}
-	nfg_instance_reserve_mbufs(inst, ARP_MAX_WAITING * c->max_held * nfg_worker_count());
+	nfg_instance_reserve_mbufs(inst, neigh_held_max(c->max_held) * nfg_worker_count());
 	return 0;
 }
 
 static void
 arp_stop(struct nfg_instance *inst)
 {
-	struct arp_config *c = nfg_instance_config(inst);
-
-	for (unsigned w = 0; w < RTE_DIM(c->inbox); w++) {
-		rte_ring_free(c->inbox[w]); /* news only: no mbufs in there */
-		c->inbox[w] = NULL;
-	}
+	neigh_inboxes_free(&((struct arp_config *)nfg_instance_config(inst))->neigh);
 }
 
 /* The port's addresses, the TSC rate and the inboxes exist once the EAL runs. */
 static int
 arp_start(struct nfg_instance *inst)
 {
-	static unsigned serial; /* ring names must be unique in the process */
 	struct arp_config *c = nfg_instance_config(inst);
 	const char *name = nfg_param_string(inst, "port");
 	const struct nfg_port *port = nfg_port_get(name);
@@ -482,24 +335,21 @@ arp_start(struct nfg_instance *inst)
 		return nfg_error(inst, "gateway", "%s is on none of port %s's subnets",
 				 nfg_param_string(inst, "gateway"), name);
 	uint64_t hz = rte_get_tsc_hz();
-	c->hold_tsc = hz * c->hold_ms / 1000;
-	c->retry_tsc = hz * c->retry_ms / 1000;
-	c->timeout_tsc = hz * c->timeout_s;
-	c->nb_workers = nfg_worker_count();
-	if (c->nb_workers > RTE_DIM(c->inbox))
-		return nfg_error(inst, NULL, "at most %zu workers", RTE_DIM(c->inbox));
-	for (unsigned w = 0; c->nb_workers > 1 && w < c->nb_workers; w++) {
-		char ring[RTE_RING_NAMESIZE];
-		snprintf(ring, sizeof(ring), "arp%u_w%u", serial, w);
-		c->inbox[w] = rte_ring_create_elem(ring, sizeof(struct arp_news), ARP_INBOX_SIZE,
-						   SOCKET_ID_ANY, RING_F_SC_DEQ);
-		if (!c->inbox[w]) {
-			arp_stop(inst);
-			return nfg_error(inst, NULL, "cannot create ring %s: %s", ring,
-					 rte_strerror(rte_errno));
-		}
-	}
-	serial++;
+	struct neigh_config *n = &c->neigh;
+	n->max_held = c->max_held;
+	n->hold_tsc = hz * c->hold_ms / 1000;
+	n->retry_tsc = hz * c->retry_ms / 1000;
+	n->timeout_tsc = hz * c->timeout_s;
+	n->mac = c->mac;
+	n->out = ARP_OUT;
+	n->ask = send_request;
+	n->counters = &arp_neigh_counters;
+	n->nb_workers = nfg_worker_count();
+	if (n->nb_workers > RTE_DIM(n->inbox))
+		return nfg_error(inst, NULL, "at most %zu workers", RTE_DIM(n->inbox));
+	if (neigh_inboxes_create(n, "arp") < 0)
+		return nfg_error(inst, NULL, "cannot create the workers' inboxes: %s",
+				 rte_strerror(rte_errno));
 	return 0;
 }
 
@@ -507,28 +357,21 @@ static int
 arp_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct arp_config *c = nfg_instance_config(inst);
-	size_t held = (size_t)ARP_MAX_WAITING * c->max_held;
-	struct arp_state *st = rte_zmalloc("arp", sizeof(*st) + held * sizeof(st->held[0]),
-					   RTE_CACHE_LINE_SIZE);
+	struct arp_state *st = rte_zmalloc("arp", sizeof(*st), RTE_CACHE_LINE_SIZE);
 
 	if (!st)
 		return -1;
 	st->cfg = c;
-	st->worker = worker;
-	st->inbox = c->inbox[worker];
 	st->pool = nfg_pktmbuf_pool();
-	for (unsigned i = 0; i < ARP_MAX_WAITING; i++)
-		st->waiting[i].pkts = &st->held[i * c->max_held];
-	for (unsigned i = 0; i < c->nb_static; i++) {
-		struct arp_entry *e = arp_cache_find(&st->cache, c->statics[i].ip);
-		if (!e && !(e = arp_cache_add(&st->cache, c->statics[i].ip))) {
-			rte_free(st);
-			return -1;
-		}
-		e->state = ARP_STATIC;
-		e->mac = c->statics[i].mac;
-	}
+	st->neigh = neigh_create(&c->neigh, worker);
 	nfg_node_set_state(node, st);
+	if (!st->neigh)
+		return -1;
+	for (unsigned i = 0; i < c->nb_static; i++) {
+		union neigh_addr a = neigh_addr_v4(c->statics[i].ip);
+		if (neigh_add_static(st->neigh, &a, &c->statics[i].mac) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -539,10 +382,7 @@ arp_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 
 	if (!st)
 		return;
-	for (uint64_t used = st->waiting_used; used; used &= used - 1) {
-		struct arp_waiting *w = &st->waiting[__builtin_ctzll(used)];
-		nfg_drop(node, ARP_HELD_AT_STOP, w->pkts, (uint16_t)w->nb);
-	}
+	neigh_destroy(st->neigh, node);
 	rte_free(st);
 }
 

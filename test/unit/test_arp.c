@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../operators/arp_cache.h"
+#include "../../operators/neigh_cache.h"
 #include "../../runtime/runtime.h"
 #include "harness.h"
 
@@ -588,28 +588,46 @@ END_TEST
 
 /* ---- the table ----------------------------------------------------------- */
 
-static uint32_t
-nth_addr(unsigned i)
+static union neigh_addr
+nth_addr_v4(unsigned i)
 {
-	return rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 0) + 1 + i * 7);
+	return neigh_addr_v4(rte_cpu_to_be_32(RTE_IPV4(10, 0, 0, 0) + 1 + i * 7));
 }
 
-START_TEST(cache_fill_remove_sweep)
+/* 2001:2::/48 (RFC 5180), the low bits counting */
+static union neigh_addr
+nth_addr_v6(unsigned i)
 {
-	struct arp_cache *c = calloc(1, sizeof(*c));
-	const unsigned n = ARP_CACHE_MAX_ENTRIES;
+	union neigh_addr a = { .b = { 0x20, 0x01, 0x00, 0x02 } };
+
+	a.b[14] = (uint8_t)(i >> 8);
+	a.b[15] = (uint8_t)i;
+	return a;
+}
+
+/* The table under fill, removal in a scrambled order and sweeps, with the
+ * addresses of one family. */
+static void
+fill_remove_sweep(union neigh_addr (*nth)(unsigned))
+{
+	struct neigh_cache *c = calloc(1, sizeof(*c));
+	const unsigned n = NEIGH_CACHE_MAX_ENTRIES;
 	unsigned *order = malloc(n * sizeof(unsigned));
+	union neigh_addr a;
 
 	for (unsigned i = 0; i < n; i++) {
-		struct arp_entry *e = arp_cache_add(c, nth_addr(i));
+		a = nth(i);
+		struct neigh_entry *e = neigh_cache_add(c, &a);
 		ck_assert_ptr_nonnull(e);
-		e->state = ARP_RESOLVED;
+		e->state = NEIGH_RESOLVED;
 		e->expires = i % 3 == 0 ? 100 : 1000;
 		e->mac.addr_bytes[5] = (uint8_t)i;
 	}
-	ck_assert_ptr_null(arp_cache_add(c, nth_addr(n)));
+	a = nth(n);
+	ck_assert_ptr_null(neigh_cache_add(c, &a));
 	for (unsigned i = 0; i < n; i++) {
-		struct arp_entry *e = arp_cache_find(c, nth_addr(i));
+		a = nth(i);
+		struct neigh_entry *e = neigh_cache_find(c, &a);
 		ck_assert_ptr_nonnull(e);
 		ck_assert_uint_eq(e->mac.addr_bytes[5], (uint8_t)i);
 	}
@@ -622,24 +640,34 @@ START_TEST(cache_fill_remove_sweep)
 		order[i] = order[j];
 		order[j] = t;
 	}
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < n; k++) {
+		a = nth(order[k]);
 		if (order[k] % 2)
-			arp_cache_remove(c, arp_cache_find(c, nth_addr(order[k])));
+			neigh_cache_remove(c, neigh_cache_find(c, &a));
+	}
 	for (unsigned i = 0; i < n; i++) {
-		struct arp_entry *e = arp_cache_find(c, nth_addr(i));
+		a = nth(i);
+		struct neigh_entry *e = neigh_cache_find(c, &a);
 		ck_assert_msg((e != NULL) == (i % 2 == 0), "entry %u", i);
 		if (e)
 			ck_assert_uint_eq(e->mac.addr_bytes[5], (uint8_t)i);
 	}
 	/* a sweep over the whole table at time 500 removes those that expired at 100 */
-	arp_cache_sweep(c, ARP_CACHE_SLOTS, 500);
-	arp_cache_sweep(c, ARP_CACHE_SLOTS, 500); /* what a shift moved behind the sweep */
+	neigh_cache_sweep(c, NEIGH_CACHE_SLOTS, 500);
+	neigh_cache_sweep(c, NEIGH_CACHE_SLOTS, 500); /* what a shift moved behind the sweep */
 	for (unsigned i = 0; i < n; i++) {
-		struct arp_entry *e = arp_cache_find(c, nth_addr(i));
+		a = nth(i);
+		struct neigh_entry *e = neigh_cache_find(c, &a);
 		ck_assert_msg((e != NULL) == (i % 2 == 0 && i % 3 != 0), "entry %u", i);
 	}
 	free(order);
 	free(c);
+}
+
+START_TEST(cache_fill_remove_sweep)
+{
+	fill_remove_sweep(nth_addr_v4);
+	fill_remove_sweep(nth_addr_v6);
 }
 END_TEST
 
