@@ -321,6 +321,8 @@ static const struct nfg_param port_params[] = {
 	  .doc = "MAC address to set (default: the device's)" },
 	{ .name = "ipv4", .type = NFG_T_ANY, .flags = NFG_P_OPTIONAL,
 	  .doc = "address/prefix, or an array of them" },
+	{ .name = "ipv6", .type = NFG_T_ANY, .flags = NFG_P_OPTIONAL,
+	  .doc = "IPv6 address/prefix (\"2001:2::1/64\"), or an array of them" },
 	{ .name = "rx_desc", .type = NFG_T_INT, .def = "1024", .min = 64, .max = 16384,
 	  .doc = "rx descriptors per queue" },
 	{ .name = "tx_desc", .type = NFG_T_INT, .def = "1024", .min = 64, .max = 16384,
@@ -368,6 +370,77 @@ add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 	memcpy(&ps->ipv4[ps->nb_ipv4], addr, 4);
 	ps->ipv4_prefix[ps->nb_ipv4++] = (uint8_t)plen;
 	return 0;
+}
+
+/* A unicast address a host may own (RFC 4291 2.4): not the unspecified
+ * address, loopback, multicast or an IPv4-mapped address. */
+static const char *
+ipv6_unfit(const uint8_t a[16])
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a[0] == 0xff)
+		return "a multicast address";
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return a[15] ? "the loopback address" : "the unspecified address";
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return "an IPv4-mapped address";
+	return NULL;
+}
+
+static int
+add_ipv6(struct nfg_port_spec *ps, json_t *v, const char *path)
+{
+	uint8_t addr[16];
+	unsigned plen;
+	int family;
+	const char *why;
+
+	if (!json_is_string(v) ||
+	    nfg_parse_prefix(json_string_value(v), &family, addr, &plen) < 0 ||
+	    family != AF_INET6) {
+		nfg_err(path, "expected an IPv6 address with prefix like \"2001:2::1/64\"");
+		return -1;
+	}
+	if ((why = ipv6_unfit(addr))) {
+		nfg_err(path, "%s is %s, not an address a port can own", json_string_value(v), why);
+		return -1;
+	}
+	for (unsigned i = 0; i < ps->nb_ipv6; i++)
+		if (memcmp(ps->ipv6[i], addr, 16) == 0) {
+			nfg_err(path, "%s is given twice", json_string_value(v));
+			return -1;
+		}
+	if (ps->nb_ipv6 == NFG_PORT_MAX_ADDRS) {
+		nfg_err(path, "at most %d IPv6 addresses per port", NFG_PORT_MAX_ADDRS);
+		return -1;
+	}
+	memcpy(ps->ipv6[ps->nb_ipv6], addr, 16);
+	ps->ipv6_prefix[ps->nb_ipv6++] = (uint8_t)plen;
+	return 0;
+}
+
+/* "ipv4"/"ipv6": one address or an array of them. */
+static int
+add_addresses(struct nfg_port_spec *ps, json_t *obj, const char *path, const char *key,
+	      int (*add)(struct nfg_port_spec *, json_t *, const char *))
+{
+	json_t *ip = json_object_get(obj, key);
+	char sub[300];
+
+	snprintf(sub, sizeof(sub), "%s.%s", path, key);
+	if (json_is_array(ip)) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(ip, i, e) {
+			char esub[320];
+			snprintf(esub, sizeof(esub), "%s[%zu]", sub, i);
+			if (add(ps, e, esub) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	return ip ? add(ps, ip, sub) : 0;
 }
 
 static int
@@ -420,21 +493,9 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 		nfg_parse_mac(json_string_value(mac), &ps->mac);
 		ps->has_mac = true;
 	}
-	json_t *ip = json_object_get(obj, "ipv4");
-	char sub[300];
-	snprintf(sub, sizeof(sub), "%s.ipv4", path);
-	if (json_is_array(ip)) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(ip, i, e) {
-			char esub[320];
-			snprintf(esub, sizeof(esub), "%s[%zu]", sub, i);
-			if (add_ipv4(ps, e, esub) < 0)
-				return -1;
-		}
-	} else if (ip && add_ipv4(ps, ip, sub) < 0) {
+	if (add_addresses(ps, obj, path, "ipv4", add_ipv4) < 0 ||
+	    add_addresses(ps, obj, path, "ipv6", add_ipv6) < 0)
 		return -1;
-	}
 	ps->rx_desc = (unsigned)json_integer_value(json_object_get(obj, "rx_desc"));
 	ps->tx_desc = (unsigned)json_integer_value(json_object_get(obj, "tx_desc"));
 	ps->promiscuous = json_is_true(json_object_get(obj, "promiscuous"));

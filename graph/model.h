@@ -37,6 +37,9 @@ struct nfg_port_spec {
 	unsigned nb_ipv4;
 	uint32_t ipv4[NFG_PORT_MAX_ADDRS];
 	uint8_t ipv4_prefix[NFG_PORT_MAX_ADDRS];
+	unsigned nb_ipv6;
+	uint8_t ipv6[NFG_PORT_MAX_ADDRS][16];
+	uint8_t ipv6_prefix[NFG_PORT_MAX_ADDRS];
 	unsigned rx_desc, tx_desc;
 	bool promiscuous;
 	unsigned mtu;          /* 0: leave the device's */

@@ -144,6 +144,14 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	p->nb_ipv4 = ps->nb_ipv4;
 	memcpy(p->ipv4, ps->ipv4, sizeof(p->ipv4));
 	memcpy(p->ipv4_prefix, ps->ipv4_prefix, sizeof(p->ipv4_prefix));
+	p->nb_ipv6 = ps->nb_ipv6;
+	memcpy(p->ipv6, ps->ipv6, sizeof(p->ipv6));
+	memcpy(p->ipv6_prefix, ps->ipv6_prefix, sizeof(p->ipv6_prefix));
+	/* Neighbor Solicitations come to solicited-node multicast groups
+	 * (RFC 4861 7.2.2): a port that filters multicast must let them in.
+	 * Devices that cannot are promiscuous or deliver them anyway. */
+	if (p->nb_ipv6)
+		rte_eth_allmulticast_enable(pid);
 	p->tx_offloads = conf.txmode.offloads;
 	p->socket = rte_eth_dev_socket_id(pid);
 	return nfg_steer_port_start(g, ps, device_rss);

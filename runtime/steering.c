@@ -181,6 +181,15 @@ nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be)
 	return false;
 }
 
+bool
+nfg_port_owns_ipv6(const struct nfg_port *port, const uint8_t ip[16])
+{
+	for (unsigned i = 0; i < port->nb_ipv6; i++)
+		if (memcmp(port->ipv6[i], ip, 16) == 0)
+			return true;
+	return false;
+}
+
 /* Both directions of a flow alike: addresses and ports are combined by
  * operations that do not care about their order. */
 static inline uint32_t

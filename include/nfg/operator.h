@@ -319,6 +319,10 @@ struct nfg_port {
 	uint64_t tx_offloads;       /* offloads enabled on the port */
 	int socket;
 	struct nfg_port_steer *steer; /* software handoff (port_rx), NULL when not needed */
+	/* Last, so that the fields above keep their offsets. */
+	unsigned nb_ipv6;
+	uint8_t ipv6[NFG_PORT_MAX_ADDRS][16];   /* network byte order */
+	uint8_t ipv6_prefix[NFG_PORT_MAX_ADDRS];
 };
 
 /* The value of a run option that operators may use (NULL when not given):
@@ -331,6 +335,9 @@ const struct nfg_port *nfg_port_get(const char *name);
  * address an operator claimed on it (nfg_port_claim, include/nfg/steering.h):
  * what arp answers for. */
 bool nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be);
+/* True when ip (16 bytes, network order) is one of the port's IPv6
+ * addresses: what nd answers Neighbor Solicitations for. */
+bool nfg_port_owns_ipv6(const struct nfg_port *port, const uint8_t ip[16]);
 unsigned nfg_worker_count(void);
 /* Cycles a worker has spent so far in walks that moved packets (estimated
  * from the timed walks): what its work cost, idle polling left out. */
