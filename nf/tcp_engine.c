@@ -28,6 +28,7 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		return -1;
 	for (uint32_t i = 0; i < nb_conns; i++)
 		e->conns[i].record = UINT32_MAX;
+	tcp_header_template(e);
 	e->ooo = rte_malloc_socket("tcp_ooo", TCP_OOO_MAX * sizeof(*e->ooo), 0, socket);
 	if (!e->ooo || tw_init(&e->tw, nb_conns, WHEEL_SLOTS, 1000, socket) < 0 ||
 	    records_init(&e->records, nb_records, socket) < 0) {

@@ -29,6 +29,7 @@
 #define TCP_SUM_CACHE 8         /* payload checksums remembered (same_bytes) */
 #define TCP_STASH 32            /* mbufs allocated ahead, in one bulk call */
 #define TCP_DONE_MAX 64         /* consumed segments freed together */
+#define TCP_HDRS_LEN 54         /* Ethernet, IPv4 and TCP headers without options */
 
 /* Counters shared by both TCP operators (same order as tcp_counters[]). */
 enum tcp_counter {
@@ -151,6 +152,9 @@ struct tcp_engine {
 	struct tcp_sum_cache {
 		uint32_t off, len, sum;
 	} sums[TCP_SUM_CACHE];
+	/* What every segment's headers start as (tcp_header_template()): build()
+	 * copies it and writes only what differs per segment. */
+	uint8_t hdr_template[TCP_HDRS_LEN];
 	/* mbufs are taken from the pool and given back in bulk */
 	uint16_t nb_stash, nb_done;
 	struct rte_mbuf *stash[TCP_STASH];
@@ -185,6 +189,8 @@ int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		    const struct tcp_app *app, void *app_ctx, uint32_t nb_conns,
 		    uint32_t nb_records, uint8_t role, struct rte_node *node, int socket);
 void tcp_engine_free(struct tcp_engine *e);
+/* Fills e->hdr_template from the engine's configuration. */
+void tcp_header_template(struct tcp_engine *e);
 /* A new connection's session record (when records are kept, else counted as
  * records_full once they run out), with its addresses, id and the engine's
  * role filled in: set them in c first. */

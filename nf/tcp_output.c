@@ -14,7 +14,9 @@
 #include "nfg/operator.h"
 #include "tcp_engine.h"
 
-#define HDRS_LEN (RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr))
+#define HDRS_LEN TCP_HDRS_LEN
+_Static_assert(TCP_HDRS_LEN == RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+				   sizeof(struct rte_tcp_hdr), "header template size");
 #define MSS_OPT_LEN 4
 
 static uint64_t iss_secret[2];
@@ -102,26 +104,18 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		e->ctr[TC_NO_MBUF]++;
 		return NULL;
 	}
+	/* The constant fields from the template, in a few wide stores. */
+	memcpy(d, e->hdr_template, HDRS_LEN);
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
-	eth->src_addr = e->cfg->src_mac;
-	eth->dst_addr = e->cfg->dst_mac;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-
 	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(struct rte_ipv4_hdr) + l4_len +
 						       payload_len));
 	uint16_t ip_id = rte_cpu_to_be_16(e->ip_id++);
 	uint32_t addrs = words32(c->local_ip) + words32(c->remote_ip);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = 0;
 	ip->total_length = ip_len;
 	ip->packet_id = ip_id;
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
 	ip->src_addr = c->local_ip;
 	ip->dst_addr = c->remote_ip;
-	ip->hdr_checksum = 0;
 	if (!e->tx_cksum_offload)
 		ip->hdr_checksum = (uint16_t)~fold(rte_cpu_to_be_16(RTE_IPV4_VHL_DEF << 8) + ip_len +
 						   ip_id + rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
@@ -139,8 +133,6 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	th->recv_ack = ack_be;
 	memcpy(&th->data_off, &off_flags, 2); /* data_off and tcp_flags are one word */
 	th->rx_win = win;
-	th->cksum = 0;
-	th->tcp_urp = 0;
 	/* pseudo-header (RFC 9293 3.1), then the header's words */
 	uint32_t sum = addrs + rte_cpu_to_be_16(IPPROTO_TCP) +
 		       rte_cpu_to_be_16((uint16_t)(l4_len + payload_len)) + c->local_port +
@@ -160,6 +152,22 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	*payload = (uint8_t *)th + l4_len;
 	*tcp_sum = sum;
 	return m;
+}
+
+void
+tcp_header_template(struct tcp_engine *e)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)e->hdr_template;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	memset(e->hdr_template, 0, sizeof(e->hdr_template));
+	eth->src_addr = e->cfg->src_mac;
+	eth->dst_addr = e->cfg->dst_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
 }
 
 /* Sum of n 16-bit words (n even bytes), unfolded. */
