@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * icmp_echo: answers pings for a port's IPv4 addresses (and any others it is
- * told to answer for). The request becomes the reply in place: MACs and IP
- * addresses turned round, TTL 64, type 0. The checksums follow by
- * incremental update (RFC 1624): swapping the addresses leaves the IP
- * checksum as it was, so only the TTL and the ICMP type words are folded in.
+ * icmp_echo: answers pings for a port's IPv4 and IPv6 addresses (and any
+ * others it is told to answer for). The request becomes the reply in place:
+ * MACs and IP addresses turned round, TTL (hop limit) 64, type 0 (ICMPv6:
+ * 128 becomes 129). The checksums follow by incremental update (RFC 1624):
+ * swapping the addresses leaves the IPv4 checksum and the ICMPv6 pseudo-
+ * header sum as they were, so only the TTL and the type words are folded in.
  * Everything that is not an echo request for us leaves unchanged on "other".
  */
 #include <stdlib.h>
@@ -12,12 +13,25 @@
 #include "builtin.h"
 
 #define REPLY_TTL 64
+#define ICMP6_ECHO_REQUEST 128
+#define ICMP6_ECHO_REPLY 129
 
 struct icmp_echo_config {
 	struct rte_ether_addr mac;  /* the port's: the reply's source */
+	unsigned nb_addrs6;
+	uint8_t (*addrs6)[16];      /* IPv6 ones, few: looked through in turn */
 	unsigned nb_addrs;
 	uint32_t addrs[];           /* network order, sorted (see is_ours) */
 };
+
+static void
+release_config(void *config)
+{
+	struct icmp_echo_config *c = config;
+
+	free(c->addrs6);
+	free(c);
+}
 
 enum icmp_echo_output { ICMP_ECHO_REPLY, ICMP_ECHO_OTHER, ICMP_ECHO_CONSUMED };
 enum icmp_echo_counter { ICMP_ECHO_REPLIED, ICMP_ECHO_BAD_CHECKSUM, ICMP_ECHO_TRUNCATED };
@@ -48,11 +62,73 @@ is_unicast_source(uint32_t addr_be)
 	return a != 0 && a < UINT32_C(0xe0000000); /* not multicast or broadcast */
 }
 
+static bool
+is_ours6(const struct icmp_echo_config *c, const uint8_t addr[16])
+{
+	for (unsigned i = 0; i < c->nb_addrs6; i++)
+		if (memcmp(c->addrs6[i], addr, 16) == 0)
+			return true;
+	return false;
+}
+
+/* An ICMPv6 echo request for us becomes its reply (RFC 4443 4.2). */
+static enum icmp_echo_output
+answer6(const struct icmp_echo_config *c, struct rte_node *node, struct rte_mbuf *m)
+{
+	static const uint8_t unspecified[16];
+	struct rte_ipv6_hdr *ip = nfg_l3(m);
+
+	/* Requests to a group, or from nowhere, get no unicast answer. */
+	if (!is_ours6(c, ip->dst_addr) || ip->src_addr[0] == 0xff ||
+	    memcmp(ip->src_addr, unspecified, 16) == 0)
+		return ICMP_ECHO_OTHER;
+	uint32_t icmp_off = m->l2_len + m->l3_len;
+	if (rte_pktmbuf_data_len(m) < icmp_off + sizeof(struct rte_icmp_hdr)) {
+		nfg_drop(node, ICMP_ECHO_TRUNCATED, &m, 1);
+		return ICMP_ECHO_CONSUMED;
+	}
+	struct rte_icmp_hdr *icmp = nfg_l4(m);
+	if (icmp->icmp_type != ICMP6_ECHO_REQUEST || icmp->icmp_code != 0)
+		return ICMP_ECHO_OTHER;
+	/* The checksum covers the pseudo-header (RFC 8200 8.1) and the message. */
+	uint32_t len = rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) - m->l3_len;
+	uint32_t pseudo[2] = { rte_cpu_to_be_32(len), rte_cpu_to_be_32(IPPROTO_ICMPV6) };
+	uint16_t msg_sum;
+	if (rte_raw_cksum_mbuf(m, icmp_off, len, &msg_sum) != 0) {
+		nfg_drop(node, ICMP_ECHO_TRUNCATED, &m, 1);
+		return ICMP_ECHO_CONSUMED;
+	}
+	uint32_t sum = __rte_raw_cksum(ip->src_addr, 32, msg_sum); /* src, dst adjacent */
+	if (__rte_raw_cksum_reduce(__rte_raw_cksum(pseudo, sizeof(pseudo), sum)) != 0xffff) {
+		nfg_drop(node, ICMP_ECHO_BAD_CHECKSUM, &m, 1);
+		return ICMP_ECHO_CONSUMED;
+	}
+
+	struct rte_ether_hdr *eth = nfg_eth(m);
+	eth->dst_addr = eth->src_addr;
+	eth->src_addr = c->mac;
+	uint8_t requester[16];
+	memcpy(requester, ip->src_addr, 16);
+	memcpy(ip->src_addr, ip->dst_addr, 16);
+	memcpy(ip->dst_addr, requester, 16);
+	ip->hop_limits = REPLY_TTL; /* not in the pseudo-header: no checksum change */
+	icmp->icmp_type = ICMP6_ECHO_REPLY;
+	icmp->icmp_cksum = nfg_cksum_update16(icmp->icmp_cksum,
+					      rte_cpu_to_be_16(ICMP6_ECHO_REQUEST << 8),
+					      rte_cpu_to_be_16(ICMP6_ECHO_REPLY << 8));
+	nfg_count(node, ICMP_ECHO_REPLIED, 1);
+	return ICMP_ECHO_REPLY;
+}
+
 /* Turns an echo request for us into its reply; returns where the packet goes. */
 static enum icmp_echo_output
 answer(const struct icmp_echo_config *c, struct rte_node *node, struct rte_mbuf *m)
 {
-	if (!nfg_is_ipv4(m) || nfg_l4_type(m) != RTE_PTYPE_L4_ICMP)
+	if (nfg_l4_type(m) != RTE_PTYPE_L4_ICMP)
+		return ICMP_ECHO_OTHER;
+	if (nfg_is_ipv6(m))
+		return answer6(c, node, m);
+	if (!nfg_is_ipv4(m))
 		return ICMP_ECHO_OTHER;
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	if (!is_ours(c, ip->dst_addr) || !is_unicast_source(ip->src_addr))
@@ -146,12 +222,22 @@ icmp_echo_setup(struct nfg_instance *inst)
 
 	if (!c)
 		return -1;
-	nfg_instance_set_config(inst, c, NULL);
+	nfg_instance_set_config(inst, c, release_config);
+	c->addrs6 = calloc(NFG_PORT_MAX_ADDRS + json_array_size(list), 16);
+	if (!c->addrs6)
+		return -1;
 	json_array_foreach(list, i, v) {
 		char where[32];
+		uint8_t a[16];
+		int family;
 		snprintf(where, sizeof(where), "addresses[%zu]", i);
-		if (nfg_parse_ipv4(json_string_value(v), &c->addrs[c->nb_addrs++]) < 0)
-			return nfg_error(inst, where, "expected an IPv4 address like \"198.18.0.1\"");
+		if (nfg_parse_ip(json_string_value(v), &family, a) < 0)
+			return nfg_error(inst, where, "expected an IPv4 or IPv6 address like "
+					 "\"198.18.0.1\" or \"2001:2::1\"");
+		if (family == AF_INET)
+			memcpy(&c->addrs[c->nb_addrs++], a, 4);
+		else
+			memcpy(c->addrs6[c->nb_addrs6++], a, 16);
 	}
 	return 0;
 }
@@ -168,9 +254,11 @@ icmp_echo_start(struct nfg_instance *inst)
 	c->mac = port->mac;
 	for (unsigned i = 0; i < port->nb_ipv4; i++)
 		c->addrs[c->nb_addrs++] = port->ipv4[i];
-	if (c->nb_addrs == 0)
-		return nfg_error(inst, "port", "port %s has no \"ipv4\" and \"addresses\" is empty: "
-				 "no address to answer for", port->name);
+	for (unsigned i = 0; i < port->nb_ipv6; i++)
+		memcpy(c->addrs6[c->nb_addrs6++], port->ipv6[i], 16);
+	if (c->nb_addrs == 0 && c->nb_addrs6 == 0)
+		return nfg_error(inst, "port", "port %s has no \"ipv4\" or \"ipv6\" and "
+				 "\"addresses\" is empty: no address to answer for", port->name);
 	qsort(c->addrs, c->nb_addrs, sizeof(c->addrs[0]), compare_addr);
 	return 0;
 }
@@ -185,9 +273,9 @@ icmp_echo_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node
 
 static const struct nfg_param icmp_echo_params[] = {
 	{ .name = "port", .type = NFG_T_PORT,
-	  .doc = "answer for this port's IPv4 addresses, from its MAC" },
+	  .doc = "answer for this port's IPv4 and IPv6 addresses, from its MAC" },
 	{ .name = "addresses", .type = NFG_T_STRLIST, .def = "[]", .max = 1024,
-	  .doc = "more IPv4 addresses to answer for" },
+	  .doc = "more IPv4 or IPv6 addresses to answer for" },
 	{ 0 },
 };
 
@@ -203,13 +291,15 @@ static const struct nfg_counter icmp_echo_counters[] = {
 static const struct nfg_op icmp_echo_op = {
 	.api_version = NFG_API_VERSION,
 	.name = "icmp_echo",
-	.summary = "answer pings (ICMP echo requests) for a port's addresses",
-	.doc = "Turns each ICMP echo request addressed to one of the port's IPv4 addresses\n"
-	       "(or to one in \"addresses\") into its echo reply and sends it to \"reply\":\n"
-	       "Ethernet source the port's MAC, destination the requester's; IP addresses\n"
-	       "swapped; TTL 64; checksums updated. Requests with a wrong ICMP checksum are\n"
-	       "dropped as bad_checksum, those cut short as truncated. Everything else\n"
-	       "(other ICMP, other addresses, fragments, non-IPv4) goes to \"other\" unchanged.",
+	.summary = "answer pings (ICMP and ICMPv6 echo requests) for a port's addresses",
+	.doc = "Turns each ICMP echo request addressed to one of the port's IPv4 or IPv6\n"
+	       "addresses (or to one in \"addresses\") into its echo reply and sends it to\n"
+	       "\"reply\": Ethernet source the port's MAC, destination the requester's; IP\n"
+	       "addresses swapped; TTL or hop limit 64; ICMPv6 type 128 becomes 129;\n"
+	       "checksums updated. Requests with a wrong ICMP checksum (ICMPv6: over the\n"
+	       "pseudo-header too) are dropped as bad_checksum, those cut short as\n"
+	       "truncated. Everything else (other ICMP, other addresses, requests to a\n"
+	       "group, fragments) goes to \"other\" unchanged.",
 	.input_doc = "packets after parse",
 	.example = "\"ping\": {\"op\": \"icmp_echo\", \"port\": \"lan\"}",
 	.params = icmp_echo_params,
