@@ -421,6 +421,29 @@ build_udp6(uint8_t *buf, const char *src, const char *dst, uint16_t sport, uint1
 }
 
 size_t
+build_icmp6(uint8_t *buf, const char *src, const char *dst, uint8_t hop_limit, const void *msg,
+	    size_t len)
+{
+	size_t l2 = eth(buf, RTE_ETHER_TYPE_IPV6);
+	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(buf + l2);
+	uint8_t *m = (uint8_t *)(ip + 1);
+
+	memset(ip, 0, sizeof(*ip));
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip->payload_len = rte_cpu_to_be_16((uint16_t)len);
+	ip->proto = IPPROTO_ICMPV6;
+	ip->hop_limits = hop_limit;
+	inet_pton(AF_INET6, src, ip->src_addr);
+	inet_pton(AF_INET6, dst, ip->dst_addr);
+	memcpy(m, msg, len);
+	m[2] = m[3] = 0;
+	/* The same sum as UDP's over the IPv6 pseudo-header (RFC 8200 8.1). */
+	uint16_t sum = rte_ipv6_udptcp_cksum(ip, m);
+	memcpy(m + 2, &sum, 2);
+	return l2 + sizeof(*ip) + len;
+}
+
+size_t
 build_arp_request(uint8_t *buf, const char *sender_mac, const char *sender_ip,
 		  const char *target_ip)
 {

@@ -67,6 +67,9 @@ size_t build_icmp4_echo(uint8_t *buf, const char *src, const char *dst, uint16_t
 			uint16_t seq, size_t payload_len);
 size_t build_udp6(uint8_t *buf, const char *src, const char *dst, uint16_t sport,
 		  uint16_t dport, size_t payload_len);
+/* Ethernet + IPv6 + an ICMPv6 message (len bytes, its checksum filled in). */
+size_t build_icmp6(uint8_t *buf, const char *src, const char *dst, uint8_t hop_limit,
+		   const void *msg, size_t len);
 size_t build_arp_request(uint8_t *buf, const char *sender_mac, const char *sender_ip,
 			 const char *target_ip);
 
