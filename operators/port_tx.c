@@ -47,11 +47,13 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		n = rte_eth_tx_burst(st->port_id, st->queue, pkts, nb_objs);
 	sent += n;
 	uint16_t left = nb_objs - n;
-	uint16_t room = TX_BUFFER - st->nb_pending;
-	uint16_t keep = RTE_MIN(left, room);
-	memcpy(&st->pending[st->nb_pending], &pkts[n], keep * sizeof(pkts[0]));
-	st->nb_pending += keep;
-	nfg_drop(node, PORT_TX_QUEUE_FULL, &pkts[n + keep], left - keep);
+	if (unlikely(left)) { /* the queue is full: keep what the buffer holds */
+		uint16_t room = TX_BUFFER - st->nb_pending;
+		uint16_t keep = RTE_MIN(left, room);
+		memcpy(&st->pending[st->nb_pending], &pkts[n], keep * sizeof(pkts[0]));
+		st->nb_pending += keep;
+		nfg_drop(node, PORT_TX_QUEUE_FULL, &pkts[n + keep], left - keep);
+	}
 	nfg_count(node, PORT_TX_SENT, sent);
 	return nb_objs;
 }
