@@ -12,7 +12,7 @@
 
 #include "errors.h"
 #include "model.h"
-#include "nfg/proxy.h"
+#include "nfg/extension.h"
 
 #define MAX_PLUGINS 32
 
@@ -109,19 +109,14 @@ nfg_plugin_load(const char *path)
 			return -1; /* keep it loaded: earlier ops may be registered */
 		}
 	}
-	/* Proxy policies and hooks, if the plugin has any. */
-	const struct nfg_proxy_plugin *px = dlsym(h, NFG_PROXY_PLUGIN_SYMBOL);
-	if (px && px->api_version != NFG_PROXY_API_VERSION) {
-		nfg_err(NULL, "plugin %s: built for nfg proxy API %u, this nfg has %u; rebuild it",
-			nfg_esc(path), px->api_version, NFG_PROXY_API_VERSION);
-		return -1;
+	/* Entries for operators' extension points: the points check them. */
+	for (const struct nfg_extension *x = pl->extensions; x && x->point; x++) {
+		if (nfg_extension_register(x->point, x->entry) < 0) {
+			nfg_err(NULL, "plugin %s: an entry for extension point \"%s\" not "
+				"registered (see above)", nfg_esc(path), nfg_esc(x->point));
+			return -1;
+		}
 	}
-	for (const struct nfg_proxy_policy *const *p = px ? px->policies : NULL; p && *p; p++)
-		if (nfg_proxy_policy_register(*p) < 0)
-			return -1;
-	for (const struct nfg_proxy_hook *const *k = px ? px->hooks : NULL; k && *k; k++)
-		if (nfg_proxy_hook_register(*k) < 0)
-			return -1;
 	snprintf(loaded[nb_loaded].path, sizeof(loaded[0].path), "%s", full);
 	loaded[nb_loaded++].handle = h;
 	return 0;

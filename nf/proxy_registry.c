@@ -1,66 +1,44 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Proxy policies and hooks by name: the built-in ones register from a
- * constructor, plugins through nfg_plugin_load().
+ * tcp_proxy's two extension points, "proxy.policy" and "proxy.hook"
+ * (include/nfg/extension.h): published before anything registers, with the
+ * checks that keep a half-made or mismatched entry out. The built-in policies
+ * register from a constructor, plugins through NFG_PLUGIN_WITH.
  */
-#include <string.h>
+#include <rte_common.h>
 
-#include "nfg/operator.h"
+#include "nfg/extension.h"
 #include "nfg/proxy.h"
 
-#define MAX_ENTRIES 64
-
-static const struct nfg_proxy_policy *policies[MAX_ENTRIES];
-static const struct nfg_proxy_hook *hooks[MAX_ENTRIES];
-static unsigned nb_policies, nb_hooks;
-
-int
-nfg_proxy_policy_register(const struct nfg_proxy_policy *p)
+static const char *
+check_policy(const void *entry)
 {
-	if (!p || !p->name || !p->select || p->api_version != NFG_PROXY_API_VERSION) {
-		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy policy \"%s\": no name or select(), or built for proxy API %u "
-			"(this is %u)", p && p->name ? p->name : "?", p ? p->api_version : 0,
-			NFG_PROXY_API_VERSION);
-		return -1;
+	const struct nfg_proxy_policy *p = entry;
+
+	if (!p->name || !p->select || p->api_version != NFG_PROXY_API_VERSION) {
+		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy policy: no name or select(), or built for "
+			     "proxy API %u (this is %u)", p->api_version, NFG_PROXY_API_VERSION);
+		return NULL;
 	}
-	if (nfg_proxy_policy_find(p->name) || nb_policies == MAX_ENTRIES) {
-		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy policy \"%s\" registered twice (or too many)", p->name);
-		return -1;
-	}
-	policies[nb_policies++] = p;
-	return 0;
+	return p->name;
 }
 
-int
-nfg_proxy_hook_register(const struct nfg_proxy_hook *h)
+static const char *
+check_hook(const void *entry)
 {
-	if (!h || !h->name || h->api_version != NFG_PROXY_API_VERSION) {
-		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy hook \"%s\": no name, or built for proxy API %u (this is %u)",
-			h && h->name ? h->name : "?", h ? h->api_version : 0, NFG_PROXY_API_VERSION);
-		return -1;
+	const struct nfg_proxy_hook *h = entry;
+
+	if (!h->name || h->api_version != NFG_PROXY_API_VERSION) {
+		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy hook: no name, or built for proxy API %u "
+			     "(this is %u)", h->api_version, NFG_PROXY_API_VERSION);
+		return NULL;
 	}
-	if (nfg_proxy_hook_find(h->name) || nb_hooks == MAX_ENTRIES) {
-		nfg_node_log(NULL, NFG_LOG_ERROR, "proxy hook \"%s\" registered twice (or too many)", h->name);
-		return -1;
-	}
-	hooks[nb_hooks++] = h;
-	return 0;
+	return h->name;
 }
 
-const struct nfg_proxy_policy *
-nfg_proxy_policy_find(const char *name)
+/* Before the RTE_INIT constructors that register the built-in entries. */
+RTE_INIT_PRIO(proxy_points, CLASS)
 {
-	for (unsigned i = 0; i < nb_policies; i++)
-		if (strcmp(policies[i]->name, name) == 0)
-			return policies[i];
-	return NULL;
-}
-
-const struct nfg_proxy_hook *
-nfg_proxy_hook_find(const char *name)
-{
-	for (unsigned i = 0; i < nb_hooks; i++)
-		if (strcmp(hooks[i]->name, name) == 0)
-			return hooks[i];
-	return NULL;
+	nfg_extension_point(NFG_PROXY_POLICY_POINT, check_policy);
+	nfg_extension_point(NFG_PROXY_HOOK_POINT, check_hook);
 }

@@ -39,7 +39,7 @@ extern "C" {
 
 /* Bumped whenever struct nfg_op or a helper's ABI changes; plugins built
  * against another version are refused at load time. */
-#define NFG_API_VERSION 2
+#define NFG_API_VERSION 3
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -169,15 +169,20 @@ enum nfg_log_level { NFG_LOG_ERROR, NFG_LOG_WARNING, NFG_LOG_INFO };
 void nfg_node_log(const struct nfg_instance *inst, enum nfg_log_level level, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
 
+struct nfg_extension;
+
 /* A plugin is a shared object exporting this symbol. */
 struct nfg_plugin {
 	uint32_t api_version;          /* NFG_API_VERSION */
 	const char *name;
 	const char *version;
-	const struct nfg_op *const *ops; /* NULL-terminated */
+	const struct nfg_op *const *ops; /* NULL-terminated, or NULL */
 	/* RTE_VERSION it was built against: plugins inline DPDK's fast paths
 	 * (mbuf and graph layouts), so they must match nfg's DPDK. */
 	uint32_t dpdk_version;
+	/* Entries for operators' extension points (nfg/extension.h), ended by
+	 * one whose point is NULL; or NULL. */
+	const struct nfg_extension *extensions;
 };
 #define NFG_PLUGIN_SYMBOL "nfg_plugin"
 
@@ -188,7 +193,16 @@ struct nfg_plugin {
 	static const struct nfg_op *const nfg_plugin_ops_[] = { __VA_ARGS__, NULL };  \
 	const struct nfg_plugin nfg_plugin = {                                        \
 		NFG_API_VERSION, plugin_name, plugin_version, nfg_plugin_ops_,        \
-		RTE_VERSION }
+		RTE_VERSION, NULL }
+
+/* The same with entries for extension points (and operators, or NULL):
+ *   static const struct nfg_extension ext[] = {
+ *           { NFG_PROXY_POLICY_POINT, &host_map }, { NULL, NULL } };
+ *   NFG_PLUGIN_WITH("http_proxy", "1.0", NULL, ext);                          */
+#define NFG_PLUGIN_WITH(plugin_name, plugin_version, op_list, extension_list)       \
+	const struct nfg_plugin nfg_plugin = { NFG_API_VERSION, plugin_name,          \
+					       plugin_version, op_list, RTE_VERSION,   \
+					       extension_list }
 
 /* ---- per-node context -------------------------------------------------- */
 

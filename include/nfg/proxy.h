@@ -10,6 +10,10 @@
  * then rewrite that first payload — any length — before the proxy sends it to
  * the backend; from then on the two connections are spliced and data hooks
  * see each segment in place (same length).
+ *
+ * Policies and hooks are entries of two extension points (nfg/extension.h):
+ * a plugin lists them in NFG_PLUGIN_WITH as
+ *   { NFG_PROXY_POLICY_POINT, &my_policy }, { NFG_PROXY_HOOK_POINT, &my_hook }.
  */
 #ifndef NFG_PROXY_H
 #define NFG_PROXY_H
@@ -19,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "extension.h"
 #include "operator.h"
 
 #ifdef __cplusplus
@@ -88,25 +93,32 @@ struct nfg_proxy_hook {
 	void (*release)(void *state);
 };
 
-int nfg_proxy_policy_register(const struct nfg_proxy_policy *policy);
-int nfg_proxy_hook_register(const struct nfg_proxy_hook *hook);
-const struct nfg_proxy_policy *nfg_proxy_policy_find(const char *name);
-const struct nfg_proxy_hook *nfg_proxy_hook_find(const char *name);
+#define NFG_PROXY_POLICY_POINT "proxy.policy"
+#define NFG_PROXY_HOOK_POINT "proxy.hook"
 
-/* A plugin that brings policies and hooks (and maybe operators):
- *   NFG_PROXY_PLUGIN("hosts", "1.0", policies, hooks);
- * with NULL-terminated arrays of pointers. */
-struct nfg_proxy_plugin {
-	uint32_t api_version;        /* NFG_PROXY_API_VERSION */
-	const struct nfg_proxy_policy *const *policies;
-	const struct nfg_proxy_hook *const *hooks;
-};
-#define NFG_PROXY_PLUGIN_SYMBOL "nfg_proxy_plugin"
-#define NFG_PROXY_PLUGIN(plugin_name, plugin_version, policy_list, hook_list)         \
-	const struct nfg_plugin nfg_plugin = { NFG_API_VERSION, plugin_name,          \
-					       plugin_version, NULL, RTE_VERSION };    \
-	const struct nfg_proxy_plugin nfg_proxy_plugin = { NFG_PROXY_API_VERSION,     \
-							   policy_list, hook_list }
+static inline int
+nfg_proxy_policy_register(const struct nfg_proxy_policy *policy)
+{
+	return nfg_extension_register(NFG_PROXY_POLICY_POINT, policy);
+}
+
+static inline int
+nfg_proxy_hook_register(const struct nfg_proxy_hook *hook)
+{
+	return nfg_extension_register(NFG_PROXY_HOOK_POINT, hook);
+}
+
+static inline const struct nfg_proxy_policy *
+nfg_proxy_policy_find(const char *name)
+{
+	return (const struct nfg_proxy_policy *)nfg_extension_find(NFG_PROXY_POLICY_POINT, name);
+}
+
+static inline const struct nfg_proxy_hook *
+nfg_proxy_hook_find(const char *name)
+{
+	return (const struct nfg_proxy_hook *)nfg_extension_find(NFG_PROXY_HOOK_POINT, name);
+}
 
 #ifdef __cplusplus
 }

@@ -165,7 +165,11 @@ static const struct nfg_proxy_hook add_header = {
 	.release = free,
 };
 
-static const struct nfg_proxy_policy *const policies[] = { &host_map, NULL };
-static const struct nfg_proxy_hook *const hooks[] = { &add_header, NULL };
+/* No operators of its own: a policy and a hook for tcp_proxy's extension points. */
+static const struct nfg_extension extensions[] = {
+	{ NFG_PROXY_POLICY_POINT, &host_map },
+	{ NFG_PROXY_HOOK_POINT, &add_header },
+	{ NULL, NULL },
+};
 
-NFG_PROXY_PLUGIN("http_proxy", "1.0", policies, hooks);
+NFG_PLUGIN_WITH("http_proxy", "1.0", NULL, extensions);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Plugins: the example plugin builds out of tree with pkg-config against
 # `make install` and then works like a built-in operator; a missing file, a
-# missing symbol, an unresolved symbol, an internal (not exported) symbol and
-# an API or DPDK version mismatch each get a clear error and exit status 1.
+# missing symbol, an unresolved symbol, an internal (not exported) symbol, an
+# API or DPDK version mismatch and an entry for an extension point that does
+# not exist each get a clear error and exit status 1.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init plugin
 
@@ -87,4 +88,16 @@ sed 's/NFG_PLUGIN("grep", "1.0", &grep_op);/const struct nfg_plugin nfg_plugin =
 (cd "$WORK" && cc $(pkg-config --cflags nfg) -shared -o olddpdk.so olddpdk.c) || fail "olddpdk.c did not build"
 expect_error "DPDK mismatch" "built against DPDK 21.11.0, this nfg uses DPDK 22.11" \
 	"$NFG" ops --plugin "$WORK/olddpdk.so"
+# Extension points are known by name only: a misspelt point is refused,
+# naming the points there are.
+cat >"$WORK/badpoint.c" <<'C'
+#include <nfg/proxy.h>
+static const char nothing;
+static const struct nfg_extension ext[] = { { "proxy.polcy", &nothing }, { NULL, NULL } };
+NFG_PLUGIN_WITH("badpoint", "1.0", NULL, ext);
+C
+(cd "$WORK" && cc $(pkg-config --cflags nfg) -Wall -Werror -shared -o badpoint.so badpoint.c) ||
+	fail "badpoint.c did not build"
+expect_error "unknown extension point" 'no extension point .*proxy.polcy.* (there are: proxy.policy, proxy.hook)' \
+	"$NFG" ops --plugin "$WORK/badpoint.so"
 echo ok
