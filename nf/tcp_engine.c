@@ -18,7 +18,7 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 	e->nb_conns = nb_conns;
 	e->role = role;
 	e->node = node;
-	e->ctr = ((struct nfg_node_ctx *)node->ctx)->counters;
+	e->ctr = nfg_node_counters(node);
 	e->pool = nfg_pktmbuf_pool();
 	e->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	e->start_tsc = rte_rdtsc();

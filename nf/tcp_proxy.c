@@ -696,7 +696,7 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->nb_slots = local_share_slots(&cfg->share, worker);
 	w->next_id = worker;
 	w->id_stride = workers;
-	w->ctr = ((struct nfg_node_ctx *)node->ctx)->counters;
+	w->ctr = nfg_node_counters(node);
 	if (tcp_engine_init(&w->ec, &cfg->client_engine, &client_side, w, w->nb_slots,
 			    cfg->records, REC_ROLE_SERVER, node, socket) < 0 ||
 	    tcp_engine_init(&w->es, &cfg->server_engine, &server_side, w, w->nb_slots,

@@ -207,7 +207,8 @@ struct nfg_plugin {
 /* ---- per-node context -------------------------------------------------- */
 
 /* What nfg keeps in rte_node.ctx: the operator's per-worker state (set by
- * init via nfg_node_set_state) and the per-worker counter array. */
+ * init via nfg_node_set_state) and the per-worker counter array. Operators
+ * reach it only through the functions below. */
 struct nfg_node_ctx {
 	void *state;
 	uint64_t *counters;
@@ -236,6 +237,15 @@ static inline uint64_t
 nfg_counter_value(const struct rte_node *node, unsigned counter)
 {
 	return ((const struct nfg_node_ctx *)node->ctx)->counters[counter];
+}
+
+/* The node's counter array (indexed like the operator's counter table), for
+ * code that counts through a pointer it keeps, such as a library the
+ * operator drives. */
+static inline uint64_t *
+nfg_node_counters(struct rte_node *node)
+{
+	return ((struct nfg_node_ctx *)node->ctx)->counters;
 }
 
 /* Sends objs[i] to output edge[i], i < n, keeping their order: one enqueue
