@@ -4,7 +4,8 @@
  * anything else that speaks its socket:
  *   /nfg/info          graph, workers, seconds, packets in/out/dropped
  *   /nfg/nodes         packets per node
- *   /nfg/node,NAME     one node: op, packets, calls, cycles, its counters
+ *   /nfg/node,NAME     one node: op, packets, calls, cycles, its counters,
+ *                      is_source, and connections_open for TCP operators
  *   /nfg/ports         rx/tx/errors per port
  *   /nfg/drops         every non-zero drop counter, "node/reason": packets
  *   /nfg/workers       per worker: busy cycles and cycles lived (nfg top)

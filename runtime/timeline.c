@@ -61,7 +61,12 @@ struct nfg_timeline {
 	uint64_t start_tsc;
 	FILE *f;
 	bool csv, failed;
-	json_t *rows;                    /* for --stats-json, or NULL */
+	/* Rows kept for --stats-json as plain numbers (a JSON object per row
+	 * would cost ten times as much on a day-long run), made JSON at the end. */
+	bool keep;
+	double *kept;
+	size_t nb_kept, cap_kept;
+	json_t *rows;
 	struct column *cols;
 	unsigned nb_cols;
 	struct tl_op *ops;
@@ -256,13 +261,13 @@ point_counters(struct nfg_timeline *tl, struct tl_point *p, const struct nfg_rea
 
 /* ---- rows ------------------------------------------------------------- */
 
-static void
-write_row(struct nfg_timeline *tl)
+static json_t *
+row_json(const struct nfg_timeline *tl, const double *row)
 {
 	json_t *obj = json_object();
 
 	for (unsigned c = 0; c < tl->nb_cols; c++) {
-		double v = tl->row[c];
+		double v = row[c];
 		json_t *j;
 		switch (tl->cols[c].kind) {
 		case COL_T:
@@ -280,11 +285,19 @@ write_row(struct nfg_timeline *tl)
 		}
 		json_object_set_new(obj, tl->cols[c].name, j);
 	}
+	return obj;
+}
+
+static void
+write_row(struct nfg_timeline *tl)
+{
 	if (tl->f && !tl->csv) {
+		json_t *obj = row_json(tl, tl->row);
 		char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 		if (!line || fprintf(tl->f, "%s\n", line) < 0)
 			tl->failed = true;
 		free(line);
+		json_decref(obj);
 	} else if (tl->f) {
 		for (unsigned c = 0; c < tl->nb_cols; c++) {
 			double v = tl->row[c];
@@ -302,10 +315,13 @@ write_row(struct nfg_timeline *tl)
 		if (fputc('\n', tl->f) == EOF)
 			tl->failed = true;
 	}
-	if (tl->rows)
-		json_array_append_new(tl->rows, obj);
-	else
-		json_decref(obj);
+	if (tl->keep) {
+		if (tl->nb_kept == tl->cap_kept) {
+			tl->cap_kept = tl->cap_kept ? 2 * tl->cap_kept : 64;
+			tl->kept = realloc(tl->kept, tl->cap_kept * tl->nb_cols * sizeof(double));
+		}
+		memcpy(&tl->kept[tl->nb_kept++ * tl->nb_cols], tl->row, tl->nb_cols * sizeof(double));
+	}
 }
 
 static void
@@ -405,8 +421,7 @@ nfg_timeline_open(struct nfg_graph *g, const char *path, bool keep_json, uint64_
 			return NULL;
 		}
 	}
-	if (keep_json)
-		tl->rows = json_array();
+	tl->keep = keep_json;
 	layout(tl);
 	point_alloc(tl, &tl->prev);
 	point_alloc(tl, &tl->now);
@@ -461,7 +476,14 @@ nfg_timeline_finish(struct nfg_timeline *tl, const struct nfg_reading *final)
 json_t *
 nfg_timeline_json(struct nfg_timeline *tl)
 {
-	return tl ? tl->rows : NULL;
+	if (!tl || !tl->keep)
+		return NULL;
+	if (!tl->rows) {
+		tl->rows = json_array();
+		for (size_t i = 0; i < tl->nb_kept; i++)
+			json_array_append_new(tl->rows, row_json(tl, &tl->kept[i * tl->nb_cols]));
+	}
+	return tl->rows;
 }
 
 int
@@ -474,6 +496,7 @@ nfg_timeline_close(struct nfg_timeline *tl)
 	if (tl->f && (fclose(tl->f) != 0 || tl->failed))
 		rc = -1;
 	json_decref(tl->rows);
+	free(tl->kept);
 	point_free(&tl->prev);
 	point_free(&tl->now);
 	free(tl->cols);
