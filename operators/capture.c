@@ -139,20 +139,11 @@ capture_stop(struct nfg_instance *inst)
 static int
 capture_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct capture_state *st = rte_zmalloc("capture", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct capture_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->cfg = nfg_instance_config(inst);
 	st->queue = worker;
-	nfg_node_set_state(node, st);
 	return 0;
-}
-
-static void
-capture_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
-{
-	rte_free(nfg_node_state(node));
 }
 
 static const struct nfg_param capture_params[] = {
@@ -193,9 +184,9 @@ static const struct nfg_op capture_op = {
 	.counters = capture_counters,
 	.setup = capture_setup,
 	.start = capture_start,
+	.state_size = sizeof(struct capture_state),
 	.init = capture_init,
 	.process = capture_process,
-	.fini = capture_fini,
 	.stop = capture_stop,
 };
 

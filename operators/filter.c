@@ -128,19 +128,10 @@ filter_stop(struct nfg_instance *inst)
 static int
 filter_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct filter_state *st = rte_zmalloc("filter", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct filter_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->cfg = nfg_instance_config(inst);
-	nfg_node_set_state(node, st);
 	return 0;
-}
-
-static void
-filter_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
-{
-	rte_free(nfg_node_state(node));
 }
 
 static const char *const filter_default_choices[] = { "match", "nomatch", NULL };
@@ -194,9 +185,9 @@ static const struct nfg_op filter_op = {
 	.counters = filter_counters,
 	.setup = filter_setup,
 	.start = filter_start,
+	.state_size = sizeof(struct filter_state),
 	.init = filter_init,
 	.process = filter_process,
-	.fini = filter_fini,
 	.stop = filter_stop,
 };
 

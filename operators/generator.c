@@ -269,11 +269,9 @@ static int
 gen_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct gen_config *cfg = nfg_instance_config(inst);
-	struct gen_state *st = rte_zmalloc("generator", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct gen_state *st = nfg_node_state(node);
 	unsigned workers = nfg_worker_count();
 
-	if (!st)
-		return -1;
 	st->cfg = cfg;
 	st->pool = nfg_pktmbuf_pool();
 	/* Worker w sends count/workers, the first count%workers one more. */
@@ -282,14 +280,7 @@ gen_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	st->tokens_per_tsc = cfg->rate > 0 ? cfg->rate / workers / (double)rte_get_tsc_hz() : 0;
 	st->last_tsc = rte_rdtsc();
 	st->next_sport = cfg->sport_lo;
-	nfg_node_set_state(node, st);
 	return 0;
-}
-
-static void
-gen_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
-{
-	rte_free(nfg_node_state(node));
 }
 
 static const char *const gen_protos[] = { "udp", "tcp", "icmp", NULL };
@@ -353,10 +344,10 @@ static const struct nfg_op generator_op = {
 	.outputs = gen_outputs,
 	.counters = gen_counters,
 	.setup = gen_setup,
+	.state_size = sizeof(struct gen_state),
 	.init = gen_init,
 	.process = gen_process,
 	.done = gen_done,
-	.fini = gen_fini,
 };
 
 NFG_OPERATOR_REGISTER(generator_op);

@@ -124,23 +124,16 @@ static int
 port_rx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
-	struct port_rx_state *st = rte_zmalloc("port_rx", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct port_rx_state *st = nfg_node_state(node);
 
-	if (!port || !st)
+	if (!port)
 		return -1;
 	st->port_id = port->port_id;
 	st->queue = (uint16_t)worker;
 	st->worker = worker;
 	st->steer = port->steer;
 	st->burst = (uint16_t)RTE_MIN(nfg_param_int(inst, "burst"), (int64_t)node->size);
-	nfg_node_set_state(node, st);
 	return 0;
-}
-
-static void
-port_rx_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
-{
-	rte_free(nfg_node_state(node));
 }
 
 static const struct nfg_param port_rx_params[] = {
@@ -175,9 +168,9 @@ static const struct nfg_op port_rx_op = {
 	.params = port_rx_params,
 	.counters = port_rx_counters,
 	.outputs = port_rx_outputs,
+	.state_size = sizeof(struct port_rx_state),
 	.init = port_rx_init,
 	.process = port_rx_process,
-	.fini = port_rx_fini,
 };
 
 NFG_OPERATOR_REGISTER(port_rx_op);

@@ -79,13 +79,12 @@ static int
 port_tx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
-	struct port_tx_state *st = rte_zmalloc("port_tx", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct port_tx_state *st = nfg_node_state(node);
 
-	if (!port || !st)
+	if (!port)
 		return -1;
 	st->port_id = port->port_id;
 	st->queue = (uint16_t)worker;
-	nfg_node_set_state(node, st);
 	return 0;
 }
 
@@ -97,7 +96,6 @@ port_tx_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	if (!st)
 		return;
 	nfg_drop(node, PORT_TX_UNSENT_AT_STOP, st->pending, st->nb_pending);
-	rte_free(st);
 }
 
 static const struct nfg_param port_tx_params[] = {
@@ -124,6 +122,7 @@ static const struct nfg_op port_tx_op = {
 	.params = port_tx_params,
 	.counters = port_tx_counters,
 	.setup = port_tx_setup,
+	.state_size = sizeof(struct port_tx_state),
 	.init = port_tx_init,
 	.process = port_tx_process,
 	.poll = port_tx_poll,

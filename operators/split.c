@@ -193,19 +193,10 @@ split_setup(struct nfg_instance *inst)
 static int
 split_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct split_state *st = rte_zmalloc("split", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct split_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->cfg = nfg_instance_config(inst);
-	nfg_node_set_state(node, st);
 	return 0;
-}
-
-static void
-split_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
-{
-	rte_free(nfg_node_state(node));
 }
 
 static const struct nfg_param split_params[] = {
@@ -235,9 +226,9 @@ static const struct nfg_op split_op = {
 	.example = "\"lb\": {\"op\": \"split\", \"outputs\": 4, \"by\": \"hash\"}",
 	.params = split_params,
 	.setup = split_setup,
+	.state_size = sizeof(struct split_state),
 	.init = split_init,
 	.process = split_process,
-	.fini = split_fini,
 };
 
 NFG_OPERATOR_REGISTER(split_op);

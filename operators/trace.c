@@ -94,20 +94,11 @@ trace_setup(struct nfg_instance *inst)
 static int
 trace_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct trace_state *st = rte_zmalloc("trace", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct trace_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->cfg = nfg_instance_config(inst);
 	st->worker = worker;
-	nfg_node_set_state(node, st);
 	return 0;
-}
-
-static void
-trace_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
-{
-	rte_free(nfg_node_state(node));
 }
 
 static const struct nfg_param trace_params[] = {
@@ -140,8 +131,8 @@ static const struct nfg_op trace_op = {
 	.params = trace_params,
 	.counters = trace_counters,
 	.setup = trace_setup,
+	.state_size = sizeof(struct trace_state),
 	.init = trace_init,
-	.fini = trace_fini,
 	.process = trace_process,
 };
 

@@ -82,9 +82,19 @@ node_init(const struct rte_graph *graph, struct rte_node *node)
 		return -ENOMEM;
 	ctx->counters = inst->counters_by_worker[w];
 	ctx->state = NULL;
+	if (inst->op->state_size) {
+		ctx->state = rte_zmalloc_socket(inst->op->name, inst->op->state_size,
+						RTE_CACHE_LINE_SIZE, graph->socket);
+		if (!ctx->state)
+			return -ENOMEM;
+	}
 	if (inst->op->init && inst->op->init(inst, w, node) < 0) {
 		nfg_log_err("%s: operator %s did not start on worker %u", inst->path, inst->op->name,
 			    w);
+		if (inst->op->state_size) {
+			rte_free(ctx->state);
+			ctx->state = NULL;
+		}
 		return -1;
 	}
 	return 0;
@@ -106,6 +116,10 @@ node_fini(const struct rte_graph *graph, struct rte_node *node)
 		w++;
 	if (inst->op->fini && w < NFG_MAX_WORKERS)
 		inst->op->fini(inst, w, node);
+	if (inst->op->state_size) {
+		rte_free(nfg_node_state(node));
+		nfg_node_set_state(node, NULL);
+	}
 }
 
 static uint16_t

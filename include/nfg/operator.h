@@ -124,6 +124,10 @@ struct nfg_op {
 
 	int (*setup)(struct nfg_instance *inst);
 	int (*start)(struct nfg_instance *inst);
+	/* Bytes of per-worker state: when set, nfg allocates them zeroed on the
+	 * worker's NUMA socket, cache-line aligned, before init (nfg_node_state()
+	 * has them) and frees them after fini. 0: init sets its own state. */
+	size_t state_size;
 	int (*init)(struct nfg_instance *inst, unsigned worker, struct rte_node *node);
 	rte_node_process_t process;
 	/* For operators with named inputs (declared with nfg_instance_add_input):
