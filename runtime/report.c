@@ -224,6 +224,8 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	}
 	json_object_set_new(root, "worker_busy", busy);
 	json_object_set_new(root, "worker_busy_cycles", busy_cycles);
+	/* What a cycle is: with busy cycles per connection, a core's ceiling. */
+	json_object_set_new(root, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		const struct nfg_instance *inst = g->instances[i];
 		const struct nfg_node_reading *n = &r->nodes[i];

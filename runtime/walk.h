@@ -13,7 +13,8 @@
  *    leaves the walk instead of being called for nothing on every walk.
  *  - The timed walks also say how busy the worker is: the share of their
  *    cycles spent in walks that moved packets (a walk whose sources found
- *    nothing is idle polling).
+ *    nothing is idle polling). A timed walk that took far longer than any
+ *    walk does was interrupted, and counts once instead of weighted.
  */
 #ifndef NFG_RUNTIME_WALK_H
 #define NFG_RUNTIME_WALK_H
@@ -31,6 +32,11 @@ struct nfg_walk {
 	struct rte_node *sources[NFG_WALK_MAX_SOURCES];
 	unsigned nb_sources;
 	uint64_t weight;        /* cycles of a timed call count this many times */
+	/* A timed walk longer than this was interrupted (the vCPU or thread was
+	 * taken away): it counts once, not `weight` times, so one preemption
+	 * does not pass for 64 walks' work (1 ms: no walk of 256 packets, or of a
+	 * timer run, takes that long uninterrupted). */
+	uint64_t outlier_cycles;
 	uint32_t walks, sample_mask;
 	/* Timed walks (with the polls after them), weighted: all, and those that
 	 * moved packets. Written by the worker, read by the main lcore. */

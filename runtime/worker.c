@@ -54,7 +54,8 @@ walk_once(struct worker *w)
 	for (unsigned i = 0; i < w->nb_polls; i++)
 		w->polls[i].poll(w->walk.graph, w->polls[i].node);
 	if (timed) {
-		uint64_t spent = (rte_rdtsc() - start) * w->walk.weight;
+		uint64_t spent = rte_rdtsc() - start;
+		spent *= spent > w->walk.outlier_cycles ? 1 : w->walk.weight;
 		w->walk.cycles += spent;
 		if (moved)
 			w->walk.busy_cycles += spent;
@@ -194,6 +195,7 @@ nfg_walk_init(struct nfg_walk *w, struct rte_graph *graph, bool profile)
 	w->graph = graph;
 	w->sample_mask = profile ? 0 : NFG_WALK_SAMPLE - 1;
 	w->weight = profile ? 1 : NFG_WALK_SAMPLE;
+	w->outlier_cycles = rte_get_tsc_hz() / 1000;
 	/* rte_graph keeps the sources just before cir_start, graph->head of them
 	 * (a negative offset). */
 	for (int32_t i = (int32_t)graph->head; i < 0 && w->nb_sources < NFG_WALK_MAX_SOURCES; i++)
