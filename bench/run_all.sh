@@ -21,6 +21,8 @@
 #   nftraffic    connections/s, client and server on 2 cores over the in-process
 #                wire (8-packet exchange), vs the Linux kernel: wrk -> nginx,
 #                Connection: close, on the same 2 CPUs; also on 1 worker
+#   watched      nftraffic on 2 workers with --timeline and --metrics (scraped
+#                every second) vs the same unwatched: what watching costs
 #   tcp-memif    nftraffic as two processes joined by memif: the client on CPU 0,
 #                the server on CPU 1 (server closes, holds TIME_WAIT); conn/s vs
 #                the same Linux baseline, with failed connections and each side's
@@ -95,13 +97,24 @@ bare_fwd_2w() { bare_loop fwd 2; }
 bare_chain_1w() { bare_loop chain 1; }
 bare_chain_2w() { bare_loop chain 2; }
 
-nfg_cps() { # WORKERS
+nfg_cps() { # WORKERS [nfg args]
 	"$NFG" run nftraffic --set workers="${1:-2}" --set nodes.client.connections=0 \
-		--duration "$SECS" --quiet --stats-json "$BUILD/bench/nftraffic.json" \
+		--duration "$SECS" --quiet --stats-json "$BUILD/bench/nftraffic.json" "${@:2}" \
 		-- --file-prefix=nfg-bench-tcp >/dev/null 2>&1
 	json "$BUILD/bench/nftraffic.json" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]'
 }
 nfg_cps_1w() { nfg_cps 1; }
+nfg_cps_2w() { nfg_cps 2; }
+# Watched: a timeline written and the metrics endpoint scraped every second
+# (Prometheus scrapes every 15 s by default; each scrape is a curl process,
+# on the same 2 CPUs as the workers).
+nfg_cps_watched() {
+	(while sleep 1; do curl -s -o /dev/null http://127.0.0.1:9477/metrics; done) &
+	local scraper=$!
+	nfg_cps 2 --timeline "$BUILD/bench/timeline.csv" --metrics 127.0.0.1:9477
+	kill $scraper 2>/dev/null
+	wait $scraper 2>/dev/null
+}
 
 # Two processes over memif; prints conn/s, failed connections, and each side's
 # busy cycles per connection (the client's, then the server's).
@@ -248,6 +261,7 @@ RUNS=$((RUNS > 1 ? 5 : 1)) pair "net_null rx -> tx, 2 workers vs 1" pps null_2w 
 RUNS=$((RUNS > 1 ? 5 : 1)) pair "software steering, 2 workers" pps steer_soft nfg_steer_soft steer_none nfg_steer_none "no handoff (each frame stays)"
 if [ "$QUICK" != 1 ]; then
 	pair "nftraffic, 2 cores, connections/s" cps nftraffic nfg_cps linux linux_cps "Linux: wrk -> nginx, Connection: close"
+	pair "nftraffic watched: --timeline, --metrics scraped" cps watched nfg_cps_watched unwatched nfg_cps_2w "nftraffic, not watched"
 	measure nftraffic_1w nfg_cps_1w
 	ROWS+=("nftraffic, 1 core, connections/s|cps|nftraffic_1w|linux|Linux: wrk -> nginx, 2 CPUs")
 	ensure_hugepages
