@@ -340,7 +340,9 @@ if command -v gnuplot >/dev/null; then
 			gsub(/ /, "\\ ", l); printf "\"%s\" %f\n", l, (b > 0 ? a / b : 0) }' >>"$BUILD/bench/ratios.dat"
 	done
 	gnuplot <<GNUPLOT 2>/dev/null && progress "plot in $RESULTS/bench.png"
-set terminal pngcairo size 900,420 font "Sans,9" noenhanced
+set terminal pngcairo size 1000,520 font "Sans,9" noenhanced
+set bmargin 11
+set rmargin 20
 set output "$RESULTS/bench.png"
 set title "nfg / baseline, measured in the same run ($date, $machine)"
 set style fill solid 0.7
