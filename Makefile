@@ -140,7 +140,7 @@ unit: $(BUILD)/unit_tests all
 
 # The unit tests under memcheck: no invalid access, no use of undefined
 # values, no definite leak (DPDK's never-joined control threads are only
-# "possibly lost"). About 3 minutes.
+# "possibly lost"). Over 15 minutes: the TCP suites are slow under memcheck.
 valgrind: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests
 	NFG_TEST_SLOW=1 CK_DEFAULT_TIMEOUT=600 valgrind -q --error-exitcode=9 --leak-check=full \
