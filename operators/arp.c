@@ -12,7 +12,6 @@
  * each other, is shared with nd (neigh.h); this file is what is ARP's own.
  */
 #include <rte_cycles.h>
-#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "builtin.h"
@@ -29,8 +28,6 @@ struct arp_config {
 	/* from the graph file (setup) */
 	bool has_gateway;
 	uint32_t gateway;
-	unsigned max_held;
-	uint64_t hold_ms, retry_ms, timeout_s;
 	/* from the port and the EAL (start) */
 	const struct nfg_port *port; /* whose addresses (and claimed ones) we answer for */
 	struct rte_ether_addr mac;
@@ -286,10 +283,7 @@ arp_setup(struct nfg_instance *inst)
 	nfg_instance_set_config(inst, c, NULL);
 	if ((c->has_gateway = nfg_param(inst, "gateway") != NULL))
 		nfg_parse_ipv4(nfg_param_string(inst, "gateway"), &c->gateway);
-	c->max_held = (unsigned)nfg_param_int(inst, "max_held");
-	c->hold_ms = (uint64_t)nfg_param_int(inst, "hold_ms");
-	c->retry_ms = (uint64_t)nfg_param_int(inst, "retry_ms");
-	c->timeout_s = (uint64_t)nfg_param_int(inst, "timeout_s");
+	neigh_setup(inst, &c->neigh, ARP_OUT, send_request, &arp_neigh_counters);
 	json_array_foreach(statics, i, v) {
 		struct arp_static_entry *s = &c->statics[c->nb_static++];
 		nfg_parse_ipv4(json_string_value(json_object_get(v, "ip")), &s->ip);
@@ -300,17 +294,16 @@ arp_setup(struct nfg_instance *inst)
 			return nfg_error(inst, where, "0.0.0.0 cannot be a neighbour");
 		}
 	}
-	nfg_instance_reserve_mbufs(inst, neigh_held_max(c->max_held) * nfg_worker_count());
 	return 0;
 }
 
 static void
 arp_stop(struct nfg_instance *inst)
 {
-	neigh_inboxes_free(&((struct arp_config *)nfg_instance_config(inst))->neigh);
+	neigh_stop(&((struct arp_config *)nfg_instance_config(inst))->neigh);
 }
 
-/* The port's addresses, the TSC rate and the inboxes exist once the EAL runs. */
+/* The port's addresses exist once the EAL runs. */
 static int
 arp_start(struct nfg_instance *inst)
 {
@@ -334,23 +327,7 @@ arp_start(struct nfg_instance *inst)
 	if (c->has_gateway && !on_link(c, c->gateway, &c->gateway_sender))
 		return nfg_error(inst, "gateway", "%s is on none of port %s's subnets",
 				 nfg_param_string(inst, "gateway"), name);
-	uint64_t hz = rte_get_tsc_hz();
-	struct neigh_config *n = &c->neigh;
-	n->max_held = c->max_held;
-	n->hold_tsc = hz * c->hold_ms / 1000;
-	n->retry_tsc = hz * c->retry_ms / 1000;
-	n->timeout_tsc = hz * c->timeout_s;
-	n->mac = c->mac;
-	n->out = ARP_OUT;
-	n->ask = send_request;
-	n->counters = &arp_neigh_counters;
-	n->nb_workers = nfg_worker_count();
-	if (n->nb_workers > RTE_DIM(n->inbox))
-		return nfg_error(inst, NULL, "at most %zu workers", RTE_DIM(n->inbox));
-	if (neigh_inboxes_create(n, "arp") < 0)
-		return nfg_error(inst, NULL, "cannot create the workers' inboxes: %s",
-				 rte_strerror(rte_errno));
-	return 0;
+	return neigh_start(inst, &c->neigh, &c->mac, "arp");
 }
 
 static int
@@ -399,14 +376,7 @@ static const struct nfg_param arp_params[] = {
 	  .doc = "next hop for destinations off the port's subnets (none: dropped, no_route)" },
 	{ .name = "static", .type = NFG_T_LIST, .def = "[]", .min = 0, .max = 1024,
 	  .fields = arp_static_fields, .doc = "fixed neighbours: [{\"ip\": ..., \"mac\": ...}]" },
-	{ .name = "hold_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 60000,
-	  .doc = "how long packets wait for their next hop's MAC" },
-	{ .name = "retry_ms", .type = NFG_T_INT, .def = "250", .min = 1, .max = 60000,
-	  .doc = "interval between ARP requests while packets wait" },
-	{ .name = "max_held", .type = NFG_T_INT, .def = "32", .min = 1, .max = 1024,
-	  .doc = "packets that may wait per next hop (more: dropped, hold_full)" },
-	{ .name = "timeout_s", .type = NFG_T_INT, .def = "300", .min = 1, .max = 86400,
-	  .doc = "lifetime of a learned entry" },
+	NEIGH_PARAMS("ARP requests"),
 	{ 0 },
 };
 

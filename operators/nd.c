@@ -16,7 +16,6 @@
  * dropped and counted: put icmp_echo in front of nd for pings.
  */
 #include <rte_cycles.h>
-#include <rte_errno.h>
 #include <rte_malloc.h>
 
 #include "builtin.h"
@@ -38,8 +37,6 @@ static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 struct nd_config {
 	bool has_gateway, announce;
 	uint8_t gateway[16];
-	unsigned max_held;
-	uint64_t hold_ms, retry_ms, timeout_s;
 	/* from the port (start) */
 	const struct nfg_port *port;
 	uint8_t gateway_sender[16]; /* our address to ask the gateway from */
@@ -425,21 +422,17 @@ nd_setup(struct nfg_instance *inst)
 	     family != AF_INET6 || is_multicast(c->gateway) || is_unspecified(c->gateway)))
 		return nfg_error(inst, "gateway", "expected a unicast IPv6 address like \"2001:2::fe\"");
 	c->announce = nfg_param_bool(inst, "announce");
-	c->max_held = (unsigned)nfg_param_int(inst, "max_held");
-	c->hold_ms = (uint64_t)nfg_param_int(inst, "hold_ms");
-	c->retry_ms = (uint64_t)nfg_param_int(inst, "retry_ms");
-	c->timeout_s = (uint64_t)nfg_param_int(inst, "timeout_s");
-	nfg_instance_reserve_mbufs(inst, neigh_held_max(c->max_held) * nfg_worker_count());
+	neigh_setup(inst, &c->neigh, ND_OUT, solicit, &nd_neigh_counters);
 	return 0;
 }
 
 static void
 nd_stop(struct nfg_instance *inst)
 {
-	neigh_inboxes_free(&((struct nd_config *)nfg_instance_config(inst))->neigh);
+	neigh_stop(&((struct nd_config *)nfg_instance_config(inst))->neigh);
 }
 
-/* The port's addresses, the TSC rate and the inboxes exist once the EAL runs. */
+/* The port's addresses exist once the EAL runs. */
 static int
 nd_start(struct nfg_instance *inst)
 {
@@ -463,23 +456,7 @@ nd_start(struct nfg_instance *inst)
 		}
 		memcpy(c->gateway_sender, on_link(port, c->gateway, &sender) ? sender : port->ipv6[0], 16);
 	}
-	uint64_t hz = rte_get_tsc_hz();
-	struct neigh_config *n = &c->neigh;
-	n->max_held = c->max_held;
-	n->hold_tsc = hz * c->hold_ms / 1000;
-	n->retry_tsc = hz * c->retry_ms / 1000;
-	n->timeout_tsc = hz * c->timeout_s;
-	n->mac = port->mac;
-	n->out = ND_OUT;
-	n->ask = solicit;
-	n->counters = &nd_neigh_counters;
-	n->nb_workers = nfg_worker_count();
-	if (n->nb_workers > RTE_DIM(n->inbox))
-		return nfg_error(inst, NULL, "at most %zu workers", RTE_DIM(n->inbox));
-	if (neigh_inboxes_create(n, "nd") < 0)
-		return nfg_error(inst, NULL, "cannot create the workers' inboxes: %s",
-				 rte_strerror(rte_errno));
-	return 0;
+	return neigh_start(inst, &c->neigh, &port->mac, "nd");
 }
 
 static int
@@ -517,14 +494,7 @@ static const struct nfg_param nd_params[] = {
 		 "no_route)" },
 	{ .name = "announce", .type = NFG_T_BOOL, .def = "true",
 	  .doc = "advertise the port's addresses to all nodes once at start" },
-	{ .name = "hold_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 60000,
-	  .doc = "how long packets wait for their next hop's MAC" },
-	{ .name = "retry_ms", .type = NFG_T_INT, .def = "250", .min = 1, .max = 60000,
-	  .doc = "interval between solicitations while packets wait" },
-	{ .name = "max_held", .type = NFG_T_INT, .def = "32", .min = 1, .max = 1024,
-	  .doc = "packets that may wait per next hop (more: dropped, hold_full)" },
-	{ .name = "timeout_s", .type = NFG_T_INT, .def = "300", .min = 1, .max = 86400,
-	  .doc = "lifetime of a learned entry" },
+	NEIGH_PARAMS("solicitations"),
 	{ 0 },
 };
 

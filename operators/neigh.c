@@ -2,6 +2,7 @@
  *
  * Next-hop resolution shared by arp and nd (see neigh.h).
  */
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
@@ -20,8 +21,32 @@ struct neigh_news {
 	uint16_t unused;
 };
 
-int
-neigh_inboxes_create(struct neigh_config *c, const char *prefix)
+void
+neigh_setup(struct nfg_instance *inst, struct neigh_config *c, rte_edge_t out, neigh_ask_fn ask,
+	    const struct neigh_counters *counters)
+{
+	c->max_held = (unsigned)nfg_param_int(inst, "max_held");
+	c->hold_ms = (uint64_t)nfg_param_int(inst, "hold_ms");
+	c->retry_ms = (uint64_t)nfg_param_int(inst, "retry_ms");
+	c->timeout_s = (uint64_t)nfg_param_int(inst, "timeout_s");
+	c->out = out;
+	c->ask = ask;
+	c->counters = counters;
+	nfg_instance_reserve_mbufs(inst, neigh_held_max(c->max_held) * nfg_worker_count());
+}
+
+void
+neigh_stop(struct neigh_config *c)
+{
+	for (unsigned w = 0; w < RTE_DIM(c->inbox); w++) {
+		rte_ring_free(c->inbox[w]); /* news only: no mbufs in there */
+		c->inbox[w] = NULL;
+	}
+}
+
+/* One inbox per worker when there are several; -1 with rte_errno set. */
+static int
+inboxes_create(struct neigh_config *c, const char *prefix)
 {
 	static unsigned serial; /* ring names must be unique in the process */
 
@@ -32,7 +57,7 @@ neigh_inboxes_create(struct neigh_config *c, const char *prefix)
 						   SOCKET_ID_ANY, RING_F_SC_DEQ);
 		if (!c->inbox[w]) {
 			int err = rte_errno;
-			neigh_inboxes_free(c);
+			neigh_stop(c);
 			rte_errno = err;
 			return -1;
 		}
@@ -41,13 +66,24 @@ neigh_inboxes_create(struct neigh_config *c, const char *prefix)
 	return 0;
 }
 
-void
-neigh_inboxes_free(struct neigh_config *c)
+/* The TSC rate is known once the EAL runs. */
+int
+neigh_start(struct nfg_instance *inst, struct neigh_config *c, const struct rte_ether_addr *mac,
+	    const char *prefix)
 {
-	for (unsigned w = 0; w < RTE_DIM(c->inbox); w++) {
-		rte_ring_free(c->inbox[w]); /* news only: no mbufs in there */
-		c->inbox[w] = NULL;
-	}
+	uint64_t hz = rte_get_tsc_hz();
+
+	c->hold_tsc = hz * c->hold_ms / 1000;
+	c->retry_tsc = hz * c->retry_ms / 1000;
+	c->timeout_tsc = hz * c->timeout_s;
+	c->mac = *mac;
+	c->nb_workers = nfg_worker_count();
+	if (c->nb_workers > RTE_DIM(c->inbox))
+		return nfg_error(inst, NULL, "at most %zu workers", RTE_DIM(c->inbox));
+	if (inboxes_create(c, prefix) < 0)
+		return nfg_error(inst, NULL, "cannot create the workers' inboxes: %s",
+				 rte_strerror(rte_errno));
+	return 0;
 }
 
 struct neigh *

@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
+#include "nfg/operator.h"
 #include "neigh_cache.h"
 
 #define NEIGH_MAX_WAITING 64 /* neighbours being resolved at once per worker: a bit each */
@@ -39,15 +40,30 @@ typedef void (*neigh_ask_fn)(struct rte_graph *graph, struct rte_node *node,
 
 /* Shared by the workers of one instance (read-only once started). */
 struct neigh_config {
+	/* from the graph file and the operator (neigh_setup) */
 	unsigned max_held;
-	uint64_t hold_tsc, retry_tsc, timeout_tsc;
-	struct rte_ether_addr mac;  /* ours: the source of what leaves */
+	uint64_t hold_ms, retry_ms, timeout_s;
 	rte_edge_t out;
 	neigh_ask_fn ask;
 	const struct neigh_counters *counters;
+	/* from the port and the EAL (neigh_start) */
+	uint64_t hold_tsc, retry_tsc, timeout_tsc;
+	struct rte_ether_addr mac;  /* ours: the source of what leaves */
 	unsigned nb_workers;
 	struct rte_ring *inbox[RTE_MAX_LCORE]; /* by worker; none with one worker */
 };
+
+/* The parameters neigh_setup reads, for the operator's parameter table;
+ * `question` names what goes out while packets wait ("ARP requests"). */
+#define NEIGH_PARAMS(question)                                                              \
+	{ .name = "hold_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 60000,       \
+	  .doc = "how long packets wait for their next hop's MAC" },                         \
+	{ .name = "retry_ms", .type = NFG_T_INT, .def = "250", .min = 1, .max = 60000,       \
+	  .doc = "interval between " question " while packets wait" },                       \
+	{ .name = "max_held", .type = NFG_T_INT, .def = "32", .min = 1, .max = 1024,         \
+	  .doc = "packets that may wait per next hop (more: dropped, hold_full)" },          \
+	{ .name = "timeout_s", .type = NFG_T_INT, .def = "300", .min = 1, .max = 86400,      \
+	  .doc = "lifetime of a learned entry" }
 
 struct neigh_waiting {
 	union neigh_addr addr;   /* the neighbour */
@@ -69,10 +85,18 @@ struct neigh {
 	struct rte_mbuf *held[]; /* NEIGH_MAX_WAITING * max_held */
 };
 
-/* start(): the inboxes, named "<prefix><serial>_w<worker>", when there are
- * several workers. Returns -1 with rte_errno set. */
-int neigh_inboxes_create(struct neigh_config *c, const char *prefix);
-void neigh_inboxes_free(struct neigh_config *c);
+/* setup(): the NEIGH_PARAMS of the instance, what is the operator's own
+ * (the output resolved packets leave on, how it asks, its counters), and the
+ * mbufs its workers may hold, reserved. */
+void neigh_setup(struct nfg_instance *inst, struct neigh_config *c, rte_edge_t out,
+		 neigh_ask_fn ask, const struct neigh_counters *counters);
+/* start(): the timers in TSC cycles, our MAC, and the workers' inboxes,
+ * named "<prefix><serial>_w<worker>" when there are several workers.
+ * Returns 0, or -1 with the error reported on the instance. */
+int neigh_start(struct nfg_instance *inst, struct neigh_config *c,
+		const struct rte_ether_addr *mac, const char *prefix);
+/* stop(): the inboxes. */
+void neigh_stop(struct neigh_config *c);
 /* Mbufs a graph's instance may hold at once (for nfg_instance_reserve_mbufs). */
 static inline unsigned
 neigh_held_max(unsigned max_held)
