@@ -12,7 +12,6 @@
  * each other, is shared with nd (neigh.h); this file is what is ARP's own.
  */
 #include <rte_cycles.h>
-#include <rte_malloc.h>
 
 #include "builtin.h"
 #include "neigh.h"
@@ -334,20 +333,21 @@ static int
 arp_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct arp_config *c = nfg_instance_config(inst);
-	struct arp_state *st = rte_zmalloc("arp", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct arp_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->cfg = c;
 	st->pool = nfg_pktmbuf_pool();
 	st->neigh = neigh_create(&c->neigh, worker);
-	nfg_node_set_state(node, st);
 	if (!st->neigh)
 		return -1;
 	for (unsigned i = 0; i < c->nb_static; i++) {
 		union neigh_addr a = neigh_addr_v4(c->statics[i].ip);
-		if (neigh_add_static(st->neigh, &a, &c->statics[i].mac) < 0)
+		if (neigh_add_static(st->neigh, &a, &c->statics[i].mac) < 0) {
+			/* fini is not called when init fails */
+			neigh_destroy(st->neigh, node);
+			st->neigh = NULL;
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -355,12 +355,7 @@ arp_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 static void
 arp_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct arp_state *st = nfg_node_state(node);
-
-	if (!st)
-		return;
-	neigh_destroy(st->neigh, node);
-	rte_free(st);
+	neigh_destroy(((struct arp_state *)nfg_node_state(node))->neigh, node);
 }
 
 static const struct nfg_param arp_static_fields[] = {
@@ -425,6 +420,7 @@ static const struct nfg_op arp_op = {
 	.counters = arp_counters,
 	.setup = arp_setup,
 	.start = arp_start,
+	.state_size = sizeof(struct arp_state),
 	.init = arp_init,
 	.process = arp_process,
 	.poll = arp_poll,

@@ -229,6 +229,9 @@ impair_setup(struct nfg_instance *inst)
 	return 0;
 }
 
+/* The state is allocated here, not declared as .state_size: its delay
+ * queue has delay_queue entries, a parameter of the instance, and a size
+ * fixed for every instance would waste memory or limit the queue. */
 static int
 impair_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {

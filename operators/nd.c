@@ -16,7 +16,6 @@
  * dropped and counted: put icmp_echo in front of nd for pings.
  */
 #include <rte_cycles.h>
-#include <rte_malloc.h>
 
 #include "builtin.h"
 #include "neigh.h"
@@ -463,27 +462,19 @@ static int
 nd_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct nd_config *c = nfg_instance_config(inst);
-	struct nd_state *st = rte_zmalloc("nd", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	struct nd_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->cfg = c;
 	st->pool = nfg_pktmbuf_pool();
 	st->announced = worker != 0; /* one announcement for the port, not one per worker */
 	st->neigh = neigh_create(&c->neigh, worker);
-	nfg_node_set_state(node, st);
 	return st->neigh ? 0 : -1;
 }
 
 static void
 nd_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct nd_state *st = nfg_node_state(node);
-
-	if (!st)
-		return;
-	neigh_destroy(st->neigh, node);
-	rte_free(st);
+	neigh_destroy(((struct nd_state *)nfg_node_state(node))->neigh, node);
 }
 
 static const struct nfg_param nd_params[] = {
@@ -566,6 +557,7 @@ static const struct nfg_op nd_op = {
 	.counters = nd_counters,
 	.setup = nd_setup,
 	.start = nd_start,
+	.state_size = sizeof(struct nd_state),
 	.init = nd_init,
 	.process = nd_process,
 	.poll = nd_poll,

@@ -86,6 +86,8 @@ neigh_start(struct nfg_instance *inst, struct neigh_config *c, const struct rte_
 	return 0;
 }
 
+/* Allocated here rather than inside the operator's .state_size: the held
+ * packets' slots depend on max_held, a parameter of the instance. */
 struct neigh *
 neigh_create(const struct neigh_config *c, unsigned worker)
 {

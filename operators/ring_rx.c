@@ -10,7 +10,6 @@
 #include <stdio.h>
 
 #include <rte_errno.h>
-#include <rte_malloc.h>
 
 #include "builtin.h"
 #include "ring_handoff.h"
@@ -21,7 +20,7 @@ struct ring_rx_state {
 	uint16_t burst;
 	unsigned nb_sources;
 	unsigned first;               /* the source served first this walk */
-	struct rte_ring *sources[];   /* rings [*][this worker] */
+	struct rte_ring *sources[HANDOFF_MAX_WORKERS]; /* rings [*][this worker] */
 };
 
 static uint16_t
@@ -127,16 +126,12 @@ static int
 ring_rx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct handoff_rings *hr = nfg_instance_config(inst);
-	struct ring_rx_state *st = rte_zmalloc("ring_rx", sizeof(*st) + hr->nb_workers *
-					       sizeof(st->sources[0]), RTE_CACHE_LINE_SIZE);
+	struct ring_rx_state *st = nfg_node_state(node);
 
-	if (!st)
-		return -1;
 	st->burst = (uint16_t)RTE_MIN(hr->burst, node->size);
 	st->nb_sources = hr->nb_workers;
 	for (unsigned s = 0; s < hr->nb_workers; s++)
 		st->sources[s] = hr->rings[s * hr->nb_workers + worker];
-	nfg_node_set_state(node, st);
 	return 0;
 }
 
@@ -149,15 +144,12 @@ ring_rx_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	struct ring_rx_state *st = nfg_node_state(node);
 	struct rte_mbuf *batch[64];
 
-	if (!st)
-		return;
 	for (unsigned s = 0; s < st->nb_sources; s++) {
 		unsigned n;
 		while ((n = rte_ring_sc_dequeue_burst(st->sources[s], (void **)batch,
 						      RTE_DIM(batch), NULL)) > 0)
 			nfg_drop(node, RING_RX_IN_RING_AT_STOP, batch, (uint16_t)n);
 	}
-	rte_free(st);
 }
 
 static const struct nfg_param ring_rx_params[] = {
@@ -193,6 +185,7 @@ static const struct nfg_op ring_rx_op = {
 	.counters = ring_rx_counters,
 	.setup = ring_rx_setup,
 	.start = ring_rx_start,
+	.state_size = sizeof(struct ring_rx_state),
 	.init = ring_rx_init,
 	.process = ring_rx_process,
 	.fini = ring_rx_fini,

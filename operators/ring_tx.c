@@ -26,7 +26,10 @@ struct ring_tx_state {
 	unsigned next;                  /* BY_WORKER: the worker; BY_ROUND_ROBIN: the next */
 	struct rte_ring *const *to;     /* rings [this worker][*] */
 	uint16_t nb_for[HANDOFF_MAX_WORKERS];
-	struct rte_mbuf **sorted;       /* [dst * SORT_CHUNK + i] */
+	/* [dst * SORT_CHUNK + i], one chunk per worker of the graph: allocated
+	 * in init for the worker count, not in the fixed state, which sized for
+	 * HANDOFF_MAX_WORKERS would be 32 KB per worker. */
+	struct rte_mbuf **sorted;
 };
 
 static void
@@ -116,13 +119,10 @@ ring_tx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	const struct handoff_rings *hr =
 		nfg_instance_config(nfg_instance_find(nfg_param_string(inst, "to")));
 	const char *by = nfg_param_string(inst, "by");
+	struct ring_tx_state *st = nfg_node_state(node);
 
 	if (!hr || !hr->rings[0])
 		return -1;
-	struct ring_tx_state *st = rte_zmalloc("ring_tx", sizeof(*st), RTE_CACHE_LINE_SIZE);
-	if (!st)
-		return -1;
-	nfg_node_set_state(node, st);
 	st->sorted = rte_zmalloc("ring_tx", hr->nb_workers * SORT_CHUNK * sizeof(st->sorted[0]),
 				 RTE_CACHE_LINE_SIZE);
 	if (!st->sorted)
@@ -141,12 +141,7 @@ ring_tx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 static void
 ring_tx_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
-	struct ring_tx_state *st = nfg_node_state(node);
-
-	if (!st)
-		return;
-	rte_free(st->sorted);
-	rte_free(st);
+	rte_free(((struct ring_tx_state *)nfg_node_state(node))->sorted);
 }
 
 static const char *const ring_tx_modes[] = { "hash", "worker", "round_robin", NULL };
@@ -183,6 +178,7 @@ static const struct nfg_op ring_tx_op = {
 	.counters = ring_tx_counters,
 	.setup = ring_tx_setup,
 	.start = ring_tx_start,
+	.state_size = sizeof(struct ring_tx_state),
 	.init = ring_tx_init,
 	.process = ring_tx_process,
 	.fini = ring_tx_fini,
