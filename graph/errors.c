@@ -111,12 +111,12 @@ nfg_esc(const char *s)
 	return nfg_escape(b, sizeof(bufs[0]), s, strlen(s));
 }
 
-/* The whole message once more, for what reached it unescaped (an operator's
- * own message quoting a value, jansson's error text): control bytes and
- * non-ASCII become \xNN, so no graph file can move the cursor, recolour the
- * terminal or reorder the line (U+202E). Quotes stay: they are the message's. */
-static void
-sanitize(char *dst, size_t cap, const char *src)
+/* For what reached a message unescaped (an operator's own message quoting a
+ * value, jansson's error text): control bytes and non-ASCII become \xNN, so
+ * no graph file can move the cursor, recolour the terminal or reorder the
+ * line (U+202E). Quotes stay: they are the message's. */
+void
+nfg_sanitize(char *dst, size_t cap, const char *src)
 {
 	size_t n = 0;
 
@@ -147,7 +147,7 @@ emit(const char *prefix, const char *fmt, va_list ap)
 
 	if (n < sizeof(raw))
 		vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
-	sanitize(last_error, sizeof(last_error), raw);
+	nfg_sanitize(last_error, sizeof(last_error), raw);
 	error_count++;
 	if (!quiet)
 		fprintf(stderr, "%s\n", last_error);

@@ -31,6 +31,10 @@ void nfg_err_pos(int line, int col, const char *fmt, ...) __rte_format_printf(3,
  * message, not to keep. Messages are sanitized once more as a whole, so a
  * string that reaches one unescaped shows no control byte either. */
 const char *nfg_esc(const char *s);
+/* A whole message made safe to print on one line: printable ASCII as is
+ * (quotes and backslashes too), control bytes and non-ASCII escaped (\n,
+ * \xNN); cut to what fits cap. */
+void nfg_sanitize(char *dst, size_t cap, const char *src);
 
 unsigned nfg_error_count(void);
 void nfg_errors_reset(void);

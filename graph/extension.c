@@ -3,7 +3,7 @@
  * The extension points (include/nfg/extension.h): a few points, each a short
  * list of named entries. Filled before any graph is loaded (constructors,
  * then plugins), read when operators set up: no locking. Messages go through
- * nfg_node_log, which escapes what they quote.
+ * nfg_node_log, which escapes the control bytes of what they quote.
  */
 #include <string.h>
 

@@ -10,7 +10,6 @@
 
 #include <rte_log.h>
 
-#include "nfg/text.h"
 
 #include "errors.h"
 #include "model.h"
@@ -147,8 +146,10 @@ nfg_node_log(const struct nfg_instance *inst, enum nfg_log_level level, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* What the message quotes (a plugin's name, a path) may be anything. */
-	nfg_escape(shown, sizeof(shown), msg, strlen(msg));
+	/* What the message quotes (a plugin's name, a path) may be anything:
+	 * no control byte of it reaches the log, so it stays one line and
+	 * cannot drive a terminal. The quotes are the message's own and stay. */
+	nfg_sanitize(shown, sizeof(shown), msg);
 	rte_log(levels[level], type >= 0 ? (uint32_t)type : RTE_LOGTYPE_USER1, "nfg: %s%s%s\n",
 		inst ? nfg_esc(inst->name) : "", inst ? ": " : "", shown);
 }

@@ -166,7 +166,9 @@ int nfg_op_register(const struct nfg_op *op);
 	}
 
 /* A line for people, through DPDK's log (type "nfg"), prefixed with the
- * node's name ("nfg: fw: ..."; inst NULL: "nfg: ..."), the name escaped.
+ * node's name ("nfg: fw: ..."; inst NULL: "nfg: ..."), the name escaped;
+ * control bytes and non-ASCII in the message show as \n or \xNN, so what it
+ * quotes cannot break the line.
  * INFO shows only when DPDK's log level is raised (-- --log-level=nfg:info);
  * never call it per packet. */
 enum nfg_log_level { NFG_LOG_ERROR, NFG_LOG_WARNING, NFG_LOG_INFO };

@@ -2,12 +2,16 @@
  *
  * Packet bytes shown to people: nfg_escape never writes past its buffer,
  * always terminates, lets only printable ASCII through, and marks a cut; the
- * trace operator prints a hostile payload escaped, bounded, on one line.
+ * trace operator prints a hostile payload escaped, bounded, on one line; a
+ * node's log line escapes the control bytes of what it quotes, not its quotes.
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <rte_log.h>
 
 #include "harness.h"
 #include "nfg/text.h"
@@ -108,6 +112,25 @@ START_TEST(trace_prints_hostile_payload_escaped_and_bounded)
 }
 END_TEST
 
+START_TEST(node_log_escapes_controls_and_keeps_quotes)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	rte_openlog_stream(f);
+	nfg_node_log(NULL, NFG_LOG_ERROR, "plugin \"%s\" in %s", "grep\x1b[2J",
+		     "/tmp/x\nnfg: error: forged");
+	rte_openlog_stream(NULL);
+	fclose(f);
+	/* One line: the message's quotes as written, what it quotes unable to
+	 * clear the screen or start a line of its own. */
+	ck_assert_str_eq(text, "nfg: plugin \"grep\\x1b[2J\" in /tmp/x\\nnfg: error: forged\n");
+	free(text);
+}
+END_TEST
+
 TEST_SUITE(text_suite)
 static Suite *
 text_suite(void)
@@ -118,6 +141,7 @@ text_suite(void)
 	tcase_add_test(tc, escape_names_controls_and_hexes_the_rest);
 	tcase_add_test(tc, escape_stays_inside_every_buffer_size);
 	tcase_add_test(tc, trace_prints_hostile_payload_escaped_and_bounded);
+	tcase_add_test(tc, node_log_escapes_controls_and_keeps_quotes);
 	suite_add_tcase(s, tc);
 	return s;
 }
