@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nfg/rate.h"
 #include "nfg/values.h"
 #include "tcp_params.h"
 
@@ -94,17 +95,6 @@ engine_of(struct nfg_instance *inst, unsigned w)
 	return node ? nfg_node_state(node) : NULL;
 }
 
-static void
-rate(double v, char *buf, size_t len)
-{
-	if (v >= 1e6)
-		snprintf(buf, len, "%.2fM", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(buf, len, "%.1fk", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f", v);
-}
-
 void
 tcp_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev, double dt,
 	     char *buf, size_t len)
@@ -119,7 +109,7 @@ tcp_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *pre
 		time_wait += e ? e->nb_time_wait : 0;
 	}
 	uint64_t held = opened - now[TC_RELEASED];
-	rate((double)(now[TC_COMPLETED] - prev[TC_COMPLETED]) / dt, cps, sizeof(cps));
+	nfg_format_rate((double)(now[TC_COMPLETED] - prev[TC_COMPLETED]) / dt, cps, sizeof(cps));
 	snprintf(buf, len, "%s conn/s, %" PRIu64 " open, %" PRIu64 " done, %" PRIu64
 		 " failed, %" PRIu64 " rtx", cps, held > time_wait ? held - time_wait : 0,
 		 now[TC_COMPLETED], failed, now[TC_RETRANSMITS]);

@@ -12,6 +12,7 @@
 
 #include <rte_cycles.h>
 
+#include "nfg/rate.h"
 #include "runtime.h"
 
 /* "  node  key  value  what it counts" */
@@ -24,18 +25,6 @@ print_counter(FILE *out, const struct nfg_instance *inst, unsigned c, uint64_t v
 		doc ? "   " : "", doc ? doc : "");
 }
 
-static const char *
-rate(double per_s, char *buf, size_t len)
-{
-	if (per_s >= 999995)
-		snprintf(buf, len, "%.2fM", per_s / 1e6);
-	else if (per_s >= 999.5)
-		snprintf(buf, len, "%.1fk", per_s / 1e3);
-	else
-		snprintf(buf, len, "%.0f", per_s);
-	return buf;
-}
-
 void
 nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 		   const struct nfg_reading *now, double elapsed)
@@ -46,9 +35,9 @@ nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 	if (dt <= 0)
 		return;
 	printf("[%6.1fs] in %spps out %spps drop %spps", elapsed,
-	       rate((double)(now->in - prev->in) / dt, a, sizeof(a)),
-	       rate((double)(now->out - prev->out) / dt, b, sizeof(b)),
-	       rate((double)(now->dropped - prev->dropped) / dt, c, sizeof(c)));
+	       nfg_format_rate((double)(now->in - prev->in) / dt, a, sizeof(a)),
+	       nfg_format_rate((double)(now->out - prev->out) / dt, b, sizeof(b)),
+	       nfg_format_rate((double)(now->dropped - prev->dropped) / dt, c, sizeof(c)));
 	printf(" busy");
 	for (unsigned w = 0; w < g->nb_workers; w++) {
 		uint64_t cyc = now->worker_cycles[w] - prev->worker_cycles[w];
@@ -59,10 +48,12 @@ nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 	if (g->nb_workers > 1)
 		for (unsigned w = 0; w < g->nb_workers; w++)
 			printf(" | w%u %s/%s/%s", w,
-			       rate((double)(now->worker_in[w] - prev->worker_in[w]) / dt, a, sizeof(a)),
-			       rate((double)(now->worker_out[w] - prev->worker_out[w]) / dt, b, sizeof(b)),
-			       rate((double)(now->worker_drop[w] - prev->worker_drop[w]) / dt, c,
-				    sizeof(c)));
+			       nfg_format_rate((double)(now->worker_in[w] - prev->worker_in[w]) / dt,
+					       a, sizeof(a)),
+			       nfg_format_rate((double)(now->worker_out[w] - prev->worker_out[w]) / dt,
+					       b, sizeof(b)),
+			       nfg_format_rate((double)(now->worker_drop[w] - prev->worker_drop[w]) / dt,
+					       c, sizeof(c)));
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		struct nfg_instance *inst = g->instances[i];
 		char text[256] = "";

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../graph/errors.h"
+#include "nfg/rate.h"
 #include "observe.h"
 
 #define TOP_MAX_NODES 256
@@ -280,18 +281,6 @@ out:
 
 /* ---- the view --------------------------------------------------------- */
 
-static const char *
-rate(double v, char *buf, size_t len)
-{
-	if (v >= 999995)
-		snprintf(buf, len, "%.2fM", v / 1e6);
-	else if (v >= 999.5)
-		snprintf(buf, len, "%.1fk", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f", v);
-	return buf;
-}
-
 static void
 render(const struct top_sample *a, const struct top_sample *b, long pid, double interval)
 {
@@ -306,9 +295,9 @@ render(const struct top_sample *a, const struct top_sample *b, long pid, double 
 	       nfg_esc(b->graph), pid, b->nb_workers, b->nb_workers == 1 ? "" : "s", b->seconds,
 	       interval);
 	printf("in %spps  out %spps  drop %spps  mbufs in use %" PRIu64 "\n",
-	       rate((double)(b->in - a->in) / dt, x, sizeof(x)),
-	       rate((double)(b->out - a->out) / dt, y, sizeof(y)),
-	       rate((double)(b->dropped - a->dropped) / dt, z, sizeof(z)), b->mbufs);
+	       nfg_format_rate((double)(b->in - a->in) / dt, x, sizeof(x)),
+	       nfg_format_rate((double)(b->out - a->out) / dt, y, sizeof(y)),
+	       nfg_format_rate((double)(b->dropped - a->dropped) / dt, z, sizeof(z)), b->mbufs);
 	printf("busy:");
 	if (!b->has_busy)
 		printf(" (this nfg does not say)");
@@ -328,7 +317,8 @@ render(const struct top_sample *a, const struct top_sample *b, long pid, double 
 		if (pk && !n->source)
 			snprintf(cpp, sizeof(cpp), "%.1f", (double)(n->cycles - p->cycles) / (double)pk);
 		printf("%-22s %-12s %10s %10s %10.1f %11s\n", nfg_esc(n->name), nfg_esc(n->op),
-		       rate((double)pk / dt, x, sizeof(x)), rate((double)calls / dt, y, sizeof(y)),
+		       nfg_format_rate((double)pk / dt, x, sizeof(x)),
+		       nfg_format_rate((double)calls / dt, y, sizeof(y)),
 		       calls ? (double)pk / (double)calls : 0.0, cpp);
 	}
 	bool header = false;
@@ -342,9 +332,9 @@ render(const struct top_sample *a, const struct top_sample *b, long pid, double 
 		header = true;
 		char f[32];
 		printf("%-22s %10s %10" PRIu64 " %10s %10s %14" PRIu64 "\n", nfg_esc(n->name),
-		       rate((double)(n->completed - p->completed) / dt, x, sizeof(x)), n->open,
-		       rate((double)(n->failed - p->failed) / dt, f, sizeof(f)),
-		       rate((double)(n->rtx - p->rtx) / dt, y, sizeof(y)), n->completed);
+		       nfg_format_rate((double)(n->completed - p->completed) / dt, x, sizeof(x)), n->open,
+		       nfg_format_rate((double)(n->failed - p->failed) / dt, f, sizeof(f)),
+		       nfg_format_rate((double)(n->rtx - p->rtx) / dt, y, sizeof(y)), n->completed);
 	}
 	fflush(stdout);
 }

@@ -3,7 +3,8 @@
  * The pure parts of watching a run (runtime/observe.h): a second's
  * histogram as the difference of two cumulative ones (what the timeline's
  * percentiles come from), the Prometheus text format (escaping, cumulative
- * buckets, sum and count), and the --metrics address parser.
+ * buckets, sum and count), the --metrics address parser, and how rates are
+ * written for people.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "../../runtime/observe.h"
 #include "harness.h"
+#include "nfg/rate.h"
 
 static uint64_t rng_state;
 
@@ -220,6 +222,23 @@ START_TEST(metrics_addresses)
 }
 END_TEST
 
+START_TEST(rates_change_unit_before_they_round_to_1000)
+{
+	static const struct {
+		double per_s;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" },           { 999.4, "999" },        { 999.5, "1.0k" },
+		{ 41300, "41.3k" },   { 999949, "999.9k" },    { 999950, "1.00M" },
+		{ 2140000, "2.14M" }, { 123456789, "123.46M" },
+	};
+	char buf[16];
+
+	for (unsigned i = 0; i < RTE_DIM(cases); i++)
+		ck_assert_str_eq(nfg_format_rate(cases[i].per_s, buf, sizeof(buf)), cases[i].text);
+}
+END_TEST
+
 static Suite *
 observe_suite(void)
 {
@@ -231,6 +250,7 @@ observe_suite(void)
 	tcase_add_test(tc, prometheus_escapes_labels_and_help);
 	tcase_add_test(tc, prometheus_histogram_is_cumulative);
 	tcase_add_test(tc, metrics_addresses);
+	tcase_add_test(tc, rates_change_unit_before_they_round_to_1000);
 	suite_add_tcase(s, tc);
 	return s;
 }
