@@ -81,8 +81,6 @@ gen_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_
 	(void)objs;
 	(void)nb_objs;
 
-	if (unlikely(nfg_stopping()))
-		return 0;
 	uint16_t n = gen_budget(st);
 	if (n == 0)
 		return 0;

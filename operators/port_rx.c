@@ -92,27 +92,32 @@ take_handed(struct rte_node *node, struct port_rx_state *st, void **objs, uint16
 	return got;
 }
 
+/* The queue, steered: handed packets first, in at most half the stream; then
+ * the queue, whose foreign packets leave for their owners. Out of line, so
+ * the common path below stays a few instructions. */
+static __rte_noinline uint16_t
+receive_steered(struct rte_node *node, struct port_rx_state *st)
+{
+	uint16_t got = take_handed(node, st, node->objs, (uint16_t)(node->size / 2));
+	uint16_t n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs + got,
+				      RTE_MIN(st->burst, (uint16_t)(node->size - got)));
+
+	return (uint16_t)(got + hand_off(node, st, node->objs + got, n));
+}
+
 static uint16_t
 port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct port_rx_state *st = nfg_node_state(node);
+	uint16_t n;
 	(void)objs;
 	(void)nb_objs;
 
-	if (unlikely(nfg_stopping()))
-		return 0;
-	uint16_t n;
-	if (st->steer) {
-		/* Handed packets first, in at most half the stream; then the
-		 * queue, whose foreign packets leave for their owners. */
-		uint16_t got = take_handed(node, st, node->objs, (uint16_t)(node->size / 2));
-		n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs + got,
-				     RTE_MIN(st->burst, (uint16_t)(node->size - got)));
-		n = (uint16_t)(got + hand_off(node, st, node->objs + got, n));
-	} else {
+	if (unlikely(st->steer != NULL))
+		n = receive_steered(node, st);
+	else
 		n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs,
 				     st->burst);
-	}
 	if (n == 0)
 		return 0;
 	node->idx = n;

@@ -2,8 +2,8 @@
  *
  * port_tx: sends to the worker's tx queue of a port. What the queue does not
  * take right away waits in a small buffer and is retried on the next call or
- * the next poll; only when that buffer is full are packets dropped, and
- * counted as queue_full.
+ * the next poll (asked for only while the buffer holds packets); only when
+ * that buffer is full are packets dropped, and counted as queue_full.
  */
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -35,26 +35,36 @@ flush_pending(struct port_tx_state *st)
 	return sent;
 }
 
+/* The queue is full: what the buffer has room for waits there (a poll is
+ * asked for to retry), the rest is dropped and counted. */
+static __rte_noinline void
+keep_unsent(struct rte_node *node, struct port_tx_state *st, struct rte_mbuf **pkts,
+	    uint16_t left)
+{
+	uint16_t keep = RTE_MIN(left, (uint16_t)(TX_BUFFER - st->nb_pending));
+
+	memcpy(&st->pending[st->nb_pending], pkts, keep * sizeof(pkts[0]));
+	st->nb_pending += keep;
+	nfg_drop(node, PORT_TX_QUEUE_FULL, pkts + keep, left - keep);
+	nfg_node_poll_request(node);
+}
+
 static uint16_t
 port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct port_tx_state *st = nfg_node_state(node);
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
-	uint16_t sent = flush_pending(st), n = 0;
+	uint16_t sent = 0, n = 0;
 	(void)graph;
 
-	if (st->nb_pending == 0)
+	/* What waits goes first, so the order holds. */
+	if (unlikely(st->nb_pending != 0))
+		sent = flush_pending(st);
+	if (likely(st->nb_pending == 0))
 		n = rte_eth_tx_burst(st->port_id, st->queue, pkts, nb_objs);
-	sent += n;
-	uint16_t left = nb_objs - n;
-	if (unlikely(left)) { /* the queue is full: keep what the buffer holds */
-		uint16_t room = TX_BUFFER - st->nb_pending;
-		uint16_t keep = RTE_MIN(left, room);
-		memcpy(&st->pending[st->nb_pending], &pkts[n], keep * sizeof(pkts[0]));
-		st->nb_pending += keep;
-		nfg_drop(node, PORT_TX_QUEUE_FULL, &pkts[n + keep], left - keep);
-	}
-	nfg_count(node, PORT_TX_SENT, sent);
+	if (unlikely(n < nb_objs))
+		keep_unsent(node, st, pkts + n, nb_objs - n);
+	nfg_count(node, PORT_TX_SENT, sent + n);
 	return nb_objs;
 }
 
@@ -64,8 +74,9 @@ port_tx_poll(struct rte_graph *graph, struct rte_node *node)
 	struct port_tx_state *st = nfg_node_state(node);
 	(void)graph;
 
-	if (unlikely(st->nb_pending))
-		nfg_count(node, PORT_TX_SENT, flush_pending(st));
+	nfg_count(node, PORT_TX_SENT, flush_pending(st));
+	if (st->nb_pending)
+		nfg_node_poll_request(node);
 }
 
 static int
@@ -114,6 +125,7 @@ static const struct nfg_op port_tx_op = {
 	.api_version = NFG_API_VERSION,
 	.name = "port_tx",
 	.summary = "send packets on a port (one queue per worker), buffered",
+	.flags = NFG_OP_POLL_WHEN_ASKED,
 	.doc = "Sends its input on the worker's tx queue of the port. Packets the queue\n"
 	       "cannot take yet wait in a buffer of 1024 and are retried; beyond that they\n"
 	       "are dropped and counted as queue_full.",

@@ -24,12 +24,10 @@
 
 #include "runtime.h"
 
-#define MAX_NODE_IDS 4096
-
 /* The instance behind every rte_node id we made, and for input clones the
  * input index (-1 for main clones). */
-static struct nfg_instance *instance_of_node[MAX_NODE_IDS];
-static int input_of_node[MAX_NODE_IDS];
+static struct nfg_instance *instance_of_node[NFG_MAX_NODE_IDS];
+static int input_of_node[NFG_MAX_NODE_IDS];
 static struct rte_graph *worker_graphs[NFG_MAX_WORKERS];
 static unsigned building_worker; /* rte_graph_create calls init for this worker */
 static unsigned generation;      /* builds in this process, for unique clone names */
@@ -58,7 +56,7 @@ static int
 node_init(const struct rte_graph *graph, struct rte_node *node)
 {
 	(void)graph;
-	struct nfg_instance *inst = node->id < MAX_NODE_IDS ? instance_of_node[node->id] : NULL;
+	struct nfg_instance *inst = node->id < NFG_MAX_NODE_IDS ? instance_of_node[node->id] : NULL;
 	struct nfg_node_ctx *ctx = (struct nfg_node_ctx *)node->ctx;
 	unsigned w = building_worker;
 
@@ -103,7 +101,7 @@ node_init(const struct rte_graph *graph, struct rte_node *node)
 static void
 node_fini(const struct rte_graph *graph, struct rte_node *node)
 {
-	struct nfg_instance *inst = node->id < MAX_NODE_IDS ? instance_of_node[node->id] : NULL;
+	struct nfg_instance *inst = node->id < NFG_MAX_NODE_IDS ? instance_of_node[node->id] : NULL;
 	unsigned w = 0;
 
 	if (!inst)
@@ -185,7 +183,7 @@ make_clone(const struct nfg_op *op, const char *name, const char *input,
 
 	clone_suffix(suffix, sizeof(suffix), name, input);
 	rte_node_t id = base == RTE_NODE_ID_INVALID ? base : rte_node_clone(base, suffix);
-	if (id == RTE_NODE_ID_INVALID || id >= MAX_NODE_IDS) {
+	if (id == RTE_NODE_ID_INVALID || id >= NFG_MAX_NODE_IDS) {
 		nfg_log_err("%s: cannot make rte_graph node for %s: %s", inst->path, name,
 			    rte_strerror(rte_errno));
 		return -1;

@@ -13,6 +13,9 @@
 
 #include "../graph/model.h"
 
+/* rte_node ids nfg keeps tables by (build.c: instances, worker.c: polls). */
+#define NFG_MAX_NODE_IDS 4096
+
 struct nfg_run_options {
 	double duration;          /* seconds; 0: until done or a signal */
 	const char *stats_json;   /* write the final stats here */

@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * The worker loop: walk the worker's graph (walk.h), then give operators with
- * a poll callback their turn (timers, buffered tx, ARP retries). Every so
- * often it asks finite sources whether they are done, and a source that is
- * leaves the walk. When the run stops, sources stop producing
- * (nfg_stopping()) and the worker walks a little longer so packets in flight
- * reach their end instead of being cut mid-graph.
+ * a poll callback their turn (timers, buffered tx, ARP retries): after every
+ * walk, or, for operators that poll only when asked (NFG_OP_POLL_WHEN_ASKED),
+ * after the walks in which they asked, so a graph whose polls have nothing
+ * to do pays nothing for them. Every so often it asks finite sources whether
+ * they are done, and a source that is leaves the walk. When the run stops,
+ * the sources that bring packets in leave the walk and the worker walks a
+ * little longer, so packets in flight reach their end instead of being cut
+ * mid-graph.
  */
 #include <rte_graph_worker.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_per_lcore.h>
 
 #include "runtime.h"
 #include "walk.h"
 
 #define DRAIN_WALKS 256
 #define DONE_CHECK_WALKS 1024 /* how often finite sources are asked */
+#define MAX_ASKED_POLLS 64    /* one bit each in a word */
+#define NOT_ASKED 0xff
 
-bool nfg__stopping;
+static bool stopping;
 
 struct poll_entry {
 	void (*poll)(struct rte_graph *, struct rte_node *);
@@ -33,16 +39,40 @@ struct worker {
 	unsigned index;
 	unsigned lcore;
 	struct nfg_walk walk;
-	struct poll_entry polls[64];
+	struct poll_entry polls[64];          /* after every walk */
 	unsigned nb_polls;
+	struct poll_entry asked[MAX_ASKED_POLLS]; /* after a walk in which they asked */
+	unsigned nb_asked;
 	struct finite_source finite[NFG_WALK_MAX_SOURCES];
 	unsigned nb_finite;
+	struct rte_node *inlets[NFG_WALK_MAX_SOURCES]; /* leave the walk at stop */
+	unsigned nb_inlets;
 	volatile bool running;
 	uint64_t start_tsc, end_tsc; /* the worker's life, for its busy share */
 };
 
+/* The polls asked for on this lcore since its last walk, a bit per entry of
+ * its worker's `asked`; every worker's graph has the same nodes, so a node's
+ * bit is the same on each. */
+static RTE_DEFINE_PER_LCORE(uint64_t, polls_asked);
+static uint8_t asked_bit_of_node[NFG_MAX_NODE_IDS];
+
 static struct worker workers[NFG_MAX_WORKERS];
 static unsigned nb_workers;
+
+static inline void
+run_asked_polls(struct worker *w)
+{
+	uint64_t asked = RTE_PER_LCORE(polls_asked);
+
+	/* Cleared first: a poll that leaves work behind asks again. */
+	RTE_PER_LCORE(polls_asked) = 0;
+	do {
+		struct poll_entry *p = &w->asked[__builtin_ctzll(asked)];
+		p->poll(w->walk.graph, p->node);
+		asked &= asked - 1;
+	} while (asked);
+}
 
 static inline void
 walk_once(struct worker *w)
@@ -53,6 +83,8 @@ walk_once(struct worker *w)
 
 	for (unsigned i = 0; i < w->nb_polls; i++)
 		w->polls[i].poll(w->walk.graph, w->polls[i].node);
+	if (unlikely(RTE_PER_LCORE(polls_asked) != 0))
+		run_asked_polls(w);
 	if (timed) {
 		uint64_t spent = rte_rdtsc() - start;
 		spent *= spent > w->walk.outlier_cycles ? 1 : w->walk.weight;
@@ -60,6 +92,21 @@ walk_once(struct worker *w)
 		if (moved)
 			w->walk.busy_cycles += spent;
 	}
+}
+
+void
+nfg_node_poll_request(const struct rte_node *node)
+{
+	unsigned bit = node->id < NFG_MAX_NODE_IDS ? asked_bit_of_node[node->id] : NOT_ASKED;
+
+	if (bit != NOT_ASKED)
+		RTE_PER_LCORE(polls_asked) |= UINT64_C(1) << bit;
+}
+
+bool
+nfg_stopping(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_RELAXED);
 }
 
 /* Finite sources that are done leave the walk. */
@@ -82,17 +129,41 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	w->start_tsc = rte_rdtsc();
+	/* Every poll that polls when asked gets one turn to begin with. */
+	RTE_PER_LCORE(polls_asked) =
+		w->nb_asked == 64 ? UINT64_MAX : (UINT64_C(1) << w->nb_asked) - 1;
 	while (!nfg_stopping()) {
 		for (unsigned i = 0; i < DONE_CHECK_WALKS && !nfg_stopping(); i++)
 			walk_once(w);
 		if (w->nb_finite)
 			drop_done_sources(w);
 	}
+	/* No new packets from now on: only what is inside drains. */
+	for (unsigned i = 0; i < w->nb_inlets; i++)
+		nfg_walk_drop_source(&w->walk, w->inlets[i]);
 	for (unsigned i = 0; i < DRAIN_WALKS; i++)
 		walk_once(w);
 	__atomic_store_n(&w->end_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 	w->running = false;
 	return 0;
+}
+
+/* A poll that runs when asked gets the next bit (the same on every worker:
+ * instances come in the same order); beyond 64 it runs after every walk. */
+static void
+add_poll(struct worker *w, const struct nfg_op *op, struct rte_node *node)
+{
+	struct poll_entry entry = { op->poll, node };
+
+	if ((op->flags & NFG_OP_POLL_WHEN_ASKED) && w->nb_asked < MAX_ASKED_POLLS &&
+	    node->id < NFG_MAX_NODE_IDS) {
+		asked_bit_of_node[node->id] = (uint8_t)w->nb_asked;
+		w->asked[w->nb_asked++] = entry;
+	} else if (w->nb_polls < RTE_DIM(w->polls)) {
+		if (node->id < NFG_MAX_NODE_IDS)
+			asked_bit_of_node[node->id] = NOT_ASKED;
+		w->polls[w->nb_polls++] = entry;
+	}
 }
 
 int
@@ -101,24 +172,31 @@ nfg_workers_launch(struct nfg_graph *g)
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 
 	nb_workers = g->nb_workers;
+	memset(asked_bit_of_node, NOT_ASKED, sizeof(asked_bit_of_node));
 	for (unsigned i = 0; i < nb_workers; i++, lcore = rte_get_next_lcore(lcore, 1, 0)) {
 		struct worker *w = &workers[i];
 		w->index = i;
 		w->lcore = lcore;
 		nfg_walk_init(&w->walk, nfg_worker_graph(i), g->profile);
 		w->start_tsc = w->end_tsc = 0;
-		w->nb_polls = 0;
-		w->nb_finite = 0;
+		w->nb_polls = w->nb_asked = 0;
+		w->nb_finite = w->nb_inlets = 0;
 		for (unsigned n = 0; n < g->nb_instances; n++) {
 			struct nfg_instance *inst = g->instances[n];
+			const struct nfg_op *op = inst->op;
 			struct rte_node *node = inst->node_by_worker[i];
-			if (inst->op->poll && w->nb_polls < RTE_DIM(w->polls))
-				w->polls[w->nb_polls++] = (struct poll_entry){ inst->op->poll, node };
-			if (inst->op->done && node && w->nb_finite < RTE_DIM(w->finite))
-				w->finite[w->nb_finite++] = (struct finite_source){ inst->op->done, node };
+			if (!node)
+				continue;
+			if (op->poll)
+				add_poll(w, op, node);
+			if (op->done && w->nb_finite < RTE_DIM(w->finite))
+				w->finite[w->nb_finite++] = (struct finite_source){ op->done, node };
+			if ((op->flags & NFG_OP_SOURCE) && !(op->flags & NFG_OP_RELAY) &&
+			    w->nb_inlets < RTE_DIM(w->inlets))
+				w->inlets[w->nb_inlets++] = node;
 		}
 	}
-	__atomic_store_n(&nfg__stopping, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&stopping, false, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < nb_workers; i++) {
 		workers[i].running = true;
 		if (rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore) != 0) {
@@ -185,7 +263,7 @@ nfg_worker_busy_cycles(unsigned worker)
 void
 nfg_request_stop(void)
 {
-	__atomic_store_n(&nfg__stopping, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 }
 
 void

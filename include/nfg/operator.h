@@ -14,7 +14,9 @@
  *   start(inst)        once, after EAL and ports: create shared DPDK objects.
  *   init(inst, w, node) once per worker: allocate per-worker state.
  *   process(...)       the rte_graph process function, per worker.
- *   poll(graph, node)  optional, after every graph walk (timers, flushes).
+ *   poll(graph, node)  optional, after a graph walk (timers, flushes): after
+ *                      every walk, or with NFG_OP_POLL_WHEN_ASKED only after
+ *                      walks in which the node asked (nfg_node_poll_request).
  *   fini(inst, w, node) once per worker at teardown: free what the worker holds.
  *   stop(inst)         once at teardown: free shared objects.
  */
@@ -39,7 +41,7 @@ extern "C" {
 
 /* Bumped whenever struct nfg_op or a helper's ABI changes; plugins built
  * against another version are refused at load time. */
-#define NFG_API_VERSION 3
+#define NFG_API_VERSION 4
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -104,7 +106,14 @@ struct nfg_instance;
 			    * input and a per-walk turn uses poll() instead */
 #define NFG_OP_RECORDS 0x4u /* keeps session records for --records */
 #define NFG_OP_RELAY 0x2u  /* a source of packets already inside the process
-			    * (ring_rx): not counted again as input */
+			    * (ring_rx): not counted again as input, and still
+			    * walked while the run drains (other sources stop
+			    * being called once the run is stopping) */
+#define NFG_OP_POLL_WHEN_ASKED 0x8u /* poll() runs only after a walk in which the
+			    * node called nfg_node_poll_request() (and once at the
+			    * start), not after every walk: for a poll that has work
+			    * only sometimes (packets buffered, a timer armed). A poll
+			    * that leaves work behind asks again. */
 
 struct nfg_op {
 	uint32_t api_version;   /* NFG_API_VERSION */
@@ -373,14 +382,13 @@ unsigned nfg_worker_count(void);
  * from the timed walks): what its work cost, idle polling left out. */
 uint64_t nfg_worker_busy_cycles(unsigned worker);
 struct rte_mempool *nfg_pktmbuf_pool(void);
-/* True once the run is stopping: sources stop producing, others drain.
- * Read on the hot path, so it is a plain load of a flag the main thread sets. */
-extern bool nfg__stopping;
-static inline bool
-nfg_stopping(void)
-{
-	return __atomic_load_n(&nfg__stopping, __ATOMIC_RELAXED);
-}
+/* True once the run is stopping. Sources (NFG_OP_SOURCE, except relays) are
+ * no longer called then, so they need not ask; an operator that produces from
+ * its poll (a TCP client opening connections) asks here and stops opening. */
+bool nfg_stopping(void);
+/* For an NFG_OP_POLL_WHEN_ASKED operator, called on the worker: run this
+ * node's poll() after the current walk. */
+void nfg_node_poll_request(const struct rte_node *node);
 
 #ifdef __cplusplus
 }
