@@ -182,17 +182,20 @@ impair_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 		}
 		pass_on(graph, node, st, m, now);
 	}
+	if (st->count)
+		nfg_node_poll_request(node); /* to release them when due */
 	return nb_objs;
 }
 
+/* Asked for while packets wait: a link that holds nothing costs no poll. */
 static void
 impair_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct impair_state *st = nfg_node_state(node);
 
-	if (likely(st->count == 0))
-		return;
 	release(graph, node, st, impair_now());
+	if (st->count)
+		nfg_node_poll_request(node);
 }
 
 static uint64_t
@@ -313,6 +316,7 @@ static const struct nfg_op impair_op = {
 	       "also where the kernel has no netem.",
 	.input_doc = "any packets",
 	.example = "\"wan\": {\"op\": \"impair\", \"delay_ms\": 10, \"jitter_ms\": 2, \"loss\": 0.01}",
+	.flags = NFG_OP_POLL_WHEN_ASKED,
 	.params = impair_params,
 	.outputs = (const char *const[]){ "out", NULL },
 	.counters = impair_counters,
