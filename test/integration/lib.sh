@@ -6,6 +6,15 @@
 # everything on exit, whatever happened.
 #
 # Source it, then call `nfg_test_init NAME`.
+#
+# Everything a test names outside its scratch dir carries $RUN,
+# "nfgt-NAME-PID" (the test's shell): its namespaces ("$RUN-host") and its
+# DPDK file prefixes ("$RUN-client"; nfg_start makes them, a test that runs
+# nfg itself passes --file-prefix="$RUN-WHAT"). So two runs of the tests on
+# one machine, or of one test, never meet; interfaces live inside the
+# namespaces and need no such suffix. At exit the test removes what DPDK
+# leaves under its prefixes (the runtime directories, hugepage files), since
+# no later run reuses them.
 
 set -u
 
@@ -25,7 +34,8 @@ note() {
 # nfg_test_init NAME: a scratch dir, and cleanup of whatever the test makes.
 nfg_test_init() {
 	TEST=$1
-	WORK=$(mktemp -d "/tmp/nfgt-$TEST.XXXXXX")
+	RUN="nfgt-$TEST-$$"
+	WORK=$(mktemp -d "/tmp/$RUN.XXXXXX")
 	chmod 755 "$WORK" # nginx workers (www-data) read files from here
 	NAMESPACES=()
 	PIDS=()
@@ -47,6 +57,7 @@ nfg_test_cleanup() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	nfg_prefixes_remove
 	if [ $rc -ne 0 ] && [ -d "$WORK" ]; then
 		for f in "$WORK"/*.log; do
 			[ -f "$f" ] || continue
@@ -58,9 +69,26 @@ nfg_test_cleanup() {
 	exit $rc
 }
 
+# What DPDK keeps of a prefix after its process ended (the nfg runs of this
+# test have all ended by now): the runtime directory and the hugepage files,
+# which would hold their pages for good.
+nfg_prefixes_remove() {
+	[ -n "${RUN:-}" ] || return 0
+	rm -rf /var/run/dpdk/"$RUN"-*
+	awk '$3 == "hugetlbfs" {print $2}' /proc/mounts | while read -r mnt; do
+		rm -f "$mnt/$RUN"-*map_*
+	done
+}
+
+# ns_name ROLE: the name of the test's namespace ROLE.
+ns_name() {
+	echo "$RUN-$1"
+}
+
 # netns NAME: a fresh namespace with loopback up.
 netns() {
-	local ns="nfgt-$TEST-$1"
+	local ns
+	ns=$(ns_name "$1")
 	ip netns del "$ns" 2>/dev/null
 	ip netns add "$ns" || fail "cannot create namespace $ns"
 	NAMESPACES+=("$ns")
@@ -69,7 +97,8 @@ netns() {
 
 # in_ns ROLE CMD...: run CMD in the test's namespace ROLE.
 in_ns() {
-	local ns="nfgt-$TEST-$1"
+	local ns
+	ns=$(ns_name "$1")
 	shift
 	ip netns exec "$ns" "$@"
 }
@@ -77,7 +106,9 @@ in_ns() {
 # veth_pair ROLE_A IF_A ROLE_B IF_B: a veth between two namespaces, both ends
 # up, offloads off so the NF sees real frames with full checksums.
 veth_pair() {
-	local nsa="nfgt-$TEST-$1" ifa=$2 nsb="nfgt-$TEST-$3" ifb=$4
+	local nsa nsb ifa=$2 ifb=$4
+	nsa=$(ns_name "$1")
+	nsb=$(ns_name "$3")
 	ip link add "$ifa" netns "$nsa" type veth peer name "$ifb" netns "$nsb" ||
 		fail "cannot create veth $ifa/$ifb"
 	for end in "$nsa:$ifa" "$nsb:$ifb"; do
@@ -90,7 +121,7 @@ veth_pair() {
 
 # addr ROLE IF CIDR
 addr() {
-	ip -n "nfgt-$TEST-$1" addr add "$3" dev "$2"
+	ip -n "$(ns_name "$1")" addr add "$3" dev "$2"
 }
 
 # nfg_start ROLE NAME GRAPH [nfg args...]: run nfg in the background inside
@@ -100,10 +131,10 @@ nfg_start() {
 	local role=$1 name=$2
 	shift 2
 	local log="$WORK/$name.log"
-	local wrap=(ip netns exec "nfgt-$TEST-$role")
+	local wrap=(ip netns exec "$(ns_name "$role")")
 	[ "$role" = - ] && wrap=()
 	"${wrap[@]}" "$NFG" run "$@" --stats-json "$WORK/$name.json" \
-		-- --file-prefix="nfgt-$TEST-$name" >"$log" 2>&1 &
+		-- --file-prefix="$RUN-$name" >"$log" 2>&1 &
 	NFG_PID=$!
 	PIDS+=("$NFG_PID")
 	for _ in $(seq 100); do
@@ -199,7 +230,7 @@ flood() {
 JSON
 	in_ns "$FLOOD_NS" "$NFG" run "$WORK/flood-$name.json" --quiet \
 		--stats-json "$WORK/flood-$name.stats.json" \
-		-- --file-prefix="nfgt-$TEST-flood-$name" >"$WORK/flood-$name.log" 2>&1 ||
+		-- --file-prefix="$RUN-flood-$name" >"$WORK/flood-$name.log" 2>&1 ||
 		fail "flood $name did not run (see flood-$name.log)"
 	note "$name flood: $(stat_get "flood-$name.stats" nodes/tx/counters/sent) sent"
 }
@@ -274,20 +305,20 @@ EOF
 # nfg_start) once its ports have stopped receiving, through DPDK telemetry:
 # $WORK/NAME.snap.json holds {"ports": ..., "nodes": {NODE: ...}, "drops": ...}.
 snapshot() {
-	"$ROOT/test/integration/telemetry.py" snapshot "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" \
+	"$ROOT/test/integration/telemetry.py" snapshot "/var/run/dpdk/$RUN-$1/dpdk_telemetry.v2" \
 		"$WORK/$1.snap.json" "${@:2}" || fail "no snapshot of $1"
 }
 
 # wait_quiet NAME: until the ports of the running nfg NAME stop receiving
 # (what the peers sent last has been read), instead of sleeping.
 wait_quiet() {
-	"$ROOT/test/integration/telemetry.py" quiet "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" ||
+	"$ROOT/test/integration/telemetry.py" quiet "/var/run/dpdk/$RUN-$1/dpdk_telemetry.v2" ||
 		fail "nfg $1 did not go quiet"
 }
 
 # wait_counter NAME NODE COUNTER N: until the running nfg NAME has counted N.
 wait_counter() {
-	"$ROOT/test/integration/telemetry.py" wait "/var/run/dpdk/nfgt-$TEST-$1/dpdk_telemetry.v2" \
+	"$ROOT/test/integration/telemetry.py" wait "/var/run/dpdk/$RUN-$1/dpdk_telemetry.v2" \
 		"$2" "$3" "$4" || fail "nfg $1: $2 never counted $4 $3"
 }
 

@@ -18,7 +18,7 @@ cat >"$WORK/graph.json" <<JSON
   "edges": ["gen -> tx", "rx -> tap -> seen"]
 }
 JSON
-"$NFG" run "$WORK/graph.json" --stats-json "$WORK/run.json" -- --file-prefix=nfgt-capture \
+"$NFG" run "$WORK/graph.json" --stats-json "$WORK/run.json" -- --file-prefix="$RUN-run" \
 	>"$WORK/run.log" 2>&1 || fail "run failed"
 [ "$(stat_get run nodes/seen/packets)" = 1000 ] || fail "only $(stat_get run nodes/seen/packets) passed the tap"
 n=$(tshark -r "$WORK/out.pcapng" 2>"$WORK/tshark.err" | wc -l)

@@ -46,14 +46,14 @@ note "bad input refused with the place named"
 
 # A device that does not exist: a clean error, not a DPDK panic.
 out=$("$NFG" run l2fwd --set ports.p0.device=net_af_packet0,iface=nfgt_nonexistent \
-	-- --file-prefix=nfgt-cli-dev 2>&1); rc=$?
+	-- --file-prefix="$RUN-dev" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "missing device: exit $rc: $out"
 echo "$out" | grep -q "ports.p0: device .*did not start" || fail "missing device message: $out"
 note "missing device: $(echo "$out" | grep 'did not start')"
 
 # A finite run ends by itself with a summary and stats.
 "$NFG" run default --set nodes.gen.count=20000 --set nodes.gen.rate=0 \
-	--stats-json "$WORK/finite.json" -- --file-prefix=nfgt-cli-fin >"$WORK/finite.log" 2>&1 ||
+	--stats-json "$WORK/finite.json" -- --file-prefix="$RUN-fin" >"$WORK/finite.log" 2>&1 ||
 	fail "finite run failed"
 grep -q "mbufs: all .* back in the pool" "$WORK/finite.log" || fail "no mbuf line in summary"
 [ "$(stat_get finite nodes/seen/packets)" = 20000 ] || fail "finite run counted $(stat_get finite nodes/seen/packets)"
@@ -61,9 +61,9 @@ grep -q "mbufs: all .* back in the pool" "$WORK/finite.log" || fail "no mbuf lin
 # An endless run stops on SIGTERM, cleanly; telemetry answers meanwhile.
 nfg_start - endless default --set nodes.gen.count=0 --set nodes.gen.rate=100000
 sleep 1.5
-info=$(echo /nfg/info | dpdk-telemetry.py -f nfgt-cli-endless 2>&1)
+info=$(echo /nfg/info | dpdk-telemetry.py -f "$RUN-endless" 2>&1)
 echo "$info" | grep -q '"graph": "default"' || fail "telemetry /nfg/info: $info"
-nodes=$(echo /nfg/node,seen | dpdk-telemetry.py -f nfgt-cli-endless 2>&1)
+nodes=$(echo /nfg/node,seen | dpdk-telemetry.py -f "$RUN-endless" 2>&1)
 echo "$nodes" | grep -q '"op": "count"' || fail "telemetry /nfg/node,seen: $nodes"
 note "telemetry: $info"
 kill -TERM "$NFG_PID"

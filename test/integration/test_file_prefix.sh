@@ -73,21 +73,22 @@ note "three runs of one graph at once: all exit 0, nothing left in $RUNDIR or hu
 d=$!
 PIDS+=("$d")
 wait_running "$WORK/d.log" "$d"
+# Looked for while D lives: once it is dead, any nfg starting on this
+# machine (another test run's) may sweep it before E does.
+[ -d "$RUNDIR/nfg-default-$d" ] || fail "D has no runtime directory (nothing to test)"
 kill -KILL "$d"
 wait "$d" 2>/dev/null
-[ -d "$RUNDIR/nfg-default-$d" ] || fail "a SIGKILLed run left no runtime directory (nothing to test)"
 "$NFG" run default --set nodes.gen.count=1000 >"$WORK/e.log" 2>&1 || fail "E exited with $?"
 left=$(left_behind "nfg-default-$d")
 [ -z "$left" ] || fail "what SIGKILLed nfg-default-$d left was not swept: $left"
 note "a SIGKILLed run's leftovers are swept by the next run"
 
 # Explicit prefixes are used as given, after -- and in the graph's "eal" list.
-"$NFG" run default --set nodes.gen.count=1000 -- --file-prefix=nfgt-prefix-arg \
+"$NFG" run default --set nodes.gen.count=1000 -- --file-prefix="$RUN-arg" \
 	>"$WORK/f.log" 2>&1 || fail "F exited with $?"
-[ "$(prefix_of "$WORK/f.log")" = nfgt-prefix-arg ] || fail "F's prefix: $(prefix_of "$WORK/f.log")"
-"$NFG" run default --set nodes.gen.count=1000 --set 'eal=["--file-prefix=nfgt-prefix-eal"]' \
+[ "$(prefix_of "$WORK/f.log")" = "$RUN-arg" ] || fail "F's prefix: $(prefix_of "$WORK/f.log")"
+"$NFG" run default --set nodes.gen.count=1000 --set "eal=[\"--file-prefix=$RUN-eal\"]" \
 	>"$WORK/g.log" 2>&1 || fail "G exited with $?"
-[ "$(prefix_of "$WORK/g.log")" = nfgt-prefix-eal ] || fail "G's prefix: $(prefix_of "$WORK/g.log")"
-note "explicit prefixes kept: nfgt-prefix-arg, nfgt-prefix-eal"
-rm -rf "$RUNDIR/nfgt-prefix-arg" "$RUNDIR/nfgt-prefix-eal" # (as DPDK leaves them)
+[ "$(prefix_of "$WORK/g.log")" = "$RUN-eal" ] || fail "G's prefix: $(prefix_of "$WORK/g.log")"
+note "explicit prefixes kept: $RUN-arg, $RUN-eal" # (lib.sh removes them at exit)
 echo ok

@@ -63,7 +63,7 @@ code=$(in_ns m curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://$ADD
 
 # The same port again: refused, one line, before EAL says anything.
 out=$(in_ns m "$NFG" run nftraffic --duration 1 --metrics "$ADDR" \
-	-- --file-prefix=nfgt-metrics-second 2>&1); rc=$?
+	-- --file-prefix="$RUN-second" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "second bind: exit $rc: $out"
 [ "$(echo "$out" | wc -l)" = 1 ] || fail "second bind: more than one line: $out"
 echo "$out" | grep -q "^nfg: --metrics $ADDR: cannot listen: Address already in use$" ||
@@ -76,7 +76,7 @@ scrape m3.txt
 for bad in nonsense 127.0.0.1 127.0.0.1:0 127.0.0.1:99999 127.0.0.1:80x :9464 \
 	example.org:9464 '[::1]' '[::1:9464' 300.1.1.1:9464; do
 	out=$(in_ns m "$NFG" run nftraffic --duration 1 --metrics "$bad" \
-		-- --file-prefix=nfgt-metrics-bad 2>&1); rc=$?
+		-- --file-prefix="$RUN-bad" 2>&1); rc=$?
 	[ $rc -eq 1 ] || fail "--metrics $bad: exit $rc: $out"
 	[ "$(echo "$out" | wc -l)" = 1 ] || fail "--metrics $bad: more than one line: $out"
 	echo "$out" | grep -q "^nfg: --metrics " || fail "--metrics $bad: $out"

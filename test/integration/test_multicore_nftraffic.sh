@@ -22,7 +22,7 @@ in_ns nf "$NFG" run nftraffic-client --set workers=2 \
 	--set ports.p0.ipv4=198.18.5.1/24 --set 'nodes.client.targets[0].ip=198.18.5.2' \
 	--set nodes.client.connections=4000 --set nodes.client.rate=2000 \
 	--records "$WORK/records.csv" --stats-json "$WORK/client.json" --duration 30 \
-	-- --file-prefix=nfgt-multicore >"$WORK/client.log" 2>&1 || fail "nfg exited with $?"
+	-- --file-prefix="$RUN-client" >"$WORK/client.log" 2>&1 || fail "nfg exited with $?"
 
 grep -q "ports.p0: .*software steering" "$WORK/client.log" ||
 	fail "no log line says how p0 steers: $(grep ports.p0 "$WORK/client.log")"
@@ -63,7 +63,7 @@ in_ns nf "$NFG" run nftraffic-client --set workers=2 \
 	--set nodes.client.src_ips=198.18.5.11-198.18.5.12 \
 	--set nodes.client.connections=1000 --set nodes.client.rate=2000 \
 	--records "$WORK/records-ip.csv" --stats-json "$WORK/client-ip.json" --duration 30 \
-	-- --file-prefix=nfgt-multicore >"$WORK/client-ip.log" 2>&1 || fail "nfg (steering ip) exited with $?"
+	-- --file-prefix="$RUN-client" >"$WORK/client-ip.log" 2>&1 || fail "nfg (steering ip) exited with $?"
 [ "$(stat_get client-ip nodes/client/counters/completed)" = 1000 ] ||
 	fail "steering ip: completed $(stat_get client-ip nodes/client/counters/completed) of 1000"
 # Worker 0 (even connection numbers) uses .11, worker 1 uses .12.

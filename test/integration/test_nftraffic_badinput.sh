@@ -38,7 +38,7 @@ in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=
 	--set ports.p0.ipv4=198.18.9.1/24 --set 'nodes.client.targets[0].ip=198.18.9.99' \
 	--set nodes.client.connections=20 --set nodes.client.rto_initial_ms=100 \
 	--set nodes.client.max_retries=2 --set nodes.arp.hold_ms=200 \
-	--stats-json "$WORK/void.json" -- --file-prefix=nfgt-badtcp-void >"$WORK/void.log" 2>&1 ||
+	--stats-json "$WORK/void.json" -- --file-prefix="$RUN-void" >"$WORK/void.log" 2>&1 ||
 	fail "nfg exited with $? on an unreachable next hop"
 WORK_JSON=void
 [ "$(stat_get void nodes/client/counters/failed_timeout)" = 20 ] ||

@@ -17,7 +17,7 @@ in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=
 	--set nodes.client.connections=3 --set nodes.client.concurrency=1 \
 	--set 'nodes.client.request="GET /big.bin HTTP/1.1\r\nHost: nfg\r\nConnection: close\r\n\r\n"' \
 	--records "$WORK/records.csv" --stats-json "$WORK/client.json" \
-	-- --file-prefix=nfgt-large >"$WORK/client.log" 2>&1 || fail "nfg exited with $?"
+	-- --file-prefix="$RUN-client" >"$WORK/client.log" 2>&1 || fail "nfg exited with $?"
 
 c() { stat_get client "nodes/client/counters/$1"; }
 [ "$(c messages_received)" = 3 ] || fail "complete responses: $(c messages_received) of 3"

@@ -47,7 +47,7 @@ in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=
 	--set nodes.client.connections=1000 --set nodes.client.rate=1000 \
 	--set nodes.client.concurrency=200 --set nodes.client.rto_min_ms=50 \
 	--set nodes.client.rto_initial_ms=200 --set nodes.client.max_retries=12 \
-	--stats-json "$WORK/client.json" -- --file-prefix=nfgt-loss >"$WORK/client.log" 2>&1 ||
+	--stats-json "$WORK/client.json" -- --file-prefix="$RUN-client" >"$WORK/client.log" 2>&1 ||
 	fail "nfg exited with $?"
 
 c() { stat_get client "nodes/client/counters/$1"; }

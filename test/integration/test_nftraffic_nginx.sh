@@ -16,7 +16,7 @@ in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=
 	--set ports.p0.ipv4=198.18.5.1/24 --set 'nodes.client.targets[0].ip=198.18.5.2' \
 	--set nodes.client.connections=10000 --set nodes.client.rate=4000 \
 	--records "$WORK/records.csv" --stats-json "$WORK/client.json" \
-	-- --file-prefix=nfgt-nginx >"$WORK/client.log" 2>&1 || fail "nfg exited with $?"
+	-- --file-prefix="$RUN-client" >"$WORK/client.log" 2>&1 || fail "nfg exited with $?"
 
 c() { stat_get client "nodes/client/counters/$1"; }
 [ "$(c completed)" = 10000 ] || fail "completed $(c completed) of 10000 (failed: refused $(c failed_refused), timeout $(c failed_timeout), reset $(c failed_reset))"

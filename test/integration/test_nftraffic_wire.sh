@@ -6,7 +6,7 @@
 nfg_test_init wire
 
 "$NFG" run nftraffic --set workers=2 --set nodes.client.connections=1000000 \
-	--stats-json "$WORK/run.json" -- --file-prefix=nfgt-wire >"$WORK/run.log" 2>&1 ||
+	--stats-json "$WORK/run.json" -- --file-prefix="$RUN-run" >"$WORK/run.log" 2>&1 ||
 	fail "nfg exited with $?"
 c() { stat_get run "nodes/$1/counters/$2"; }
 [ "$(c client completed)" = 1000000 ] ||

@@ -32,7 +32,7 @@ cat >"$WORK/graph.json" <<'JSON'
 }
 JSON
 "$prefix/bin/nfg" run "$WORK/graph.json" --plugin "$WORK/libgrep.so" --stats-json "$WORK/run.json" \
-	-- --file-prefix=nfgt-plugin >"$WORK/run.log" 2>&1 || fail "run with the plugin failed"
+	-- --file-prefix="$RUN-run" >"$WORK/run.log" 2>&1 || fail "run with the plugin failed"
 WORK_JSON=run
 [ "$(stat_get run nodes/hits/counters/packets)" = 300 ] || fail "grep matched $(stat_get run nodes/hits/counters/packets), want 300"
 [ "$(stat_get run nodes/misses/counters/packets)" = 200 ] || fail "grep missed $(stat_get run nodes/misses/counters/packets), want 200"

@@ -7,14 +7,14 @@
 . "$(dirname "$0")/lib.sh"
 nfg_test_init reporttop
 command -v tmux >/dev/null || fail "tmux missing (make deps installs it)"
-TMUX_SOCKET="nfgt-reporttop-$$"
+TMUX_SOCKET="$RUN"
 trap 'rc=$?; tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null; (exit $rc); nfg_test_cleanup' EXIT
 
 # A recorded run: a few seconds of nftraffic with a ramp.
 "$NFG" run nftraffic --set workers=2 --set nodes.client.connections=150000 \
 	--set nodes.client.rate=60000 --set nodes.client.ramp_s=1 --quiet \
 	--stats-json "$WORK/run.json" --timeline "$WORK/run.jsonl" \
-	-- --file-prefix=nfgt-reporttop >"$WORK/run.log" 2>&1 || fail "recording run exited with $?"
+	-- --file-prefix="$RUN-record" >"$WORK/run.log" 2>&1 || fail "recording run exited with $?"
 
 for input in run.json run.jsonl; do
 	"$NFG" report "$WORK/$input" --png "$WORK/$input.png" >"$WORK/report.out" 2>"$WORK/report.err" ||
@@ -41,7 +41,7 @@ note "no timeline: $out"
 # nfg top on a running graph (until it is stopped).
 nfg_start - top nftraffic --set nodes.client.connections=0 --set nodes.client.rate=20000 --quiet
 tmux -L "$TMUX_SOCKET" new-session -d -s top -x 160 -y 50 \
-	"$NFG top nfgt-$TEST-top; echo TOP-EXITED \$?; sleep 60" || fail "tmux did not start"
+	"$NFG top $RUN-top; echo TOP-EXITED \$?; sleep 60" || fail "tmux did not start"
 shown=""
 for _ in $(seq 100); do
 	tmux -L "$TMUX_SOCKET" capture-pane -p -t top >"$WORK/top.txt"

@@ -18,7 +18,7 @@ for k in all default; do
 	in_ns nf sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
 done
 veth_pair host h0 nf n0
-ip -n "nfgt-$TEST-host" addr add 2001:2::2/64 dev h0 nodad
+ip -n "$(ns_name host)" addr add 2001:2::2/64 dev h0 nodad
 nf_mac=$(in_ns nf cat /sys/class/net/n0/address)
 
 nfg_start nf responder responder --set ports.p0.device=net_af_packet0,iface=n0 \

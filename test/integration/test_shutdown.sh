@@ -8,11 +8,11 @@ nfg_test_init shutdown
 
 "$NFG" run nftraffic --set nodes.client.connections=0 --set nodes.client.rate=20000 \
 	--records "$WORK/records.csv" --stats-json "$WORK/term.json" \
-	-- --file-prefix=nfgt-shutdown >"$WORK/term.log" 2>&1 &
+	-- --file-prefix="$RUN-term" >"$WORK/term.log" 2>&1 &
 pid=$!
 PIDS+=("$pid")
 for _ in $(seq 50); do grep -q "^nfg: running" "$WORK/term.log" && break; sleep 0.1; done
-sock=$(ls /var/run/dpdk/nfgt-shutdown/dpdk_telemetry.v2 2>/dev/null)
+sock=$(ls "/var/run/dpdk/$RUN-term/dpdk_telemetry.v2" 2>/dev/null)
 [ -n "$sock" ] || fail "no telemetry socket"
 mode=$(stat -c %a "$sock")
 [ "$mode" = 600 ] || fail "telemetry socket mode $mode, want 600"
@@ -27,12 +27,12 @@ opened=$(( $(stat_get term nodes/client/counters/attempted) + $(stat_get term no
 note "SIGTERM: summary, stats, $rows records for $opened connections"
 
 # SIGKILL, then the same prefix again.
-"$NFG" run default --set nodes.gen.count=0 -- --file-prefix=nfgt-shutdown-k >"$WORK/kill.log" 2>&1 &
+"$NFG" run default --set nodes.gen.count=0 -- --file-prefix="$RUN-kill" >"$WORK/kill.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do grep -q "^nfg: running" "$WORK/kill.log" && break; sleep 0.1; done
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-"$NFG" run default --set nodes.gen.count=1000 -- --file-prefix=nfgt-shutdown-k \
+"$NFG" run default --set nodes.gen.count=1000 -- --file-prefix="$RUN-kill" \
 	>"$WORK/again.log" 2>&1 || fail "the next start failed after SIGKILL: $(tail -3 "$WORK/again.log")"
 note "after SIGKILL the same prefix starts again"
 echo ok

@@ -24,7 +24,7 @@ client() { # NAME PORT_IFACE OUR_ADDR TARGET
 		--set ports.p0.ipv4=$3 --set "nodes.client.targets[0].ip=$4" \
 		--set nodes.client.src_ips=${3%.*}.10-${3%.*}.19 \
 		--set nodes.client.connections=$N --set nodes.client.rate=3000 \
-		--stats-json "$WORK/$1.json" -- --file-prefix="nfgt-srcips-$1" \
+		--stats-json "$WORK/$1.json" -- --file-prefix="$RUN-$1" \
 		>"$WORK/$1.log" 2>&1 || fail "nfg $1 exited with $?"
 	c() { stat_get "$1" "nodes/client/counters/$2"; }
 	[ "$(c "$1" completed)" = $N ] ||

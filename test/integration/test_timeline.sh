@@ -13,7 +13,7 @@ nfg_test_init timeline
 "$NFG" run nftraffic --set workers=2 --set nodes.client.connections=0 \
 	--set nodes.client.rate=40000 --duration 10 --quiet \
 	--timeline "$WORK/t.csv" --stats-json "$WORK/run.json" \
-	-- --file-prefix=nfgt-timeline >"$WORK/run.log" 2>&1 || fail "nfg exited with $?"
+	-- --file-prefix="$RUN-run" >"$WORK/run.log" 2>&1 || fail "nfg exited with $?"
 
 python3 - "$WORK/t.csv" "$WORK/run.json" "$WORK/run.log" <<'EOF' || fail "timeline: see above"
 import csv, json, re, sys
@@ -71,7 +71,7 @@ note "10 s run: $(grep -c ',all,' "$WORK/t.csv") rows in total, sums exact"
 # JSON lines by extension; a finite run, so the last row is a short one.
 "$NFG" run nftraffic --set nodes.client.connections=20000 --quiet \
 	--timeline "$WORK/t.jsonl" --stats-json "$WORK/fin.json" \
-	-- --file-prefix=nfgt-timeline >"$WORK/fin.log" 2>&1 || fail "finite run exited with $?"
+	-- --file-prefix="$RUN-run" >"$WORK/fin.log" 2>&1 || fail "finite run exited with $?"
 python3 - "$WORK/t.jsonl" "$WORK/fin.json" "$WORK/t.csv" <<'EOF' || fail "JSON lines timeline"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -86,7 +86,7 @@ EOF
 
 # A path that cannot be written: one line, exit 1, nothing started.
 out=$("$NFG" run nftraffic --duration 1 --timeline /nonexistent/dir/t.csv \
-	-- --file-prefix=nfgt-timeline-bad 2>&1); rc=$?
+	-- --file-prefix="$RUN-bad" 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "unwritable timeline: exit $rc: $out"
 [ "$(echo "$out" | wc -l)" = 1 ] || fail "unwritable timeline: more than one line: $out"
 echo "$out" | grep -q "^nfg: --timeline /nonexistent/dir/t.csv: cannot write" ||
