@@ -18,6 +18,14 @@
  *                     a backend's window updates still reach the client.
  * When the client's FIN came with its first payload, before the backend was
  * connected, it follows that payload: both starts count one more.
+ *
+ * Windows (RFC 7323): each end scales the windows it announces by the shift
+ * it gave the proxy, and reads ours by the shift the proxy gave it; the two
+ * handshakes were separate, so a window crossing over is rescaled from the
+ * sender's shift to the receiver's (rounded up, so the right edge the sender
+ * offered is not pulled back; 65535 units at most). Equal shifts (and
+ * immediate binding, where both ends negotiated with each other) leave it
+ * as it is. Timestamps are not negotiated in delayed binding (tcp_proxy.c).
  */
 #include <string.h>
 
@@ -84,8 +92,9 @@ px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
 
 /* Rewrites a segment for the other side, in place. */
 static void
-retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint32_t ack_add,
-	 const uint32_t *ack_floor, const struct tcp_engine_config *cfg)
+retarget(struct rte_mbuf *m, const struct tcp_conn *in, const struct tcp_conn *out,
+	 uint32_t seq_add, uint32_t ack_add, const uint32_t *ack_floor,
+	 const struct tcp_engine_config *cfg)
 {
 	struct rte_ether_hdr *eth = nfg_eth(m);
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
@@ -106,6 +115,13 @@ retarget(struct rte_mbuf *m, const struct tcp_conn *out, uint32_t seq_add, uint3
 		uint32_t ack = rte_cpu_to_be_32(a);
 		ck = nfg_cksum_update32(ck, th->recv_ack, ack);
 		th->recv_ack = ack;
+	}
+	if (unlikely(in->snd_shift != out->rcv_shift) && !(th->tcp_flags & RTE_TCP_SYN_FLAG)) {
+		uint32_t bytes = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in->snd_shift;
+		uint32_t units = (bytes + (1u << out->rcv_shift) - 1) >> out->rcv_shift;
+		uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
+		ck = nfg_cksum_update16(ck, th->rx_win, win);
+		th->rx_win = win;
 	}
 	th->cksum = ck;
 	th->src_port = out->local_port;
@@ -289,11 +305,11 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	    SEQ_GEQ(ack, s->fin_out[!dir]))
 		s->flags |= from_client ? PXF_SERVER_FIN_ACKED : PXF_CLIENT_FIN_ACKED;
 	if (from_client)
-		retarget(m, &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
+		retarget(m, &w->ec.conns[i], &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
 			 s->c2s_ack - (uint32_t)shift_of_ack(s, 1, s->s2c_seq, ack), NULL,
 			 &w->cfg->server_engine);
 	else /* the client-side rcv_nxt stays where we acknowledged the held payload */
-		retarget(m, &w->ec.conns[i], s->s2c_seq + (uint32_t)shift_at(s, 1, seq),
+		retarget(m, &w->es.conns[i], &w->ec.conns[i], s->s2c_seq + (uint32_t)shift_at(s, 1, seq),
 			 s->s2c_ack - (uint32_t)shift_of_ack(s, 0, s->c2s_seq, ack),
 			 &w->ec.conns[i].rcv_nxt, &w->cfg->client_engine);
 	if (w->cfg->data_hooks) {
@@ -388,7 +404,7 @@ px_from_server(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 		uint32_t ack = rte_be_to_cpu_32(th->recv_ack);
 		/* All of it, not only what the backend's window let out so far. */
 		uint32_t held_end = sc->iss + 1 + sc->tx_end + !!(sc->flags & CF_FIN_QUEUED);
-		sc->snd_wnd = rte_be_to_cpu_16(th->rx_win);
+		sc->snd_wnd = (uint32_t)rte_be_to_cpu_16(th->rx_win) << sc->snd_shift;
 		if (SEQ_GEQ(ack, held_end)) {
 			sc->snd_una = sc->snd_nxt = sc->snd_max = held_end;
 			s->flags |= PXF_HELD_ACKED;

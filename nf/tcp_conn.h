@@ -5,9 +5,9 @@
  * in 128 MB per core. Cold, opt-in data (session records) lives elsewhere and
  * is reached through `record`.
  *
- * The engine offers no window scaling, SACK or timestamps in its SYNs, so the
- * peer does not use them either (RFC 7323, RFC 2018): windows are plain 16-bit
- * values and only the MSS option is exchanged.
+ * Window scaling and timestamps (RFC 7323) are negotiated in the handshake
+ * (`opts`); a peer that offers neither gets plain 16-bit windows and only the
+ * MSS option. SACK is not offered.
  */
 #ifndef NFG_NF_TCP_CONN_H
 #define NFG_NF_TCP_CONN_H
@@ -58,12 +58,18 @@ struct tcp_conn {
 	uint32_t iss, irs;
 	uint32_t snd_una, snd_nxt, snd_max;
 	uint32_t rcv_nxt;
-	uint16_t snd_wnd;                 /* the peer's receive window */
-	uint16_t mss;                     /* segment size toward the peer */
+	uint32_t snd_wnd;                 /* the peer's receive window, in bytes */
+	uint16_t mss;                     /* payload per segment toward the peer */
 	uint16_t rto_ms;
 	uint8_t dupacks;
 	uint8_t scan;                     /* progress in the end-of-message delimiter */
 	uint8_t ooo;                      /* out-of-order segments held for it */
+	uint8_t opts;                     /* TO_WSCALE, TO_TS (tcp_options.h): negotiated;
+					   * in SYN-SENT: what our SYN offers */
+	uint8_t snd_shift, rcv_shift;     /* RFC 7323 window scale: the peer's windows are
+					   * shifted by snd_shift, ours by rcv_shift (0
+					   * when not negotiated) */
+	uint32_t ts_recent;               /* RFC 7323 4.3: the TSval we echo (TO_TS) */
 	uint32_t srtt_us, rttvar_us;      /* RFC 6298; srtt_us 0: no sample yet */
 	uint32_t rtt_seq, rtt_start_us;
 

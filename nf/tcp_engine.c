@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <rte_cycles.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "nfg/operator.h"
 #include "tcp_engine.h"
@@ -22,6 +23,17 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 	e->pool = nfg_pktmbuf_pool();
 	e->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	e->start_tsc = rte_rdtsc();
+	/* The timestamp clock (RFC 7323 5.4: 1 ms to 1 s per tick): the TSC
+	 * shifted, so reading it costs a shift per burst; from a random start,
+	 * so it tells nothing of our uptime. */
+	uint64_t hz = rte_get_tsc_hz();
+	e->ts_shift = 0;
+	while (e->ts_shift < 63 && (1ull << e->ts_shift) < hz / 1000)
+		e->ts_shift++;
+	uint64_t tick_us = ((1ull << e->ts_shift) * 1000000) / (hz ? hz : 1);
+	e->ts_tick_us = (uint32_t)(tick_us ? tick_us : 1);
+	e->ts_base = (uint32_t)rte_rand();
+	e->ts_now = e->ts_base;
 	e->conns = rte_zmalloc_socket("tcp_conns", (size_t)nb_conns * sizeof(struct tcp_conn),
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (!e->conns)

@@ -16,10 +16,12 @@
 #include <rte_ether.h>
 #include <rte_graph.h>
 #include <rte_mbuf.h>
+#include <rte_tcp.h>
 
 #include "latency.h"
 #include "records.h"
 #include "tcp_conn.h"
+#include "tcp_options.h"
 #include "time_wait.h"
 #include "timer_wheel.h"
 
@@ -59,6 +61,9 @@ enum tcp_counter {
 	TC_HALF_OPEN_EVICTED, /* server, table full: the oldest half-open connection
 			       * made room for a new SYN */
 	TC_TIME_WAIT_RECYCLED, /* the TIME_WAIT store was full: its oldest entry left early */
+	TC_OPT_BAD_LENGTH,     /* options: length 0/1, past the header, wrong for the kind */
+	TC_OPT_REPEATED,       /* options: one kind twice (the first counts) */
+	TC_OPT_WSCALE_CLAMPED, /* options: a window scale above 14, used as 14 */
 	/* segments dropped, by reason */
 	TC_DROP_NOT_TCP,
 	TC_DROP_BAD_CHECKSUM,
@@ -69,6 +74,7 @@ enum tcp_counter {
 	TC_DROP_TABLE_FULL,
 	TC_DROP_BAD_SEGMENT,
 	TC_DROP_NOT_OWNER, /* for another worker's connection: steering missed it */
+	TC_DROP_PAWS,      /* a timestamp older than the last one taken (RFC 7323 5) */
 	TC_NB,
 };
 
@@ -90,9 +96,11 @@ struct tcp_app {
 	 * byte of the connection), into dst. */
 	void (*fill)(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
 		     uint32_t len);
-	/* Optional: the receive window to announce (default cfg->rcv_wnd); in-order
-	 * data beyond it is not taken (nor acknowledged). */
-	uint16_t (*rcv_window)(struct tcp_engine *e, const struct tcp_conn *c);
+	/* Optional: the receive window to announce, in bytes (default
+	 * cfg->rcv_buf); in-order data beyond it is not taken (nor acknowledged).
+	 * With window scaling it is announced rounded up to the scale's unit, so
+	 * a window that shrinks as its left edge moves keeps its right edge. */
+	uint32_t (*rcv_window)(struct tcp_engine *e, const struct tcp_conn *c);
 	/* Optional: the idle timer fired; return true if the application dealt
 	 * with it (else the connection times out). */
 	bool (*idle)(struct tcp_engine *e, struct tcp_conn *c);
@@ -103,7 +111,10 @@ struct tcp_app {
 /* Engine settings from the operator's parameters (shared, read-only). */
 struct tcp_engine_config {
 	uint16_t mss;             /* ours, advertised in SYNs */
-	uint16_t rcv_wnd;
+	uint32_t rcv_buf;         /* the receive window per connection, in bytes (at most
+				   * 65535 announced to a peer without window scaling) */
+	int8_t wscale;            /* our window scale shift (RFC 7323 2), -1: not offered */
+	bool timestamps;          /* offer RFC 7323 timestamps */
 	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
 	uint8_t max_retries;      /* retransmissions of one segment before giving up */
 	uint32_t time_wait_ms;
@@ -127,6 +138,10 @@ struct tcp_engine {
 	uint64_t start_tsc;
 	uint32_t now_us;          /* refreshed once per burst */
 	uint64_t tick_now;        /* the timer wheel's tick, refreshed with now_us */
+	uint32_t ts_now;          /* RFC 7323 TSval clock, refreshed with now_us */
+	uint32_t ts_base;         /* its random start (RFC 7323 5.4) */
+	uint8_t ts_shift;         /* TSC cycles >> ts_shift: ticks of at least 1 ms */
+	uint32_t ts_tick_us;      /* a tick in microseconds, for RTT samples */
 	uint16_t ip_id;
 	bool tx_cksum_offload;
 	uint16_t nb_out;
@@ -207,6 +222,7 @@ tcp_engine_tick(struct tcp_engine *e, struct rte_graph *graph, uint64_t tsc)
 {
 	e->graph = graph;
 	e->now_us = (uint32_t)((tsc - e->start_tsc) / e->tsc_per_us);
+	e->ts_now = e->ts_base + (uint32_t)((tsc - e->start_tsc) >> e->ts_shift);
 	e->tick_now = tw_tick_now(&e->tw, tsc);
 }
 
@@ -219,6 +235,25 @@ conn_index(const struct tcp_engine *e, const struct tcp_conn *c)
 /* tcp_input.c: one segment for `c` (NULL: no connection; answered with RST).
  * The mbuf is consumed. */
 void tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m);
+/* Counts what reading a segment's options found wrong (tcp_opts.problems). */
+void tcp_count_option_problems(struct tcp_engine *e, uint8_t problems);
+/* The window scale and timestamps of a SYN, against what we offer: fills
+ * c->opts, the shifts, ts_recent and the MSS (less the timestamp option's
+ * bytes when they were agreed). `we_offered`: TO_* our SYN carried (active
+ * open), or what we would offer (passive). */
+void tcp_negotiate(struct tcp_engine *e, struct tcp_conn *c, const struct tcp_opts *o,
+		   uint8_t we_offered);
+/* tcp_rfc7323.c, on the segments of a connection with TO_TS: */
+/* The segment's timestamps, when it has them (problems in its options counted). */
+bool tcp_ts_read(struct tcp_engine *e, const struct rte_tcp_hdr *th, unsigned l4_len,
+		 uint32_t *tsval, uint32_t *tsecr);
+/* PAWS: true when the segment is an old duplicate to drop. */
+bool tcp_paws_reject(const struct tcp_conn *c, uint32_t tsval);
+/* An acceptable segment: its TSval becomes the one we echo, if it is due. */
+void tcp_ts_update(struct tcp_conn *c, uint32_t seq, uint32_t tsval);
+/* An ACK of new data with this TSecr: an RTT sample. */
+void tcp_ts_rtt(struct tcp_engine *e, struct tcp_conn *c, uint32_t tsecr);
+uint32_t tcp_peer_max_window(const struct tcp_conn *c);
 /* Checks a segment from the wire before lookup: returns the TCP header, or NULL
  * after dropping and counting it. */
 struct rte_tcp_hdr *tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m);

@@ -9,6 +9,12 @@
  *
  * In-order data is delivered; out-of-order data is dropped with a duplicate
  * ACK (the peer retransmits). Three duplicate ACKs trigger a fast retransmit.
+ *
+ * RFC 7323: the peer's windows are scaled by the shift it announced in its
+ * SYN (never the SYN's own window); on a connection that agreed on
+ * timestamps, each segment's TSval is checked against PAWS and the TSecr of
+ * an ACK of new data is an RTT sample (tcp_rfc7323.c). A connection without
+ * them pays one flag test.
  */
 #include <rte_ip.h>
 #include <rte_tcp.h>
@@ -17,9 +23,6 @@
 #include "nfg/packet.h"
 #include "tcp_engine.h"
 
-/* The largest window a peer can offer: no window scaling is negotiated. */
-#define MAX_PEER_WINDOW 65535u
-
 struct segment {
 	struct rte_tcp_hdr *th;
 	uint32_t seq, ack;
@@ -27,6 +30,8 @@ struct segment {
 	uint8_t flags;
 	const uint8_t *payload;
 	uint32_t len;   /* payload bytes */
+	bool ts;        /* it carries timestamps (read only when the connection uses them) */
+	uint32_t tsval, tsecr;
 };
 
 struct rte_tcp_hdr *
@@ -83,15 +88,16 @@ read_segment(struct rte_mbuf *m, struct segment *s)
 	s->flags = s->th->tcp_flags;
 	s->payload = (const uint8_t *)s->th + m->l4_len;
 	s->len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	s->ts = false;
 }
 
 /* RFC 9293 3.10.7.4, the segment acceptability test, with our constant
- * receive window. */
+ * receive window (as much of the buffer as our scale lets us announce). */
 static bool
 acceptable(const struct tcp_engine *e, const struct tcp_conn *c, const struct segment *s)
 {
 	uint32_t seglen = s->len + !!(s->flags & RTE_TCP_SYN_FLAG) + !!(s->flags & RTE_TCP_FIN_FLAG);
-	uint32_t wnd = e->cfg->rcv_wnd;
+	uint32_t wnd = RTE_MIN(e->cfg->rcv_buf, (uint32_t)UINT16_MAX << c->rcv_shift);
 
 	if (seglen == 0)
 		return (uint32_t)(s->seq - c->rcv_nxt) < wnd;
@@ -141,27 +147,21 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 	}
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
-	c->snd_wnd = s->wnd;
-	/* The peer's MSS option, read within the SYN-ACK's header only. */
-	{
-		const uint8_t *opt = (const uint8_t *)(s->th + 1);
-		const uint8_t *end = (const uint8_t *)s->th + m->l4_len;
-		uint16_t mss = 536;
-		while (opt < end && opt[0] != 0) {
-			if (opt[0] == 1) {
-				opt++;
-				continue;
-			}
-			if (opt + 1 >= end || opt[1] < 2 || opt + opt[1] > end)
-				break;
-			if (opt[0] == 2 && opt[1] == 4)
-				mss = (uint16_t)RTE_MAX(opt[2] << 8 | opt[3], 64);
-			opt += opt[1];
-		}
-		c->mss = RTE_MIN(mss, e->cfg->mss);
-	}
+	c->snd_wnd = s->wnd; /* a SYN's window is never scaled (RFC 7323 2.2) */
+	/* The peer's options, read within the SYN-ACK's header only, against
+	 * what our SYN offered (c->opts until now). */
+	struct tcp_opts o;
+	tcp_options_parse((const uint8_t *)(s->th + 1), (const uint8_t *)s->th + m->l4_len, true,
+			  &o);
+	if (unlikely(o.problems))
+		tcp_count_option_problems(e, o.problems);
+	tcp_negotiate(e, c, &o, c->opts);
 	tcp_mbuf_done(e, m);
 	if (ack_ok) {
+		/* Its TSecr echoes our SYN's TSval, first or retransmitted: the
+		 * handshake is an RTT sample (RFC 7323 4.1). */
+		if ((c->opts & TO_TS) && (o.present & TO_TS) && o.tsecr)
+			tcp_ts_rtt(e, c, o.tsecr);
 		c->snd_una = s->ack;
 		c->retries = 0;
 		tw_cancel(&e->tw, conn_index(e, c));
@@ -261,13 +261,19 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s, struc
 static bool
 process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 {
+	uint32_t wnd = (uint32_t)s->wnd << c->snd_shift;
+
 	if (SEQ_GT(s->ack, c->snd_una)) {
 		c->snd_una = s->ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		c->retries = 0;
 		c->dupacks = 0;
-		if ((c->flags & CF_RTT_TIMING) && SEQ_GEQ(s->ack, c->rtt_seq)) {
+		if (s->ts && s->tsecr) {
+			/* Every ACK of new data measures (RFC 7323 4.1). */
+			c->flags &= (uint8_t)~CF_RTT_TIMING;
+			tcp_ts_rtt(e, c, s->tsecr);
+		} else if ((c->flags & CF_RTT_TIMING) && SEQ_GEQ(s->ack, c->rtt_seq)) {
 			c->flags &= (uint8_t)~CF_RTT_TIMING;
 			tcp_rtt_sample(e, c, e->now_us - c->rtt_start_us);
 		}
@@ -282,12 +288,12 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 		 * window is no sign of loss either. */
 		c->retries = 0;
 	} else if (s->ack == c->snd_una && s->len == 0 && !(s->flags & RTE_TCP_FIN_FLAG) &&
-		   c->snd_una != c->snd_max && s->wnd == c->snd_wnd) {
+		   c->snd_una != c->snd_max && wnd == c->snd_wnd) {
 		e->ctr[TC_DUP_ACKS]++;
 		if (++c->dupacks == 3)
 			tcp_retransmit(e, c, true);
 	}
-	c->snd_wnd = s->wnd;
+	c->snd_wnd = wnd;
 
 	bool fin_acked = (c->flags & CF_FIN_SENT) && c->snd_una == c->snd_max;
 	if (!fin_acked)
@@ -354,12 +360,25 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		tcp_mbuf_done(e, m);
 		return;
 	}
+	if (c->opts & TO_TS) {
+		s.ts = tcp_ts_read(e, s.th, m->l4_len, &s.tsval, &s.tsecr);
+		/* PAWS (RFC 7323 5.3): an old duplicate is answered with an ACK and
+		 * dropped. A RST is judged by its sequence number alone, as RFC 7323
+		 * 5.3 recommends (and Linux does). */
+		if (s.ts && !(s.flags & RTE_TCP_RST_FLAG) && tcp_paws_reject(c, s.tsval)) {
+			tcp_output(e, c, true);
+			nfg_drop(e->node, TC_DROP_PAWS, &m, 1);
+			return;
+		}
+	}
 	if (!acceptable(e, c, &s)) {
 		if (!(s.flags & RTE_TCP_RST_FLAG))
 			tcp_output(e, c, true);
 		nfg_drop(e->node, TC_DROP_OUT_OF_WINDOW, &m, 1);
 		return;
 	}
+	if (s.ts)
+		tcp_ts_update(c, s.seq, s.tsval);
 	if (s.flags & RTE_TCP_RST_FLAG) {
 		if (s.seq == c->rcv_nxt) {
 			e->ctr[TC_RST_RCVD]++;
@@ -381,8 +400,10 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 			return;
 		}
 		c->snd_una = s.ack;
-		c->snd_wnd = s.wnd;
+		c->snd_wnd = (uint32_t)s.wnd << c->snd_shift;
 		c->retries = 0;
+		if (s.ts && s.tsecr)
+			tcp_ts_rtt(e, c, s.tsecr); /* it answers our SYN-ACK */
 		c->flags &= (uint8_t)~CF_RTO;
 		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 		established(e, c);
@@ -390,7 +411,7 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 			tcp_mbuf_done(e, m);
 			return;
 		}
-	} else if (SEQ_GT(s.ack, c->snd_max) || SEQ_LT(s.ack, c->snd_una - MAX_PEER_WINDOW)) {
+	} else if (SEQ_GT(s.ack, c->snd_max) || SEQ_LT(s.ack, c->snd_una - tcp_peer_max_window(c))) {
 		/* An ACK of data never sent (RFC 9293 3.10.7.4), or older than any
 		 * window could be (RFC 5961 5.2): say where we are, drop the segment
 		 * with its data. */

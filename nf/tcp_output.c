@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Building and sending segments. Every segment is built whole in one mbuf:
- * Ethernet, IPv4 (DF, TTL 64), TCP with the MSS option on SYNs, and payload
- * the application copies in. Checksums go to the NIC when the port offloads
+ * Ethernet, IPv4 (DF, TTL 64), TCP with the MSS, window scale and timestamp
+ * options on SYNs (RFC 7323: the SYN-ACK only with what the peer offered),
+ * the timestamps on every later segment of a connection that agreed on them,
+ * and payload the application copies in. Checksums go to the NIC when the port offloads
  * them, else they are computed here in full (this is generation, not rewrite).
  * Data is sent as the peer's window and MSS allow; what is outstanding is
  * covered by the one retransmission timer of the connection.
@@ -17,7 +19,9 @@
 #define HDRS_LEN TCP_HDRS_LEN
 _Static_assert(TCP_HDRS_LEN == RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
 				   sizeof(struct rte_tcp_hdr), "header template size");
-#define MSS_OPT_LEN 4
+
+/* The first word of the timestamp option of every non-SYN segment, as stored. */
+static const uint8_t ts_opt_head[4] = { 1, 1, 8, 10 };
 
 static uint64_t iss_secret[2];
 
@@ -81,6 +85,21 @@ words32(uint32_t stored)
 	return (stored & 0xffff) + (stored >> 16);
 }
 
+/* Sum of n 16-bit words (n even bytes), unfolded. */
+static inline uint32_t
+sum16(const void *p, unsigned bytes)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+
+	for (unsigned i = 0; i < bytes; i += 2) {
+		uint16_t w;
+		memcpy(&w, b + i, 2);
+		s += w;
+	}
+	return s;
+}
+
 /* A segment of connection `c` with room for `payload_len` bytes, returned
  * through `payload`. Both checksums are summed from the values written, not
  * read back from the frame: the IPv4 one is final, the TCP one is returned
@@ -91,7 +110,15 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 {
 	struct rte_mbuf *m = tcp_mbuf_alloc(e);
 	bool syn = flags & RTE_TCP_SYN_FLAG;
-	uint16_t l4_len = sizeof(struct rte_tcp_hdr) + (syn ? MSS_OPT_LEN : 0);
+	uint8_t syn_opt[TCP_SYN_OPT_MAX];
+	unsigned opt_len = 0;
+
+	if (unlikely(syn))
+		opt_len = tcp_options_syn(syn_opt, e->cfg->mss, c->opts, (uint8_t)e->cfg->wscale,
+					  e->ts_now, c->ts_recent);
+	else if (c->opts & TO_TS)
+		opt_len = TCP_TS_OPT_LEN;
+	uint16_t l4_len = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt_len);
 
 	if (unlikely(!m)) {
 		e->ctr[TC_NO_MBUF]++;
@@ -124,8 +151,12 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	uint32_t seq_be = rte_cpu_to_be_32(seq);
 	uint32_t ack_be = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
 	uint16_t off_flags = rte_cpu_to_be_16((uint16_t)((l4_len / 4) << 12 | flags));
-	uint16_t win = rte_cpu_to_be_16(e->app->rcv_window ? e->app->rcv_window(e, c)
-							   : e->cfg->rcv_wnd);
+	uint32_t bytes = e->app->rcv_window ? e->app->rcv_window(e, c) : e->cfg->rcv_buf;
+	/* A SYN's window is never scaled (RFC 7323 2.2); later ones are, rounded
+	 * up to the unit: the window only shrinks by what arrived, so the right
+	 * edge we announced never moves back (RFC 7323 2.4). */
+	uint32_t units = syn ? bytes : (bytes + (1u << c->rcv_shift) - 1) >> c->rcv_shift;
+	uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 	th->src_port = c->local_port;
 	th->dst_port = c->remote_port;
@@ -137,13 +168,19 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	uint32_t sum = addrs + rte_cpu_to_be_16(IPPROTO_TCP) +
 		       rte_cpu_to_be_16((uint16_t)(l4_len + payload_len)) + c->local_port +
 		       c->remote_port + words32(seq_be) + words32(ack_be) + off_flags + win;
-	if (syn) {
+	if (unlikely(syn)) {
+		memcpy(th + 1, syn_opt, opt_len);
+		sum += sum16(syn_opt, opt_len);
+	} else if (c->opts & TO_TS) {
+		/* RFC 7323 3.2: on every segment, TSecr the TSval we took last. */
 		uint8_t *opt = (uint8_t *)(th + 1);
-		opt[0] = 2; /* MSS, RFC 9293 3.2 */
-		opt[1] = 4;
-		opt[2] = (uint8_t)(e->cfg->mss >> 8);
-		opt[3] = (uint8_t)e->cfg->mss;
-		sum += rte_cpu_to_be_16(2 << 8 | 4) + rte_cpu_to_be_16(e->cfg->mss);
+		uint32_t head, tsval = rte_cpu_to_be_32(e->ts_now),
+			       tsecr = rte_cpu_to_be_32(c->ts_recent);
+		memcpy(&head, ts_opt_head, 4);
+		memcpy(opt, &head, 4);
+		memcpy(opt + 4, &tsval, 4);
+		memcpy(opt + 8, &tsecr, 4);
+		sum += words32(head) + words32(tsval) + words32(tsecr);
 	}
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = sizeof(*ip);
@@ -168,21 +205,6 @@ tcp_header_template(struct tcp_engine *e)
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
-}
-
-/* Sum of n 16-bit words (n even bytes), unfolded. */
-static inline uint32_t
-sum16(const void *p, unsigned bytes)
-{
-	const uint8_t *b = p;
-	uint32_t s = 0;
-
-	for (unsigned i = 0; i < bytes; i += 2) {
-		uint16_t w;
-		memcpy(&w, b + i, 2);
-		s += w;
-	}
-	return s;
 }
 
 /* The raw sum of the payload bytes [off, off+len) the application fills in,
@@ -257,6 +279,11 @@ tcp_connect(struct tcp_engine *e, struct tcp_conn *c)
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->state = TCP_SYN_SENT;
 	c->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
+	/* What our SYN offers; its answer decides (tcp_negotiate). */
+	c->opts = (uint8_t)((e->cfg->wscale >= 0 ? TO_WSCALE : 0) |
+			    (e->cfg->timestamps ? TO_TS : 0));
+	c->snd_shift = c->rcv_shift = 0;
+	c->ts_recent = 0;
 	c->rto_ms = (uint16_t)e->cfg->rto_initial_ms;
 	c->t_open_us = e->now_us;
 	e->ctr[TC_ATTEMPTED]++;
@@ -265,40 +292,24 @@ tcp_connect(struct tcp_engine *e, struct tcp_conn *c)
 	tcp_arm_rto(e, c);
 }
 
-/* The MSS option of a SYN, read within the header only. */
-static uint16_t
-peer_mss(const struct rte_tcp_hdr *th, unsigned l4_len)
-{
-	const uint8_t *opt = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + l4_len;
-
-	while (opt < end) {
-		if (opt[0] == 0)
-			break;
-		if (opt[0] == 1) {
-			opt++;
-			continue;
-		}
-		if (opt + 1 >= end || opt[1] < 2 || opt + opt[1] > end)
-			break; /* a bogus length ends option parsing, not the segment */
-		if (opt[0] == 2 && opt[1] == 4) {
-			uint16_t mss = (uint16_t)(opt[2] << 8 | opt[3]);
-			return mss < 64 ? 64 : mss;
-		}
-		opt += opt[1];
-	}
-	return 536;
-}
-
 void
 tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn)
 {
 	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod_offset(syn, struct rte_tcp_hdr *,
 							       syn->l2_len + syn->l3_len);
 
+	struct tcp_opts o;
+
 	c->irs = rte_be_to_cpu_32(th->sent_seq);
 	c->rcv_nxt = c->irs + 1;
-	c->snd_wnd = rte_be_to_cpu_16(th->rx_win);
-	c->mss = RTE_MIN(peer_mss(th, syn->l4_len), e->cfg->mss);
+	c->snd_wnd = rte_be_to_cpu_16(th->rx_win); /* a SYN's: never scaled */
+	/* The SYN's options, read within its header only (tcp_segment_check
+	 * checked the data offset against the segment). */
+	tcp_options_parse((const uint8_t *)(th + 1), (const uint8_t *)th + syn->l4_len, true, &o);
+	if (unlikely(o.problems))
+		tcp_count_option_problems(e, o.problems);
+	tcp_negotiate(e, c, &o, (uint8_t)((e->cfg->wscale >= 0 ? TO_WSCALE : 0) |
+					  (e->cfg->timestamps ? TO_TS : 0)));
 	c->iss = choose_iss(e, c);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
@@ -347,9 +358,10 @@ fin_sent(struct tcp_engine *e, struct tcp_conn *c)
 /* The payload one mbuf holds after the headers: a segment is built in one
  * mbuf, and an MSS (ours and the peer's) may be larger than that (jumbo). */
 static inline uint32_t
-max_payload(const struct tcp_engine *e)
+max_payload(const struct tcp_engine *e, const struct tcp_conn *c)
 {
-	return rte_pktmbuf_data_room_size(e->pool) - RTE_PKTMBUF_HEADROOM - HDRS_LEN;
+	return rte_pktmbuf_data_room_size(e->pool) - RTE_PKTMBUF_HEADROOM - HDRS_LEN -
+	       ((c->opts & TO_TS) ? TCP_TS_OPT_LEN : 0);
 }
 
 /* One segment from snd_nxt: up to `room` payload bytes, FIN when it ends the
@@ -358,7 +370,7 @@ static bool
 send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
 {
 	uint32_t off = stream_offset(c, c->snd_nxt);
-	uint32_t mss = RTE_MIN((uint32_t)c->mss, max_payload(e));
+	uint32_t mss = RTE_MIN((uint32_t)c->mss, max_payload(e, c));
 	uint32_t limit = RTE_MIN(room, mss);
 	uint32_t len = off < c->tx_end ? RTE_MIN(c->tx_end - off, limit) : 0;
 	/* The FIN follows the last byte; past it (off > tx_end) nothing is left. */

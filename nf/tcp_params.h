@@ -16,6 +16,13 @@
 	  .doc = "Ethernet destination of every segment (else put an arp node after this one)" }, \
 	{ .name = "mss", .type = NFG_T_INT, .def = "1460", .min = 88, .max = 8960,             \
 	  .doc = "maximum segment size we announce and send" },                                \
+	{ .name = "wscale", .type = NFG_T_INT, .def = "7", .min = -1, .max = 14,               \
+	  .doc = "window scale shift we offer (RFC 7323); -1: not offered, 64 KB windows" },   \
+	{ .name = "rcv_buf", .type = NFG_T_INT, .def = "1048576", .min = 1024,                 \
+	  .max = 65535 << 14, .doc = "receive window per connection in bytes (without window " \
+				    "scaling at most 65535 is announced)" },                   \
+	{ .name = "timestamps", .type = NFG_T_BOOL, .def = "true",                             \
+	  .doc = "offer RFC 7323 timestamps (RTT per ACK, PAWS)" },                            \
 	{ .name = "rto_initial_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 60000,  \
 	  .doc = "retransmission timeout before any RTT sample (RFC 6298: 1 s)" },             \
 	{ .name = "rto_min_ms", .type = NFG_T_INT, .def = "200", .min = 1, .max = 60000,       \

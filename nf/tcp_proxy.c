@@ -123,13 +123,13 @@ client_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t
 	decide(w, i, false);
 }
 
-static uint16_t
+static uint32_t
 client_window(struct tcp_engine *e, const struct tcp_conn *c)
 {
 	struct px_worker *w = worker_of(e);
 	const struct px_slot *s = &w->slots[conn_index(e, c)];
 
-	return (uint16_t)(w->cfg->inspect_bytes - RTE_MIN(s->held_len, w->cfg->inspect_bytes));
+	return w->cfg->inspect_bytes - RTE_MIN(s->held_len, w->cfg->inspect_bytes);
 }
 
 static void
@@ -564,7 +564,18 @@ engine_config(struct nfg_instance *inst, struct tcp_engine_config *e, const char
 	json_t *mac = nfg_param(inst, mac_param);
 
 	e->mss = (uint16_t)nfg_param_int(inst, "mss");
-	e->rcv_wnd = 65535;
+	/* The proxy's own receive windows: the client side announces what the
+	 * held buffer has room for (client_window), the server side receives
+	 * nothing itself. Window scaling is offered on both sides, and windows
+	 * are translated between their scales while spliced (proxy_splice.c).
+	 * Timestamps are not offered in delayed binding: the proxy answers the
+	 * client before it knows whether the backend will use them, so it strips
+	 * them consistently — neither end negotiates them, no segment needs its
+	 * TSval or TSecr rewritten (RFC 7323 allows either; immediate binding
+	 * passes the ends' own negotiation through). */
+	e->rcv_buf = 65535;
+	e->wscale = (int8_t)nfg_param_int(inst, "wscale");
+	e->timestamps = false;
 	e->rto_initial_ms = 1000;
 	e->rto_min_ms = 200;
 	e->rto_max_ms = 60000;
@@ -874,6 +885,9 @@ static const struct nfg_param proxy_params[] = {
 	  .doc = "connections per worker that may be collecting at once" },
 	{ .name = "mss", .type = NFG_T_INT, .def = "1460", .min = 88, .max = 1460,
 	  .doc = "MSS announced to clients and backends" },
+	{ .name = "wscale", .type = NFG_T_INT, .def = "7", .min = -1, .max = 14,
+	  .doc = "delayed binding: window scale shift offered to clients and backends "
+		 "(RFC 7323; windows are translated between the two); -1: not offered" },
 	{ .name = "verify_checksum", .type = NFG_T_BOOL, .def = "true",
 	  .doc = "drop segments with a bad checksum" },
 	{ .name = "records_max", .type = NFG_T_INT, .def = "1048576", .min = 1, .max = 1 << 26,

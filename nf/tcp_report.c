@@ -37,6 +37,13 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_TIME_WAIT_RECYCLED] = { "time_wait_recycled", NFG_CTR_INFO,
 				    "TIME_WAIT cut short for room (server: the store was full; "
 				    "client: no port was free)" },
+	[TC_OPT_BAD_LENGTH] = { "option_bad_length", NFG_CTR_INFO,
+				"an option of length 0 or 1, past the header or wrong for its "
+				"kind (the options after it ignored)" },
+	[TC_OPT_REPEATED] = { "option_repeated", NFG_CTR_INFO,
+			      "an option given twice in a segment (the first one used)" },
+	[TC_OPT_WSCALE_CLAMPED] = { "option_wscale_clamped", NFG_CTR_INFO,
+				    "a window scale above 14, used as 14 (RFC 7323 2.3)" },
 	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP, "not an IPv4 TCP segment" },
 	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP, "IPv4 or TCP checksum wrong" },
 	[TC_DROP_NO_CONNECTION] = { "no_connection", NFG_CTR_DROP, "answered with RST" },
@@ -52,6 +59,9 @@ const struct nfg_counter tcp_counters[] = {
 				  "flags or lengths no segment of this state may carry" },
 	[TC_DROP_NOT_OWNER] = { "not_owner", NFG_CTR_DROP,
 				"for another worker's address (steering missed it); not reset" },
+	[TC_DROP_PAWS] = { "paws", NFG_CTR_DROP,
+			   "a timestamp older than the last one taken: an old duplicate "
+			   "(RFC 7323 5.3), answered with an ACK" },
 	{ 0 },
 };
 
@@ -59,7 +69,9 @@ int
 tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg)
 {
 	cfg->mss = (uint16_t)nfg_param_int(inst, "mss");
-	cfg->rcv_wnd = 65535;
+	cfg->wscale = (int8_t)nfg_param_int(inst, "wscale");
+	cfg->timestamps = nfg_param_bool(inst, "timestamps");
+	cfg->rcv_buf = (uint32_t)nfg_param_int(inst, "rcv_buf");
 	cfg->rto_initial_ms = (uint32_t)nfg_param_int(inst, "rto_initial_ms");
 	cfg->rto_min_ms = (uint32_t)nfg_param_int(inst, "rto_min_ms");
 	cfg->rto_max_ms = (uint32_t)nfg_param_int(inst, "rto_max_ms");

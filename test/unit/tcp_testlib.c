@@ -147,10 +147,45 @@ read_out(struct rte_mbuf *m, struct oseg *o)
 	o->flags = th->tcp_flags;
 	o->win = rte_be_to_cpu_16(th->rx_win);
 	o->optlen = doff - 20;
+	/* Our own options must be well formed: walked strictly, each once. */
 	const uint8_t *opt = (const uint8_t *)(th + 1);
-	for (unsigned i = 0; i + 3 < o->optlen; i++)
-		if (opt[i] == 2 && opt[i + 1] == 4)
+	o->wscale = -1;
+	for (unsigned i = 0; i < o->optlen;) {
+		if (opt[i] == 0)
+			break;
+		if (opt[i] == 1) {
+			i++;
+			continue;
+		}
+		ck_assert_uint_le(i + 2, o->optlen);
+		unsigned len = opt[i + 1];
+		ck_assert_uint_ge(len, 2);
+		ck_assert_uint_le(i + len, o->optlen);
+		switch (opt[i]) {
+		case 2:
+			ck_assert_uint_eq(len, 4);
+			ck_assert_uint_eq(o->mss, 0);
 			o->mss = (uint16_t)(opt[i + 2] << 8 | opt[i + 3]);
+			break;
+		case 3:
+			ck_assert_uint_eq(len, 3);
+			ck_assert_int_eq(o->wscale, -1);
+			o->wscale = opt[i + 2];
+			break;
+		case 8:
+			ck_assert_uint_eq(len, 10);
+			ck_assert(!o->ts);
+			o->ts = true;
+			o->tsval = (uint32_t)opt[i + 2] << 24 | (uint32_t)opt[i + 3] << 16 |
+				   (uint32_t)opt[i + 4] << 8 | opt[i + 5];
+			o->tsecr = (uint32_t)opt[i + 6] << 24 | (uint32_t)opt[i + 7] << 16 |
+				   (uint32_t)opt[i + 8] << 8 | opt[i + 9];
+			break;
+		default:
+			ck_abort_msg("an option we never send: kind %u", opt[i]);
+		}
+		i += len;
+	}
 	o->data = (const uint8_t *)th + doff;
 	o->len = total - 20 - doff;
 }

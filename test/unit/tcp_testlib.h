@@ -54,6 +54,9 @@ struct oseg {
 	uint8_t flags;
 	uint16_t win;
 	uint16_t mss;                 /* the MSS option, 0: none */
+	int wscale;                   /* the window scale option, -1: none */
+	bool ts;                      /* the timestamps option: */
+	uint32_t tsval, tsecr;
 	unsigned optlen;
 	const uint8_t *data;          /* the payload, inside the collected mbuf */
 	uint32_t len;

@@ -90,8 +90,12 @@ assert_syn(struct tcp_test *t, const struct oseg *o, uint16_t cport)
 	ck_assert_msg(o->flags == TH_SYN, "flags %s, want SYN", tt_flags(o->flags));
 	ck_assert_uint_eq(o->ack, 0);
 	ck_assert_uint_eq(o->len, 0);
-	ck_assert_uint_eq(o->optlen, 4);
+	/* MSS, NOP NOP TS, NOP WS: what the defaults offer (RFC 7323) */
+	ck_assert_uint_eq(o->optlen, 20);
 	ck_assert_uint_eq(o->mss, tt_engine(t)->cfg->mss);
+	ck_assert_int_eq(o->wscale, tt_engine(t)->cfg->wscale);
+	ck_assert(o->ts);
+	ck_assert_uint_eq(o->tsecr, 0);
 	ck_assert_uint_eq(o->win, 65535);
 	assert_addressing(o, cport);
 }
@@ -144,7 +148,13 @@ expect_request(struct tcp_test *t, const struct srv *s, const char *want, uint32
 				      o[i].data[b], w);
 		}
 		ck_assert_uint_eq(o[i].flags, i + 1 == n ? TH_ACK | TH_PSH : TH_ACK);
-		ck_assert_uint_eq(o[i].optlen, 0);
+		/* timestamps on every segment when they were agreed, nothing else */
+		const struct tcp_conn *c = tt_conn(t, 80);
+		bool ts = c && (c->opts & TO_TS);
+		ck_assert_uint_eq(o[i].optlen, ts ? 12 : 0);
+		ck_assert(o[i].ts == ts);
+		if (ts)
+			ck_assert_uint_eq(o[i].tsecr, c->ts_recent);
 		assert_addressing(&o[i], s->cport);
 		at += o[i].len;
 	}
@@ -238,16 +248,24 @@ START_TEST(syn_ack_with_known_and_unknown_options)
 {
 	struct tcp_test t;
 	struct srv s;
-	/* NOPs, an unknown 6-byte option, MSS 700, window scale, SACK permitted,
-	 * timestamps, EOL: only the MSS matters, the rest is skipped. */
-	const uint8_t opt[] = { 1, 1, 99, 6, 0xde, 0xad, 0xbe, 0xef, 2, 4, 0x02, 0xbc, 3, 3, 7, 4, 2,
+	/* NOPs, an unknown 6-byte option, MSS 700, window scale 5, SACK permitted,
+	 * timestamps, EOL: the unknown one is skipped, SACK is not offered by us,
+	 * window scale and timestamps are agreed (RFC 7323). */
+	const uint8_t opt[] = { 1, 1, 99, 6, 0xde, 0xad, 0xbe, 0xef, 2, 4, 0x02, 0xbc, 3, 3, 5, 4, 2,
 				8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 0 };
 
 	client_load(&t, "\"request_size\": 2000");
 	s_expect_syn(&t, &s);
 	s_syn_ack(&t, &s, 1, opt, sizeof(opt));
-	ck_assert_uint_eq(expect_request(&t, &s, NULL, 2000, 700), 3);
-	ck_assert_uint_eq(tt_conn(&t, 80)->mss, 700);
+	struct tcp_conn *c = tt_conn(&t, 80);
+	ck_assert_uint_eq(c->opts, TO_WSCALE | TO_TS);
+	ck_assert_uint_eq(c->snd_shift, 5);
+	ck_assert_uint_eq(c->rcv_shift, 7);
+	ck_assert_uint_eq(c->ts_recent, 0x01020304);
+	/* the MSS less the 12 bytes of timestamps every segment carries */
+	ck_assert_uint_eq(expect_request(&t, &s, NULL, 2000, 688), 3);
+	ck_assert_uint_eq(c->mss, 688);
+	ck_assert_uint_eq(tt_ctr(&t, "option_bad_length") + tt_ctr(&t, "option_repeated"), 0);
 	tt_free(&t);
 }
 END_TEST

@@ -540,7 +540,10 @@ s_expect_syn(struct px_test *t, struct speer *b, const struct cpeer *p, unsigned
 	to_server(&o, b);
 	ck_assert_seg(&o, TH_SYN, o.seq, 0);
 	ck_assert_uint_eq(o.mss, 1460);
-	ck_assert_uint_eq(o.optlen, 4);
+	/* MSS and window scale; no timestamps in delayed binding (tcp_proxy.c) */
+	ck_assert_uint_eq(o.optlen, 8);
+	ck_assert_int_eq(o.wscale, pxw()->cfg->server_engine.wscale);
+	ck_assert(!o.ts);
 	ck_assert_uint_eq(o.win, 65535);
 	ck_assert_uint_eq(o.len, 0);
 	b->iss = o.seq;
