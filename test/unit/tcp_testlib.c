@@ -181,6 +181,10 @@ read_out(struct rte_mbuf *m, struct oseg *o)
 			o->tsecr = (uint32_t)opt[i + 6] << 24 | (uint32_t)opt[i + 7] << 16 |
 				   (uint32_t)opt[i + 8] << 8 | opt[i + 9];
 			break;
+		case 4: /* SACK-permitted: only ever passed through (nfproxy) */
+			ck_assert_uint_eq(len, 2);
+			o->sack_perm = true;
+			break;
 		default:
 			ck_abort_msg("an option we never send: kind %u", opt[i]);
 		}

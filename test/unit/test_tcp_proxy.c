@@ -2126,6 +2126,210 @@ START_TEST(immediate_binding_is_a_nat)
 }
 END_TEST
 
+/* ---- RFC 7323 options across the two legs --------------------------------------- */
+
+/* A segment of the client with raw options (its own model untouched). */
+static void
+c_seg_opt(struct px_test *t, const struct cpeer *p, uint8_t flags, uint32_t seq, uint32_t ack,
+	  const uint8_t *opt, uint8_t optlen)
+{
+	struct tseg s = { .sport = p->port, .dport = 80, .seq = seq, .ack = ack, .flags = flags,
+			  .win = p->win, .opt = opt, .optlen = optlen };
+
+	inject(t, "inc", tseg_mbuf_between(&s, p->ip, VIP, CLI_MAC, PX_C_MAC));
+}
+
+/* The backend's SYN-ACK with raw options; returns what the proxy sent it. */
+static unsigned
+s_accept_opt(struct px_test *t, struct speer *b, uint32_t isn, const uint8_t *opt,
+	     uint8_t optlen, struct oseg *o, unsigned max)
+{
+	struct tseg s = { .sport = b->port, .dport = b->pport, .seq = isn, .ack = b->iss + 1,
+			  .flags = TH_SYN | TH_ACK, .win = b->win, .opt = opt, .optlen = optlen };
+
+	b->isn = isn;
+	b->snd = isn + 1;
+	b->rcv = b->iss + 1;
+	inject(t, "ins", tseg_mbuf_between(&s, b->ip, SRC, SRV_MAC, PX_S_MAC));
+	unsigned n = take(t, true, o, max);
+	for (unsigned i = 0; i < n && i < max; i++)
+		to_server(&o[i], b);
+	return n;
+}
+
+/* The response crosses, byte-exact, and the client's next ACK goes back. */
+static void
+exchange_exact(struct px_test *t, struct cpeer *p, struct speer *b, uint16_t s_win_to_client,
+	       uint16_t c_win_to_server)
+{
+	static char resp[1200];
+
+	for (unsigned k = 0; k < sizeof(resp); k++)
+		resp[k] = (char)('A' + k * 7 % 26);
+	s_send(t, b, TH_ACK | TH_PSH, resp, sizeof(resp));
+	expect_c(t, p, TH_ACK | TH_PSH, p->rcv, p->snd, s_win_to_client, resp, sizeof(resp));
+	p->rcv += sizeof(resp);
+	c_send(t, p, TH_ACK | TH_PSH, "next", 4);
+	expect_s(t, b, TH_ACK | TH_PSH, b->rcv, b->snd, c_win_to_server, "next", 4);
+	b->rcv += 4;
+}
+
+/* Delayed binding between a client that offers window scaling and timestamps
+ * and a backend that offers neither: the client gets our scale and no
+ * timestamps; each side's windows reach the other in the other's scale. */
+START_TEST(delayed_binding_client_scales_backend_does_not)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+	struct oseg o[4];
+	/* MSS 1400, NOP NOP TS 100/0, NOP WS 6 */
+	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 1, 1, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0,
+					   1, 3, 3, 6 };
+	static const uint8_t mss_only[] = { 2, 4, 0x05, 0xb4 };
+
+	px_load(&t, "");
+	memset(&p, 0, sizeof(p));
+	p.ip = CLI;
+	p.port = 40101;
+	p.win = 29200;
+	c_seg_opt(&t, &p, TH_SYN, 7000, 0, syn_opt, sizeof(syn_opt));
+	take1(&t, false, &o[0]);
+	to_client(&o[0], &p);
+	ck_assert_seg(&o[0], TH_SYN | TH_ACK, o[0].seq, 7001);
+	ck_assert_uint_eq(o[0].mss, 1460);
+	ck_assert_int_eq(o[0].wscale, 7);
+	ck_assert(!o[0].ts); /* stripped: the backend's answer is not known yet */
+	ck_assert_uint_eq(o[0].win, 4096); /* a SYN's window is not scaled */
+	p.isn = 7000;
+	p.snd = 7001;
+	p.iss = o[0].seq;
+	p.rcv = o[0].seq + 1;
+	p.slot = slot_of(&p);
+	const struct tcp_conn *cc = &pxw()->ec.conns[p.slot];
+	ck_assert_uint_eq(cc->opts, TO_WSCALE);
+	ck_assert_uint_eq(cc->snd_shift, 6);
+	ck_assert_uint_eq(cc->rcv_shift, 7);
+	c_ack(&t, &p);
+	/* The held-payload window, in units of 128 bytes, rounded up so its
+	 * right edge stays where the SYN-ACK put it. */
+	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
+
+	s_expect_syn(&t, &b, &p, 0); /* MSS and WS 7, no timestamps */
+	b.win = 8192;
+	ck_assert_uint_eq(s_accept_opt(&t, &b, 3000, mss_only, sizeof(mss_only), o, 4), 1);
+	ck_assert_seg(&o[0], TH_ACK | TH_PSH, b.iss + 1, 3001);
+	ck_assert_uint_eq(o[0].optlen, 0);
+	ck_assert_uint_eq(o[0].win, 65535); /* unscaled toward it */
+	ck_assert_mem_eq(o[0].data, REQ, REQ_LEN);
+	const struct tcp_conn *sc = &pxw()->es.conns[p.slot];
+	ck_assert_uint_eq(sc->opts, 0);
+	ck_assert_uint_eq(sc->snd_shift + sc->rcv_shift, 0);
+	ck_assert_uint_eq(slot_state(&p), PX_SPLICE);
+
+	/* The backend's 8192 bytes are 64 units of the client's scale; the
+	 * client's 29200 units of 64 bytes are more than 64 KB unscaled. */
+	b.rcv = b.iss + 1 + REQ_LEN;
+	s_send(&t, &b, TH_ACK, NULL, 0);
+	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, 64, NULL, 0);
+	exchange_exact(&t, &p, &b, 64, 65535);
+	p.win = 100; /* 6400 bytes */
+	b.win = 1000; /* 1000 bytes: 7.8 units, announced as 8 */
+	exchange_exact(&t, &p, &b, 8, 6400);
+	ck_assert_uint_eq(ctr(&t, "option_bad_length") + ctr(&t, "option_repeated"), 0);
+	px_free(&t);
+}
+END_TEST
+
+/* The reverse: a client without options, a backend offering window scaling
+ * (shift 9), SACK-permitted and timestamps. */
+START_TEST(delayed_binding_backend_scales_client_does_not)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+	struct oseg o[4];
+	/* MSS 1460, SACK-permitted, TS 5000/x, NOP WS 9 */
+	static const uint8_t synack_opt[] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x13, 0x88,
+					      0, 0, 0, 1, 1, 3, 3, 9 };
+
+	px_load(&t, "");
+	c_open(&t, &p, 40102, 9000); /* MSS only: our SYN-ACK has MSS only */
+	const struct tcp_conn *cc = &pxw()->ec.conns[p.slot];
+	ck_assert_uint_eq(cc->opts, 0);
+	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, 4096 - REQ_LEN, NULL, 0);
+	s_expect_syn(&t, &b, &p, 0);
+	b.win = 100; /* a SYN-ACK's window: 100 bytes, not scaled */
+	ck_assert_uint_eq(s_accept_opt(&t, &b, 0xfffff000u, synack_opt, sizeof(synack_opt), o, 4),
+			  1);
+	const struct tcp_conn *sc = &pxw()->es.conns[p.slot];
+	ck_assert_uint_eq(sc->opts, TO_WSCALE); /* timestamps not agreed: we did not offer */
+	ck_assert_uint_eq(sc->snd_shift, 9);
+	ck_assert_uint_eq(sc->rcv_shift, 7);
+	ck_assert_seg(&o[0], TH_ACK | TH_PSH, b.iss + 1, 0xfffff001u);
+	ck_assert_uint_eq(o[0].optlen, 0);
+	ck_assert_uint_eq(o[0].win, 512); /* 65535 bytes in units of 128, rounded up */
+	ck_assert_mem_eq(o[0].data, REQ, REQ_LEN);
+
+	/* The backend's 100 units of 512 bytes reach the client unscaled. */
+	b.rcv = b.iss + 1 + REQ_LEN;
+	b.win = 100;
+	s_send(&t, &b, TH_ACK, NULL, 0);
+	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, 51200, NULL, 0);
+	/* The client's 29200 bytes are 228.1 units of 128 toward the backend. */
+	exchange_exact(&t, &p, &b, 51200, 229);
+	b.win = 300; /* 153600 bytes: more than 16 bits can say unscaled */
+	p.win = 1000;
+	exchange_exact(&t, &p, &b, 65535, 8);
+	px_free(&t);
+}
+END_TEST
+
+/* Immediate binding: the ends negotiate with each other; the options of both
+ * SYNs and the windows pass as they are. */
+START_TEST(immediate_binding_passes_options_through)
+{
+	struct px_test t;
+	struct cpeer p = { .ip = CLI, .port = 40103, .win = 502 };
+	struct speer b = { .ip = B1, .port = 80, .pport = 20000, .win = 1000 };
+	struct oseg o;
+	static const uint8_t c_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0,
+					 1, 3, 3, 7 };
+	static const uint8_t s_opt[] = { 2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0, 0, 0, 9, 0, 0, 0, 7,
+					 1, 3, 3, 10 };
+	const uint32_t cisn = 100, sisn = 200;
+
+	px_load(&t, "\"binding\": \"immediate\"");
+	c_seg_opt(&t, &p, TH_SYN, cisn, 0, c_opt, sizeof(c_opt));
+	take1(&t, true, &o);
+	to_server(&o, &b);
+	ck_assert_seg(&o, TH_SYN, cisn, 0);
+	ck_assert_uint_eq(o.optlen, sizeof(c_opt));
+	ck_assert(o.sack_perm && o.ts && o.wscale == 7); /* read as a check of the walk */
+	ck_assert_mem_eq((const uint8_t *)o.data - sizeof(c_opt), c_opt, sizeof(c_opt));
+	ck_assert_uint_eq(o.win, 502);
+	p.slot = slot_of(&p);
+
+	struct tseg sa = { .sport = b.port, .dport = b.pport, .seq = sisn, .ack = cisn + 1,
+			   .flags = TH_SYN | TH_ACK, .win = 1000, .opt = s_opt,
+			   .optlen = sizeof(s_opt) };
+	inject(&t, "ins", tseg_mbuf_between(&sa, b.ip, SRC, SRV_MAC, PX_S_MAC));
+	take1(&t, false, &o);
+	to_client(&o, &p);
+	ck_assert_seg(&o, TH_SYN | TH_ACK, sisn, cisn + 1);
+	ck_assert_uint_eq(o.optlen, sizeof(s_opt));
+	ck_assert_mem_eq((const uint8_t *)o.data - sizeof(s_opt), s_opt, sizeof(s_opt));
+	/* Later windows are in the scales the ends agreed: untouched. */
+	c_seg(&t, &p, TH_ACK | TH_PSH, cisn + 1, sisn + 1, REQ, REQ_LEN);
+	expect_s(&t, &b, TH_ACK | TH_PSH, cisn + 1, sisn + 1, 502, REQ, REQ_LEN);
+	s_seg(&t, &b, TH_ACK, sisn + 1, cisn + 1 + REQ_LEN, NULL, 0);
+	expect_c(&t, &p, TH_ACK, sisn + 1, cisn + 1 + REQ_LEN, 1000, NULL, 0);
+	px_free(&t);
+}
+END_TEST
+
 static Suite *
 tcp_proxy_suite(void)
 {
@@ -2142,6 +2346,9 @@ tcp_proxy_suite(void)
 	}
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, delayed_binding_round_robin_end_to_end);
+	tcase_add_test(tc, delayed_binding_client_scales_backend_does_not);
+	tcase_add_test(tc, delayed_binding_backend_scales_client_does_not);
+	tcase_add_test(tc, immediate_binding_passes_options_through);
 	tcase_add_test(tc, syn_retransmitted_and_segments_before_the_handshake);
 	tcase_add_test(tc, match_policy_waits_for_the_request_head);
 	tcase_add_test(tc, inspect_time_decides_with_what_came);
