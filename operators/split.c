@@ -147,7 +147,8 @@ split_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint1
 		uint16_t n = RTE_MIN((uint16_t)(nb_objs - done), (uint16_t)FILTER_CHUNK);
 
 		choose_outputs(st, (struct rte_mbuf **)objs + done, n);
-		nfg_enqueue_by_edge(graph, node, objs + done, st->edge, n);
+		nfg_enqueue_gathered(graph, node, objs + done, st->edge, n,
+				     st->cfg->nb_outputs);
 		done += n;
 	}
 	return nb_objs;

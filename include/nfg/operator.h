@@ -263,29 +263,111 @@ nfg_node_counters(struct rte_node *node)
 	return ((struct nfg_node_ctx *)node->ctx)->counters;
 }
 
+/* True when edge[0..n) are all the same: four at a time, branch-free. */
+static inline bool
+nfg_edges_uniform(const uint16_t *edge, uint16_t n)
+{
+	uint64_t four = edge[0] * UINT64_C(0x0001000100010001), differ = 0;
+	uint16_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		uint64_t w;
+		__builtin_memcpy(&w, edge + i, sizeof(w));
+		differ |= w ^ four;
+	}
+	for (; i < n; i++)
+		differ |= (uint64_t)(edge[i] ^ edge[0]);
+	return differ == 0;
+}
+
+/* The n packets at objs all go to output `edge`: the node's whole stream
+ * moves as it is (no copy) when that is what objs is, else one enqueue. */
+static inline void
+nfg_enqueue_all(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t edge,
+		uint16_t n)
+{
+	if (n == 0)
+		return;
+	if (objs == node->objs && n == node->idx)
+		rte_node_next_stream_move(graph, node, edge);
+	else
+		rte_node_enqueue(graph, node, edge, objs, n);
+}
+
 /* Sends objs[i] to output edge[i], i < n, keeping their order: one enqueue
  * per run of packets bound for the same output, and when the node's whole
  * stream goes one way it moves as it is, with no copy (the shape of DPDK's
- * lib/node: decide for the burst first, then hand it on). */
+ * lib/node: decide for the burst first, then hand it on). For outputs that
+ * take long runs (a filter's match and nomatch); nfg_enqueue_gathered suits
+ * outputs that interleave. */
 static inline void
 nfg_enqueue_by_edge(struct rte_graph *graph, struct rte_node *node, void **objs,
 		    const uint16_t *edge, uint16_t n)
 {
 	uint16_t start = 0;
 
+	/* All one way is the common case: a branch-free pass finds it. */
+	if (nfg_edges_uniform(edge, n)) {
+		nfg_enqueue_all(graph, node, objs, n ? edge[0] : 0, n);
+		return;
+	}
 	for (uint16_t i = 1; i <= n; i++) {
 		if (i < n && edge[i] == edge[start])
 			continue;
-		if (start == 0 && i == n && objs == node->objs && n == node->idx) {
-			rte_node_next_stream_move(graph, node, edge[0]);
-			return;
-		}
 		if (i - start == 1)
 			rte_node_enqueue_x1(graph, node, edge[start], objs[start]);
 		else
 			rte_node_enqueue(graph, node, edge[start], &objs[start], i - start);
 		start = i;
 	}
+}
+
+/* Sends objs[i] to output edge[i] (i < n, edge[i] < nb_edges), each next
+ * node's packets in their order, written straight into the next nodes'
+ * streams: one pass, no enqueue per run, so outputs that interleave packet
+ * by packet (a hash split) cost what long runs do. Outputs that lead to the
+ * same node share its stream, in arrival order. The whole stream still moves
+ * when every packet goes one way; a few packets over many outputs take the
+ * runs (setting up every output would cost more than they do). */
+static inline void
+nfg_enqueue_gathered(struct rte_graph *graph, struct rte_node *node, void **objs,
+		     const uint16_t *edge, uint16_t n, uint16_t nb_edges)
+{
+	void **to[64];
+	uint16_t count[64], first_edge[64];
+	uint8_t slot_of[64];
+	unsigned nb_slots = 0;
+
+	if (nfg_edges_uniform(edge, n)) {
+		nfg_enqueue_all(graph, node, objs, n ? edge[0] : 0, n);
+		return;
+	}
+	if (nb_edges > 64 || n < 4u * nb_edges) {
+		nfg_enqueue_by_edge(graph, node, objs, edge, n);
+		return;
+	}
+	for (uint16_t e = 0; e < nb_edges; e++) {
+		unsigned slot = nb_slots;
+		for (uint16_t f = 0; f < e; f++)
+			if (node->nodes[f] == node->nodes[e]) {
+				slot = slot_of[f];
+				break;
+			}
+		if (slot == nb_slots) {
+			/* Room for all n, so no check per packet. */
+			to[slot] = rte_node_next_stream_get(graph, node, e, n);
+			count[slot] = 0;
+			first_edge[slot] = e;
+			nb_slots++;
+		}
+		slot_of[e] = (uint8_t)slot;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		unsigned slot = slot_of[edge[i]];
+		to[slot][count[slot]++] = objs[i];
+	}
+	for (unsigned slot = 0; slot < nb_slots; slot++)
+		rte_node_next_stream_put(graph, node, first_edge[slot], count[slot]);
 }
 
 /* Free packets and count them under a drop counter (its name is the reason). */

@@ -27,7 +27,7 @@ cat >"$WORK/g.json" <<'JSON'
 }
 JSON
 "$NFG" run "$WORK/g.json" --duration 2 --quiet --stats-json "$WORK/s.json" \
-	-- --file-prefix="nfgt-txbuf-$$" >"$WORK/run.log" 2>&1 || fail "run exited with $?"
+	-- --file-prefix="$RUN-run" >"$WORK/run.log" 2>&1 || fail "run exited with $?"
 read -r rx sent full unsent <<<"$(python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
