@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * RFC 7323 in the TCP engine: the option reader on hostile bytes (length 0,
+ * past the header, repeated, a shift above 14), and tcp_server against a
+ * hand-played peer: window scale and timestamps negotiated or not, windows
+ * scaled both ways, PAWS, RTT measured from the echoed timestamps.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "tcp_testlib.h"
+
+/* ---- the option reader ---------------------------------------------------------- */
+
+static void
+parse(const uint8_t *opt, size_t len, bool syn, struct tcp_opts *o)
+{
+	memset(o, 0xa5, sizeof(*o)); /* nothing may be read that was not written */
+	tcp_options_parse(opt, opt + len, syn, o);
+}
+
+START_TEST(option_reader_survives_every_bad_length)
+{
+	struct tcp_opts o;
+
+	/* length 0 and 1 (a naive loop would spin or step into itself) */
+	static const uint8_t len0[] = { 3, 0, 7, 0, 2, 4, 5, 0xb4 };
+	parse(len0, sizeof(len0), true, &o);
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+	ck_assert_uint_eq(o.present, 0);
+	static const uint8_t len1[] = { 99, 1, 2, 4, 5, 0xb4, 0, 0 };
+	parse(len1, sizeof(len1), true, &o);
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+	ck_assert_uint_eq(o.present, 0);
+	/* past the header: the bytes after it (the payload) are not options */
+	static const uint8_t past[] = { 2, 4, 5, 0xb4, 8, 10, 0, 0 };
+	parse(past, sizeof(past), true, &o);
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+	ck_assert_uint_eq(o.present, TO_MSS);
+	ck_assert_uint_eq(o.mss, 1460);
+	/* a kind in the last byte, with no room for its length */
+	static const uint8_t kind_last[] = { 1, 1, 1, 3 };
+	parse(kind_last, sizeof(kind_last), true, &o);
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+	ck_assert_uint_eq(o.present, 0);
+	/* a length wrong for its kind: that option skipped, the rest read */
+	static const uint8_t wrong[] = { 3, 4, 5, 0, 2, 3, 1, 1, 2, 4, 2, 0 };
+	parse(wrong, 12, true, &o);
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+	ck_assert_uint_eq(o.present, TO_MSS);
+	ck_assert_uint_eq(o.mss, 512);
+	/* a timestamp option 2 bytes short of its end */
+	static const uint8_t short_ts[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0 };
+	parse(short_ts, 8, false, &o);
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+	ck_assert_uint_eq(o.present, 0);
+	/* an empty option list, and EOL ending it before garbage */
+	parse(len0, 0, true, &o);
+	ck_assert_uint_eq(o.problems | o.present, 0);
+	static const uint8_t eol[] = { 0, 3, 0, 7 };
+	parse(eol, sizeof(eol), true, &o);
+	ck_assert_uint_eq(o.problems | o.present, 0);
+}
+END_TEST
+
+START_TEST(option_reader_repeats_and_large_shifts)
+{
+	struct tcp_opts o;
+
+	/* repeated: the first one counts */
+	static const uint8_t rep[] = { 3, 3, 5, 3, 3, 9, 2, 4, 1, 0, 2, 4, 2, 0, 0, 0 };
+	parse(rep, sizeof(rep), true, &o);
+	ck_assert_uint_eq(o.problems, TOP_REPEATED);
+	ck_assert_uint_eq(o.present, TO_WSCALE | TO_MSS);
+	ck_assert_uint_eq(o.wscale, 5);
+	ck_assert_uint_eq(o.mss, 256);
+	/* RFC 7323 2.3: a shift above 14 is used as 14 */
+	for (unsigned v = 15; v < 256; v += 60) {
+		const uint8_t ws[] = { 1, 3, 3, (uint8_t)v };
+		parse(ws, sizeof(ws), true, &o);
+		ck_assert_uint_eq(o.problems, TOP_WSCALE_HIGH);
+		ck_assert_uint_eq(o.wscale, 14);
+	}
+	static const uint8_t ws14[] = { 1, 3, 3, 14 };
+	parse(ws14, sizeof(ws14), true, &o);
+	ck_assert_uint_eq(o.problems, 0);
+	ck_assert_uint_eq(o.wscale, 14);
+	/* MSS, window scale, SACK-permitted mean nothing after the SYN */
+	static const uint8_t all[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 9, 0, 0, 0, 8,
+				       1, 3, 3, 7 };
+	parse(all, sizeof(all), false, &o);
+	ck_assert_uint_eq(o.present, TO_TS);
+	ck_assert_uint_eq(o.tsval, 9);
+	ck_assert_uint_eq(o.tsecr, 8);
+	parse(all, sizeof(all), true, &o);
+	ck_assert_uint_eq(o.present, TO_MSS | TO_SACK_PERM | TO_TS | TO_WSCALE);
+	/* the timestamp reader: the usual layout directly, any other through
+	 * the parser, and none in garbage */
+	static const uint8_t usual[] = { 1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8 };
+	ck_assert(tcp_options_ts(usual, sizeof(usual), &o));
+	ck_assert_uint_eq(o.tsval, 0x01020304);
+	ck_assert_uint_eq(o.tsecr, 0x05060708);
+	static const uint8_t other[] = { 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 0 };
+	ck_assert(tcp_options_ts(other, sizeof(other), &o));
+	ck_assert_uint_eq(o.tsval, 1);
+	ck_assert_uint_eq(o.tsecr, 2);
+	static const uint8_t bad[] = { 1, 1, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	ck_assert(!tcp_options_ts(bad, sizeof(bad), &o));
+	ck_assert_uint_eq(o.problems, TOP_BAD_LENGTH);
+}
+END_TEST
+
+/* ---- tcp_server against a peer with options ------------------------------------ */
+
+static void
+server_load(struct tcp_test *t, const char *params)
+{
+	char json[2048];
+
+	snprintf(json, sizeof(json),
+		 "{\"ports\": {\"p\": {\"device\": \"wire:w\", \"mac\": \"" NF_MAC "\",\n"
+		 "                   \"ipv4\": \"198.18.0.1/24\"}, \"q\": {\"device\": \"wire:w\"}},\n"
+		 " \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"raw\": {\"op\": \"test_inject\"},\n"
+		 "  \"parse\": {\"op\": \"parse\"},\n"
+		 "  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"" PEER_MAC "\",\n"
+		 "           \"max_connections\": 16, \"http\": false%s%s},\n"
+		 "  \"out\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},\n"
+		 " \"edges\": [\"in -> parse -> srv -> out\", \"parse.malformed -> bad\", \"raw -> srv\"]}",
+		 params[0] ? ", " : "", params);
+	tt_load(t, json, "srv");
+}
+
+/* The peer: numbers, its window (in its units) and its timestamp clock. */
+struct tpeer {
+	uint16_t port;
+	uint32_t snd, rcv, iss;
+	uint16_t win;
+	uint32_t tsval, tsecr; /* what it sends in its timestamps */
+	bool ts;               /* it sends them */
+};
+
+/* Options of a segment: NOP NOP TS, when the peer uses timestamps. */
+static uint8_t
+ts_opt(const struct tpeer *p, uint8_t *opt)
+{
+	if (!p->ts)
+		return 0;
+	const uint8_t o[12] = { 1, 1, 8, 10, (uint8_t)(p->tsval >> 24), (uint8_t)(p->tsval >> 16),
+				(uint8_t)(p->tsval >> 8), (uint8_t)p->tsval,
+				(uint8_t)(p->tsecr >> 24), (uint8_t)(p->tsecr >> 16),
+				(uint8_t)(p->tsecr >> 8), (uint8_t)p->tsecr };
+	memcpy(opt, o, 12);
+	return 12;
+}
+
+static void
+p_seg(struct tcp_test *t, const struct tpeer *p, uint8_t flags, uint32_t seq, const void *data,
+      uint32_t len)
+{
+	uint8_t opt[12];
+	struct tseg s = { .sport = p->port, .dport = 80, .seq = seq, .ack = p->rcv, .flags = flags,
+			  .win = p->win, .data = data, .len = len, .opt = opt };
+
+	s.optlen = ts_opt(p, opt);
+	tt_send(t, &s);
+}
+
+static void
+p_send(struct tcp_test *t, struct tpeer *p, uint8_t flags, const void *data, uint32_t len)
+{
+	p_seg(t, p, flags, p->snd, data, len);
+	p->snd += len + !!(flags & TH_FIN);
+}
+
+/* The SYN with these options; returns the SYN-ACK. */
+static void
+p_syn(struct tcp_test *t, struct tpeer *p, uint16_t port, const uint8_t *opt, uint8_t optlen,
+      struct oseg *o)
+{
+	struct tseg syn = { .sport = port, .dport = 80, .seq = 1000, .flags = TH_SYN,
+			    .win = 29200, .opt = opt, .optlen = optlen };
+
+	memset(p, 0, sizeof(*p));
+	p->port = port;
+	p->snd = 1001;
+	tt_send(t, &syn);
+	tt_take1(t, o);
+	ck_assert_seg(o, TH_SYN | TH_ACK, o->seq, 1001);
+	ck_assert_uint_eq(o->win, 65535); /* never scaled in a SYN */
+	p->iss = o->seq;
+	p->rcv = o->seq + 1;
+}
+
+/* MSS 1460, NOP NOP TS(tsval 1000), NOP WS(shift) */
+static uint8_t
+full_syn_opt(uint8_t *opt, uint8_t shift)
+{
+	const uint8_t o[20] = { 2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 3, 0xe8, 0, 0, 0, 0,
+				1, 3, 3, shift };
+	memcpy(opt, o, 20);
+	return 20;
+}
+
+START_TEST(server_negotiates_scale_and_timestamps)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o, r[64];
+	uint8_t opt[20];
+
+	server_load(&t, "\"response_size\": 3000");
+	p_syn(&t, &p, 2001, opt, full_syn_opt(opt, 3), &o);
+	/* MSS, NOP NOP TS, NOP WS: our clock, its TSval echoed, our shift */
+	ck_assert_uint_eq(o.optlen, 20);
+	ck_assert_uint_eq(o.mss, 1460);
+	ck_assert_int_eq(o.wscale, 7);
+	ck_assert(o.ts);
+	ck_assert_uint_eq(o.tsecr, 1000);
+	struct tcp_conn *c = tt_conn(&t, 2001);
+	ck_assert_uint_eq(c->opts, TO_WSCALE | TO_TS);
+	ck_assert_uint_eq(c->snd_shift, 3);
+	ck_assert_uint_eq(c->rcv_shift, 7);
+	ck_assert_uint_eq(c->mss, 1448); /* 12 bytes of every segment are timestamps */
+	ck_assert_uint_eq(c->snd_wnd, 29200); /* the SYN's, as it is */
+
+	/* The handshake's ACK: its window is scaled (1000 units of 8 bytes). */
+	p.ts = true;
+	p.tsval = 1001;
+	p.tsecr = o.tsval;
+	p.win = 1000;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	tt_none(&t);
+	ck_assert_uint_eq(c->state, TCP_ESTABLISHED);
+	ck_assert_uint_eq(c->snd_wnd, 8000);
+	ck_assert_uint_eq(c->ts_recent, 1001);
+
+	/* A request: the response in segments of 1448 bytes within the peer's
+	 * 8000, every one with timestamps echoing 1002 and our scaled window
+	 * (1 MB in units of 128). */
+	p.tsval = 1002;
+	p_send(&t, &p, TH_ACK | TH_PSH, "GET\r\n\r\n", 7);
+	unsigned n = tt_take(&t, r, 64);
+	ck_assert_uint_eq(n, 3);
+	uint32_t sent = 0;
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_eq(r[i].optlen, 12);
+		ck_assert(r[i].ts);
+		ck_assert_uint_eq(r[i].tsecr, 1002);
+		ck_assert_uint_ge(r[i].tsval - o.tsval, 0);
+		ck_assert_uint_eq(r[i].win, 1048576 >> 7);
+		ck_assert_uint_le(r[i].len, 1448);
+		ck_assert_uint_eq(r[i].seq, p.iss + 1 + sent);
+		sent += r[i].len;
+	}
+	ck_assert_uint_eq(sent, 3000);
+	ck_assert_uint_eq(tt_ctr(&t, "option_bad_length") + tt_ctr(&t, "option_repeated") +
+				  tt_ctr(&t, "option_wscale_clamped") + tt_ctr(&t, "paws"),
+			  0);
+	tt_free(&t);
+}
+END_TEST
+
+/* RFC 7323 4.1: the TSecr of an ACK of new data is an RTT sample. */
+START_TEST(rtt_measured_from_echoed_timestamps)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o, r[8];
+	uint8_t opt[20];
+
+	server_load(&t, "\"response_size\": 100");
+	p_syn(&t, &p, 2002, opt, full_syn_opt(opt, 0), &o);
+	p.ts = true;
+	p.tsval = 1005; /* the SYN's was 1000 */
+	p.tsecr = o.tsval;
+	p.win = 65535;
+	usleep(30000); /* the handshake's answer comes 30 ms later: a sample */
+	tt_walk(&t, 1);
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	struct tcp_conn *c = tt_conn(&t, 2002);
+	ck_assert_uint_ge(c->srtt_us, 25000);
+	ck_assert_uint_le(c->srtt_us, 200000);
+	/* The response is acknowledged 50 ms later, echoing its TSval. */
+	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
+	ck_assert_uint_eq(tt_take(&t, r, 8), 1);
+	ck_assert_uint_eq(r[0].len, 100);
+	uint32_t before = c->srtt_us;
+	usleep(50000);
+	tt_walk(&t, 1);
+	p.rcv += 100;
+	p.tsecr = r[0].tsval;
+	p.tsval++;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	/* SRTT moves an eighth of the way toward the new sample (RFC 6298) */
+	ck_assert_uint_gt(c->srtt_us, before);
+	ck_assert_uint_ge(c->srtt_us, before + (45000 - before) / 8 - 2000);
+	ck_assert_uint_ge(c->rto_ms, 200);
+	tt_free(&t);
+}
+END_TEST
+
+/* RFC 7323 5.3: a segment with an older TSval is an old duplicate: dropped,
+ * counted, answered with an ACK; a RST is judged by its sequence number. */
+START_TEST(paws_drops_old_duplicates)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o;
+	uint8_t opt[20];
+
+	server_load(&t, "\"response_size\": 10, \"request_bytes\": 1000");
+	p_syn(&t, &p, 2003, opt, full_syn_opt(opt, 7), &o);
+	p.ts = true;
+	p.tsval = 0x7ffffff0; /* near the sign change of the modulo comparison */
+	p.tsecr = o.tsval;
+	p.win = 500;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	p.tsval += 0x20; /* wraps past 2^31: still newer */
+	p_send(&t, &p, TH_ACK | TH_PSH, NULL, 40);
+	tt_take1(&t, &o);
+	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd);
+	ck_assert_uint_eq(o.tsecr, 0x80000010);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 40);
+
+	/* The same bytes' next part, but with a TSval from before: dropped. */
+	uint32_t now = p.tsval;
+	p.tsval = now - 1;
+	p_seg(&t, &p, TH_ACK | TH_PSH, p.snd, NULL, 60);
+	tt_take1(&t, &o);
+	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd); /* not taken */
+	ck_assert_uint_eq(o.tsecr, now);
+	ck_assert_uint_eq(tt_ctr(&t, "paws"), 1);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 40);
+	/* A segment without timestamps is taken (RFC 7323 3.2 lets it be) */
+	p.ts = false;
+	p_send(&t, &p, TH_ACK | TH_PSH, NULL, 20);
+	tt_take1(&t, &o);
+	ck_assert_seg(&o, TH_ACK, p.iss + 1, p.snd);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 60);
+	/* An old segment whose TSval is equal is not old (>= TS.Recent) */
+	p.ts = true;
+	p.tsval = now;
+	p_send(&t, &p, TH_ACK | TH_PSH, NULL, 40);
+	unsigned n = tt_take(&t, &o, 1);
+	ck_assert_uint_ge(n, 1);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 100);
+	ck_assert_uint_eq(tt_ctr(&t, "paws"), 1);
+	/* A RST with an old TSval at RCV.NXT still resets. */
+	p.tsval = 1;
+	p_seg(&t, &p, TH_RST, p.snd, NULL, 0);
+	ck_assert_ptr_null(tt_conn(&t, 2003));
+	ck_assert_uint_eq(tt_ctr(&t, "failed_reset"), 1);
+	tt_free(&t);
+}
+END_TEST
+
+/* A window scale lets more than 64 KB be in flight. */
+START_TEST(scaled_peer_window_beyond_64k)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o;
+	static struct oseg r[256];
+	uint8_t opt[20];
+
+	server_load(&t, "\"response_size\": 300000");
+	p_syn(&t, &p, 2004, opt, full_syn_opt(opt, 7), &o);
+	p.ts = true;
+	p.tsval = 1009;
+	p.tsecr = o.tsval;
+	p.win = 1600; /* 204800 bytes */
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_send(&t, &p, TH_ACK | TH_PSH, "GET\r\n\r\n", 7);
+	unsigned n = tt_take(&t, r, 256);
+	uint32_t sent = 0;
+	for (unsigned i = 0; i < n && i < 256; i++)
+		sent += r[i].len;
+	ck_assert_uint_gt(sent, 65535);
+	ck_assert_uint_le(sent, 204800);
+	ck_assert_uint_ge(sent, 204800 - 1448);
+	tt_free(&t);
+}
+END_TEST
+
+/* A peer without options, or a server configured not to offer them: today's
+ * behaviour, 16-bit windows and the MSS option alone. */
+START_TEST(no_options_without_the_peer_or_the_config)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o;
+	uint8_t opt[20];
+	static const uint8_t mss_only[4] = { 2, 4, 5, 0xb4 };
+
+	server_load(&t, "\"response_size\": 10");
+	p_syn(&t, &p, 2005, mss_only, 4, &o);
+	ck_assert_uint_eq(o.optlen, 4);
+	ck_assert_uint_eq(tt_conn(&t, 2005)->opts, 0);
+	ck_assert_uint_eq(tt_conn(&t, 2005)->mss, 1460);
+	p.win = 65535;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
+	tt_take1(&t, &o);
+	ck_assert_uint_eq(o.optlen, 0);
+	ck_assert_uint_eq(o.win, 65535); /* the 1 MB buffer, as much as 16 bits say */
+	ck_assert_uint_eq(o.len, 10);
+	tt_free(&t);
+
+	server_load(&t, "\"response_size\": 10, \"wscale\": -1, \"timestamps\": false");
+	p_syn(&t, &p, 2006, opt, full_syn_opt(opt, 7), &o);
+	ck_assert_uint_eq(o.optlen, 4);
+	ck_assert_uint_eq(tt_conn(&t, 2006)->opts, 0);
+	tt_free(&t);
+
+	/* one of the two */
+	server_load(&t, "\"response_size\": 10, \"timestamps\": false, \"wscale\": 2");
+	p_syn(&t, &p, 2007, opt, full_syn_opt(opt, 7), &o);
+	ck_assert_uint_eq(o.optlen, 8);
+	ck_assert_int_eq(o.wscale, 2);
+	ck_assert(!o.ts);
+	tt_free(&t);
+}
+END_TEST
+
+/* Malformed options on SYNs and on a timestamped connection's segments:
+ * counted by kind, the segment still served, nothing else disturbed. */
+START_TEST(malformed_options_are_counted)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o;
+	uint8_t opt[20];
+
+	server_load(&t, "\"response_size\": 10");
+	static const uint8_t high[] = { 2, 4, 5, 0xb4, 1, 3, 3, 200 };
+	p_syn(&t, &p, 2010, high, sizeof(high), &o);
+	ck_assert_int_eq(o.wscale, 7);
+	ck_assert_uint_eq(tt_conn(&t, 2010)->snd_shift, 14);
+	ck_assert_uint_eq(tt_ctr(&t, "option_wscale_clamped"), 1);
+	static const uint8_t rep[] = { 1, 3, 3, 2, 1, 3, 3, 9 };
+	p_syn(&t, &p, 2011, rep, sizeof(rep), &o);
+	ck_assert_uint_eq(tt_conn(&t, 2011)->snd_shift, 2);
+	ck_assert_uint_eq(o.mss, 1460);
+	ck_assert_uint_eq(tt_conn(&t, 2011)->mss, 536); /* no MSS option: RFC 9293 default */
+	ck_assert_uint_eq(tt_ctr(&t, "option_repeated"), 1);
+	static const uint8_t zero[] = { 2, 4, 5, 0xb4, 3, 0, 7, 0 };
+	p_syn(&t, &p, 2012, zero, sizeof(zero), &o);
+	ck_assert_int_eq(o.wscale, -1); /* what followed the bad length was not read */
+	ck_assert_uint_eq(tt_ctr(&t, "option_bad_length"), 1);
+	static const uint8_t past[] = { 2, 4, 5, 0xb4, 1, 3, 3, 7, 8, 30, 0, 0 };
+	p_syn(&t, &p, 2013, past, sizeof(past), &o);
+	ck_assert_int_eq(o.wscale, 7);
+	ck_assert(!o.ts);
+	ck_assert_uint_eq(tt_ctr(&t, "option_bad_length"), 2);
+
+	/* On a connection with timestamps: a bad option in a data segment is
+	 * counted and the data still taken. */
+	p_syn(&t, &p, 2014, opt, full_syn_opt(opt, 7), &o);
+	p.ts = true;
+	p.tsval = 1050;
+	p.tsecr = o.tsval;
+	p.win = 100;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	static const uint8_t junk[] = { 1, 1, 8, 10, 0, 0, 4, 60, 0, 0, 0, 0, 8, 0, 0, 0 };
+	struct tseg s = { .sport = 2014, .dport = 80, .seq = p.snd, .ack = p.rcv,
+			  .flags = TH_ACK | TH_PSH, .win = 100, .opt = junk, .optlen = 16,
+			  .data = "x\r\n\r\n", .len = 5 };
+	tt_send(&t, &s);
+	unsigned n = tt_take(&t, &o, 1);
+	ck_assert_uint_ge(n, 1);
+	ck_assert_uint_eq(o.tsecr, 1084); /* 0x043c */
+	ck_assert_uint_eq(tt_ctr(&t, "option_bad_length"), 3);
+	ck_assert_uint_eq(tt_ctr(&t, "bytes_in"), 5);
+	tt_free(&t);
+}
+END_TEST
+
+static Suite *
+tcp_rfc7323_suite(void)
+{
+	Suite *s = suite_create("tcp_rfc7323");
+	TCase *tc = tcase_create("tcp_rfc7323");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, option_reader_survives_every_bad_length);
+	tcase_add_test(tc, option_reader_repeats_and_large_shifts);
+	tcase_add_test(tc, server_negotiates_scale_and_timestamps);
+	tcase_add_test(tc, rtt_measured_from_echoed_timestamps);
+	tcase_add_test(tc, paws_drops_old_duplicates);
+	tcase_add_test(tc, scaled_peer_window_beyond_64k);
+	tcase_add_test(tc, no_options_without_the_peer_or_the_config);
+	tcase_add_test(tc, malformed_options_are_counted);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_SUITE(tcp_rfc7323_suite)
