@@ -60,9 +60,18 @@ classify_chunk(struct filter_state *st, struct rte_mbuf **pkts, uint16_t n)
 		filter_acl_classify(cfg, &st->acl, st->rule);
 }
 
-/* Each run of packets decided by the same rule is one counter update. */
-static void
-count_rules(struct rte_node *node, const int32_t *rule, uint16_t n)
+static inline uint16_t
+edge_of(const struct filter_config *cfg, int32_t rule)
+{
+	return rule >= 0 ? cfg->rules[rule].edge : cfg->default_edge;
+}
+
+/* Each run of packets decided by the same rule is one counter update and
+ * one stretch of edges. Returns whether one rule decided them all (the
+ * common case), which leaves the edges unwritten: they all take that rule's. */
+static bool
+count_rules(struct rte_node *node, const struct filter_config *cfg, const int32_t *rule,
+	    uint16_t *edge, uint16_t n)
 {
 	uint16_t start = 0;
 
@@ -71,8 +80,13 @@ count_rules(struct rte_node *node, const int32_t *rule, uint16_t n)
 			continue;
 		nfg_count(node, rule[start] >= 0 ? FILTER_RULE0 + (unsigned)rule[start]
 						 : FILTER_NO_RULE_MATCHED, i - start);
+		if (start == 0 && i == n)
+			return true;
+		for (uint16_t e = edge_of(cfg, rule[start]), j = start; j < i; j++)
+			edge[j] = e;
 		start = i;
 	}
+	return false;
 }
 
 static uint16_t
@@ -85,12 +99,10 @@ filter_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 		uint16_t n = RTE_MIN((uint16_t)(nb_objs - done), (uint16_t)FILTER_CHUNK);
 
 		classify_chunk(st, (struct rte_mbuf **)objs + done, n);
-		count_rules(node, st->rule, n);
-		for (uint16_t i = 0; i < n; i++) {
-			int32_t r = st->rule[i];
-			st->edge[i] = r >= 0 ? cfg->rules[r].edge : cfg->default_edge;
-		}
-		nfg_enqueue_by_edge(graph, node, objs + done, st->edge, n);
+		if (count_rules(node, cfg, st->rule, st->edge, n))
+			nfg_enqueue_all(graph, node, objs + done, edge_of(cfg, st->rule[0]), n);
+		else
+			nfg_enqueue_by_edge(graph, node, objs + done, st->edge, n);
 		done += n;
 	}
 	return nb_objs;
