@@ -38,8 +38,8 @@ const struct nfg_counter tcp_counters[] = {
 				    "TIME_WAIT cut short for room (server: the store was full; "
 				    "client: no port was free)" },
 	[TC_OPT_BAD_LENGTH] = { "option_bad_length", NFG_CTR_INFO,
-				"an option of length 0 or 1, past the header or wrong for its "
-				"kind (the options after it ignored)" },
+				"an option of length 0 or 1 or past the header (the options "
+				"after it ignored), or of a length wrong for its kind (skipped)" },
 	[TC_OPT_REPEATED] = { "option_repeated", NFG_CTR_INFO,
 			      "an option given twice in a segment (the first one used)" },
 	[TC_OPT_WSCALE_CLAMPED] = { "option_wscale_clamped", NFG_CTR_INFO,
