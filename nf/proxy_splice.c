@@ -59,7 +59,7 @@ px_splice_start(struct px_worker *w, uint32_t i)
 	if (w->ec.conns[i].ooo)
 		tcp_ooo_forget(&w->ec, &w->ec.conns[i]);
 	s->state = PX_SPLICE;
-	s->last_tsc = rte_rdtsc();
+	s->last_tsc = w->ec.now_tsc; /* the burst's time */
 	w->ctr[PX_PROXIED]++;
 	w->ctr[w->cfg->backend_counter0 + s->backend]++;
 	/* The client side's timer now only watches for idleness (no longer the
@@ -84,7 +84,7 @@ px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
 	w->ec.conns[i].rcv_nxt = client_isn;
 	w->es.conns[i].state = TCP_ESTABLISHED;
 	s->state = PX_SPLICE;
-	s->last_tsc = rte_rdtsc();
+	s->last_tsc = w->ec.now_tsc; /* the burst's time */
 	w->ctr[PX_PROXIED]++;
 	w->ctr[w->cfg->backend_counter0 + s->backend]++;
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
@@ -280,7 +280,7 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		nfg_drop(w->ec.node, TC_DROP_OUT_OF_WINDOW, &m, 1);
 		return false;
 	}
-	s->last_tsc = rte_rdtsc();
+	s->last_tsc = w->ec.now_tsc; /* the burst's time */
 	unsigned dir = from_client ? NFG_PROXY_TO_SERVER : NFG_PROXY_TO_CLIENT;
 	if (!run_data_hooks(w, i, m, dir)) {
 		rte_pktmbuf_free(m);
@@ -440,7 +440,7 @@ px_timer(struct px_worker *w, uint32_t i)
 		return;
 	}
 	uint64_t idle_tsc = (uint64_t)w->cfg->idle_timeout_ms * (rte_get_tsc_hz() / 1000);
-	uint64_t quiet = rte_rdtsc() - s->last_tsc;
+	uint64_t quiet = w->ec.now_tsc - s->last_tsc;
 	if (s->state == PX_SPLICE && quiet < idle_tsc) {
 		/* Traffic since it was armed: wait for the rest of the idle time. */
 		uint32_t left_ms = (uint32_t)((idle_tsc - quiet) / (rte_get_tsc_hz() / 1000)) + 1;

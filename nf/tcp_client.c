@@ -405,7 +405,7 @@ client_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 	struct client_worker *w = nfg_node_state(node);
 	struct tcp_engine *e = &w->e;
 
-	tcp_engine_tick(e, graph, rte_rdtsc());
+	tcp_engine_tick(e, graph, nfg_clock());
 	for (uint16_t i = 0; i < nb_objs; i++) {
 		struct rte_mbuf *m = objs[i];
 		if (i + 1 < nb_objs)
@@ -434,7 +434,7 @@ client_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct client_worker *w = nfg_node_state(node);
 	struct tcp_engine *e = &w->e;
-	uint64_t tsc = rte_rdtsc();
+	uint64_t tsc = nfg_clock();
 
 	tcp_engine_tick(e, graph, tsc);
 	tcp_timers_poll(e, tsc);
@@ -606,7 +606,7 @@ client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	w->next_id = worker;
 	w->id_stride = workers;
 	w->per_tsc = cfg->rate > 0 ? cfg->rate / workers / (double)rte_get_tsc_hz() : 0;
-	w->start_tsc = w->last_tsc = rte_rdtsc() +
+	w->start_tsc = w->last_tsc = nfg_clock() +
 				      (uint64_t)(cfg->start_s * (double)rte_get_tsc_hz());
 	w->ramp_tsc = (uint64_t)(cfg->ramp_s * (double)rte_get_tsc_hz());
 	return 0;

@@ -22,7 +22,7 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 	e->ctr = nfg_node_counters(node);
 	e->pool = nfg_pktmbuf_pool();
 	e->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
-	e->start_tsc = rte_rdtsc();
+	e->start_tsc = nfg_clock();
 	/* The timestamp clock (RFC 7323 5.4: 1 ms to 1 s per tick): the TSC
 	 * shifted, so reading it costs a shift per burst; from a random start,
 	 * so it tells nothing of our uptime. */

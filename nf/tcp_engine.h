@@ -136,6 +136,7 @@ struct tcp_engine {
 	uint64_t *ctr;
 	uint64_t tsc_per_us;
 	uint64_t start_tsc;
+	uint64_t now_tsc;         /* nfg_clock(), refreshed once per burst */
 	uint32_t now_us;          /* refreshed once per burst */
 	uint64_t tick_now;        /* the timer wheel's tick, refreshed with now_us */
 	uint32_t ts_now;          /* RFC 7323 TSval clock, refreshed with now_us */
@@ -221,6 +222,7 @@ static inline void
 tcp_engine_tick(struct tcp_engine *e, struct rte_graph *graph, uint64_t tsc)
 {
 	e->graph = graph;
+	e->now_tsc = tsc;
 	e->now_us = (uint32_t)((tsc - e->start_tsc) / e->tsc_per_us);
 	e->ts_now = e->ts_base + (uint32_t)((tsc - e->start_tsc) >> e->ts_shift);
 	e->tick_now = tw_tick_now(&e->tw, tsc);

@@ -445,7 +445,7 @@ proxy_input(struct rte_graph *graph, struct rte_node *node, unsigned input, void
 	    uint16_t nb_objs)
 {
 	struct px_worker *w = nfg_node_state(node);
-	uint64_t tsc = rte_rdtsc();
+	uint64_t tsc = nfg_clock();
 
 	tcp_engine_tick(&w->ec, graph, tsc);
 	tcp_engine_tick(&w->es, graph, tsc);
@@ -467,7 +467,7 @@ static uint16_t
 proxy_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct px_worker *w = nfg_node_state(node);
-	uint64_t tsc = rte_rdtsc();
+	uint64_t tsc = nfg_clock();
 	(void)objs;
 	(void)nb_objs;
 

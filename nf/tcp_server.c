@@ -288,7 +288,7 @@ static uint16_t
 server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct server_worker *w = nfg_node_state(node);
-	uint64_t tsc = rte_rdtsc();
+	uint64_t tsc = nfg_clock();
 
 	uint32_t hash[RTE_GRAPH_BURST_SIZE];
 
@@ -320,7 +320,7 @@ static void
 server_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct server_worker *w = nfg_node_state(node);
-	uint64_t tsc = rte_rdtsc();
+	uint64_t tsc = nfg_clock();
 
 	if (tsc < w->e.next_tick_tsc)
 		return;

@@ -2,6 +2,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "nfg/operator.h"
 #include "timer_wheel.h"
 
 int
@@ -17,7 +18,7 @@ tw_init(struct timer_wheel *tw, uint32_t nb_timers, uint32_t nb_slots, unsigned 
 	tw->tsc_per_tick = rte_get_tsc_hz() / 1000000 * tick_us;
 	if (tw->tsc_per_tick == 0)
 		tw->tsc_per_tick = 1;
-	tw->base_tsc = rte_rdtsc();
+	tw->base_tsc = nfg_clock();
 	tw->now = 0;
 	tw->heads = rte_malloc_socket("tw_heads", slots * sizeof(uint32_t), 0, socket);
 	tw->links = rte_zmalloc_socket("tw_links", (size_t)nb_timers * sizeof(struct tw_link), 0,

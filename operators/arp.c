@@ -228,7 +228,7 @@ arp_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_
 {
 	struct arp_state *st = nfg_node_state(node);
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
-	uint64_t now = rte_rdtsc();
+	uint64_t now = nfg_clock();
 	enum arp_output first = ARP_OUT;
 	bool one_output = true; /* so far every packet went to `first`: not sent yet */
 
@@ -267,7 +267,7 @@ arp_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct arp_state *st = nfg_node_state(node);
 
-	neigh_poll(graph, node, st->neigh, rte_rdtsc());
+	neigh_poll(graph, node, st->neigh, nfg_clock());
 }
 
 static int

@@ -20,10 +20,6 @@
 
 #define RELEASE_BURST 64
 
-/* Added to the TSC wherever impair reads the time. Zero in nfg; the unit
- * tests move it to play time forward without waiting. */
-uint64_t nfg_impair_clock_skew;
-
 struct impair_config {
 	uint64_t loss, duplicate, reorder; /* thresholds on a 64-bit random number */
 	double hold_us, delay_ms, jitter_ms;
@@ -49,12 +45,6 @@ struct impair_state {
 
 enum impair_counter { IMPAIR_LOST, IMPAIR_DUPLICATED, IMPAIR_REORDERED, IMPAIR_HOLD_FULL,
 		      IMPAIR_HELD_AT_STOP, IMPAIR_DELAYED };
-
-static inline uint64_t
-impair_now(void)
-{
-	return rte_rdtsc() + nfg_impair_clock_skew;
-}
 
 static inline bool
 before(const struct waiting *a, const struct waiting *b)
@@ -154,7 +144,7 @@ impair_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 {
 	struct impair_state *st = nfg_node_state(node);
 	const struct impair_config *cfg = st->cfg;
-	uint64_t now = impair_now();
+	uint64_t now = nfg_clock();
 
 	release(graph, node, st, now); /* they came before this burst */
 	for (uint16_t i = 0; i < nb_objs; i++) {
@@ -193,7 +183,7 @@ impair_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct impair_state *st = nfg_node_state(node);
 
-	release(graph, node, st, impair_now());
+	release(graph, node, st, nfg_clock());
 	if (st->count)
 		nfg_node_poll_request(node);
 }

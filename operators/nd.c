@@ -377,7 +377,7 @@ static uint16_t
 nd_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct nd_state *st = nfg_node_state(node);
-	uint64_t now = rte_rdtsc();
+	uint64_t now = nfg_clock();
 	uint16_t edge[nb_objs], n = 0;
 
 	neigh_read_inbox(graph, node, st->neigh, now);
@@ -404,7 +404,7 @@ nd_poll(struct rte_graph *graph, struct rte_node *node)
 		if (st->cfg->announce)
 			announce(graph, node, st);
 	}
-	neigh_poll(graph, node, st->neigh, rte_rdtsc());
+	neigh_poll(graph, node, st->neigh, nfg_clock());
 }
 
 static int

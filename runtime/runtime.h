@@ -28,6 +28,9 @@ struct nfg_run_options {
 	const char *timeline;     /* --timeline FILE: a row per second per worker */
 };
 
+/* clock.c: unit tests play time forward (nfg_clock) instead of sleeping. */
+void nfg_clock_advance_ms(double ms);
+
 /* log.c: one-line messages from nfg itself (DPDK's own log is left at
  * warning level so a run prints what matters). */
 void nfg_log(const char *fmt, ...) __rte_format_printf(1, 2);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../../nf/tcp_engine.h"
+#include "../../runtime/runtime.h" /* nfg_clock_advance_ms: time without waiting */
 #include "harness.h"
 
 #define NF_IP "198.18.0.1"

@@ -308,7 +308,7 @@ START_TEST(unanswered_requests_give_up)
 	send_frames(h, f, lens, 2);
 	ck_assert_uint_eq(harness_counter(h, "arp", "requests_sent"), 1);
 	for (int i = 0; i < 1000 && harness_counter(h, "arp", "unresolved") == 0; i++) {
-		usleep(1000);
+		nfg_clock_advance_ms(1);
 		harness_walk(h, 1);
 	}
 	ck_assert_uint_eq(harness_counter(h, "arp", "unresolved"), 2);
@@ -463,7 +463,7 @@ START_TEST(learned_entries_expire)
 	send_frame(h, f, len);
 	ck_assert_uint_eq(harness_collected(h, "wire", &pkts), 2); /* our reply, the packet */
 	ck_assert_uint_eq(harness_counter(h, "arp", "requests_sent"), 0);
-	usleep(1100 * 1000);
+	nfg_clock_advance_ms(1100);
 	harness_walk(h, 1);
 	send_frame(h, f, len);
 	ck_assert_uint_eq(harness_counter(h, "arp", "requests_sent"), 1);

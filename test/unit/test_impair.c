@@ -3,7 +3,7 @@
  * impair's delay: packets wait delay_ms (plus jitter) and then leave, in
  * order unless jitter_reorder; a full queue drops and counts; what still
  * waits at teardown goes back to the pool (harness_free checks it). The
- * test plays time forward through impair's clock skew, so nothing here
+ * test plays time forward (nfg_clock_advance_ms), so nothing here
  * waits for, or depends on, the real clock: the delays are seconds, far
  * longer than the test runs.
  */
@@ -11,9 +11,8 @@
 
 #include <rte_cycles.h>
 
+#include "../../runtime/runtime.h"
 #include "harness.h"
-
-extern uint64_t nfg_impair_clock_skew; /* operators/impair.c */
 
 #define IMPAIR_GRAPH_FMT                                                                  \
 	"{\"nodes\": {\"in\": {\"op\": \"test_inject\"},\n"                                   \
@@ -27,14 +26,7 @@ impair_load(const char *params)
 	char text[1024];
 
 	snprintf(text, sizeof(text), IMPAIR_GRAPH_FMT, params);
-	nfg_impair_clock_skew = 0;
 	return harness_load(text);
-}
-
-static void
-advance_ms(double ms)
-{
-	nfg_impair_clock_skew += (uint64_t)(ms * (double)rte_get_tsc_hz() / 1e3);
 }
 
 /* n UDP packets numbered by their source port, first..first+n-1. */
@@ -67,18 +59,18 @@ START_TEST(delay_holds_packets_until_due)
 	send_numbered(h, 1, 5);
 	ck_assert_uint_eq(harness_collected(h, "out", NULL), 0);
 	ck_assert_uint_eq(harness_counter(h, "link", "delayed"), 5);
-	advance_ms(9900);
+	nfg_clock_advance_ms(9900);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", NULL), 0);
 	/* More come while the first wait; they leave later, behind them. */
 	send_numbered(h, 6, 3);
-	advance_ms(200);
+	nfg_clock_advance_ms(200);
 	harness_walk(h, 2);
 	struct rte_mbuf **pkts;
 	ck_assert_uint_eq(harness_collected(h, "out", &pkts), 5);
 	for (unsigned i = 0; i < 5; i++)
 		ck_assert_uint_eq(number_of(pkts[i]), i + 1);
-	advance_ms(10000);
+	nfg_clock_advance_ms(10000);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", &pkts), 8);
 	for (unsigned i = 0; i < 8; i++)
@@ -93,10 +85,10 @@ START_TEST(jitter_keeps_order_unless_told)
 	struct rte_mbuf **pkts;
 
 	send_numbered(h, 1, 200);
-	advance_ms(999);
+	nfg_clock_advance_ms(999);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", NULL), 0); /* the delay is a floor */
-	advance_ms(6002);
+	nfg_clock_advance_ms(6002);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", &pkts), 200);
 	for (unsigned i = 0; i < 200; i++)
@@ -107,10 +99,10 @@ START_TEST(jitter_keeps_order_unless_told)
 	 * increasing order would happen once in 200! runs. */
 	h = impair_load(", \"delay_ms\": 1000, \"jitter_ms\": 5000, \"jitter_reorder\": true");
 	send_numbered(h, 1, 200);
-	advance_ms(999);
+	nfg_clock_advance_ms(999);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", NULL), 0);
-	advance_ms(6002);
+	nfg_clock_advance_ms(6002);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", &pkts), 200);
 	bool seen[201] = { false }, in_order = true;
@@ -132,7 +124,7 @@ START_TEST(full_queue_drops_and_counts)
 	send_numbered(h, 1, 20);
 	ck_assert_uint_eq(harness_counter(h, "link", "delayed"), 8);
 	ck_assert_uint_eq(harness_counter(h, "link", "hold_queue_full"), 12);
-	advance_ms(10001);
+	nfg_clock_advance_ms(10001);
 	harness_walk(h, 2);
 	struct rte_mbuf **pkts;
 	ck_assert_uint_eq(harness_collected(h, "out", &pkts), 8);
@@ -152,10 +144,10 @@ START_TEST(reorder_hold_adds_to_delay)
 
 	send_numbered(h, 1, 3);
 	ck_assert_uint_eq(harness_counter(h, "link", "reordered"), 3);
-	advance_ms(2500);
+	nfg_clock_advance_ms(2500);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", NULL), 0);
-	advance_ms(600);
+	nfg_clock_advance_ms(600);
 	harness_walk(h, 2);
 	ck_assert_uint_eq(harness_collected(h, "out", NULL), 3);
 	harness_free(h);

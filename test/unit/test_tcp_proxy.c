@@ -309,7 +309,7 @@ none(struct px_test *t)
 		      tt_flags(o.flags), o.seq, o.ack);
 }
 
-/* Walks (200 us apart) until something comes out on either side; returns the
+/* Walks (200 us of the operators' clock apart) until something comes out on either side; returns the
  * milliseconds it took. */
 static double
 wait_out(struct px_test *t, unsigned max_ms)
@@ -324,7 +324,7 @@ wait_out(struct px_test *t, unsigned max_ms)
 			return tt_ms_now() - start;
 		}
 		ck_assert_msg(tt_ms_now() - start < max_ms, "nothing came out in %u ms", max_ms);
-		usleep(200);
+		nfg_clock_advance_ms(0.2);
 	}
 }
 
@@ -336,7 +336,7 @@ quiet_for(struct px_test *t, unsigned ms)
 
 	while (tt_ms_now() - start < ms) {
 		harness_walk(t->h, 1);
-		usleep(200);
+		nfg_clock_advance_ms(0.2);
 	}
 	harness_walk(t->h, 1);
 	none(t);
@@ -1057,7 +1057,7 @@ START_TEST(request_hook_grows_and_shrinks_across_wraparound)
 	double t0 = tt_ms_now();
 	while (pxw()->free_count != pxw()->nb_slots && tt_ms_now() - t0 < 500) {
 		harness_walk(t.h, 1);
-		usleep(200);
+		nfg_clock_advance_ms(0.2);
 	}
 	none(&t);
 	assert_all_free();
@@ -1379,7 +1379,7 @@ START_TEST(fin_both_ways_linger_then_free)
 	while (slot_state(&p) != PX_FREE) {
 		ck_assert_msg(tt_ms_now() - t0 < 500, "still lingering");
 		harness_walk(t.h, 1);
-		usleep(200);
+		nfg_clock_advance_ms(0.2);
 	}
 	ck_assert_msg(tt_ms_now() - t0 >= 35, "released after %.1f ms", tt_ms_now() - t0);
 	none(&t);
@@ -1412,7 +1412,7 @@ START_TEST(fin_both_ways_linger_then_free)
 	while (slot_state(&q) != PX_FREE) {
 		ck_assert_msg(tt_ms_now() - t0 < 500, "still lingering");
 		harness_walk(t.h, 1);
-		usleep(200);
+		nfg_clock_advance_ms(0.2);
 	}
 	none(&t);
 	ck_assert_uint_eq(ctr(&t, "closed_both_ways"), 2);
@@ -1562,7 +1562,7 @@ START_TEST(idle_timeout_resets_both_sides)
 	s_send(&t, &b, TH_ACK | TH_PSH, "0123456789", 10);
 	expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 1, 1019, 65535, "0123456789", 10);
 	/* Traffic within the idle time keeps it alive. */
-	usleep(50 * 1000);
+	nfg_clock_advance_ms(50);
 	p.rcv += 10;
 	c_send(&t, &p, TH_ACK | TH_PSH, "abc", 3);
 	expect_s(&t, &b, TH_ACK | TH_PSH, b.iss + 19, 5011, p.win, "abc", 3);

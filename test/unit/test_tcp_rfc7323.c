@@ -274,7 +274,7 @@ START_TEST(rtt_measured_from_echoed_timestamps)
 	p.tsval = 1005; /* the SYN's was 1000 */
 	p.tsecr = o.tsval;
 	p.win = 65535;
-	usleep(30000); /* the handshake's answer comes 30 ms later: a sample */
+	nfg_clock_advance_ms(30); /* the handshake's answer comes 30 ms later: a sample */
 	tt_walk(&t, 1);
 	p_send(&t, &p, TH_ACK, NULL, 0);
 	struct tcp_conn *c = tt_conn(&t, 2002);
@@ -285,7 +285,7 @@ START_TEST(rtt_measured_from_echoed_timestamps)
 	ck_assert_uint_eq(tt_take(&t, r, 8), 1);
 	ck_assert_uint_eq(r[0].len, 100);
 	uint32_t before = c->srtt_us;
-	usleep(50000);
+	nfg_clock_advance_ms(50);
 	tt_walk(&t, 1);
 	p.rcv += 100;
 	p.tsecr = r[0].tsval;

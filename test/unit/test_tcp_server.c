@@ -689,7 +689,7 @@ START_TEST(time_wait_reopened_by_a_higher_syn_only)
 	ck_assert_uint_eq(tt_ctr(&t, "out_of_window"), 2);
 
 	/* Above it: the 4-tuple is reopened, with an ISS above the old sequence space. */
-	usleep(2000);
+	nfg_clock_advance_ms(2);
 	p_syn(&t, &p2, 1800, p.snd + 100000, 65535, 1460);
 	ck_assert_uint_eq(tt_ctr(&t, "accepted"), 2);
 	ck_assert_uint_eq(tt_ctr(&t, "released"), 1);
