@@ -78,6 +78,11 @@ struct rte_graph *nfg_worker_graph(unsigned worker);
 
 /* worker.c */
 int nfg_workers_launch(struct nfg_graph *g);
+/* The workers' walks and polls set up without launching them, for a caller
+ * that steps worker i's loop itself, one walk and its polls at a time, on
+ * its own thread (the unit tests' harness). */
+void nfg_workers_prepare(struct nfg_graph *g);
+void nfg_worker_step(unsigned worker);
 void nfg_workers_wait(void);
 /* True when every finite source of every worker says it is done. */
 bool nfg_sources_done(struct nfg_graph *g, bool *has_finite);

@@ -48,6 +48,7 @@ struct worker {
 	struct rte_node *inlets[NFG_WALK_MAX_SOURCES]; /* leave the walk at stop */
 	unsigned nb_inlets;
 	volatile bool running;
+	bool stepped;                /* driven by nfg_worker_step, first step done */
 	uint64_t start_tsc, end_tsc; /* the worker's life, for its busy share */
 };
 
@@ -72,6 +73,14 @@ run_asked_polls(struct worker *w)
 		p->poll(w->walk.graph, p->node);
 		asked &= asked - 1;
 	} while (asked);
+}
+
+/* Every poll that polls when asked gets one turn to begin with. */
+static void
+ask_every_poll(const struct worker *w)
+{
+	RTE_PER_LCORE(polls_asked) =
+		w->nb_asked == 64 ? UINT64_MAX : (UINT64_C(1) << w->nb_asked) - 1;
 }
 
 static inline void
@@ -129,9 +138,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	w->start_tsc = rte_rdtsc();
-	/* Every poll that polls when asked gets one turn to begin with. */
-	RTE_PER_LCORE(polls_asked) =
-		w->nb_asked == 64 ? UINT64_MAX : (UINT64_C(1) << w->nb_asked) - 1;
+	ask_every_poll(w);
 	while (!nfg_stopping()) {
 		for (unsigned i = 0; i < DONE_CHECK_WALKS && !nfg_stopping(); i++)
 			walk_once(w);
@@ -166,8 +173,8 @@ add_poll(struct worker *w, const struct nfg_op *op, struct rte_node *node)
 	}
 }
 
-int
-nfg_workers_launch(struct nfg_graph *g)
+void
+nfg_workers_prepare(struct nfg_graph *g)
 {
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 
@@ -177,6 +184,7 @@ nfg_workers_launch(struct nfg_graph *g)
 		struct worker *w = &workers[i];
 		w->index = i;
 		w->lcore = lcore;
+		w->stepped = false;
 		nfg_walk_init(&w->walk, nfg_worker_graph(i), g->profile);
 		w->start_tsc = w->end_tsc = 0;
 		w->nb_polls = w->nb_asked = 0;
@@ -197,6 +205,24 @@ nfg_workers_launch(struct nfg_graph *g)
 		}
 	}
 	__atomic_store_n(&stopping, false, __ATOMIC_RELEASE);
+}
+
+void
+nfg_worker_step(unsigned worker)
+{
+	struct worker *w = &workers[worker];
+
+	if (!w->stepped) {
+		w->stepped = true;
+		ask_every_poll(w);
+	}
+	walk_once(w);
+}
+
+int
+nfg_workers_launch(struct nfg_graph *g)
+{
+	nfg_workers_prepare(g);
 	for (unsigned i = 0; i < nb_workers; i++) {
 		workers[i].running = true;
 		if (rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore) != 0) {

@@ -41,6 +41,7 @@
 struct harness {
 	struct nfg_graph *g;
 	char path[64];
+	unsigned pool_at_start; /* mbufs out when it was loaded */
 };
 
 /* ---- test operators ---------------------------------------------------- */
@@ -211,6 +212,9 @@ harness_load(const char *json_text)
 		inst->started = true;
 	}
 	ck_assert_msg(nfg_graphs_build(h->g) == 0, "graphs not built");
+	nfg_workers_prepare(h->g);
+	/* A test that failed earlier may have left mbufs out: each counts its own. */
+	h->pool_at_start = nfg_pool_in_use();
 	return h;
 }
 
@@ -228,16 +232,10 @@ harness_inject(struct harness *h, const char *inject_node, struct rte_mbuf **pkt
 void
 harness_walk(struct harness *h, unsigned walks)
 {
-	struct rte_graph *graph = nfg_worker_graph(0);
-
-	for (unsigned w = 0; w < walks; w++) {
-		rte_graph_walk(graph);
-		for (unsigned i = 0; i < h->g->nb_instances; i++) {
-			struct nfg_instance *inst = h->g->instances[i];
-			if (inst->op->poll)
-				inst->op->poll(graph, inst->node_by_worker[0]);
-		}
-	}
+	(void)h;
+	/* The worker loop's own walk and polls (asked-for polls only when asked). */
+	for (unsigned w = 0; w < walks; w++)
+		nfg_worker_step(0);
 }
 
 unsigned
@@ -268,8 +266,11 @@ harness_counter(struct harness *h, const char *node, const char *counter)
 void
 harness_free(struct harness *h)
 {
+	unsigned at_start = h->pool_at_start;
+
 	teardown(h);
-	ck_assert_msg(nfg_pool_in_use() == 0, "%u mbufs not back in the pool", nfg_pool_in_use());
+	ck_assert_msg(nfg_pool_in_use() == at_start, "%u mbufs not back in the pool",
+		      nfg_pool_in_use() - at_start);
 }
 
 static void
