@@ -284,6 +284,15 @@ segment(struct server_worker *w, struct rte_mbuf *m, uint32_t hash)
 	tcp_input(e, c, m);
 }
 
+/* Timers can only fall due while a connection holds a slot or a 4-tuple
+ * waits in TIME_WAIT (in its slot, or in the store the timers sweep). */
+static inline bool
+has_timers(const struct server_worker *w)
+{
+	return w->free_top < w->cfg->max_connections || w->e.nb_time_wait != 0 ||
+	       w->time_wait.live != 0;
+}
+
 static uint16_t
 server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
@@ -312,16 +321,21 @@ server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 	for (uint16_t i = 0; i < nb_objs; i++)
 		segment(w, objs[i], hash[i]);
 	tcp_flush(&w->e);
+	if (has_timers(w))
+		nfg_node_poll_request(node);
 	return nb_objs;
 }
 
-/* After every walk: the timers (retransmissions, TIME_WAIT). */
+/* After a walk, while connections live: the timers (retransmissions,
+ * TIME_WAIT). A server nobody talks to is not polled. */
 static void
 server_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct server_worker *w = nfg_node_state(node);
 	uint64_t tsc = nfg_clock();
 
+	if (has_timers(w))
+		nfg_node_poll_request(node);
 	if (tsc < w->e.next_tick_tsc)
 		return;
 	tcp_engine_tick(&w->e, graph, tsc);
@@ -508,7 +522,7 @@ static const struct nfg_op tcp_server_op = {
 		   "\"response_size\": 1024}",
 	.params = server_params,
 	.outputs = (const char *const[]){ "out", NULL },
-	.flags = NFG_OP_RECORDS,
+	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED,
 	.counters = tcp_counters,
 	.setup = server_setup,
 	.init = server_init,
