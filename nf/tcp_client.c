@@ -427,21 +427,26 @@ client_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint
 	return nb_objs;
 }
 
-/* After every walk: timers, and new connections as the rate allows. What they
- * send is enqueued now and leaves on the next walk. */
+/* After a walk, while there is anything to do: timers, and new connections as
+ * the rate allows. What they send is enqueued now and leaves on the next
+ * walk. A client that opened its quota and saw every connection end is not
+ * polled again. */
 static void
 client_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct client_worker *w = nfg_node_state(node);
 	struct tcp_engine *e = &w->e;
 	uint64_t tsc = nfg_clock();
+	bool stopping = nfg_stopping();
 
 	tcp_engine_tick(e, graph, tsc);
 	tcp_timers_poll(e, tsc);
-	uint32_t n = nfg_stopping() ? 0 : budget(w, tsc);
+	uint32_t n = stopping ? 0 : budget(w, tsc);
 	for (uint32_t i = 0; i < n; i++)
 		open_one(w);
 	tcp_flush(e);
+	if (w->active > 0 || (!stopping && w->opened < w->quota))
+		nfg_node_poll_request(node);
 }
 
 static bool
@@ -701,7 +706,7 @@ static const struct nfg_op tcp_client_op = {
 		   "[{\"ip\": \"198.18.0.2\", \"port\": 80}], \"rate\": 10000, \"connections\": 100000}",
 	.params = client_params,
 	.outputs = (const char *const[]){ "out", NULL },
-	.flags = NFG_OP_RECORDS,
+	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED,
 	.counters = tcp_counters,
 	.setup = client_setup,
 	.start = client_start,
