@@ -171,6 +171,12 @@ struct tcp_engine {
 	/* What every segment's headers start as (tcp_header_template()): build()
 	 * copies it and writes only what differs per segment. */
 	uint8_t hdr_template[TCP_HDRS_LEN];
+	/* Our SYN options for each combination of window scale and timestamps
+	 * (index tcp_syn_opts_index()), TSval and TSecr zero, and their raw sum:
+	 * a SYN copies them and adds only its two timestamps. */
+	uint8_t syn_opts[4][TCP_SYN_OPT_MAX];
+	uint8_t syn_opts_len[4];
+	uint32_t syn_opts_sum[4];
 	/* mbufs are taken from the pool and given back in bulk */
 	uint16_t nb_stash, nb_done;
 	struct rte_mbuf *stash[TCP_STASH];
@@ -205,8 +211,14 @@ int tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		    const struct tcp_app *app, void *app_ctx, uint32_t nb_conns,
 		    uint32_t nb_records, uint8_t role, struct rte_node *node, int socket);
 void tcp_engine_free(struct tcp_engine *e);
-/* Fills e->hdr_template from the engine's configuration. */
+/* Fills e->hdr_template and e->syn_opts from the engine's configuration. */
 void tcp_header_template(struct tcp_engine *e);
+
+static inline unsigned
+tcp_syn_opts_index(uint8_t opts)
+{
+	return (opts & TO_WSCALE ? 1u : 0u) | (opts & TO_TS ? 2u : 0u);
+}
 /* A new connection's session record (when records are kept, else counted as
  * records_full once they run out), with its addresses, id and the engine's
  * role filled in: set them in c first. */
@@ -245,17 +257,9 @@ void tcp_count_option_problems(struct tcp_engine *e, uint8_t problems);
  * open), or what we would offer (passive). */
 void tcp_negotiate(struct tcp_engine *e, struct tcp_conn *c, const struct tcp_opts *o,
 		   uint8_t we_offered);
-/* tcp_rfc7323.c, on the segments of a connection with TO_TS: */
-/* The segment's timestamps, when it has them (problems in its options counted). */
-bool tcp_ts_read(struct tcp_engine *e, const struct rte_tcp_hdr *th, unsigned l4_len,
-		 uint32_t *tsval, uint32_t *tsecr);
-/* PAWS: true when the segment is an old duplicate to drop. */
-bool tcp_paws_reject(const struct tcp_conn *c, uint32_t tsval);
-/* An acceptable segment: its TSval becomes the one we echo, if it is due. */
-void tcp_ts_update(struct tcp_conn *c, uint32_t seq, uint32_t tsval);
-/* An ACK of new data with this TSecr: an RTT sample. */
+/* tcp_rfc7323.h: timestamps and windows on every segment (inline, for tcp_input.c). */
+/* An ACK of new data with this TSecr: an RTT sample (RFC 7323 4.1). */
 void tcp_ts_rtt(struct tcp_engine *e, struct tcp_conn *c, uint32_t tsecr);
-uint32_t tcp_peer_max_window(const struct tcp_conn *c);
 /* Checks a segment from the wire before lookup: returns the TCP header, or NULL
  * after dropping and counting it. */
 struct rte_tcp_hdr *tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m);

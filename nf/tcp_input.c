@@ -21,7 +21,7 @@
 
 #include "nfg/operator.h"
 #include "nfg/packet.h"
-#include "tcp_engine.h"
+#include "tcp_rfc7323.h"
 
 struct segment {
 	struct rte_tcp_hdr *th;
@@ -89,6 +89,7 @@ read_segment(struct rte_mbuf *m, struct segment *s)
 	s->payload = (const uint8_t *)s->th + m->l4_len;
 	s->len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
 	s->ts = false;
+	s->tsval = s->tsecr = 0;
 }
 
 /* RFC 9293 3.10.7.4, the segment acceptability test, with our constant
@@ -151,8 +152,7 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 	/* The peer's options, read within the SYN-ACK's header only, against
 	 * what our SYN offered (c->opts until now). */
 	struct tcp_opts o;
-	tcp_options_parse((const uint8_t *)(s->th + 1), (const uint8_t *)s->th + m->l4_len, true,
-			  &o);
+	tcp_options_parse_syn((const uint8_t *)(s->th + 1), m->l4_len - sizeof(*s->th), &o);
 	if (unlikely(o.problems))
 		tcp_count_option_problems(e, o.problems);
 	tcp_negotiate(e, c, &o, c->opts);
@@ -269,13 +269,17 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 			c->snd_nxt = c->snd_una;
 		c->retries = 0;
 		c->dupacks = 0;
-		if (s->ts && s->tsecr) {
-			/* Every ACK of new data measures (RFC 7323 4.1). */
+		/* One sample per flight, when the ACK covers the segment being
+		 * timed: with timestamps, the time its TSecr echoes (RFC 7323 4.1:
+		 * right after a retransmission too, so timing goes on through
+		 * them); without, the time since it was sent (Karn's rule). More
+		 * samples per round trip would only narrow RTTVAR (RFC 7323 app. G). */
+		if ((c->flags & CF_RTT_TIMING) && SEQ_GEQ(s->ack, c->rtt_seq)) {
 			c->flags &= (uint8_t)~CF_RTT_TIMING;
-			tcp_ts_rtt(e, c, s->tsecr);
-		} else if ((c->flags & CF_RTT_TIMING) && SEQ_GEQ(s->ack, c->rtt_seq)) {
-			c->flags &= (uint8_t)~CF_RTT_TIMING;
-			tcp_rtt_sample(e, c, e->now_us - c->rtt_start_us);
+			if (s->ts && s->tsecr)
+				tcp_ts_rtt(e, c, s->tsecr);
+			else if (!(c->opts & TO_TS)) /* (else it may have been resent) */
+				tcp_rtt_sample(e, c, e->now_us - c->rtt_start_us);
 		}
 		c->flags &= (uint8_t)~CF_RTO; /* RFC 6298 5.3: restart for what is left */
 		if (c->snd_una == c->snd_max)

@@ -28,6 +28,7 @@
 #define TCP_WSCALE_MAX 14      /* RFC 7323 2.3: larger shifts are used as 14 */
 #define TCP_TS_OPT_LEN 12      /* NOP NOP kind len TSval TSecr */
 #define TCP_SYN_OPT_MAX 20     /* MSS, NOP NOP TS, NOP WS */
+#define TCP_SYN_TS_OFF 8       /* where TSval is in them */
 
 /* Problems found while reading (tcp_opts.problems); the segment is still
  * used: options after a bad length are ignored, a repeated option keeps its
@@ -67,6 +68,55 @@ tcp_options_ts(const uint8_t *opt, unsigned opt_len, struct tcp_opts *o)
 	}
 	tcp_options_parse(opt, opt + opt_len, false, o);
 	return o->present & TO_TS;
+}
+
+/* The window scale option's value, at `p` (clamped, RFC 7323 2.3). */
+static inline void
+tcp_options_wscale(const uint8_t *p, struct tcp_opts *o)
+{
+	o->wscale = *p;
+	if (o->wscale > TCP_WSCALE_MAX) {
+		o->wscale = TCP_WSCALE_MAX;
+		o->problems = TOP_WSCALE_HIGH;
+	}
+}
+
+/* The options of a SYN: the layouts almost every SYN has read directly —
+ * Linux's MSS, SACK-permitted, TS, NOP, WS and nfg's MSS, NOP, NOP, TS, NOP,
+ * WS (20 bytes); MSS, NOP, WS (8); MSS alone (4) — anything else through
+ * the parser. */
+static inline void
+tcp_options_parse_syn(const uint8_t *opt, unsigned opt_len, struct tcp_opts *o)
+{
+	static const uint8_t linux_ts[4] = { 4, 2, 8, 10 }, nfg_ts[4] = { 1, 1, 8, 10 };
+	static const uint8_t nop_ws[3] = { 1, 3, 3 };
+
+	if (opt_len >= 4 && opt[0] == 2 && opt[1] == 4) {
+		uint16_t mss = (uint16_t)(opt[2] << 8 | opt[3]);
+		o->mss = mss < 64 ? 64 : mss; /* a tiny MSS would mean a segment per byte */
+		o->problems = 0;
+		if (opt_len == 4) {
+			o->present = TO_MSS;
+			return;
+		}
+		if (opt_len == 8 && memcmp(opt + 4, nop_ws, 3) == 0) {
+			o->present = TO_MSS | TO_WSCALE;
+			tcp_options_wscale(opt + 7, o);
+			return;
+		}
+		if (opt_len == TCP_SYN_OPT_MAX && memcmp(opt + 16, nop_ws, 3) == 0 &&
+		    (memcmp(opt + 4, nfg_ts, 4) == 0 || memcmp(opt + 4, linux_ts, 4) == 0)) {
+			uint32_t v[2];
+			memcpy(v, opt + 8, 8);
+			o->present = (uint8_t)(TO_MSS | TO_TS | TO_WSCALE |
+					       (opt[4] == 4 ? TO_SACK_PERM : 0));
+			o->tsval = rte_be_to_cpu_32(v[0]);
+			o->tsecr = rte_be_to_cpu_32(v[1]);
+			tcp_options_wscale(opt + 19, o);
+			return;
+		}
+	}
+	tcp_options_parse(opt, opt + opt_len, true, o);
 }
 
 /* The options of our SYN or SYN-ACK: MSS, then what `opts` (TO_TS,

@@ -110,12 +110,10 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 {
 	struct rte_mbuf *m = tcp_mbuf_alloc(e);
 	bool syn = flags & RTE_TCP_SYN_FLAG;
-	uint8_t syn_opt[TCP_SYN_OPT_MAX];
 	unsigned opt_len = 0;
 
 	if (unlikely(syn))
-		opt_len = tcp_options_syn(syn_opt, e->cfg->mss, c->opts, (uint8_t)e->cfg->wscale,
-					  e->ts_now, c->ts_recent);
+		opt_len = e->syn_opts_len[tcp_syn_opts_index(c->opts)];
 	else if (c->opts & TO_TS)
 		opt_len = TCP_TS_OPT_LEN;
 	uint16_t l4_len = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt_len);
@@ -169,8 +167,19 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		       rte_cpu_to_be_16((uint16_t)(l4_len + payload_len)) + c->local_port +
 		       c->remote_port + words32(seq_be) + words32(ack_be) + off_flags + win;
 	if (unlikely(syn)) {
-		memcpy(th + 1, syn_opt, opt_len);
-		sum += sum16(syn_opt, opt_len);
+		/* The precomputed options (a fixed-size copy: a SYN has no payload
+		 * behind them to overwrite), then the two timestamps. */
+		unsigned k = tcp_syn_opts_index(c->opts);
+		uint8_t *opt = (uint8_t *)(th + 1);
+		memcpy(opt, e->syn_opts[k], TCP_SYN_OPT_MAX);
+		sum += e->syn_opts_sum[k];
+		if (c->opts & TO_TS) {
+			uint32_t tsval = rte_cpu_to_be_32(e->ts_now),
+				 tsecr = rte_cpu_to_be_32(c->ts_recent);
+			memcpy(opt + TCP_SYN_TS_OFF, &tsval, 4);
+			memcpy(opt + TCP_SYN_TS_OFF + 4, &tsecr, 4);
+			sum += words32(tsval) + words32(tsecr);
+		}
 	} else if (c->opts & TO_TS) {
 		/* RFC 7323 3.2: on every segment, TSecr the TSval we took last. */
 		uint8_t *opt = (uint8_t *)(th + 1);
@@ -205,6 +214,15 @@ tcp_header_template(struct tcp_engine *e)
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
+
+	/* Our SYN options, for every combination the handshake may need. */
+	for (unsigned k = 0; k < 4; k++) {
+		uint8_t opts = (uint8_t)((k & 1 ? TO_WSCALE : 0) | (k & 2 ? TO_TS : 0));
+		memset(e->syn_opts[k], 0, TCP_SYN_OPT_MAX);
+		e->syn_opts_len[k] = (uint8_t)tcp_options_syn(e->syn_opts[k], e->cfg->mss, opts,
+							      (uint8_t)e->cfg->wscale, 0, 0);
+		e->syn_opts_sum[k] = sum16(e->syn_opts[k], e->syn_opts_len[k]);
+	}
 }
 
 /* The raw sum of the payload bytes [off, off+len) the application fills in,
@@ -305,7 +323,7 @@ tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn)
 	c->snd_wnd = rte_be_to_cpu_16(th->rx_win); /* a SYN's: never scaled */
 	/* The SYN's options, read within its header only (tcp_segment_check
 	 * checked the data offset against the segment). */
-	tcp_options_parse((const uint8_t *)(th + 1), (const uint8_t *)th + syn->l4_len, true, &o);
+	tcp_options_parse_syn((const uint8_t *)(th + 1), syn->l4_len - sizeof(*th), &o);
 	if (unlikely(o.problems))
 		tcp_count_option_problems(e, o.problems);
 	tcp_negotiate(e, c, &o, (uint8_t)((e->cfg->wscale >= 0 ? TO_WSCALE : 0) |
@@ -443,7 +461,10 @@ tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment)
 	e->ctr[TC_RETRANSMITS]++;
 	if (c->record != UINT32_MAX)
 		e->records.r[c->record].retransmits++;
-	c->flags &= (uint8_t)~CF_RTT_TIMING; /* Karn: no RTT sample from a retransmission */
+	/* Karn: no RTT sample from a retransmission, unless timestamps say
+	 * which transmission an ACK answers (RFC 7323 4.1). */
+	if (!(c->opts & TO_TS))
+		c->flags &= (uint8_t)~CF_RTT_TIMING;
 	if (c->state == TCP_SYN_SENT) {
 		tcp_send_control(e, c, RTE_TCP_SYN_FLAG, c->iss);
 		return;

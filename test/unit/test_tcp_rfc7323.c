@@ -110,6 +110,45 @@ START_TEST(option_reader_repeats_and_large_shifts)
 }
 END_TEST
 
+/* The SYN reader's direct layouts say what the full parser says. */
+START_TEST(syn_fast_paths_agree_with_the_parser)
+{
+	static const struct {
+		uint8_t opt[24], len;
+	} cases[] = {
+		{ { 2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 3, 3, 7 }, 20 }, /* Linux */
+		{ { 2, 4, 5, 0xb4, 1, 1, 8, 10, 1, 2, 3, 4, 0, 0, 0, 0, 1, 3, 3, 200 }, 20 }, /* nfg */
+		{ { 2, 4, 0, 10, 1, 3, 3, 14 }, 8 },
+		{ { 2, 4, 0x23, 0x28 }, 4 },
+		{ { 2, 4, 5, 0xb4, 1, 3, 3 }, 7 },                /* one byte short */
+		{ { 2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 3, 4, 7 }, 20 }, /* WS len 4 */
+		{ { 2, 4, 5, 0xb4, 4, 2, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 1, 3, 3, 7 }, 20 },  /* TS len 9 */
+		{ { 2, 4, 5, 0xb4, 1, 3, 3, 7, 1, 3, 3, 9 }, 12 },  /* repeated WS */
+		{ { 2, 3, 5, 0xb4 }, 4 },                          /* MSS len 3 */
+		{ { 3, 3, 7, 2, 4, 5, 0xb4, 0 }, 8 },               /* another order */
+	};
+
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		struct tcp_opts fast, full;
+		memset(&fast, 0x5a, sizeof(fast));
+		memset(&full, 0xa5, sizeof(full));
+		tcp_options_parse_syn(cases[i].opt, cases[i].len, &fast);
+		tcp_options_parse(cases[i].opt, cases[i].opt + cases[i].len, true, &full);
+		ck_assert_msg(fast.present == full.present && fast.problems == full.problems,
+			      "case %u: present %x/%x problems %x/%x", i, fast.present, full.present,
+			      fast.problems, full.problems);
+		if (full.present & TO_MSS)
+			ck_assert_uint_eq(fast.mss, full.mss);
+		if (full.present & TO_WSCALE)
+			ck_assert_uint_eq(fast.wscale, full.wscale);
+		if (full.present & TO_TS) {
+			ck_assert_uint_eq(fast.tsval, full.tsval);
+			ck_assert_uint_eq(fast.tsecr, full.tsecr);
+		}
+	}
+}
+END_TEST
+
 /* ---- tcp_server against a peer with options ------------------------------------ */
 
 static void
@@ -287,7 +326,7 @@ START_TEST(rtt_measured_from_echoed_timestamps)
 	uint32_t before = c->srtt_us;
 	nfg_clock_advance_ms(50);
 	tt_walk(&t, 1);
-	p.rcv += 100;
+	p.rcv += 100 + !!(r[0].flags & TH_FIN); /* the segment timed ends with its FIN */
 	p.tsecr = r[0].tsval;
 	p.tsval++;
 	p_send(&t, &p, TH_ACK, NULL, 0);
@@ -484,6 +523,7 @@ tcp_rfc7323_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, option_reader_survives_every_bad_length);
 	tcase_add_test(tc, option_reader_repeats_and_large_shifts);
+	tcase_add_test(tc, syn_fast_paths_agree_with_the_parser);
 	tcase_add_test(tc, server_negotiates_scale_and_timestamps);
 	tcase_add_test(tc, rtt_measured_from_echoed_timestamps);
 	tcase_add_test(tc, paws_drops_old_duplicates);
