@@ -46,6 +46,7 @@ reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.log")
 note "wrk: $reqs requests, no socket errors ($(grep Requests/sec "$WORK/wrk.log" | tr -s ' '))"
 
 # TIME_WAIT is kept outside the table: it is empty as soon as the clients are gone.
+wait_quiet server # wrk's last FINs and resets have been read
 nfg_stop "$server_pid" server
 [ "$(stat_get server nodes/server/connections_open)" = 0 ] ||
 	fail "$(stat_get server nodes/server/connections_open) connections left in the table"

@@ -57,6 +57,9 @@ got=$(in_ns nf curl -sS --max-time 10 http://198.18.8.50:8080/) || fail "curl to
 [ "$got" = "hello from nfg" ] || fail "curl to the second listen address got '$got'"
 note "curl reached the server's second listen address"
 
+# curl returns with the response; its FIN and our last ACK may still be on
+# the way: stop the server once it has counted that connection completed.
+wait_counter server server completed $((N + 1))
 nfg_stop "$NFG_PID" server
 s() { stat_get server "nodes/server/counters/$1"; }
 [ "$(s completed)" = $((N + 1)) ] || fail "server completed $(s completed), want $((N + 1))"
