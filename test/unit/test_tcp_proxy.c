@@ -349,15 +349,22 @@ inject(struct px_test *t, const char *node, struct rte_mbuf *m)
 	harness_walk(t->h, 2);
 }
 
-/* A client segment with explicit numbers (the model is untouched). */
+/* A client segment with explicit numbers and raw options (the model is untouched). */
+static void
+c_seg_opt(struct px_test *t, const struct cpeer *p, uint8_t flags, uint32_t seq, uint32_t ack,
+	  const uint8_t *opt, uint8_t optlen, const void *data, uint32_t len)
+{
+	struct tseg s = { .sport = p->port, .dport = 80, .seq = seq, .ack = ack, .flags = flags,
+			  .win = p->win, .opt = opt, .optlen = optlen, .data = data, .len = len };
+
+	inject(t, "inc", tseg_mbuf_between(&s, p->ip, VIP, CLI_MAC, PX_C_MAC));
+}
+
 static void
 c_seg(struct px_test *t, const struct cpeer *p, uint8_t flags, uint32_t seq, uint32_t ack,
       const void *data, uint32_t len)
 {
-	struct tseg s = { .sport = p->port, .dport = 80, .seq = seq, .ack = ack, .flags = flags,
-			  .win = p->win, .data = data, .len = len };
-
-	inject(t, "inc", tseg_mbuf_between(&s, p->ip, VIP, CLI_MAC, PX_C_MAC));
+	c_seg_opt(t, p, flags, seq, ack, NULL, 0, data, len);
 }
 
 static void
@@ -2128,17 +2135,6 @@ END_TEST
 
 /* ---- RFC 7323 options across the two legs --------------------------------------- */
 
-/* A segment of the client with raw options (its own model untouched). */
-static void
-c_seg_opt(struct px_test *t, const struct cpeer *p, uint8_t flags, uint32_t seq, uint32_t ack,
-	  const uint8_t *opt, uint8_t optlen)
-{
-	struct tseg s = { .sport = p->port, .dport = 80, .seq = seq, .ack = ack, .flags = flags,
-			  .win = p->win, .opt = opt, .optlen = optlen };
-
-	inject(t, "inc", tseg_mbuf_between(&s, p->ip, VIP, CLI_MAC, PX_C_MAC));
-}
-
 /* The backend's SYN-ACK with raw options; returns what the proxy sent it. */
 static unsigned
 s_accept_opt(struct px_test *t, struct speer *b, uint32_t isn, const uint8_t *opt,
@@ -2193,7 +2189,7 @@ START_TEST(delayed_binding_client_scales_backend_does_not)
 	p.ip = CLI;
 	p.port = 40101;
 	p.win = 29200;
-	c_seg_opt(&t, &p, TH_SYN, 7000, 0, syn_opt, sizeof(syn_opt));
+	c_seg_opt(&t, &p, TH_SYN, 7000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
 	take1(&t, false, &o[0]);
 	to_client(&o[0], &p);
 	ck_assert_seg(&o[0], TH_SYN | TH_ACK, o[0].seq, 7001);
@@ -2302,7 +2298,7 @@ START_TEST(immediate_binding_passes_options_through)
 	const uint32_t cisn = 100, sisn = 200;
 
 	px_load(&t, "\"binding\": \"immediate\"");
-	c_seg_opt(&t, &p, TH_SYN, cisn, 0, c_opt, sizeof(c_opt));
+	c_seg_opt(&t, &p, TH_SYN, cisn, 0, c_opt, sizeof(c_opt), NULL, 0);
 	take1(&t, true, &o);
 	to_server(&o, &b);
 	ck_assert_seg(&o, TH_SYN, cisn, 0);
