@@ -34,6 +34,8 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 	e->ts_tick_us = (uint32_t)(tick_us ? tick_us : 1);
 	e->ts_base = (uint32_t)rte_rand();
 	e->ts_now = e->ts_base;
+	e->ts_now_be = rte_cpu_to_be_32(e->ts_now);
+	e->ts_now_sum = (e->ts_now_be & 0xffff) + (e->ts_now_be >> 16);
 	e->conns = rte_zmalloc_socket("tcp_conns", (size_t)nb_conns * sizeof(struct tcp_conn),
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (!e->conns)

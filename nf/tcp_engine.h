@@ -140,6 +140,8 @@ struct tcp_engine {
 	uint32_t now_us;          /* refreshed once per burst */
 	uint64_t tick_now;        /* the timer wheel's tick, refreshed with now_us */
 	uint32_t ts_now;          /* RFC 7323 TSval clock, refreshed with now_us */
+	uint32_t ts_now_be;       /* ... as a segment carries it */
+	uint32_t ts_now_sum;      /* ... and its two 16-bit words summed (checksums) */
 	uint32_t ts_base;         /* its random start (RFC 7323 5.4) */
 	uint8_t ts_shift;         /* TSC cycles >> ts_shift: ticks of at least 1 ms */
 	uint32_t ts_tick_us;      /* a tick in microseconds, for RTT samples */
@@ -237,6 +239,8 @@ tcp_engine_tick(struct tcp_engine *e, struct rte_graph *graph, uint64_t tsc)
 	e->now_tsc = tsc;
 	e->now_us = (uint32_t)((tsc - e->start_tsc) / e->tsc_per_us);
 	e->ts_now = e->ts_base + (uint32_t)((tsc - e->start_tsc) >> e->ts_shift);
+	e->ts_now_be = rte_cpu_to_be_32(e->ts_now);
+	e->ts_now_sum = (e->ts_now_be & 0xffff) + (e->ts_now_be >> 16);
 	e->tick_now = tw_tick_now(&e->tw, tsc);
 }
 

@@ -158,10 +158,9 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 	tcp_negotiate(e, c, &o, c->opts);
 	tcp_mbuf_done(e, m);
 	if (ack_ok) {
-		/* Its TSecr echoes our SYN's TSval, first or retransmitted: the
-		 * handshake is an RTT sample (RFC 7323 4.1). */
-		if ((c->opts & TO_TS) && (o.present & TO_TS) && o.tsecr)
-			tcp_ts_rtt(e, c, o.tsecr);
+		/* No RTT sample from the handshake: the first comes with the first
+		 * flight's ACK, as without timestamps (on a short connection a
+		 * sample per side is 2% of its cycles). */
 		c->snd_una = s->ack;
 		c->retries = 0;
 		tw_cancel(&e->tw, conn_index(e, c));
@@ -406,8 +405,6 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		c->snd_una = s.ack;
 		c->snd_wnd = (uint32_t)s.wnd << c->snd_shift;
 		c->retries = 0;
-		if (s.ts && s.tsecr)
-			tcp_ts_rtt(e, c, s.tsecr); /* it answers our SYN-ACK */
 		c->flags &= (uint8_t)~CF_RTO;
 		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 		established(e, c);

@@ -174,22 +174,20 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		memcpy(opt, e->syn_opts[k], TCP_SYN_OPT_MAX);
 		sum += e->syn_opts_sum[k];
 		if (c->opts & TO_TS) {
-			uint32_t tsval = rte_cpu_to_be_32(e->ts_now),
-				 tsecr = rte_cpu_to_be_32(c->ts_recent);
-			memcpy(opt + TCP_SYN_TS_OFF, &tsval, 4);
+			uint32_t tsecr = rte_cpu_to_be_32(c->ts_recent);
+			memcpy(opt + TCP_SYN_TS_OFF, &e->ts_now_be, 4);
 			memcpy(opt + TCP_SYN_TS_OFF + 4, &tsecr, 4);
-			sum += words32(tsval) + words32(tsecr);
+			sum += e->ts_now_sum + words32(tsecr);
 		}
 	} else if (c->opts & TO_TS) {
 		/* RFC 7323 3.2: on every segment, TSecr the TSval we took last. */
 		uint8_t *opt = (uint8_t *)(th + 1);
-		uint32_t head, tsval = rte_cpu_to_be_32(e->ts_now),
-			       tsecr = rte_cpu_to_be_32(c->ts_recent);
+		uint32_t head, tsecr = rte_cpu_to_be_32(c->ts_recent);
 		memcpy(&head, ts_opt_head, 4);
 		memcpy(opt, &head, 4);
-		memcpy(opt + 4, &tsval, 4);
+		memcpy(opt + 4, &e->ts_now_be, 4);
 		memcpy(opt + 8, &tsecr, 4);
-		sum += words32(head) + words32(tsval) + words32(tsecr);
+		sum += words32(head) + e->ts_now_sum + words32(tsecr);
 	}
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = sizeof(*ip);

@@ -299,7 +299,8 @@ START_TEST(server_negotiates_scale_and_timestamps)
 }
 END_TEST
 
-/* RFC 7323 4.1: the TSecr of an ACK of new data is an RTT sample. */
+/* RFC 7323 4.1: the TSecr of the ACK that covers a flight is its RTT sample,
+ * also when the flight had to be sent again. */
 START_TEST(rtt_measured_from_echoed_timestamps)
 {
 	struct tcp_test t;
@@ -313,27 +314,50 @@ START_TEST(rtt_measured_from_echoed_timestamps)
 	p.tsval = 1005; /* the SYN's was 1000 */
 	p.tsecr = o.tsval;
 	p.win = 65535;
-	nfg_clock_advance_ms(30); /* the handshake's answer comes 30 ms later: a sample */
+	nfg_clock_advance_ms(30);
 	tt_walk(&t, 1);
 	p_send(&t, &p, TH_ACK, NULL, 0);
 	struct tcp_conn *c = tt_conn(&t, 2002);
-	ck_assert_uint_ge(c->srtt_us, 25000);
-	ck_assert_uint_le(c->srtt_us, 200000);
+	ck_assert_uint_eq(c->srtt_us, 0); /* the handshake is no sample */
 	/* The response is acknowledged 50 ms later, echoing its TSval. */
 	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
 	ck_assert_uint_eq(tt_take(&t, r, 8), 1);
 	ck_assert_uint_eq(r[0].len, 100);
-	uint32_t before = c->srtt_us;
 	nfg_clock_advance_ms(50);
 	tt_walk(&t, 1);
 	p.rcv += 100 + !!(r[0].flags & TH_FIN); /* the segment timed ends with its FIN */
 	p.tsecr = r[0].tsval;
 	p.tsval++;
 	p_send(&t, &p, TH_ACK, NULL, 0);
-	/* SRTT moves an eighth of the way toward the new sample (RFC 6298) */
-	ck_assert_uint_gt(c->srtt_us, before);
-	ck_assert_uint_ge(c->srtt_us, before + (45000 - before) / 8 - 2000);
-	ck_assert_uint_ge(c->rto_ms, 200);
+	ck_assert_uint_ge(c->srtt_us, 45000);
+	ck_assert_uint_le(c->srtt_us, 60000);
+
+	/* Another connection's response is lost: sent again after the initial
+	 * 1 s RTO; the ACK echoing the second copy 20 ms later measures 20 ms,
+	 * not 1 s (Karn's rule is not needed with timestamps). */
+	p_syn(&t, &p, 2003, opt, full_syn_opt(opt, 0), &o);
+	p.ts = true;
+	p.tsval = 1005;
+	p.tsecr = o.tsval;
+	p.win = 65535;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
+	ck_assert_uint_eq(tt_take(&t, r, 8), 1);
+	nfg_clock_advance_ms(1100);
+	tt_walk(&t, 2);
+	ck_assert_uint_eq(tt_take(&t, &r[1], 7), 1);
+	ck_assert_uint_eq(r[1].seq, r[0].seq);
+	ck_assert_uint_gt(r[1].tsval, r[0].tsval);
+	nfg_clock_advance_ms(20);
+	tt_walk(&t, 1);
+	c = tt_conn(&t, 2003);
+	ck_assert_uint_eq(c->srtt_us, 0);
+	p.rcv += 100 + !!(r[1].flags & TH_FIN);
+	p.tsecr = r[1].tsval;
+	p.tsval++;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	ck_assert_uint_ge(c->srtt_us, 15000);
+	ck_assert_uint_le(c->srtt_us, 30000);
 	tt_free(&t);
 }
 END_TEST
