@@ -65,9 +65,15 @@ parse_burst(struct counters *c, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t kept = 0;
 
+	/* The same prefetches as parse's: the next frame's data, the mbuf after. */
+	rte_prefetch0(pkts[0]);
+	if (n > 1)
+		rte_prefetch0(pkts[1]);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (i + 2 < n)
+			rte_prefetch0(pkts[i + 2]);
 		if (likely(parse_fast(pkts[i], false) || parse_frame(pkts[i], false) == PARSE_PARSED))
 			pkts[kept++] = pkts[i];
 		else
@@ -90,6 +96,8 @@ filter_burst(struct counters *c, struct rte_mbuf **pkts, uint16_t n,
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct filter_packet pk;
+		if (i + 4 < n) /* as filter's */
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
 		if (!use_acl && filter_fast_packet(pkts[i])) {
 			rule[i] = filter_fast_match(fw, pkts[i]);
 			continue;

@@ -56,6 +56,12 @@ struct worker {
  * its worker's `asked`; every worker's graph has the same nodes, so a node's
  * bit is the same on each. */
 static RTE_DEFINE_PER_LCORE(uint64_t, polls_asked);
+
+static __rte_always_inline bool
+stopping_now(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_RELAXED);
+}
 static uint8_t asked_bit_of_node[NFG_MAX_NODE_IDS];
 
 static struct worker workers[NFG_MAX_WORKERS];
@@ -83,7 +89,9 @@ ask_every_poll(const struct worker *w)
 		w->nb_asked == 64 ? UINT64_MAX : (UINT64_C(1) << w->nb_asked) - 1;
 }
 
-static inline void
+/* Inlined into the loop: at a few cycles a packet, a call and its register
+ * saves per walk show. */
+static __rte_always_inline void
 walk_once(struct worker *w)
 {
 	bool timed = nfg_walk_timed(&w->walk);
@@ -115,7 +123,7 @@ nfg_node_poll_request(const struct rte_node *node)
 bool
 nfg_stopping(void)
 {
-	return __atomic_load_n(&stopping, __ATOMIC_RELAXED);
+	return stopping_now();
 }
 
 /* Finite sources that are done leave the walk. */
@@ -139,8 +147,8 @@ worker_main(void *arg)
 
 	w->start_tsc = rte_rdtsc();
 	ask_every_poll(w);
-	while (!nfg_stopping()) {
-		for (unsigned i = 0; i < DONE_CHECK_WALKS && !nfg_stopping(); i++)
+	while (!stopping_now()) {
+		for (unsigned i = 0; i < DONE_CHECK_WALKS && !stopping_now(); i++)
 			walk_once(w);
 		if (w->nb_finite)
 			drop_done_sources(w);
