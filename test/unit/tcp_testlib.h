@@ -75,6 +75,10 @@ size_t tseg_frame(uint8_t *buf, const struct tseg *s);
 struct rte_mbuf *tseg_mbuf(const struct tseg *s);
 
 void tt_load(struct tcp_test *t, const char *json, const char *node);
+/* tt_load of in -> parse -> tcp_server "srv" -> out (raw -> srv for frames the
+ * test builds itself) on a wire port, with `params` (JSON members, may be
+ * empty) added to the server's. */
+void tt_server_load(struct tcp_test *t, const char *params);
 void tt_free(struct tcp_test *t);
 /* Sends through parse, walks twice (the segment, then what poll queued). */
 void tt_send(struct tcp_test *t, const struct tseg *s);

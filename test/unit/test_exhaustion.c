@@ -20,19 +20,7 @@
 static void
 server_load(struct tcp_test *t, const char *params)
 {
-	char json[4096];
-
-	snprintf(json, sizeof(json),
-		 "{\"ports\": {\"p\": {\"device\": \"wire:w\", \"mac\": \"" NF_MAC "\",\n"
-		 "                   \"ipv4\": \"198.18.0.1/24\"}, \"q\": {\"device\": \"wire:w\"}},\n"
-		 " \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"raw\": {\"op\": \"test_inject\"},\n"
-		 "  \"parse\": {\"op\": \"parse\"},\n"
-		 "  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"" PEER_MAC "\",\n"
-		 "           \"http\": false, %s},\n"
-		 "  \"out\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},\n"
-		 " \"edges\": [\"in -> parse -> srv -> out\", \"parse.malformed -> bad\", \"raw -> srv\"]}",
-		 params);
-	tt_load(t, json, "srv");
+	tt_server_load(t, params);
 }
 
 /* The TCP engine allocates ahead (its stash): what it holds goes back first,

@@ -154,19 +154,10 @@ END_TEST
 static void
 server_load(struct tcp_test *t, const char *params)
 {
-	char json[2048];
+	char all[1024];
 
-	snprintf(json, sizeof(json),
-		 "{\"ports\": {\"p\": {\"device\": \"wire:w\", \"mac\": \"" NF_MAC "\",\n"
-		 "                   \"ipv4\": \"198.18.0.1/24\"}, \"q\": {\"device\": \"wire:w\"}},\n"
-		 " \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"raw\": {\"op\": \"test_inject\"},\n"
-		 "  \"parse\": {\"op\": \"parse\"},\n"
-		 "  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"" PEER_MAC "\",\n"
-		 "           \"max_connections\": 16, \"http\": false%s%s},\n"
-		 "  \"out\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},\n"
-		 " \"edges\": [\"in -> parse -> srv -> out\", \"parse.malformed -> bad\", \"raw -> srv\"]}",
-		 params[0] ? ", " : "", params);
-	tt_load(t, json, "srv");
+	snprintf(all, sizeof(all), "\"max_connections\": 16%s%s", params[0] ? ", " : "", params);
+	tt_server_load(t, all);
 }
 
 /* The peer: numbers, its window (in its units) and its timestamp clock. */

@@ -22,21 +22,13 @@ static uint32_t resp_size; /* response_size of the loaded server */
 static void
 server_load(struct tcp_test *t, uint32_t response_size, const char *params)
 {
-	char json[4096];
+	char all[2048];
 
 	resp_size = response_size;
-	snprintf(json, sizeof(json),
-		 "{\"ports\": {\"p\": {\"device\": \"wire:w\", \"mac\": \"" NF_MAC "\",\n"
-		 "                   \"ipv4\": \"198.18.0.1/24\"}, \"q\": {\"device\": \"wire:w\"}},\n"
-		 " \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"raw\": {\"op\": \"test_inject\"},\n"
-		 "  \"parse\": {\"op\": \"parse\"},\n"
-		 "  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"" PEER_MAC "\",\n"
-		 "           %s\"http\": false, \"response_size\": %u%s%s},\n"
-		 "  \"out\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},\n"
-		 " \"edges\": [\"in -> parse -> srv -> out\", \"parse.malformed -> bad\", \"raw -> srv\"]}",
+	snprintf(all, sizeof(all), "%s\"response_size\": %u%s%s",
 		 strstr(params, "max_connections") ? "" : "\"max_connections\": 64, ", response_size,
 		 params[0] ? ", " : "", params);
-	tt_load(t, json, "srv");
+	tt_server_load(t, all);
 }
 
 /* Byte `off` of the server's outgoing stream (responses back to back). */
