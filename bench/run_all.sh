@@ -117,17 +117,27 @@ nfg_cps_watched() {
 	wait $scraper 2>/dev/null
 }
 
+# Both ends of a memif link stop at the same instant (SIGINT to both after
+# SECS): a memif peer that leaves while the other process's workers still poll
+# can crash that process inside DPDK 22.11's net_memif (README, Testing).
+# Each side's figures are over its own measured seconds.
+stop_together() { # SECS PID...
+	sleep "$1"
+	kill -INT "${@:2}" 2>/dev/null
+	wait "${@:2}"
+}
+
 # Two processes over memif; prints conn/s, failed connections, and each side's
 # busy cycles per connection (the client's, then the server's).
 tcp_memif() {
 	rm -f /tmp/nfg-bench-tcp.sock
-	"$NFG" run bench/nftraffic-memif-server.json --duration $((SECS + 4)) --quiet \
+	"$NFG" run bench/nftraffic-memif-server.json --quiet \
 		--stats-json "$BUILD/bench/tcp-server.json" -- --file-prefix=nfg-bench-ts >/dev/null 2>&1 &
 	local srv=$!
 	sleep 2 # the server's memif port is the link's server: up first
-	"$NFG" run bench/nftraffic-memif-client.json --duration "$SECS" --quiet \
-		--stats-json "$BUILD/bench/tcp-client.json" -- --file-prefix=nfg-bench-tc >/dev/null 2>&1
-	wait $srv
+	"$NFG" run bench/nftraffic-memif-client.json --quiet \
+		--stats-json "$BUILD/bench/tcp-client.json" -- --file-prefix=nfg-bench-tc >/dev/null 2>&1 &
+	stop_together "$SECS" $srv $!
 	local c="$BUILD/bench/tcp-client.json" s="$BUILD/bench/tcp-server.json"
 	echo "$(json "$c" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]')" \
 		"$(json "$c" 'sum(s["nodes"]["client"]["counters"].get(k, 0) for k in ("failed_refused", "failed_timeout", "failed_reset"))')" \
@@ -178,14 +188,14 @@ ensure_hugepages() {
 
 nfg_proxy_cps() {
 	rm -f /tmp/nfg-bench-c.sock /tmp/nfg-bench-s.sock
-	"$NFG" run bench/nfproxy-proxy.json --duration $((SECS + 4)) --quiet \
+	"$NFG" run bench/nfproxy-proxy.json --quiet \
 		--stats-json "$BUILD/bench/proxy.json" -- --file-prefix=nfg-bench-px >/dev/null 2>&1 &
 	local px=$!
 	sleep 2 # the proxy's memif ports are the servers: up first
-	"$NFG" run bench/nfproxy-traffic.json --duration "$SECS" --quiet \
+	"$NFG" run bench/nfproxy-traffic.json --quiet \
 		--stats-json "$BUILD/bench/proxy-traffic.json" -- --file-prefix=nfg-bench-pt \
-		>/dev/null 2>&1
-	wait $px
+		>/dev/null 2>&1 &
+	stop_together "$SECS" $px $!
 	json "$BUILD/bench/proxy-traffic.json" 's["nodes"]["client"]["counters"]["completed"]/s["seconds"]'
 }
 
