@@ -3,6 +3,7 @@
 #   make            build build/nfg, build/libnfg.a and the example plugins
 #   make run        install what is missing, build, run the default graph
 #   make test       install what is missing, build, run every test
+#   make check      the static checks alone (which layer includes which), in seconds
 #   make bench      run the benchmarks (each next to a baseline of the same run)
 #   make bench-quick  the packet benchmarks only, one short run (under a minute)
 #   make deps       install missing Debian packages (as root)
@@ -57,7 +58,7 @@ DEB_PACKAGES := gcc make pkg-config libdpdk-dev dpdk dpdk-dev libjansson-dev che
                 haproxy socat graphviz python3 procps gnuplot-nox clang libclang-rt-14-dev \
                 valgrind prometheus tmux
 
-.PHONY: all deps run test unit integration bench bench-quick install clean fuzz fuzzers \
+.PHONY: all deps run test check unit integration bench bench-quick install clean fuzz fuzzers \
         valgrind
 all: $(BUILD)/nfg $(PLUGINS)
 
@@ -150,9 +151,14 @@ valgrind: deps
 integration: all
 	BUILD=$(BUILD) test/integration/run_all.sh
 
+# Facts about the source that no test run would notice going wrong: no file
+# includes another layer's private header (tools/check_layers.py).
+check:
+	python3 tools/check_layers.py
+
 test: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests
-	$(MAKE) unit integration
+	$(MAKE) check unit integration
 
 bench: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop

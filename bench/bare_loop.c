@@ -34,7 +34,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
-#include "../graph/model.h"
+#include "../model/model.h"
 #include "../operators/filter_rules.h"
 #include "../operators/parse_frame.h"
 

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "model.h"
+#include "../model/model.h"
 
 void
 nfg_graph_dot(const struct nfg_graph *g, FILE *out)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
+#include "../model/errors.h"
 #include "nfg/text.h"
 
 static const char *source_file;

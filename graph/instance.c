@@ -11,8 +11,8 @@
 #include <rte_log.h>
 
 
-#include "errors.h"
-#include "model.h"
+#include "../model/errors.h"
+#include "../model/model.h"
 
 #define MAX_PORT_NAME 16
 

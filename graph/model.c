@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "model.h"
+#include "../model/errors.h"
+#include "../model/model.h"
+#include "load.h"
 
 struct nfg_graph *nfg_current_graph;
 

@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "../model/model.h"
+#include "load.h"
 
 static json_t *
 parse_value(const char *text)

@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "errors.h"
-#include "model.h"
+#include "../model/errors.h"
+#include "../model/model.h"
+#include "load.h"
 
 static const char *
 type_name(const struct nfg_param *p)

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "errors.h"
-#include "model.h"
+#include "../model/errors.h"
+#include "../model/model.h"
 #include "nfg/extension.h"
 
 #define MAX_PLUGINS 32

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "model.h"
+#include "../model/errors.h"
+#include "../model/model.h"
 
 #define MAX_OPS 256
 

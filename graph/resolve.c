@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "../model/model.h"
 
 static bool
 exists(const char *p)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "../model/model.h"
 
 int
 nfg_parse_ipv4(const char *s, uint32_t *addr_be)

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../graph/errors.h"
+#include "../model/errors.h"
 #include "observe.h"
 
 #ifndef NFG_VERSION

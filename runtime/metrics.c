@@ -22,7 +22,7 @@
 
 #include <rte_lcore.h>
 
-#include "../graph/errors.h"
+#include "../model/errors.h"
 #include "observe.h"
 
 #define REQUEST_MAX 4096

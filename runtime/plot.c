@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "../graph/errors.h"
+#include "../model/errors.h"
 #include "observe.h"
 
 #define MAX_OPS 16

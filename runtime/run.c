@@ -15,7 +15,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 
-#include "../graph/errors.h"
+#include "../model/errors.h"
 #include "observe.h"
 
 /* After the finite sources are done, packets may still be on the wire or in

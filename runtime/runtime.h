@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "../graph/model.h"
+#include "../model/model.h"
 
 /* rte_node ids nfg keeps tables by (build.c: instances, worker.c: polls). */
 #define NFG_MAX_NODE_IDS 4096

@@ -21,7 +21,7 @@
 
 #include <rte_cycles.h>
 
-#include "../graph/errors.h"
+#include "../model/errors.h"
 #include "../nf/tcp_view.h"
 #include "observe.h"
 

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../graph/errors.h"
+#include "../model/errors.h"
 #include "nfg/rate.h"
 #include "observe.h"
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../graph/errors.h"
-#include "../../graph/model.h"
+#include "../../model/errors.h"
+#include "../../model/model.h"
 
 #define MARK "\n--set "
 #define MAX_SETS 8

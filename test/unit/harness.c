@@ -9,7 +9,7 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 
-#include "../../graph/errors.h"
+#include "../../model/errors.h"
 #include "../../runtime/runtime.h"
 #include "harness.h"
 

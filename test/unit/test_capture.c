@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../graph/errors.h"
-#include "../../graph/model.h"
+#include "../../model/errors.h"
+#include "../../model/model.h"
 #include "harness.h"
 
 #define MAX_FRAMES 64

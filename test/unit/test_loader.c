@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../graph/errors.h"
-#include "../../graph/model.h"
+#include "../../model/errors.h"
+#include "../../model/model.h"
+#include "../../graph/load.h"
 #include "harness.h"
 
 #define GOOD_PREFIX                                                              \

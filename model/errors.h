@@ -4,9 +4,15 @@
  * "FILE:LINE:COL: PATH: what was expected". The JSON path is what a user
  * types after --set; the line and column are found by scanning the file text
  * for that path, so they point at the value itself.
+ *
+ * Next to the model (model/model.h) because both layers name things in
+ * messages the same way: graph/ reports errors in the file, runtime/ quotes
+ * what a user typed (paths, addresses, --set) through nfg_esc. graph/errors.c
+ * implements it. Operators report through the public nfg_error and
+ * nfg_node_log instead.
  */
-#ifndef NFG_GRAPH_ERRORS_H
-#define NFG_GRAPH_ERRORS_H
+#ifndef NFG_MODEL_ERRORS_H
+#define NFG_MODEL_ERRORS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The validated model of a graph file: what `nfg check` builds and what the
- * runtime instantiates. Nothing here touches DPDK's EAL, so checking a file
- * needs neither root nor hugepages.
+ * The model of a graph: the contract between the two layers of nfg. graph/
+ * builds it from a graph file (load, --set, check); runtime/ runs it (EAL,
+ * ports, one rte_graph per worker). It lives in its own folder because both
+ * sides read its structures and neither may include the other's headers
+ * (tools/check_layers.sh keeps that true): graph/ knows nothing of how a
+ * model runs, runtime/ nothing of JSON parameters or --set. The functions
+ * declared here are what graph/ offers the program (nfg_graph_load and its
+ * lookups, the operator registry, the plugin loader); graph/ implements
+ * them. Operators never see this file: they reach the model through the
+ * public API in include/nfg/. Nothing here touches DPDK's EAL, so checking
+ * a file needs neither root nor hugepages.
  */
-#ifndef NFG_GRAPH_MODEL_H
-#define NFG_GRAPH_MODEL_H
+#ifndef NFG_MODEL_MODEL_H
+#define NFG_MODEL_MODEL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -119,9 +127,6 @@ struct nfg_graph {
 	unsigned mbufs;                /* 0: sized from the graph */
 };
 
-struct nfg_instance *nfg_instance_new(struct nfg_graph *g, const char *name,
-				      const char *path, const struct nfg_op *op, json_t *params);
-
 /* Load, override, check. Returns NULL after printing why. */
 struct nfg_graph *nfg_graph_load(const char *file, char **sets, unsigned nb_sets);
 void nfg_graph_free(struct nfg_graph *g);
@@ -134,16 +139,6 @@ extern struct nfg_graph *nfg_current_graph;
 /* Resolve `name` to a graph file: a path, or a prebuilt graph in configs/.
  * Returns a malloc'ed path or NULL. */
 char *nfg_graph_resolve(const char *name);
-
-/* Apply one "--set a.b[2].c=value" to a JSON document. */
-int nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errlen);
-
-/* Check `value` (may be NULL: absent) against one parameter description;
- * fills defaults. Reports errors at `path`. */
-int nfg_param_check(struct nfg_instance *inst, json_t *obj, const struct nfg_param *p,
-		    const char *path);
-int nfg_params_check_object(struct nfg_instance *inst, json_t *obj,
-			    const struct nfg_param *params, const char *path);
 
 /* Graphviz text of the model. */
 void nfg_graph_dot(const struct nfg_graph *g, FILE *out);
