@@ -3,7 +3,7 @@
 #   make            build build/nfg, build/libnfg.a and the example plugins
 #   make run        install what is missing, build, run the default graph
 #   make test       install what is missing, build, run every test
-#   make check      the static checks alone (which layer includes which), in seconds
+#   make check      the static checks alone (layers, the API reference), in seconds
 #   make bench      run the benchmarks (each next to a baseline of the same run)
 #   make bench-quick  the packet benchmarks only, one short run (under a minute)
 #   make deps       install missing Debian packages (as root)
@@ -152,9 +152,12 @@ integration: all
 	BUILD=$(BUILD) test/integration/run_all.sh
 
 # Facts about the source that no test run would notice going wrong: no file
-# includes another layer's private header (tools/check_layers.py).
-check:
+# includes another layer's private header (tools/check_layers.py), and the
+# README's plugin API reference lists exactly what the binary exports
+# (tools/check_api_doc.sh).
+check: $(BUILD)/nfg
 	python3 tools/check_layers.py
+	tools/check_api_doc.sh $(BUILD)/nfg README.md
 
 test: deps
 	$(MAKE) -j$$(nproc) all $(BUILD)/unit_tests
