@@ -49,22 +49,36 @@ keep_unsent(struct rte_node *node, struct port_tx_state *st, struct rte_mbuf **p
 	nfg_node_poll_request(node);
 }
 
+/* Packets wait from an earlier call: they go first, so the order holds. */
+static __rte_noinline uint16_t
+send_after_pending(struct rte_node *node, struct port_tx_state *st, struct rte_mbuf **pkts,
+		   uint16_t nb)
+{
+	uint16_t sent = flush_pending(st), n = 0;
+
+	if (st->nb_pending == 0)
+		n = rte_eth_tx_burst(st->port_id, st->queue, pkts, nb);
+	if (n < nb)
+		keep_unsent(node, st, pkts + n, nb - n);
+	nfg_count(node, PORT_TX_SENT, sent + n);
+	return nb;
+}
+
+/* The common call, nothing waiting: one tx burst, and only what it leaves
+ * goes out of line. */
 static uint16_t
 port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct port_tx_state *st = nfg_node_state(node);
 	struct rte_mbuf **pkts = (struct rte_mbuf **)objs;
-	uint16_t sent = 0, n = 0;
 	(void)graph;
 
-	/* What waits goes first, so the order holds. */
 	if (unlikely(st->nb_pending != 0))
-		sent = flush_pending(st);
-	if (likely(st->nb_pending == 0))
-		n = rte_eth_tx_burst(st->port_id, st->queue, pkts, nb_objs);
+		return send_after_pending(node, st, pkts, nb_objs);
+	uint16_t n = rte_eth_tx_burst(st->port_id, st->queue, pkts, nb_objs);
+	nfg_count(node, PORT_TX_SENT, n);
 	if (unlikely(n < nb_objs))
-		keep_unsent(node, st, pkts + n, nb_objs - n);
-	nfg_count(node, PORT_TX_SENT, sent + n);
+		keep_unsent(node, nfg_node_state(node), pkts + n, nb_objs - n);
 	return nb_objs;
 }
 

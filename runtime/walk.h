@@ -43,50 +43,66 @@ struct nfg_walk {
 	uint64_t cycles, busy_cycles;
 };
 
-static __rte_always_inline void
-nfg_walk_node(struct rte_graph *graph, struct rte_node *node, bool timed, uint64_t weight)
+/* One call of a node on its stream, counted. No prefetch of the stream: it
+ * was just written by the node before (or is about to be, for a source). */
+static __rte_always_inline uint16_t
+nfg_walk_call(struct rte_graph *graph, struct rte_node *node)
 {
-	void **objs = node->objs;
-	uint16_t rc;
+	uint16_t rc = node->process(graph, node, node->objs, node->idx);
 
-	rte_prefetch0(objs);
-	if (timed) {
-		uint64_t start = rte_rdtsc();
-		rc = node->process(graph, node, objs, node->idx);
-		node->total_cycles += (rte_rdtsc() - start) * weight;
-	} else {
-		rc = node->process(graph, node, objs, node->idx);
-	}
 	node->total_calls++;
 	node->total_objs += rc;
 	node->idx = 0;
+	return rc;
+}
+
+static __rte_always_inline void
+nfg_walk_call_timed(struct rte_graph *graph, struct rte_node *node, uint64_t weight)
+{
+	uint64_t start = rte_rdtsc();
+
+	nfg_walk_call(graph, node);
+	node->total_cycles += (rte_rdtsc() - start) * weight;
 }
 
 /* One walk: the sources, then every stream they made pending, in the order
- * rte_graph_walk() takes them. Returns whether it moved packets. */
+ * rte_graph_walk() takes them; each node timed when `timed` (a constant at
+ * each call site, so the untimed walk carries no test for it). Returns
+ * whether it moved packets. */
 static __rte_always_inline bool
-nfg_walk(struct nfg_walk *w, bool timed)
+nfg_walk(struct nfg_walk *w, const bool timed)
 {
 	struct rte_graph *graph = w->graph;
+	struct rte_node *const *src = w->sources;
+	struct rte_node *const *const end = src + w->nb_sources;
+	const uint64_t weight = w->weight;
+
+	for (; src < end; src++) {
+		if (timed)
+			nfg_walk_call_timed(graph, *src, weight);
+		else
+			nfg_walk_call(graph, *src);
+	}
+	if (graph->tail == 0)
+		return false;
 	const rte_graph_off_t *cir_start = graph->cir_start;
 	const rte_node_t mask = graph->cir_mask;
 	uint32_t head = 0;
-
-	for (unsigned i = 0; i < w->nb_sources; i++)
-		nfg_walk_node(graph, w->sources[i], timed, w->weight);
-	bool moved = graph->tail != 0;
-	while (likely(head != graph->tail)) {
-		struct rte_node *node = (struct rte_node *)RTE_PTR_ADD(graph, cir_start[head++]);
-		nfg_walk_node(graph, node, timed, w->weight);
-		head &= mask;
-	}
+	do {
+		struct rte_node *node = (struct rte_node *)RTE_PTR_ADD(graph, cir_start[head]);
+		head = (head + 1) & mask;
+		if (timed)
+			nfg_walk_call_timed(graph, node, weight);
+		else
+			nfg_walk_call(graph, node);
+	} while (head != graph->tail);
 	graph->tail = 0;
-	return moved;
+	return true;
 }
 
 /* Is this walk one of the timed sample? */
 static __rte_always_inline bool
-nfg_walk_timed(struct nfg_walk *w)
+nfg_walk_is_timed(struct nfg_walk *w)
 {
 	return (w->walks++ & w->sample_mask) == 0;
 }

@@ -89,26 +89,42 @@ ask_every_poll(const struct worker *w)
 		w->nb_asked == 64 ? UINT64_MAX : (UINT64_C(1) << w->nb_asked) - 1;
 }
 
+static __rte_always_inline void
+run_polls(struct worker *w)
+{
+	for (unsigned i = 0; i < w->nb_polls; i++)
+		w->polls[i].poll(w->walk.graph, w->polls[i].node);
+	if (unlikely(RTE_PER_LCORE(polls_asked) != 0))
+		run_asked_polls(w);
+}
+
+/* A timed walk (one in NFG_WALK_SAMPLE, or all with --profile): out of line,
+ * so the common walk below keeps its registers to itself. */
+static __rte_noinline void
+walk_timed(struct worker *w)
+{
+	uint64_t start = rte_rdtsc();
+	bool moved = nfg_walk(&w->walk, true);
+
+	run_polls(w);
+	uint64_t spent = rte_rdtsc() - start;
+	spent *= spent > w->walk.outlier_cycles ? 1 : w->walk.weight;
+	w->walk.cycles += spent;
+	if (moved)
+		w->walk.busy_cycles += spent;
+}
+
 /* Inlined into the loop: at a few cycles a packet, a call and its register
  * saves per walk show. */
 static __rte_always_inline void
 walk_once(struct worker *w)
 {
-	bool timed = nfg_walk_timed(&w->walk);
-	uint64_t start = timed ? rte_rdtsc() : 0;
-	bool moved = nfg_walk(&w->walk, timed);
-
-	for (unsigned i = 0; i < w->nb_polls; i++)
-		w->polls[i].poll(w->walk.graph, w->polls[i].node);
-	if (unlikely(RTE_PER_LCORE(polls_asked) != 0))
-		run_asked_polls(w);
-	if (timed) {
-		uint64_t spent = rte_rdtsc() - start;
-		spent *= spent > w->walk.outlier_cycles ? 1 : w->walk.weight;
-		w->walk.cycles += spent;
-		if (moved)
-			w->walk.busy_cycles += spent;
+	if (unlikely(nfg_walk_is_timed(&w->walk))) {
+		walk_timed(w);
+		return;
 	}
+	nfg_walk(&w->walk, false);
+	run_polls(w);
 }
 
 void
