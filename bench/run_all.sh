@@ -2,7 +2,9 @@
 # Benchmarks. Each prints nfg's result next to a baseline measured in the same
 # run on the same machine, and their ratio: these machines are shared and
 # noisy, so the ratio is what means something. Figures are the median of RUNS
-# runs (nfg and baseline interleaved); min and max go to the JSON file.
+# runs (nfg and baseline interleaved); a row's ratio is the median of each nfg
+# run's ratio to the baseline run right after it; min and max go to the JSON
+# file.
 #
 #   fwd-1w/2w    port_rx -> port_tx vs a hand-written rx/tx loop, on a looping
 #                net_ring port carrying real TCP frames, 1 and 2 workers
@@ -230,7 +232,7 @@ haproxy_cps() {
 
 # ---- running them ------------------------------------------------------------
 
-declare -A MIN MED MAX
+declare -A MIN MED MAX RATIO
 ROWS=()
 
 # measure KEY FN: RUNS runs of FN, keeps min/median/max of its first number.
@@ -253,6 +255,12 @@ pair() {
 	done
 	read -r MIN[$3] MED[$3] MAX[$3] < <(printf '%s\n' "${a[@]}" | stats)
 	read -r MIN[$5] MED[$5] MAX[$5] < <(printf '%s\n' "${b[@]}" | stats)
+	# The row's ratio: the median of each run's ratio to the baseline run
+	# right after it. The host drifts over minutes; two runs seconds apart
+	# drift together, so their ratio is steadier than the ratio of medians.
+	read -r _ RATIO[$3] _ < <(for i in "${!a[@]}"; do
+		awk -v x="${a[$i]}" -v y="${b[$i]}" 'BEGIN {print (y > 0 ? x / y : 0)}'
+	done | stats)
 	ROWS+=("$1|$2|$3|$5|$7")
 }
 
@@ -300,6 +308,13 @@ fi
 
 # ---- reporting ---------------------------------------------------------------
 
+# A row's ratio: the median of its paired runs' ratios where pair() made them,
+# else the ratio of the medians.
+row_ratio() { # NFG_KEY BASE_KEY
+	awk -v a="${MED[$1]}" -v b="${MED[$2]}" -v r="${RATIO[$1]:-}" \
+		'BEGIN {print (r != "" ? r : (b > 0 ? a / b : 0))}'
+}
+
 machine="$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB"
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 {
@@ -307,8 +322,9 @@ date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	printf '%-38s %12s %12s %7s  %s\n' "benchmark" "nfg" "baseline" "ratio" "baseline is"
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r label unit nk bk bname <<<"$r"
-		awk -v l="$label" -v u="$unit" -v a="${MED[$nk]}" -v b="${MED[$bk]}" -v n="$bname" 'BEGIN {
-			printf "%-38s %10.3f M %10.3f M %7.2f  %s\n", l, a / 1e6, b / 1e6, (b > 0 ? a / b : 0), n }'
+		awk -v l="$label" -v u="$unit" -v a="${MED[$nk]}" -v b="${MED[$bk]}" -v n="$bname" \
+			-v r="$(row_ratio "$nk" "$bk")" 'BEGIN {
+			printf "%-38s %10.3f M %10.3f M %7.2f  %s\n", l, a / 1e6, b / 1e6, r, n }'
 	done
 	if [ -n "${MED[tcpm_1]:-}" ]; then
 		printf 'nftraffic over memif: failed connections %s (median of runs), busy cycles per\n' "${MED[tcpm_2]}"
@@ -338,8 +354,9 @@ out="$RESULTS/$(date -u +%Y-%m-%d-%H%M%S).json"
 		IFS='|' read -r label unit nk bk bname <<<"$r"
 		[ $first = 1 ] || printf ',\n'
 		first=0
-		printf '    {"benchmark": "%s", "unit": "%s", "nfg": "%s", "baseline": "%s", "baseline_is": "%s"}' \
-			"$label" "$unit" "$nk" "$bk" "$bname"
+		printf '    {"benchmark": "%s", "unit": "%s", "nfg": "%s", "baseline": "%s", "baseline_is": "%s", "ratio": %s}' \
+			"$label" "$unit" "$nk" "$bk" "$bname" \
+			"$(row_ratio "$nk" "$bk")"
 	done
 	printf '\n  ]\n}\n'
 } >"$out"
@@ -350,8 +367,8 @@ if command -v gnuplot >/dev/null; then
 	: >"$BUILD/bench/ratios.dat"
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r label unit nk bk bname <<<"$r"
-		awk -v l="$label" -v a="${MED[$nk]}" -v b="${MED[$bk]}" 'BEGIN {
-			gsub(/ /, "\\ ", l); printf "\"%s\" %f\n", l, (b > 0 ? a / b : 0) }' >>"$BUILD/bench/ratios.dat"
+		awk -v l="$label" -v r="$(row_ratio "$nk" "$bk")" 'BEGIN {
+			gsub(/ /, "\\ ", l); printf "\"%s\" %f\n", l, r }' >>"$BUILD/bench/ratios.dat"
 	done
 	gnuplot <<GNUPLOT 2>/dev/null && progress "plot in $RESULTS/bench.png"
 set terminal pngcairo size 1000,520 font "Sans,9" noenhanced
