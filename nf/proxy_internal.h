@@ -183,4 +183,10 @@ void px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool rese
 /* The idle or linger timer of slot i fired. */
 void px_timer(struct px_worker *w, uint32_t i);
 
+/* What observers see of a proxy (tcp_observe.c): proxied connections held
+ * open, and the client and backend connect histograms. */
+extern const char *const tcp_proxy_histograms[];
+bool tcp_proxy_observe(const struct nfg_instance *inst, const struct rte_node *node,
+		       struct nfg_observation *o);
+
 #endif

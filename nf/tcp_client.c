@@ -103,7 +103,7 @@ finish_round(struct tcp_engine *e, struct tcp_conn *c)
 
 	c->flags |= CF_MSG_DONE;
 	e->ctr[TC_MSGS_RCVD]++;
-	lat_add(&e->response_time, (uint64_t)(e->now_us - c->t_msg_us) * 1000);
+	nfg_hist_add(&e->response_time, (uint64_t)(e->now_us - c->t_msg_us) * 1000);
 	if (c->record != UINT32_MAX)
 		e->records.r[c->record].rx_fnv = c->rx_sum;
 	if (++c->round < cfg->rounds) {
@@ -718,6 +718,8 @@ static const struct nfg_op tcp_client_op = {
 	.progress = tcp_progress,
 	.summarize = tcp_summarize,
 	.stats_json = tcp_stats_json,
+	.histograms = tcp_client_histograms,
+	.observe = tcp_engine_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_client_op);

@@ -18,7 +18,8 @@
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
-#include "latency.h"
+#include "nfg/histogram.h"
+#include "nfg/operator.h"
 #include "records.h"
 #include "tcp_conn.h"
 #include "tcp_options.h"
@@ -152,7 +153,7 @@ struct tcp_engine {
 	struct rte_graph *graph;
 	struct rte_node *node;
 	uint16_t out_edge;        /* the node's edge segments leave by */
-	struct latency_hist connect_time, response_time;
+	struct nfg_hist connect_time, response_time;
 	struct records records;
 	uint8_t role;             /* REC_ROLE_CLIENT / REC_ROLE_SERVER */
 	uint32_t nb_time_wait;    /* connections in TIME_WAIT: closed, slot still held */
@@ -334,5 +335,12 @@ tcp_record_time(struct tcp_engine *e, struct tcp_conn *c, enum record_time which
 	if (c->record != UINT32_MAX)
 		records_mark(&e->records, c->record, which);
 }
+
+/* What observers see of a client or server (tcp_observe.c): connections
+ * held open, and the connect and response histograms. */
+extern const char *const tcp_client_histograms[];
+extern const char *const tcp_server_histograms[];
+bool tcp_engine_observe(const struct nfg_instance *inst, const struct rte_node *node,
+			struct nfg_observation *o);
 
 #endif

@@ -112,7 +112,7 @@ established(struct tcp_engine *e, struct tcp_conn *c)
 	c->state = TCP_ESTABLISHED;
 	e->ctr[TC_ESTABLISHED]++;
 	tcp_record_time(e, c, REC_ESTABLISHED);
-	lat_add(&e->connect_time, (uint64_t)(e->now_us - c->t_open_us) * 1000);
+	nfg_hist_add(&e->connect_time, (uint64_t)(e->now_us - c->t_open_us) * 1000);
 	e->app->established(e, c);
 }
 

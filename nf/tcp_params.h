@@ -56,9 +56,9 @@ void tcp_summarize(struct nfg_instance *inst, FILE *out);
 void tcp_stats_json(struct nfg_instance *inst, json_t *node);
 /* "  connect time   p50 ... us   p99 ... us   max ... us   (N connections)",
  * and the same figures for --stats-json. */
-void tcp_latency_line(FILE *out, const char *what, const struct latency_hist *h,
+void tcp_latency_line(FILE *out, const char *what, const struct nfg_hist *h,
 		      const char *unit);
-json_t *tcp_latency_json(const struct latency_hist *h);
+json_t *tcp_latency_json(const struct nfg_hist *h);
 /* Appends the worker's session records to the --records file. */
 void tcp_records_flush(struct nfg_instance *inst, struct tcp_engine *e);
 /* How many records each worker keeps: only with --records. */

@@ -779,7 +779,7 @@ proxy_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *p
  * slot; lingering ones, finished and only passing last ACKs, apart), and the
  * connect times of both sides, over every worker. */
 static uint64_t
-proxy_open(struct nfg_instance *inst, struct latency_hist *client, struct latency_hist *backend,
+proxy_open(struct nfg_instance *inst, struct nfg_hist *client, struct nfg_hist *backend,
 	   uint64_t *lingering)
 {
 	uint64_t open = 0;
@@ -796,8 +796,8 @@ proxy_open(struct nfg_instance *inst, struct latency_hist *client, struct latenc
 			open += pw->slots[i].state != PX_FREE && pw->slots[i].state != PX_LINGER;
 			*lingering += pw->slots[i].state == PX_LINGER;
 		}
-		lat_merge(client, &pw->ec.connect_time);
-		lat_merge(backend, &pw->es.connect_time);
+		nfg_hist_merge(client, &pw->ec.connect_time);
+		nfg_hist_merge(backend, &pw->es.connect_time);
 	}
 	return open;
 }
@@ -805,7 +805,7 @@ proxy_open(struct nfg_instance *inst, struct latency_hist *client, struct latenc
 static void
 proxy_summarize(struct nfg_instance *inst, FILE *out)
 {
-	static struct latency_hist client, backend;
+	static struct nfg_hist client, backend;
 	uint64_t lingering, open = proxy_open(inst, &client, &backend, &lingering);
 
 	tcp_latency_line(out, "client handshake", &client, "connections");
@@ -818,7 +818,7 @@ proxy_summarize(struct nfg_instance *inst, FILE *out)
 static void
 proxy_stats_json(struct nfg_instance *inst, json_t *node)
 {
-	static struct latency_hist client, backend;
+	static struct nfg_hist client, backend;
 	uint64_t lingering, open = proxy_open(inst, &client, &backend, &lingering);
 
 	json_object_set_new(node, "lingering", json_integer((json_int_t)lingering));
@@ -924,6 +924,8 @@ static const struct nfg_op tcp_proxy_op = {
 	.progress = proxy_progress,
 	.summarize = proxy_summarize,
 	.stats_json = proxy_stats_json,
+	.histograms = tcp_proxy_histograms,
+	.observe = tcp_proxy_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_proxy_op);

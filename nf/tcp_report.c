@@ -128,7 +128,7 @@ tcp_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *pre
 }
 
 static void
-merged(struct nfg_instance *inst, struct latency_hist *connect, struct latency_hist *resp)
+merged(struct nfg_instance *inst, struct nfg_hist *connect, struct nfg_hist *resp)
 {
 	memset(connect, 0, sizeof(*connect));
 	memset(resp, 0, sizeof(*resp));
@@ -136,8 +136,8 @@ merged(struct nfg_instance *inst, struct latency_hist *connect, struct latency_h
 		struct tcp_engine *e = engine_of(inst, w);
 		if (!e)
 			continue;
-		lat_merge(connect, &e->connect_time);
-		lat_merge(resp, &e->response_time);
+		nfg_hist_merge(connect, &e->connect_time);
+		nfg_hist_merge(resp, &e->response_time);
 	}
 }
 
@@ -154,26 +154,26 @@ us(char *buf, size_t len, uint64_t ns)
 /* "  connect time   p50 ... us   p99 ... us   max ... us   (N connections)".
  * Percentiles are their bucket's middle (within 0.4%); max is exact. */
 void
-tcp_latency_line(FILE *out, const char *what, const struct latency_hist *h, const char *unit)
+tcp_latency_line(FILE *out, const char *what, const struct nfg_hist *h, const char *unit)
 {
 	char p50[32], p99[32], max[32];
 
-	us(p50, sizeof(p50), lat_percentile(h, 50));
-	us(p99, sizeof(p99), lat_percentile(h, 99));
-	us(max, sizeof(max), lat_max(h));
+	us(p50, sizeof(p50), nfg_hist_percentile(h, 50));
+	us(p99, sizeof(p99), nfg_hist_percentile(h, 99));
+	us(max, sizeof(max), nfg_hist_max(h));
 	fprintf(out, "  %s  p50 %9s us   p99 %9s us   max %9s us   (%" PRIu64 " %s)\n", what,
 		p50, p99, max, h->count, unit);
 }
 
 json_t *
-tcp_latency_json(const struct latency_hist *h)
+tcp_latency_json(const struct nfg_hist *h)
 {
 	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I}",
-			 "p50", (double)lat_percentile(h, 50) / 1e3,
-			 "p99", (double)lat_percentile(h, 99) / 1e3,
-			 "p999", (double)lat_percentile(h, 99.9) / 1e3,
-			 "min", (double)lat_min(h) / 1e3,
-			 "max", (double)lat_max(h) / 1e3,
+			 "p50", (double)nfg_hist_percentile(h, 50) / 1e3,
+			 "p99", (double)nfg_hist_percentile(h, 99) / 1e3,
+			 "p999", (double)nfg_hist_percentile(h, 99.9) / 1e3,
+			 "min", (double)nfg_hist_min(h) / 1e3,
+			 "max", (double)nfg_hist_max(h) / 1e3,
 			 "count", (json_int_t)h->count);
 }
 
@@ -214,7 +214,7 @@ table_use(struct nfg_instance *inst)
 void
 tcp_summarize(struct nfg_instance *inst, FILE *out)
 {
-	static struct latency_hist connect, resp;
+	static struct nfg_hist connect, resp;
 	struct table_use u = table_use(inst);
 
 	merged(inst, &connect, &resp);
@@ -248,7 +248,7 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 void
 tcp_stats_json(struct nfg_instance *inst, json_t *node)
 {
-	static struct latency_hist connect, resp;
+	static struct nfg_hist connect, resp;
 	struct table_use u = table_use(inst);
 
 	merged(inst, &connect, &resp);

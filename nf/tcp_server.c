@@ -73,7 +73,7 @@ respond(struct tcp_engine *e, struct tcp_conn *c)
 	const struct server_config *cfg = worker_of(e)->cfg;
 
 	e->ctr[TC_MSGS_RCVD]++;
-	lat_add(&e->response_time, (uint64_t)(e->now_us - c->t_msg_us) * 1000);
+	nfg_hist_add(&e->response_time, (uint64_t)(e->now_us - c->t_msg_us) * 1000);
 	tcp_send_message(e, c, cfg->response.len);
 	if (cfg->close_after_response)
 		tcp_close(e, c);
@@ -532,6 +532,8 @@ static const struct nfg_op tcp_server_op = {
 	.progress = tcp_progress,
 	.summarize = tcp_summarize,
 	.stats_json = tcp_stats_json,
+	.histograms = tcp_server_histograms,
+	.observe = tcp_engine_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_server_op);

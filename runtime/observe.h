@@ -15,8 +15,27 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "../nf/latency.h"
+#include "nfg/histogram.h"
 #include "runtime.h"
+
+/* ---- view.c: what operators show observers (op->observe) -------------- */
+
+/* One worker's observation of an instance, with its histograms' names. */
+struct nfg_view {
+	uint64_t open;
+	unsigned nb_hist;
+	const char *hist_name[NFG_OBSERVE_MAX_HIST];
+	const struct nfg_hist *hist[NFG_OBSERVE_MAX_HIST];
+};
+
+/* Does this instance's operator show observers anything (op->observe)? */
+bool nfg_view_observed(const struct nfg_instance *inst);
+/* Its histograms' names (valid before workers exist); returns how many. */
+unsigned nfg_view_hist_names(const struct nfg_instance *inst,
+			     const char *names[NFG_OBSERVE_MAX_HIST]);
+/* One worker's view; false when the operator observes nothing or has no
+ * state on that worker (the names are still set then, the pointers NULL). */
+bool nfg_view_get(const struct nfg_instance *inst, unsigned worker, struct nfg_view *v);
 
 /* ---- timeline.c -------------------------------------------------------- */
 
@@ -25,8 +44,8 @@
  * differences, count their sum; min and max are those of the interval's
  * extreme buckets (the exact cumulative min or max when the interval's
  * extreme shares its bucket, else that bucket's middle: within 0.4%). */
-void nfg_hist_interval(const struct latency_hist *now, const struct latency_hist *prev,
-		       struct latency_hist *out);
+void nfg_hist_interval(const struct nfg_hist *now, const struct nfg_hist *prev,
+		       struct nfg_hist *out);
 
 /* The series kept while a graph runs; NULL-safe, all on the main lcore. */
 struct nfg_timeline;
@@ -61,7 +80,7 @@ void nfg_prom_sample_u64(FILE *out, const char *name, const char *const *labels,
  * log-linear bucket counts under the first bound that holds all of it.
  * The sum is estimated from the buckets' middles (within 0.4%). */
 void nfg_prom_histogram(FILE *out, const char *name, const char *const *labels,
-			const struct latency_hist *h);
+			const struct nfg_hist *h);
 /* Every counter of the run: per node and worker, per worker, per port, the
  * TCP operators' open connections and latency histograms. */
 void nfg_prometheus_write(FILE *out, struct nfg_graph *g, const struct nfg_reading *r);

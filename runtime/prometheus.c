@@ -12,7 +12,6 @@
 #include <rte_cycles.h>
 #include <rte_version.h>
 
-#include "../nf/tcp_view.h"
 #include "observe.h"
 
 #ifndef NFG_VERSION
@@ -108,7 +107,7 @@ static const struct {
 
 void
 nfg_prom_histogram(FILE *out, const char *name, const char *const *labels,
-		   const struct latency_hist *h)
+		   const struct nfg_hist *h)
 {
 	uint64_t cum[RTE_DIM(bounds)] = { 0 }, count = 0;
 	double sum_ns = 0;
@@ -116,11 +115,11 @@ nfg_prom_histogram(FILE *out, const char *name, const char *const *labels,
 
 	/* One pass over the buckets, each read once: a histogram a worker is
 	 * writing still gives buckets, sum and count that agree. */
-	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
+	for (unsigned i = 0; i < NFG_HIST_BUCKETS; i++) {
 		uint64_t n = h->buckets[i];
 		if (!n)
 			continue;
-		uint64_t lo = lat_bucket_low(i), end = lat_bucket_end(i);
+		uint64_t lo = nfg_hist_bucket_low(i), end = nfg_hist_bucket_end(i);
 		count += n;
 		sum_ns += (double)n * (double)(lo + (end - lo) / 2);
 		for (unsigned b = 0; b < RTE_DIM(bounds); b++)
@@ -269,7 +268,7 @@ tcp(FILE *out, struct nfg_graph *g)
 	char w[16];
 
 	for (unsigned i = 0; i < g->nb_instances; i++)
-		any |= tcp_view_is_tcp(g->instances[i]);
+		any |= nfg_view_observed(g->instances[i]);
 	if (!any)
 		return;
 	nfg_prom_family(out, "nfg_tcp_open_connections", "gauge",
@@ -277,10 +276,10 @@ tcp(FILE *out, struct nfg_graph *g)
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		const struct nfg_instance *inst = g->instances[i];
 		const char *labels[] = { "node", inst->name, "op", inst->op->name, "worker", w, NULL };
-		struct tcp_view v;
-		for (unsigned k = 0; tcp_view_is_tcp(inst) && k < g->nb_workers; k++) {
+		struct nfg_view v;
+		for (unsigned k = 0; nfg_view_observed(inst) && k < g->nb_workers; k++) {
 			snprintf(w, sizeof(w), "%u", k);
-			tcp_view_get(inst, k, &v);
+			nfg_view_get(inst, k, &v);
 			nfg_prom_sample_u64(out, "nfg_tcp_open_connections", labels, v.open);
 		}
 	}
@@ -292,9 +291,9 @@ tcp(FILE *out, struct nfg_graph *g)
 			const struct nfg_instance *inst = g->instances[i];
 			const char *labels[] = { "node", inst->name, "op", inst->op->name, "worker", w,
 						 NULL };
-			for (unsigned k = 0; tcp_view_is_tcp(inst) && k < g->nb_workers; k++) {
-				struct tcp_view v;
-				tcp_view_get(inst, k, &v);
+			for (unsigned k = 0; nfg_view_observed(inst) && k < g->nb_workers; k++) {
+				struct nfg_view v;
+				nfg_view_get(inst, k, &v);
 				for (unsigned j = 0; j < v.nb_hist; j++) {
 					if (!v.hist[j] || strcmp(v.hist_name[j], hists[h]) != 0)
 						continue;

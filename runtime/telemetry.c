@@ -20,7 +20,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
-#include "../nf/tcp_view.h"
+#include "observe.h"
 #include "runtime.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -129,11 +129,11 @@ fill_node(struct nfg_graph *g, struct nfg_reading *r, const char *params,
 		/* For nfg top: a source's cycles are mostly idle polling, and a
 		 * TCP operator's open connections are no counter. */
 		rte_tel_data_add_dict_u64(d, "is_source", (inst->op->flags & NFG_OP_SOURCE) != 0);
-		if (tcp_view_is_tcp(inst)) {
+		if (nfg_view_observed(inst)) {
 			uint64_t open = 0;
-			struct tcp_view v;
+			struct nfg_view v;
 			for (unsigned w = 0; w < g->nb_workers; w++)
-				if (tcp_view_get(inst, w, &v))
+				if (nfg_view_get(inst, w, &v))
 					open += v.open;
 			rte_tel_data_add_dict_u64(d, "connections_open", open);
 		}

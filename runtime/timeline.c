@@ -22,7 +22,6 @@
 #include <rte_cycles.h>
 
 #include "../model/errors.h"
-#include "../nf/tcp_view.h"
 #include "observe.h"
 
 /* Counters each TCP operator has (tcp_report.c), by name. */
@@ -41,7 +40,7 @@ struct tl_op {
 	unsigned inst;          /* instance index */
 	int ctr[NB_F];          /* counter index, -1 when the operator has none */
 	unsigned nb_hist;
-	const char *hist_name[TCP_VIEW_MAX_HIST];
+	const char *hist_name[NFG_OBSERVE_MAX_HIST];
 	unsigned col;           /* its first column */
 };
 
@@ -53,7 +52,7 @@ struct tl_point {
 	uint64_t dropped;                /* in total, with what ports held at the stop */
 	uint64_t *tcp;                   /* [op][worker][NB_F] */
 	uint64_t *open;                  /* [op][worker], a gauge */
-	struct latency_hist *hist;       /* [op][hist][worker], cumulative copies */
+	struct nfg_hist *hist;       /* [op][hist][worker], cumulative copies */
 };
 
 struct nfg_timeline {
@@ -75,7 +74,7 @@ struct nfg_timeline {
 	struct tl_point prev, now;
 	double next_row;
 	double *row;                     /* one row's values */
-	struct latency_hist scratch, merged;
+	struct nfg_hist scratch, merged;
 };
 
 /* ---- interval histograms ---------------------------------------------- */
@@ -83,19 +82,19 @@ struct nfg_timeline {
 static uint64_t
 bucket_middle(unsigned i)
 {
-	uint64_t lo = lat_bucket_low(i);
+	uint64_t lo = nfg_hist_bucket_low(i);
 
-	return lo + (lat_bucket_end(i) - lo) / 2;
+	return lo + (nfg_hist_bucket_end(i) - lo) / 2;
 }
 
 void
-nfg_hist_interval(const struct latency_hist *now, const struct latency_hist *prev,
-		  struct latency_hist *out)
+nfg_hist_interval(const struct nfg_hist *now, const struct nfg_hist *prev,
+		  struct nfg_hist *out)
 {
 	int lo = -1, hi = -1;
 
 	out->count = 0;
-	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
+	for (unsigned i = 0; i < NFG_HIST_BUCKETS; i++) {
 		uint64_t d = now->buckets[i] - prev->buckets[i];
 		/* A bucket only grows; a copy taken while the worker wrote cannot
 		 * make it shrink, but never let a wrap through. */
@@ -115,8 +114,8 @@ nfg_hist_interval(const struct latency_hist *now, const struct latency_hist *pre
 	}
 	/* The cumulative extremes are exact; they are the interval's when they
 	 * fall in the interval's extreme buckets. */
-	out->max = (unsigned)hi == lat_bucket(now->max) ? now->max : bucket_middle((unsigned)hi);
-	uint64_t min = now->count && (unsigned)lo == lat_bucket(lat_min(now)) ? lat_min(now)
+	out->max = (unsigned)hi == nfg_hist_bucket(now->max) ? now->max : bucket_middle((unsigned)hi);
+	uint64_t min = now->count && (unsigned)lo == nfg_hist_bucket(nfg_hist_min(now)) ? nfg_hist_min(now)
 									  : bucket_middle((unsigned)lo);
 	out->min_inv = ~min;
 }
@@ -155,13 +154,13 @@ layout(struct nfg_timeline *tl)
 
 	tl->ops = calloc(g->nb_instances + 1, sizeof(*tl->ops));
 	for (unsigned i = 0; i < g->nb_instances; i++) {
-		if (!tcp_view_is_tcp(g->instances[i]))
+		if (!nfg_view_observed(g->instances[i]))
 			continue;
 		struct tl_op *op = &tl->ops[tl->nb_ops++];
 		op->inst = i;
 		for (unsigned f = 0; f < NB_F; f++)
 			op->ctr[f] = counter_index(g->instances[i], field_counter[f]);
-		op->nb_hist = tcp_view_hist_names(g->instances[i], op->hist_name);
+		op->nb_hist = nfg_view_hist_names(g->instances[i], op->hist_name);
 		nb += RTE_DIM(per_op) + op->nb_hist * RTE_DIM(per_hist);
 	}
 	tl->cols = calloc(nb, sizeof(*tl->cols));
@@ -196,11 +195,11 @@ tcp_at(const struct nfg_timeline *tl, unsigned op, unsigned w)
 	return ((size_t)op * tl->nb_workers + w) * NB_F;
 }
 
-static struct latency_hist *
+static struct nfg_hist *
 hist_at(const struct nfg_timeline *tl, const struct tl_point *p, unsigned op, unsigned h,
 	unsigned w)
 {
-	return &p->hist[((size_t)op * TCP_VIEW_MAX_HIST + h) * tl->nb_workers + w];
+	return &p->hist[((size_t)op * NFG_OBSERVE_MAX_HIST + h) * tl->nb_workers + w];
 }
 
 static void
@@ -210,7 +209,7 @@ point_alloc(struct nfg_timeline *tl, struct tl_point *p)
 
 	p->tcp = calloc(n * NB_F, sizeof(uint64_t));
 	p->open = calloc(n, sizeof(uint64_t));
-	p->hist = calloc(n * TCP_VIEW_MAX_HIST, sizeof(struct latency_hist));
+	p->hist = calloc(n * NFG_OBSERVE_MAX_HIST, sizeof(struct nfg_hist));
 }
 
 static void
@@ -227,11 +226,11 @@ point_views(struct nfg_timeline *tl, struct tl_point *p)
 {
 	for (unsigned o = 0; o < tl->nb_ops; o++)
 		for (unsigned w = 0; w < tl->nb_workers; w++) {
-			struct tcp_view v;
-			if (!tcp_view_get(tl->g->instances[tl->ops[o].inst], w, &v))
+			struct nfg_view v;
+			if (!nfg_view_get(tl->g->instances[tl->ops[o].inst], w, &v))
 				continue;
 			p->open[o * tl->nb_workers + w] = v.open;
-			for (unsigned h = 0; h < v.nb_hist && h < TCP_VIEW_MAX_HIST; h++)
+			for (unsigned h = 0; h < v.nb_hist && h < NFG_OBSERVE_MAX_HIST; h++)
 				if (v.hist[h])
 					memcpy(hist_at(tl, p, o, h, w), v.hist[h], sizeof(*v.hist[h]));
 		}
@@ -325,11 +324,11 @@ write_row(struct nfg_timeline *tl)
 }
 
 static void
-latency_cols(struct nfg_timeline *tl, unsigned col, const struct latency_hist *h)
+latency_cols(struct nfg_timeline *tl, unsigned col, const struct nfg_hist *h)
 {
-	tl->row[col] = (double)lat_percentile(h, 50) / 1e3;
-	tl->row[col + 1] = (double)lat_percentile(h, 99) / 1e3;
-	tl->row[col + 2] = (double)lat_max(h) / 1e3;
+	tl->row[col] = (double)nfg_hist_percentile(h, 50) / 1e3;
+	tl->row[col + 1] = (double)nfg_hist_percentile(h, 99) / 1e3;
+	tl->row[col + 2] = (double)nfg_hist_max(h) / 1e3;
 }
 
 /* Worker w's row (w < 0: all workers) from prev to now. */
@@ -378,7 +377,7 @@ make_row(struct nfg_timeline *tl, int w)
 			for (unsigned k = w0; k < w1; k++) {
 				nfg_hist_interval(hist_at(tl, b, o, h, k), hist_at(tl, a, o, h, k),
 						  &tl->scratch);
-				lat_merge(&tl->merged, &tl->scratch);
+				nfg_hist_merge(&tl->merged, &tl->scratch);
 			}
 			latency_cols(tl, op->col + 2 + NB_F + 3 * h, &tl->merged);
 		}

@@ -27,15 +27,7 @@ MAY_USE = {
 }
 # Known crossings, each with why it is still there. Remove a line when its
 # include goes; a crossing not listed here fails the check.
-KNOWN = {
-    # The observers (--timeline, --metrics, nfg top) read the TCP operators'
-    # open connections and latency histograms; until operators publish those
-    # through the API, tcp_view.h is the one door into nf/ (issue 13).
-    ("runtime/observe.h", "nf/latency.h"),
-    ("runtime/prometheus.c", "nf/tcp_view.h"),
-    ("runtime/telemetry.c", "nf/tcp_view.h"),
-    ("runtime/timeline.c", "nf/tcp_view.h"),
-}
+KNOWN = set()
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 
 

@@ -41,7 +41,7 @@ extern "C" {
 
 /* Bumped whenever struct nfg_op or a helper's ABI changes; plugins built
  * against another version are refused at load time. */
-#define NFG_API_VERSION 4
+#define NFG_API_VERSION 5
 
 /* ---- parameters -------------------------------------------------------- */
 
@@ -115,6 +115,21 @@ struct nfg_instance;
 			    * only sometimes (packets buffered, a timer armed). A poll
 			    * that leaves work behind asks again. */
 
+struct nfg_hist;
+
+/* What nfg's observers (the --timeline series, the --metrics endpoint, nfg
+ * top) read of one worker's state beyond its counters, through op->observe.
+ * They read from the main lcore or a control thread while the worker runs,
+ * so observe() fills this with plain loads of words its worker writes (a
+ * walk behind at worst): never a store, never a lock. */
+#define NFG_OBSERVE_MAX_HIST 2
+struct nfg_observation {
+	uint64_t open;  /* what the node holds open now (connections, flows) */
+	/* Its cumulative histograms (nfg/histogram.h), live, in the order of
+	 * op->histograms; NULL for one it does not keep on this worker. */
+	const struct nfg_hist *hist[NFG_OBSERVE_MAX_HIST];
+};
+
 struct nfg_op {
 	uint32_t api_version;   /* NFG_API_VERSION */
 	const char *name;       /* "filter" */
@@ -161,6 +176,16 @@ struct nfg_op {
 			 double dt, char *buf, size_t len);
 	void (*summarize)(struct nfg_instance *inst, FILE *out);
 	void (*stats_json)(struct nfg_instance *inst, json_t *node_object);
+
+	/* Optional observation (struct nfg_observation above): the names of the
+	 * histograms observe() gives, NULL-terminated, at most
+	 * NFG_OBSERVE_MAX_HIST ("connect", "response"); and observe() for one
+	 * worker's node, false when it has nothing there. An operator with
+	 * observe() gets columns for what it holds open and for each histogram
+	 * in the timeline, the metrics and nfg top. */
+	const char *const *histograms;
+	bool (*observe)(const struct nfg_instance *inst, const struct rte_node *node,
+			struct nfg_observation *o);
 };
 
 /* Built-in operators and plugins alike: */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../nf/latency.h"
+#include "nfg/histogram.h"
 #include "harness.h"
 
 static uint64_t rng_state;
@@ -60,15 +60,15 @@ static const double pcts[] = { 0, 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9
 
 /* Every percentile of h within 1% of the exact one of `samples` (which it sorts). */
 static void
-check_percentiles(const struct latency_hist *h, uint64_t *samples, size_t n, const char *what)
+check_percentiles(const struct nfg_hist *h, uint64_t *samples, size_t n, const char *what)
 {
 	qsort(samples, n, sizeof(*samples), cmp_u64);
 	ck_assert_uint_eq(h->count, n);
-	ck_assert_uint_eq(lat_min(h), samples[0]);
-	ck_assert_uint_eq(lat_max(h), samples[n - 1]);
+	ck_assert_uint_eq(nfg_hist_min(h), samples[0]);
+	ck_assert_uint_eq(nfg_hist_max(h), samples[n - 1]);
 	for (unsigned k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
 		uint64_t want = exact_percentile(samples, n, pcts[k]);
-		uint64_t got = lat_percentile(h, pcts[k]);
+		uint64_t got = nfg_hist_percentile(h, pcts[k]);
 		uint64_t diff = got > want ? got - want : want - got;
 		/* The bucket's middle: within 1/256 of the sample, so well within 1%. */
 		ck_assert_msg(diff * 256 <= want, "%s: p%g is %lu, exactly %lu (%.3f%% off)", what,
@@ -80,87 +80,87 @@ check_percentiles(const struct latency_hist *h, uint64_t *samples, size_t n, con
 START_TEST(buckets_are_exact_small_and_narrow_large)
 {
 	for (uint64_t v = 0; v < 256; v++) {
-		ck_assert_uint_eq(lat_bucket(v), v);
-		ck_assert_uint_eq(lat_bucket_low((unsigned)v), v);
+		ck_assert_uint_eq(nfg_hist_bucket(v), v);
+		ck_assert_uint_eq(nfg_hist_bucket_low((unsigned)v), v);
 	}
 	/* Each later power of two opens 128 buckets. */
-	ck_assert_uint_eq(lat_bucket(256), 256);
-	ck_assert_uint_eq(lat_bucket(257), 256);
-	ck_assert_uint_eq(lat_bucket(258), 257);
-	ck_assert_uint_eq(lat_bucket(511), 383);
-	ck_assert_uint_eq(lat_bucket(512), 384);
-	ck_assert_uint_eq(lat_bucket(1024), 512);
+	ck_assert_uint_eq(nfg_hist_bucket(256), 256);
+	ck_assert_uint_eq(nfg_hist_bucket(257), 256);
+	ck_assert_uint_eq(nfg_hist_bucket(258), 257);
+	ck_assert_uint_eq(nfg_hist_bucket(511), 383);
+	ck_assert_uint_eq(nfg_hist_bucket(512), 384);
+	ck_assert_uint_eq(nfg_hist_bucket(1024), 512);
 	/* The top one takes everything from there up. */
-	ck_assert_uint_eq(lat_bucket(LAT_HIGHEST), LAT_BUCKETS - 1);
-	ck_assert_uint_eq(lat_bucket(UINT64_MAX), LAT_BUCKETS - 1);
-	ck_assert_uint_eq(lat_bucket_end(LAT_BUCKETS - 1), LAT_HIGHEST + 1);
+	ck_assert_uint_eq(nfg_hist_bucket(NFG_HIST_HIGHEST), NFG_HIST_BUCKETS - 1);
+	ck_assert_uint_eq(nfg_hist_bucket(UINT64_MAX), NFG_HIST_BUCKETS - 1);
+	ck_assert_uint_eq(nfg_hist_bucket_end(NFG_HIST_BUCKETS - 1), NFG_HIST_HIGHEST + 1);
 	/* Contiguous, each bucket its own inverse, none wider than 1/128 of its values. */
-	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
-		uint64_t lo = lat_bucket_low(i), end = lat_bucket_end(i);
+	for (unsigned i = 0; i < NFG_HIST_BUCKETS; i++) {
+		uint64_t lo = nfg_hist_bucket_low(i), end = nfg_hist_bucket_end(i);
 		ck_assert_uint_gt(end, lo);
-		if (i + 1 < LAT_BUCKETS)
-			ck_assert_uint_eq(end, lat_bucket_low(i + 1));
-		ck_assert_uint_eq(lat_bucket(lo), i);
-		ck_assert_uint_eq(lat_bucket(end - 1), i);
+		if (i + 1 < NFG_HIST_BUCKETS)
+			ck_assert_uint_eq(end, nfg_hist_bucket_low(i + 1));
+		ck_assert_uint_eq(nfg_hist_bucket(lo), i);
+		ck_assert_uint_eq(nfg_hist_bucket(end - 1), i);
 		if (lo >= 256)
 			ck_assert_uint_le((end - lo) * 128, lo);
 	}
 	/* Not too big to keep per worker per engine, twice. */
-	ck_assert_uint_le(sizeof(struct latency_hist), 40 * 1024);
+	ck_assert_uint_le(sizeof(struct nfg_hist), 40 * 1024);
 }
 END_TEST
 
 START_TEST(one_sample_comes_back_exactly)
 {
-	static struct latency_hist h;
+	static struct nfg_hist h;
 
 	for (uint64_t v = 1; v < 3600ull * 1000000000; v = v * 3 + 1) {
 		memset(&h, 0, sizeof(h));
-		lat_add(&h, v);
-		ck_assert_uint_eq(lat_percentile(&h, 50), v);
-		ck_assert_uint_eq(lat_min(&h), v);
-		ck_assert_uint_eq(lat_max(&h), v);
+		nfg_hist_add(&h, v);
+		ck_assert_uint_eq(nfg_hist_percentile(&h, 50), v);
+		ck_assert_uint_eq(nfg_hist_min(&h), v);
+		ck_assert_uint_eq(nfg_hist_max(&h), v);
 	}
 }
 END_TEST
 
 START_TEST(percentiles_by_nearest_rank)
 {
-	static struct latency_hist h;
+	static struct nfg_hist h;
 
 	memset(&h, 0, sizeof(h));
-	ck_assert_uint_eq(lat_percentile(&h, 50), 0); /* empty */
-	ck_assert_uint_eq(lat_min(&h), 0);
-	ck_assert_uint_eq(lat_max(&h), 0);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 50), 0); /* empty */
+	ck_assert_uint_eq(nfg_hist_min(&h), 0);
+	ck_assert_uint_eq(nfg_hist_max(&h), 0);
 	for (uint64_t v = 1; v <= 10; v++)
-		lat_add(&h, v);
+		nfg_hist_add(&h, v);
 	ck_assert_uint_eq(h.count, 10);
-	ck_assert_uint_eq(lat_percentile(&h, 0), 1);
-	ck_assert_uint_eq(lat_percentile(&h, 10), 1);
-	ck_assert_uint_eq(lat_percentile(&h, 10.5), 2);
-	ck_assert_uint_eq(lat_percentile(&h, 50), 5);
-	ck_assert_uint_eq(lat_percentile(&h, 90), 9);
-	ck_assert_uint_eq(lat_percentile(&h, 99), 10);
-	ck_assert_uint_eq(lat_percentile(&h, 100), 10);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 0), 1);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 10), 1);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 10.5), 2);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 50), 5);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 90), 9);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 99), 10);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 100), 10);
 
 	/* 1000 samples: 900 of 3, 90 of 9, 9 of 12, one of 15. */
 	memset(&h, 0, sizeof(h));
 	for (unsigned i = 0; i < 1000; i++)
-		lat_add(&h, i < 900 ? 3 : i < 990 ? 9 : i < 999 ? 12 : 15);
-	ck_assert_uint_eq(lat_percentile(&h, 50), 3);
-	ck_assert_uint_eq(lat_percentile(&h, 90), 3);
-	ck_assert_uint_eq(lat_percentile(&h, 90.1), 9);
-	ck_assert_uint_eq(lat_percentile(&h, 99), 9);
-	ck_assert_uint_eq(lat_percentile(&h, 99.9), 12);
-	ck_assert_uint_eq(lat_percentile(&h, 99.99), 15);
-	ck_assert_uint_eq(lat_percentile(&h, 100), 15);
+		nfg_hist_add(&h, i < 900 ? 3 : i < 990 ? 9 : i < 999 ? 12 : 15);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 50), 3);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 90), 3);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 90.1), 9);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 99), 9);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 99.9), 12);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 99.99), 15);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 100), 15);
 }
 END_TEST
 
 START_TEST(random_samples_within_one_percent)
 {
 	enum { N = 200000 };
-	static struct latency_hist h;
+	static struct nfg_hist h;
 	static uint64_t s[N];
 
 	/* Log-uniform from 1 ns to 10 minutes, several seeds and sizes. */
@@ -170,7 +170,7 @@ START_TEST(random_samples_within_one_percent)
 		memset(&h, 0, sizeof(h));
 		for (size_t i = 0; i < n; i++) {
 			s[i] = log_uniform(600e9);
-			lat_add(&h, s[i]);
+			nfg_hist_add(&h, s[i]);
 		}
 		check_percentiles(&h, s, n, "1 ns..10 min");
 	}
@@ -180,14 +180,14 @@ START_TEST(random_samples_within_one_percent)
 	for (size_t i = 0; i < N; i++) {
 		uint64_t r = rng();
 		s[i] = r % 100 == 0 ? 200000000 + r % 1000 : 40000 + (r >> 20) % 20000;
-		lat_add(&h, s[i]);
+		nfg_hist_add(&h, s[i]);
 	}
 	check_percentiles(&h, s, N, "50 us with a 200 ms tail");
 	/* Microsecond multiples (what the engine's clock gives). */
 	memset(&h, 0, sizeof(h));
 	for (size_t i = 0; i < N; i++) {
 		s[i] = (rng() % 900 + 1) * 1000;
-		lat_add(&h, s[i]);
+		nfg_hist_add(&h, s[i]);
 	}
 	check_percentiles(&h, s, N, "whole microseconds");
 }
@@ -196,16 +196,16 @@ END_TEST
 START_TEST(below_a_microsecond_told_apart)
 {
 	static const uint64_t ns[] = { 60, 130, 250, 333, 480, 640, 777, 990 };
-	static struct latency_hist h;
+	static struct nfg_hist h;
 	uint64_t prev = 0;
 
 	memset(&h, 0, sizeof(h));
 	for (unsigned i = 0; i < 8; i++)
 		for (unsigned k = 0; k < 100; k++)
-			lat_add(&h, ns[i]);
+			nfg_hist_add(&h, ns[i]);
 	/* Each eighth of the samples reads back as its own value. */
 	for (unsigned i = 0; i < 8; i++) {
-		uint64_t got = lat_percentile(&h, 12.5 * (i + 1) - 1);
+		uint64_t got = nfg_hist_percentile(&h, 12.5 * (i + 1) - 1);
 		ck_assert_msg(got > prev, "p%g: %lu after %lu", 12.5 * (i + 1) - 1,
 			      (unsigned long)got, (unsigned long)prev);
 		uint64_t diff = got > ns[i] ? got - ns[i] : ns[i] - got;
@@ -218,24 +218,24 @@ END_TEST
 
 START_TEST(beyond_the_range_the_max_is_still_exact)
 {
-	static struct latency_hist h;
-	uint64_t big = 5 * LAT_HIGHEST;
+	static struct nfg_hist h;
+	uint64_t big = 5 * NFG_HIST_HIGHEST;
 
 	memset(&h, 0, sizeof(h));
-	lat_add(&h, 1000);
-	lat_add(&h, big);
-	lat_add(&h, big + 1);
-	ck_assert_uint_eq(lat_max(&h), big + 1);
-	ck_assert_uint_eq(lat_percentile(&h, 100), big + 1);
-	ck_assert_uint_eq(lat_percentile(&h, 0), 1000);
-	ck_assert_uint_eq(h.buckets[LAT_BUCKETS - 1], 2);
+	nfg_hist_add(&h, 1000);
+	nfg_hist_add(&h, big);
+	nfg_hist_add(&h, big + 1);
+	ck_assert_uint_eq(nfg_hist_max(&h), big + 1);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 100), big + 1);
+	ck_assert_uint_eq(nfg_hist_percentile(&h, 0), 1000);
+	ck_assert_uint_eq(h.buckets[NFG_HIST_BUCKETS - 1], 2);
 }
 END_TEST
 
 START_TEST(merged_equals_one_histogram_of_both)
 {
 	enum { N = 50000 };
-	static struct latency_hist a, b, m, both, empty;
+	static struct nfg_hist a, b, m, both, empty;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -245,14 +245,14 @@ START_TEST(merged_equals_one_histogram_of_both)
 	rng_state = 7;
 	for (unsigned i = 0; i < N; i++) {
 		uint64_t v = log_uniform(1e9); /* up to a second */
-		lat_add(i % 3 ? &a : &b, v);
-		lat_add(&both, v);
+		nfg_hist_add(i % 3 ? &a : &b, v);
+		nfg_hist_add(&both, v);
 	}
-	lat_merge(&m, &empty); /* nothing merged into nothing is still empty */
-	ck_assert_uint_eq(lat_min(&m), 0);
-	lat_merge(&m, &a);
-	lat_merge(&m, &empty);
-	lat_merge(&m, &b);
+	nfg_hist_merge(&m, &empty); /* nothing merged into nothing is still empty */
+	ck_assert_uint_eq(nfg_hist_min(&m), 0);
+	nfg_hist_merge(&m, &a);
+	nfg_hist_merge(&m, &empty);
+	nfg_hist_merge(&m, &b);
 	ck_assert_int_eq(memcmp(&m, &both, sizeof(m)), 0);
 	ck_assert_uint_eq(m.count, N);
 
@@ -261,18 +261,18 @@ START_TEST(merged_equals_one_histogram_of_both)
 	memset(&b, 0, sizeof(b));
 	memset(&m, 0, sizeof(m));
 	for (unsigned i = 0; i < 100; i++)
-		lat_add(&a, 1000000);
+		nfg_hist_add(&a, 1000000);
 	for (unsigned i = 0; i < 300; i++)
-		lat_add(&b, 5);
-	lat_merge(&m, &a);
-	lat_merge(&m, &b);
+		nfg_hist_add(&b, 5);
+	nfg_hist_merge(&m, &a);
+	nfg_hist_merge(&m, &b);
 	ck_assert_uint_eq(m.count, 400);
 	ck_assert_uint_eq(m.buckets[5], 300);
-	ck_assert_uint_eq(m.buckets[lat_bucket(1000000)], 100);
-	ck_assert_uint_eq(lat_min(&m), 5);
-	ck_assert_uint_eq(lat_max(&m), 1000000);
-	ck_assert_uint_eq(lat_percentile(&m, 75), 5);
-	uint64_t p = lat_percentile(&m, 75.25);
+	ck_assert_uint_eq(m.buckets[nfg_hist_bucket(1000000)], 100);
+	ck_assert_uint_eq(nfg_hist_min(&m), 5);
+	ck_assert_uint_eq(nfg_hist_max(&m), 1000000);
+	ck_assert_uint_eq(nfg_hist_percentile(&m, 75), 5);
+	uint64_t p = nfg_hist_percentile(&m, 75.25);
 	ck_assert_msg(p >= 1000000 - 10000 && p <= 1000000, "p75.25 %lu", (unsigned long)p);
 }
 END_TEST

@@ -45,7 +45,7 @@ within(uint64_t got, uint64_t want, double share)
  * interval B - A has the second second's percentiles, count and extremes. */
 START_TEST(interval_is_the_second_alone)
 {
-	static struct latency_hist a, b, only, iv;
+	static struct nfg_hist a, b, only, iv;
 	static const double pcts[] = { 1, 10, 50, 90, 99, 99.9 };
 
 	for (unsigned round = 0; round < 20; round++) {
@@ -53,47 +53,47 @@ START_TEST(interval_is_the_second_alone)
 		memset(&only, 0, sizeof(only));
 		rng_state = 0x9e3779b97f4a7c15ull + round;
 		for (unsigned i = 0; i < 5000; i++)
-			lat_add(&a, log_uniform(1e9));
+			nfg_hist_add(&a, log_uniform(1e9));
 		b = a;
 		unsigned n = 1 + (unsigned)(rng() % 3000);
 		for (unsigned i = 0; i < n; i++) {
 			/* Even rounds: the second's samples are the run's largest. */
 			uint64_t v = round % 2 ? log_uniform(1e6) : 1000000000ull + log_uniform(1e9);
-			lat_add(&b, v);
-			lat_add(&only, v);
+			nfg_hist_add(&b, v);
+			nfg_hist_add(&only, v);
 		}
 		nfg_hist_interval(&b, &a, &iv);
 		ck_assert_uint_eq(iv.count, n);
-		for (unsigned i = 0; i < LAT_BUCKETS; i++)
+		for (unsigned i = 0; i < NFG_HIST_BUCKETS; i++)
 			ck_assert_uint_eq(iv.buckets[i], only.buckets[i]);
 		for (unsigned p = 0; p < sizeof(pcts) / sizeof(pcts[0]); p++)
-			ck_assert_msg(within(lat_percentile(&iv, pcts[p]), lat_percentile(&only, pcts[p]),
+			ck_assert_msg(within(nfg_hist_percentile(&iv, pcts[p]), nfg_hist_percentile(&only, pcts[p]),
 					     0.008),
 				      "round %u p%g: %lu vs %lu", round, pcts[p],
-				      (unsigned long)lat_percentile(&iv, pcts[p]),
-				      (unsigned long)lat_percentile(&only, pcts[p]));
-		ck_assert_msg(within(lat_max(&iv), lat_max(&only), 0.008), "max %lu vs %lu",
-			      (unsigned long)lat_max(&iv), (unsigned long)lat_max(&only));
+				      (unsigned long)nfg_hist_percentile(&iv, pcts[p]),
+				      (unsigned long)nfg_hist_percentile(&only, pcts[p]));
+		ck_assert_msg(within(nfg_hist_max(&iv), nfg_hist_max(&only), 0.008), "max %lu vs %lu",
+			      (unsigned long)nfg_hist_max(&iv), (unsigned long)nfg_hist_max(&only));
 		if (round % 2 == 0) /* the run's max is this second's: exact */
-			ck_assert_uint_eq(lat_max(&iv), lat_max(&only));
-		ck_assert_msg(within(lat_min(&iv), lat_min(&only), 0.008), "min %lu vs %lu",
-			      (unsigned long)lat_min(&iv), (unsigned long)lat_min(&only));
+			ck_assert_uint_eq(nfg_hist_max(&iv), nfg_hist_max(&only));
+		ck_assert_msg(within(nfg_hist_min(&iv), nfg_hist_min(&only), 0.008), "min %lu vs %lu",
+			      (unsigned long)nfg_hist_min(&iv), (unsigned long)nfg_hist_min(&only));
 	}
 }
 END_TEST
 
 START_TEST(empty_interval_reads_zero)
 {
-	static struct latency_hist a, iv;
+	static struct nfg_hist a, iv;
 
 	memset(&a, 0, sizeof(a));
 	for (unsigned i = 1; i <= 100; i++)
-		lat_add(&a, i * 1000);
+		nfg_hist_add(&a, i * 1000);
 	nfg_hist_interval(&a, &a, &iv);
 	ck_assert_uint_eq(iv.count, 0);
-	ck_assert_uint_eq(lat_percentile(&iv, 50), 0);
-	ck_assert_uint_eq(lat_max(&iv), 0);
-	ck_assert_uint_eq(lat_min(&iv), 0);
+	ck_assert_uint_eq(nfg_hist_percentile(&iv, 50), 0);
+	ck_assert_uint_eq(nfg_hist_max(&iv), 0);
+	ck_assert_uint_eq(nfg_hist_min(&iv), 0);
 }
 END_TEST
 
@@ -155,13 +155,13 @@ bucket(const char *text, const char *le)
 
 START_TEST(prometheus_histogram_is_cumulative)
 {
-	static struct latency_hist h;
+	static struct nfg_hist h;
 
 	memset(&h, 0, sizeof(h));
-	lat_add(&h, 5000);           /* 5 us */
-	lat_add(&h, 150000);         /* 150 us */
-	lat_add(&h, 3000000);        /* 3 ms */
-	lat_add(&h, 20000000000ull); /* 20 s: beyond the last bound */
+	nfg_hist_add(&h, 5000);           /* 5 us */
+	nfg_hist_add(&h, 150000);         /* 150 us */
+	nfg_hist_add(&h, 3000000);        /* 3 ms */
+	nfg_hist_add(&h, 20000000000ull); /* 20 s: beyond the last bound */
 	char *s = captured(write_histogram, &h);
 	ck_assert_int_eq(bucket(s, "1e-05"), 1);
 	ck_assert_int_eq(bucket(s, "0.0001"), 1);

@@ -1,36 +1,36 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "latency.h"
+#include "nfg/histogram.h"
 
-/* Inverse of lat_bucket: bucket i = e * 128 + j holds [j << e, (j + 1) << e),
+/* Inverse of nfg_hist_bucket: bucket i = e * 128 + j holds [j << e, (j + 1) << e),
  * where j runs over 0..255 for e = 0 and 128..255 after. */
 uint64_t
-lat_bucket_low(unsigned i)
+nfg_hist_bucket_low(unsigned i)
 {
-	unsigned e = i < 2 * LAT_SUB ? 0 : (i >> LAT_SUB_BITS) - 1;
-	return (uint64_t)(i - (e << LAT_SUB_BITS)) << e;
+	unsigned e = i < 2 * NFG_HIST_SUB ? 0 : (i >> NFG_HIST_SUB_BITS) - 1;
+	return (uint64_t)(i - (e << NFG_HIST_SUB_BITS)) << e;
 }
 
 uint64_t
-lat_bucket_end(unsigned i)
+nfg_hist_bucket_end(unsigned i)
 {
-	unsigned e = i < 2 * LAT_SUB ? 0 : (i >> LAT_SUB_BITS) - 1;
-	return lat_bucket_low(i) + ((uint64_t)1 << e);
+	unsigned e = i < 2 * NFG_HIST_SUB ? 0 : (i >> NFG_HIST_SUB_BITS) - 1;
+	return nfg_hist_bucket_low(i) + ((uint64_t)1 << e);
 }
 
 void
-lat_merge(struct latency_hist *into, const struct latency_hist *from)
+nfg_hist_merge(struct nfg_hist *into, const struct nfg_hist *from)
 {
 	if (from->count == 0)
 		return;
 	into->count += from->count;
 	into->max = from->max > into->max ? from->max : into->max;
 	into->min_inv = from->min_inv > into->min_inv ? from->min_inv : into->min_inv;
-	for (unsigned i = 0; i < LAT_BUCKETS; i++)
+	for (unsigned i = 0; i < NFG_HIST_BUCKETS; i++)
 		into->buckets[i] += from->buckets[i];
 }
 
 uint64_t
-lat_percentile(const struct latency_hist *h, double pct)
+nfg_hist_percentile(const struct nfg_hist *h, double pct)
 {
 	if (h->count == 0)
 		return 0;
@@ -40,16 +40,16 @@ lat_percentile(const struct latency_hist *h, double pct)
 	if ((double)rank < want - 1e-9)
 		rank++;
 	if (rank <= 1)
-		return lat_min(h);
+		return nfg_hist_min(h);
 	if (rank >= h->count)
 		return h->max;
 	uint64_t seen = 0;
-	for (unsigned i = 0; i < LAT_BUCKETS; i++) {
+	for (unsigned i = 0; i < NFG_HIST_BUCKETS; i++) {
 		seen += h->buckets[i];
 		if (seen >= rank) {
-			uint64_t lo = lat_bucket_low(i), end = lat_bucket_end(i);
+			uint64_t lo = nfg_hist_bucket_low(i), end = nfg_hist_bucket_end(i);
 			uint64_t mid = lo + (end - lo) / 2;
-			uint64_t min = lat_min(h);
+			uint64_t min = nfg_hist_min(h);
 			return mid < min ? min : mid > h->max ? h->max : mid;
 		}
 	}
