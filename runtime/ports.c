@@ -190,105 +190,13 @@ nfg_ports_start(struct nfg_graph *g)
  * the alarm source), it walks that source and faults. So once the memif
  * ports are closed, the interrupt thread is parked for good: nothing needs
  * it any more, and the process ends soon after. */
-static bool
-served_by_interrupt_thread(uint16_t port_id)
+bool
+nfg_port_served_by_interrupt_thread(uint16_t port_id)
 {
 	struct rte_eth_dev_info info;
 
 	return rte_eth_dev_info_get(port_id, &info) == 0 && info.driver_name &&
 	       strcmp(info.driver_name, "net_memif") == 0;
-}
-
-/* One job at a time for the interrupt thread, posted through an eventfd of
- * our own (an alarm would do, but then rte_eal_cleanup unregisters the
- * alarm source and so wakes that thread just as the memory goes away). */
-enum { JOB_IDLE, JOB_POSTED, JOB_TAKEN, JOB_WITHDRAWN };
-
-static struct {
-	struct rte_intr_handle *handle;
-	int efd;
-	void (*fn)(void *);
-	void *arg;
-	int state, done;
-} job = { .efd = -1 };
-
-static void
-job_callback(void *unused)
-{
-	uint64_t n;
-	int posted = JOB_POSTED;
-
-	if (read(job.efd, &n, sizeof(n)) != sizeof(n) ||
-	    !__atomic_compare_exchange_n(&job.state, &posted, JOB_TAKEN, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return;
-	job.fn(job.arg);
-	__atomic_store_n(&job.done, 1, __ATOMIC_RELEASE);
-}
-
-static int
-job_channel_open(void)
-{
-	if (job.handle)
-		return 0;
-	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	struct rte_intr_handle *h = efd >= 0 ? rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE)
-					      : NULL;
-	if (!h || rte_intr_type_set(h, RTE_INTR_HANDLE_EXT) != 0 || rte_intr_fd_set(h, efd) != 0 ||
-	    rte_intr_callback_register(h, job_callback, NULL) != 0) {
-		rte_intr_instance_free(h);
-		if (efd >= 0)
-			close(efd);
-		return -1;
-	}
-	job.handle = h;
-	job.efd = efd;
-	return 0;
-}
-
-/* Runs fn(arg) on the interrupt thread and waits until it is done (or,
- * !until_done, until it has started). False when it could not, and then it
- * has not run: the caller does it itself. A thread stuck elsewhere should
- * not hang the exit, so a job not taken in 10 s is withdrawn. */
-static bool
-on_interrupt_thread(void (*fn)(void *), void *arg, bool until_done)
-{
-	const uint64_t one = 1;
-	int posted = JOB_POSTED;
-
-	if (job_channel_open() != 0)
-		return false;
-	job.fn = fn;
-	job.arg = arg;
-	job.done = 0;
-	__atomic_store_n(&job.state, JOB_POSTED, __ATOMIC_RELEASE);
-	if (write(job.efd, &one, sizeof(one)) != sizeof(one)) {
-		__atomic_store_n(&job.state, JOB_IDLE, __ATOMIC_RELEASE);
-		return false;
-	}
-	for (unsigned ms = 0;; ms++) {
-		int s = __atomic_load_n(&job.state, __ATOMIC_ACQUIRE);
-		if (s == JOB_TAKEN && (!until_done || __atomic_load_n(&job.done, __ATOMIC_ACQUIRE)))
-			break;
-		if (s == JOB_POSTED && ms >= 10000 &&
-		    __atomic_compare_exchange_n(&job.state, &posted, JOB_WITHDRAWN, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			nfg_log_err("EAL's interrupt thread did not answer in 10 s; going on "
-				    "without it");
-			return false;
-		}
-		usleep(1000);
-	}
-	if (until_done)
-		__atomic_store_n(&job.state, JOB_IDLE, __ATOMIC_RELEASE);
-	return true;
-}
-
-static void
-park(void *unused)
-{
-	for (;;)
-		pause();
 }
 
 struct port_job {
@@ -312,8 +220,8 @@ port_do(void (*fn)(struct nfg_port_spec *, uint64_t *), struct nfg_port_spec *ps
 {
 	struct port_job j = { fn, ps, count };
 
-	if (served_by_interrupt_thread(ps->runtime.port_id) &&
-	    on_interrupt_thread(port_job_run, &j, true))
+	if (nfg_port_served_by_interrupt_thread(ps->runtime.port_id) &&
+	    nfg_on_interrupt_thread(port_job_run, &j, true))
 		return;
 	fn(ps, count);
 }
@@ -375,11 +283,11 @@ nfg_ports_stop(struct nfg_graph *g)
 	for (unsigned i = 0; i < g->nb_ports; i++) {
 		if (!g->ports[i].runtime.name)
 			continue;
-		memif |= served_by_interrupt_thread(g->ports[i].runtime.port_id);
+		memif |= nfg_port_served_by_interrupt_thread(g->ports[i].runtime.port_id);
 		port_do(stop_port, &g->ports[i], NULL);
 		g->ports[i].runtime.name = NULL;
 	}
 	nfg_wires_free();
 	if (memif)
-		on_interrupt_thread(park, NULL, false);
+		nfg_interrupt_thread_park();
 }

@@ -93,6 +93,7 @@ watch(struct nfg_graph *g, const struct nfg_run_options *o, uint64_t start,
 				break;
 		}
 		nfg_timeline_tick(tl, t);
+		nfg_intr_gate_tick(g, t);
 		if (t >= next_progress) {
 			struct nfg_reading *now = nfg_reading_take(g);
 			if (!o->quiet)
@@ -165,10 +166,14 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 		goto teardown;
 	g->profile = o->profile;
 	res.started = time(NULL);
+	if (nfg_intr_gate_open(g) < 0)
+		nfg_log_err("cannot hold EAL's interrupt thread: a memif peer that leaves "
+			    "during the run may crash this process");
 	if (nfg_workers_launch(g) == 0)
 		watch(g, o, start, &res, tl);
 	nfg_request_stop();
 	nfg_workers_wait();
+	nfg_intr_gate_close();
 	res.seconds = seconds_since(start);
 	final = nfg_reading_take(g);
 	nfg_reading_add_extras(g, final);

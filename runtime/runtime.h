@@ -76,6 +76,22 @@ struct nfg_reading;
 void nfg_graphs_destroy(struct nfg_graph *g, struct nfg_reading *final);
 struct rte_graph *nfg_worker_graph(unsigned worker);
 
+/* ports.c: is this port's driver served by EAL's interrupt thread (memif)? */
+bool nfg_port_served_by_interrupt_thread(uint16_t port_id);
+
+/* intr_thread.c: EAL's interrupt thread. fn(arg) runs there (and, with
+ * until_done, has finished) when it returns true; false: it did not run. */
+bool nfg_on_interrupt_thread(void (*fn)(void *), void *arg, bool until_done);
+/* Parks it for good (before rte_eal_cleanup, once memif ports are closed). */
+void nfg_interrupt_thread_park(void);
+/* The gate: holds the thread while the workers poll connected memif rings,
+ * letting it go only while they pause. Open before the workers launch (a
+ * no-op without memif ports), tick from the main lcore's watch loop, close
+ * once the workers stopped. */
+int nfg_intr_gate_open(const struct nfg_graph *g);
+void nfg_intr_gate_tick(const struct nfg_graph *g, double t);
+void nfg_intr_gate_close(void);
+
 /* worker.c */
 int nfg_workers_launch(struct nfg_graph *g);
 /* The workers' walks and polls set up without launching them, for a caller
@@ -84,6 +100,10 @@ int nfg_workers_launch(struct nfg_graph *g);
 void nfg_workers_prepare(struct nfg_graph *g);
 void nfg_worker_step(unsigned worker);
 void nfg_workers_wait(void);
+/* Every running worker waits between two walks until resumed (returns once
+ * they all do): for work that must not overlap a burst (intr_gate.c). */
+void nfg_workers_pause(void);
+void nfg_workers_resume(void);
 /* True when every finite source of every worker says it is done. */
 bool nfg_sources_done(struct nfg_graph *g, bool *has_finite);
 /* A worker's timed walk cycles so far: those that moved packets, and all. */

@@ -10,6 +10,8 @@
  * little longer, so packets in flight reach their end instead of being cut
  * mid-graph.
  */
+#include <sched.h>
+
 #include <rte_graph_worker.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -23,7 +25,11 @@
 #define MAX_ASKED_POLLS 64    /* one bit each in a word */
 #define NOT_ASKED 0xff
 
-static bool stopping;
+/* What the main lcore asks of the workers, read once a walk: nothing, to
+ * stop, or to pause (a worker that sees PAUSE says so in its `paused` and
+ * waits; see nfg_workers_pause). One word, so a walk pays one load for both. */
+enum { CONTROL_STOP = 1, CONTROL_PAUSE = 2 };
+static unsigned control;
 
 struct poll_entry {
 	void (*poll)(struct rte_graph *, struct rte_node *);
@@ -48,6 +54,7 @@ struct worker {
 	struct rte_node *inlets[NFG_WALK_MAX_SOURCES]; /* leave the walk at stop */
 	unsigned nb_inlets;
 	volatile bool running;
+	bool paused;                 /* waiting in pause_here() */
 	bool stepped;                /* driven by nfg_worker_step, first step done */
 	uint64_t start_tsc, end_tsc; /* the worker's life, for its busy share */
 };
@@ -57,10 +64,16 @@ struct worker {
  * bit is the same on each. */
 static RTE_DEFINE_PER_LCORE(uint64_t, polls_asked);
 
+static __rte_always_inline unsigned
+control_now(void)
+{
+	return __atomic_load_n(&control, __ATOMIC_RELAXED);
+}
+
 static __rte_always_inline bool
 stopping_now(void)
 {
-	return __atomic_load_n(&stopping, __ATOMIC_RELAXED);
+	return control_now() & CONTROL_STOP;
 }
 static uint8_t asked_bit_of_node[NFG_MAX_NODE_IDS];
 
@@ -156,6 +169,18 @@ drop_done_sources(struct worker *w)
 	}
 }
 
+/* Between two walks, while the main lcore holds CONTROL_PAUSE. Yielding,
+ * not spinning: the main lcore may share this CPU (a process given one CPU
+ * for both), and it is the one that ends the pause. */
+static void
+pause_here(struct worker *w)
+{
+	__atomic_store_n(&w->paused, true, __ATOMIC_RELEASE);
+	while ((control_now() & (CONTROL_PAUSE | CONTROL_STOP)) == CONTROL_PAUSE)
+		sched_yield();
+	__atomic_store_n(&w->paused, false, __ATOMIC_RELEASE);
+}
+
 static int
 worker_main(void *arg)
 {
@@ -163,9 +188,13 @@ worker_main(void *arg)
 
 	w->start_tsc = rte_rdtsc();
 	ask_every_poll(w);
-	while (!stopping_now()) {
-		for (unsigned i = 0; i < DONE_CHECK_WALKS && !stopping_now(); i++)
+	for (;;) {
+		for (unsigned i = 0; i < DONE_CHECK_WALKS && !control_now(); i++)
 			walk_once(w);
+		if (stopping_now())
+			break;
+		if (control_now() & CONTROL_PAUSE)
+			pause_here(w);
 		if (w->nb_finite)
 			drop_done_sources(w);
 	}
@@ -228,7 +257,7 @@ nfg_workers_prepare(struct nfg_graph *g)
 				w->inlets[w->nb_inlets++] = node;
 		}
 	}
-	__atomic_store_n(&stopping, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&control, 0, __ATOMIC_RELEASE);
 }
 
 void
@@ -313,7 +342,22 @@ nfg_worker_busy_cycles(unsigned worker)
 void
 nfg_request_stop(void)
 {
-	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&control, CONTROL_STOP, __ATOMIC_RELEASE);
+}
+
+void
+nfg_workers_pause(void)
+{
+	__atomic_or_fetch(&control, CONTROL_PAUSE, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < nb_workers; i++)
+		while (workers[i].running && !__atomic_load_n(&workers[i].paused, __ATOMIC_ACQUIRE))
+			sched_yield();
+}
+
+void
+nfg_workers_resume(void)
+{
+	__atomic_and_fetch(&control, ~(unsigned)CONTROL_PAUSE, __ATOMIC_RELEASE);
 }
 
 void
