@@ -38,6 +38,10 @@ local_share_init(struct local_share *s, struct nfg_instance *inst, const char *p
 	unsigned workers = nfg_worker_count();
 
 	memset(s, 0, sizeof(*s));
+	/* Port 0 means "any" to a socket API and is reset by real peers. */
+	if (lo == 0)
+		return nfg_error(inst, "src_ports", "port 0 cannot be a source port (peers reset "
+				 "it): start the range at 1 or above");
 	s->by = strcmp(nfg_param_string(inst, "steering"), "ip") == 0 ? NFG_STEER_BY_IP
 								     : NFG_STEER_BY_PORT;
 	s->ip_first = ip_first;

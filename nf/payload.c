@@ -35,6 +35,15 @@ read_file(struct nfg_instance *inst, const char *param, const char *path, struct
 		return nfg_error(inst, param, "cannot read \"%s\"%s%s", path, err ? ": " : "",
 				 err ? strerror(err) : "");
 	}
+	/* A file that says it is smaller than it reads (procfs and sysfs files
+	 * report 0) would be served cut: refused, not guessed at. */
+	if (fgetc(f) != EOF) {
+		fclose(f);
+		free(p->bytes);
+		p->bytes = NULL;
+		return nfg_error(inst, param, "\"%s\" holds more than its size says (a /proc or "
+				 "/sys file?); copy it to a regular file", path);
+	}
 	fclose(f);
 	p->len = (uint32_t)n;
 	return 0;

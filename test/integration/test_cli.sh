@@ -42,6 +42,13 @@ out=$("$NFG" run 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "run without a graph: exit $rc (usage: 2)"
 out=$("$NFG" frob 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "unknown command: exit $rc"
+out=$("$NFG" check nftraffic-client --set nodes.client.src_ports=0-5 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "src_ports: port 0 cannot be a source port" ||
+	fail "source port 0 accepted: $out"
+out=$("$NFG" check nftraffic-server --set nodes.server.response=null \
+	--set nodes.server.response_file=/proc/self/status 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "holds more than its size says" ||
+	fail "a /proc file taken as a response: $out"
 note "bad input refused with the place named"
 
 # A device that does not exist: a clean error, not a DPDK panic.
