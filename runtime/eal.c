@@ -241,6 +241,49 @@ sweep_dead_prefixes(void)
 	remove_hugepage_files(NULL);
 }
 
+/* The CPUs nfg picked for the workers (none when the user did), published
+ * for later runs once EAL is up (cpus.c). */
+static int worker_cpus[NFG_MAX_WORKERS];
+static unsigned nb_worker_cpus;
+
+/* Worker i on the graph's lcores[i], else on CPU i+1 (CPU 0 keeps the main
+ * lcore, which mostly sleeps) or, when another nfg run's worker polls that
+ * one, the next free CPU; shared only when none is free, with a warning. */
+static void
+choose_worker_cpus(const struct nfg_graph *g, unsigned ncpu)
+{
+	bool *taken = calloc(ncpu, sizeof(bool));
+	int *who = calloc(ncpu, sizeof(int));
+	bool warned = false;
+
+	if (taken && who)
+		nfg_cpus_taken(taken, ncpu, who);
+	for (unsigned w = 0; w < g->nb_workers && w < NFG_MAX_WORKERS; w++) {
+		int cpu = g->lcores[w];
+		if (cpu < 0) {
+			cpu = (int)((w + 1) % ncpu);
+			for (unsigned k = 0; taken && k < ncpu; k++) {
+				unsigned c = (w + 1 + k) % ncpu;
+				if (!taken[c]) {
+					cpu = (int)c;
+					break;
+				}
+			}
+		}
+		if (taken && who && (unsigned)cpu < ncpu && taken[cpu] && !warned) {
+			nfg_log("CPU %d is polled by the worker of another nfg run (pid %d) too: "
+				"both run far slower; give each run its own CPUs with -- --lcores "
+				"or \"lcores\" in the graph", cpu, who[cpu]);
+			warned = true;
+		}
+		if (taken && (unsigned)cpu < ncpu)
+			taken[cpu] = true;
+		worker_cpus[nb_worker_cpus++] = cpu;
+	}
+	free(taken);
+	free(who);
+}
+
 int
 nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra, unsigned mbufs,
 		   char ***argv_out)
@@ -268,13 +311,14 @@ nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra, u
 		   has_option(extra, nb_extra, log_opts);
 
 	push(&b, "nfg");
+	nb_worker_cpus = 0;
 	if (!user_lcores) {
 		char map[1024];
 		size_t len = (size_t)snprintf(map, sizeof(map), "--lcores=0@0");
-		for (unsigned w = 0; w < g->nb_workers && len < sizeof(map); w++) {
-			int cpu = g->lcores[w] >= 0 ? g->lcores[w] : (int)((w + 1) % (unsigned)ncpu);
-			len += (size_t)snprintf(map + len, sizeof(map) - len, ",%u@%d", w + 1, cpu);
-		}
+		choose_worker_cpus(g, (unsigned)ncpu);
+		for (unsigned w = 0; w < g->nb_workers && len < sizeof(map); w++)
+			len += (size_t)snprintf(map + len, sizeof(map) - len, ",%u@%d", w + 1,
+						worker_cpus[w]);
 		push(&b, "%s", map);
 	}
 	own_prefix[0] = '\0';
@@ -350,6 +394,7 @@ nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbu
 		return -1;
 	}
 	eal_started = true;
+	nfg_cpus_publish(worker_cpus, nb_worker_cpus);
 	if (own_prefix[0]) /* DPDK's own idea of it, should RUNTIME_DIRECTORY & co. differ */
 		snprintf(own_runtime_dir, sizeof(own_runtime_dir), "%s", rte_eal_get_runtime_dir());
 	if (rte_lcore_count() < g->nb_workers + 1) {
@@ -363,6 +408,7 @@ nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbu
 void
 nfg_eal_stop(void)
 {
+	nfg_cpus_withdraw();
 	if (eal_started)
 		rte_eal_cleanup(); /* unmaps the hugepages, but leaves their files */
 	eal_started = false;

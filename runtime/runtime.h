@@ -43,6 +43,12 @@ void nfg_eal_stop(void);
 int nfg_eal_build_args(const struct nfg_graph *g, char **extra, unsigned nb_extra,
 		       unsigned mbufs, char ***argv_out);
 
+/* cpus.c: the CPUs other live nfg runs' workers poll (taken[cpu], who[cpu]
+ * their pid), and this run's, published while it runs. */
+void nfg_cpus_taken(bool *taken, unsigned ncpu, int *who);
+void nfg_cpus_publish(const int *cpus, unsigned n);
+void nfg_cpus_withdraw(void);
+
 /* pool.c */
 unsigned nfg_pool_size_for(const struct nfg_graph *g);
 int nfg_pool_create(unsigned nb_mbufs);
