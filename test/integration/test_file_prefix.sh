@@ -46,12 +46,29 @@ info=$(echo /nfg/info | dpdk-telemetry.py -f "nfg-default-$a" 2>&1)
 echo "$info" | grep -q '"graph": "default"' || fail "telemetry on nfg-default-$a: $info"
 note "the running line names nfg-default-$a; telemetry answers on it"
 
-# B and C: the same graph twice more while A runs.
+# B and C: the same graph twice more while A runs, each on a CPU of its own
+# while there is one (/var/run/nfg/PID lists a run's worker CPUs); one that
+# has to share says with whom.
 "$NFG" run default --duration 3 >"$WORK/b.log" 2>&1 &
 b=$!
+PIDS+=("$b")
+wait_running "$WORK/b.log" "$b"
 "$NFG" run default --duration 3 >"$WORK/c.log" 2>&1 &
 c=$!
-PIDS+=("$b" "$c")
+PIDS+=("$c")
+wait_running "$WORK/c.log" "$c"
+cpu_a=$(cat "/var/run/nfg/$a") cpu_b=$(cat "/var/run/nfg/$b") cpu_c=$(cat "/var/run/nfg/$c")
+[ -n "$cpu_a" ] && [ -n "$cpu_b" ] && [ -n "$cpu_c" ] || fail "no CPU notes: '$cpu_a' '$cpu_b' '$cpu_c'"
+shared="is polled by the worker of another nfg run"
+if [ "$cpu_b" = "$cpu_a" ]; then
+	grep -q "$shared (pid $a)" "$WORK/b.log" || fail "B shares CPU $cpu_b with A and says nothing"
+fi
+if [ "$cpu_c" = "$cpu_a" ] || [ "$cpu_c" = "$cpu_b" ]; then
+	grep -q "$shared" "$WORK/c.log" || fail "C shares CPU $cpu_c and says nothing"
+elif grep -q "$shared" "$WORK/c.log"; then
+	fail "C warns of sharing on CPU $cpu_c, which A ($cpu_a) and B ($cpu_b) do not poll"
+fi
+note "worker CPUs: A $cpu_a, B $cpu_b, C $cpu_c ($(nproc) CPUs; shared ones said so)"
 wait "$b" || fail "B (beside A) exited with $?: $(tail -3 "$WORK/b.log")"
 wait "$c" || fail "C (beside A and B) exited with $?: $(tail -3 "$WORK/c.log")"
 kill -0 "$a" 2>/dev/null || fail "A ended while B and C ran"
