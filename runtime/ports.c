@@ -7,6 +7,7 @@
  * workers and the device can hash, and checksum offloads when it has them.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -21,6 +22,30 @@
 #include "runtime.h"
 
 #define DRAIN_BURST 64
+
+/* net_tap given an iface that already exists (another nfg run's tap, in
+ * this network namespace) would join it as more queues, silently: the two
+ * runs would share its traffic and the first to stop takes it down. */
+static bool
+tap_taken(const struct nfg_port_spec *ps)
+{
+	const char *iface = strstr(ps->device, "iface=");
+	char ifname[IF_NAMESIZE];
+
+	if (strncmp(ps->device, "net_tap", 7) != 0 || !iface)
+		return false;
+	iface += strlen("iface=");
+	size_t len = strcspn(iface, ",");
+	if (len == 0 || len >= sizeof(ifname))
+		return false;
+	snprintf(ifname, sizeof(ifname), "%.*s", (int)len, iface);
+	if (if_nametoindex(ifname) == 0)
+		return false;
+	nfg_log_err("ports.%s: a network interface named \"%s\" already exists here (another "
+		    "nfg run's tap?); a tap device would join it: give this run another "
+		    "iface=, or stop the other run", ps->name, ifname);
+	return true;
+}
 
 static int
 probe_vdev(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
@@ -39,6 +64,8 @@ probe_vdev(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 
 	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
 		return 0; /* already made by an --vdev EAL argument */
+	if (tap_taken(ps))
+		return -1;
 	int rc = rte_dev_probe(devargs);
 	if (rc < 0 || rte_eth_dev_get_port_by_name(name, port_id) != 0) {
 		nfg_log_err("ports.%s: device \"%s\" did not start: %s%s", ps->name, ps->device,
