@@ -181,7 +181,7 @@ tcp_latency_json(const struct nfg_hist *h)
 struct table_use {
 	uint64_t open;        /* connections not closed (TIME_WAIT is closed) */
 	uint64_t time_wait;   /* 4-tuples in TIME_WAIT, in a slot or in the store */
-	uint64_t table_full, recycled;
+	uint64_t table_full, recycled, evicted;
 	uint64_t connections;  /* opened: attempted + accepted */
 	uint64_t busy_cycles;  /* of the workers the operator runs on */
 	uint32_t slots, time_wait_max; /* per worker */
@@ -202,6 +202,7 @@ table_use(struct nfg_instance *inst)
 		}
 		u.time_wait += e->tws ? e->tws->live : 0;
 		u.table_full += e->ctr[TC_DROP_TABLE_FULL];
+		u.evicted += e->ctr[TC_HALF_OPEN_EVICTED];
 		u.connections += e->ctr[TC_ATTEMPTED] + e->ctr[TC_ACCEPTED];
 		u.busy_cycles += nfg_worker_busy_cycles(w);
 		u.recycled += e->ctr[TC_TIME_WAIT_RECYCLED];
@@ -224,10 +225,13 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 	if (e0 && e0->role == REC_ROLE_CLIENT)
 		tcp_latency_line(out, "response time", &resp, "exchanges");
 	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", u.open);
-	if (u.connections)
+	if (u.connections && u.busy_cycles)
 		fprintf(out, "  busy cycles per connection: %.0f (its workers' busy cycles, every node "
 			"on them, / %" PRIu64 " connections)\n",
 			(double)u.busy_cycles / (double)u.connections, u.connections);
+	else if (u.connections)
+		fprintf(out, "  busy cycles per connection: not measured (no timed walk moved "
+			"packets: a run this short needs --profile)\n");
 	if (u.time_wait)
 		fprintf(out, "  in TIME_WAIT at the end (closed, guarding their 4-tuple): %" PRIu64
 			"\n", u.time_wait);
@@ -235,6 +239,10 @@ tcp_summarize(struct nfg_instance *inst, FILE *out)
 	if (u.table_full)
 		fprintf(out, "  the connection table was full %" PRIu64 " times: raise "
 			"max_connections (%u per worker now)\n", u.table_full, u.slots);
+	if (u.evicted)
+		fprintf(out, "  %" PRIu64 " half-open connections were evicted to make room for new "
+			"SYNs (their clients see a reset): raise max_connections (%u per worker "
+			"now)\n", u.evicted, u.slots);
 	if (u.recycled && u.time_wait_max)
 		fprintf(out, "  %" PRIu64 " TIME_WAIT entries left early for lack of room: raise "
 			"time_wait_max (%u per worker now) or lower time_wait_ms\n", u.recycled,

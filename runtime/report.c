@@ -84,8 +84,9 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		if (inst->implicit && n->packets == 0)
 			continue;
 		/* A source is called on every walk, packets or not: its cycles per
-		 * packet would mostly be idle polling, so it shows none. */
-		if (inst->op->flags & NFG_OP_SOURCE)
+		 * packet would mostly be idle polling, so it shows none. Nor does a
+		 * node none of whose calls fell in a timed walk (a short run). */
+		if ((inst->op->flags & NFG_OP_SOURCE) || (n->packets && !n->cycles))
 			fprintf(out, "%-22s %-10s %14" PRIu64 " %14" PRIu64 " %12s\n", inst->name,
 				inst->op->name, n->packets, n->calls, "-");
 		else
