@@ -59,6 +59,7 @@ struct tcp_conn {
 	uint32_t snd_una, snd_nxt, snd_max;
 	uint32_t rcv_nxt;
 	uint32_t snd_wnd;                 /* the peer's receive window, in bytes */
+	uint32_t cwnd, ssthresh;          /* RFC 5681 (tcp_cc.h), from ESTABLISHED */
 	uint16_t mss;                     /* payload per segment toward the peer */
 	uint16_t rto_ms;
 	uint8_t dupacks;

@@ -21,6 +21,7 @@
 
 #include "nfg/operator.h"
 #include "nfg/packet.h"
+#include "tcp_cc.h"
 #include "tcp_rfc7323.h"
 
 struct segment {
@@ -110,6 +111,7 @@ static void
 established(struct tcp_engine *e, struct tcp_conn *c)
 {
 	c->state = TCP_ESTABLISHED;
+	tcp_cc_start(c);
 	e->ctr[TC_ESTABLISHED]++;
 	tcp_record_time(e, c, REC_ESTABLISHED);
 	nfg_hist_add(&e->connect_time, (uint64_t)(e->now_us - c->t_open_us) * 1000);
@@ -263,6 +265,7 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_shift;
 
 	if (SEQ_GT(s->ack, c->snd_una)) {
+		tcp_cc_acked(c, s->ack - c->snd_una);
 		c->snd_una = s->ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
@@ -293,8 +296,10 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 	} else if (s->ack == c->snd_una && s->len == 0 && !(s->flags & RTE_TCP_FIN_FLAG) &&
 		   c->snd_una != c->snd_max && wnd == c->snd_wnd) {
 		e->ctr[TC_DUP_ACKS]++;
-		if (++c->dupacks == 3)
+		if (++c->dupacks == 3) {
+			tcp_cc_loss(c, false);
 			tcp_retransmit(e, c, true);
+		}
 	}
 	c->snd_wnd = wnd;
 

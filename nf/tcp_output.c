@@ -14,6 +14,7 @@
 #include <rte_tcp.h>
 
 #include "nfg/operator.h"
+#include "tcp_cc.h"
 #include "tcp_engine.h"
 
 #define HDRS_LEN TCP_HDRS_LEN
@@ -434,7 +435,8 @@ tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
 	if (c->state >= TCP_ESTABLISHED && c->state != TCP_TIME_WAIT) {
 		for (;;) {
 			uint32_t in_flight = c->snd_nxt - c->snd_una;
-			uint32_t room = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
+			uint32_t wnd = RTE_MIN(c->snd_wnd, c->cwnd);
+			uint32_t room = wnd > in_flight ? wnd - in_flight : 0;
 			bool fin_only = stream_offset(c, c->snd_nxt) == c->tx_end;
 			/* A FIN needs no window; data does. */
 			if (room == 0 && !fin_only)

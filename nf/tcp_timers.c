@@ -14,6 +14,7 @@
 
 #include <rte_cycles.h>
 
+#include "tcp_cc.h"
 #include "tcp_engine.h"
 
 /* From the clock read once per burst (tcp_engine_tick), not from the last
@@ -168,8 +169,12 @@ fire(void *ctx, uint32_t id)
 		}
 		c->rto_ms = (uint16_t)RTE_MIN((uint32_t)c->rto_ms * 2, e->cfg->rto_max_ms);
 		/* Into a closed window only a one-byte probe goes, outstanding or not;
-		 * else go back to snd_una and send what the window allows. */
-		tcp_retransmit(e, c, c->snd_wnd == 0 || !has_outstanding(c));
+		 * else go back to snd_una and send what the windows allow, from one
+		 * segment of congestion window (a loss, not a probe). */
+		bool probe = c->snd_wnd == 0 || !has_outstanding(c);
+		if (!probe && c->state >= TCP_ESTABLISHED)
+			tcp_cc_loss(c, true);
+		tcp_retransmit(e, c, probe);
 		c->flags &= (uint8_t)~CF_RTO;
 		tcp_arm_rto(e, c);
 		return;

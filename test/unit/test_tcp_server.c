@@ -976,34 +976,40 @@ START_TEST(lost_data_go_back_n_backoff_then_give_up)
 	ck_assert_uint_eq(tt_take(&t, o, 8), 3);
 	struct tcp_conn *c = tt_conn(&t, 2500);
 
-	/* Nothing acknowledged: after the RTO the whole window goes again. */
+	/* Nothing acknowledged: after the RTO go back to the first unacknowledged
+	 * byte, with a congestion window of one segment (RFC 5681 3.1). */
 	ck_assert_uint_eq(tt_idle(&t, 20, o, 8), 0);
-	ck_assert_uint_eq(tt_waitn(&t, o, 8, 1000), 3);
+	ck_assert_uint_eq(tt_waitn(&t, o, 8, 1000), 1);
 	assert_since(t0, 30, "first retransmission");
 	uint32_t next = p.iss + 1;
-	ck_assert_uint_eq(check_data(o, 3, &p, &next), 3000);
-	ck_assert_uint_eq(o[2].flags, TH_ACK | TH_PSH | TH_FIN);
+	ck_assert_uint_eq(check_data(o, 1, &p, &next), 1000);
 	ck_assert_uint_eq(tt_ctr(&t, "retransmits"), 1);
 	ck_assert_uint_eq(c->rto_ms, 60);
+	ck_assert_uint_eq(c->cwnd, 1000);
+	ck_assert_uint_eq(c->ssthresh, 2000); /* half of 3000 in flight, at least 2 MSS */
 
-	/* The first segment acknowledged: the timer restarts (with the backed-off
-	 * RTO, no new sample: Karn), and resends the other two only. */
+	/* The first segment acknowledged: slow start doubles the window, and the
+	 * other two go at once; the timer restarts for them (with the backed-off
+	 * RTO, no new sample: Karn). */
 	p.rcv = p.iss + 1001;
 	t0 = tt_ms_now();
 	p_send(&t, &p, TH_ACK, NULL, 0);
-	tt_none(&t);
-	ck_assert_uint_eq(tt_waitn(&t, o, 8, 1000), 2);
+	ck_assert_uint_eq(tt_take(&t, o, 8), 2);
+	ck_assert_uint_eq(check_data(o, 2, &p, &next), 2000);
+	ck_assert_uint_eq(o[1].flags, TH_ACK | TH_PSH | TH_FIN);
+
+	/* Then nothing more from the peer: one segment again after 60 ms, after
+	 * 120 more, and after 240 more (max_retries 2, counted from the last
+	 * progress) a RST. */
+	ck_assert_uint_eq(tt_waitn(&t, o, 8, 1000), 1);
 	assert_since(t0, 60, "retransmission after the ACK");
 	next = p.iss + 1001;
-	ck_assert_uint_eq(check_data(o, 2, &p, &next), 2000);
-
-	/* Then nothing more from the peer: again after 120 ms, and after 240 more
-	 * (max_retries 2, counted from the last progress) a RST. */
-	ck_assert_uint_eq(tt_waitn(&t, o, 8, 1000), 2);
+	ck_assert_uint_eq(check_data(o, 1, &p, &next), 1000);
+	ck_assert_uint_eq(tt_waitn(&t, o, 8, 1000), 1);
 	assert_since(t0, 60 + 120, "next retransmission");
 	ck_assert_uint_eq(tt_waitn(&t, o, 8, 2000), 1);
 	assert_since(t0, 60 + 120 + 240, "giving up");
-	ck_assert_seg(&o[0], TH_RST | TH_ACK, p.iss + 3002, p.snd);
+	ck_assert_seg(&o[0], TH_RST | TH_ACK, p.iss + 2001, p.snd); /* snd_nxt */
 	ck_assert_uint_eq(tt_ctr(&t, "retransmits"), 3);
 	ck_assert_uint_eq(tt_ctr(&t, "failed_timeout"), 1);
 	ck_assert_uint_eq(tt_ctr(&t, "completed"), 0);
@@ -1034,6 +1040,9 @@ START_TEST(fast_retransmit_after_three_duplicate_acks)
 	ck_assert_uint_eq(check_data(o, 1, &p, &next), 1000);
 	ck_assert_uint_eq(o[0].flags, TH_ACK);
 	ck_assert_uint_eq(tt_ctr(&t, "retransmits"), 1);
+	/* RFC 5681 3.2: ssthresh half of what was in flight, the window that. */
+	ck_assert_uint_eq(tt_conn(&t, 2600)->ssthresh, 2500);
+	ck_assert_uint_eq(tt_conn(&t, 2600)->cwnd, 2500);
 	/* More duplicates do not resend it again. */
 	p_send(&t, &p, TH_ACK, NULL, 0);
 	tt_none(&t);
@@ -1099,11 +1108,15 @@ START_TEST(jumbo_mss_segments_fit_in_an_mbuf)
 	server_load(&t, 20000, "\"mss\": 8960");
 	p_open(&t, &p, 2800, 1, 65535, 8960);
 	p_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	/* The initial window (RFC 6928: 10 segments, at most max(2 MSS, 14600)
+	 * bytes) is 2 of these; the rest once they are acknowledged. */
 	unsigned n = tt_take(&t, o, 64);
-	ck_assert_uint_le(n, 64);
-	ck_assert_uint_gt(n, 0);
 	uint32_t next = p.iss + 1;
-	ck_assert_uint_eq(check_data(o, n, &p, &next), 20000);
+	ck_assert_uint_eq(check_data(o, n, &p, &next), 2 * 8960);
+	p.rcv = next;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	n = tt_take(&t, o, 64);
+	ck_assert_uint_eq(check_data(o, n, &p, &next), 20000 - 2 * 8960);
 	ck_assert(o[n - 1].flags & TH_FIN);
 	ck_assert_uint_eq(tt_ctr(&t, "no_mbuf"), 0);
 	tt_free(&t);
