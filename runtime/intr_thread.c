@@ -125,7 +125,6 @@ nfg_interrupt_thread_park(void)
 	nfg_on_interrupt_thread(park, NULL, false);
 }
 
-
 /* ---- the gate ----------------------------------------------------------- */
 
 #define GATE_BREATH_MS 100
