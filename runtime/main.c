@@ -36,8 +36,8 @@ static const char usage[] =
 	"  --set PATH=VALUE    change a value of the file, e.g. --set nodes.fw.rules[0].dport=8080\n"
 	"                      (VALUE is JSON if it parses as JSON, else a string); repeatable\n"
 	"  --plugin SO         load an operator plugin (also \"plugins\" in the file); repeatable\n"
-	"  --duration S        run: stop after S seconds (default: when finite sources are\n"
-	"                      done, else at SIGINT/SIGTERM)\n"
+	"  --duration S        run: stop after S seconds (default, or 0: when finite sources\n"
+	"                      are done, else at SIGINT/SIGTERM)\n"
 	"  --stats-json FILE   run: write the final counters as JSON\n"
 	"  --progress S        run: seconds between progress lines (default 1)\n"
 	"  --quiet             run: no progress line (the summary still prints)\n"
@@ -152,9 +152,17 @@ parse_options(int argc, char **argv, struct cli *c)
 			exit(0);
 		default:
 			if (optopt) {
+				/* Named as it was written: --duration, not its letter. */
+				const char *name = NULL;
+				for (const struct option *o = longopts; o->name; o++)
+					if (o->val == optopt && o->has_arg == required_argument)
+						name = o->name;
 				char opt_text[2] = { (char)optopt, '\0' };
-				fprintf(stderr, "nfg: option -%s %s; see nfg --help\n", nfg_esc(opt_text),
-					strchr("spdjrgRTMi", optopt) ? "needs a value" : "is unknown");
+				if (name)
+					fprintf(stderr, "nfg: --%s needs a value; see nfg --help\n", name);
+				else
+					fprintf(stderr, "nfg: option -%s is unknown; see nfg --help\n",
+						nfg_esc(opt_text));
 			} else {
 				fprintf(stderr, "nfg: unknown option \"%s\"; see nfg --help\n",
 					nfg_esc(argv[optind - 1]));

@@ -40,6 +40,9 @@ out=$("$NFG" run default --set nodes.gen.rate=-5 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "nodes.gen.rate" || fail "bad --set value: $out"
 out=$("$NFG" run 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "run without a graph: exit $rc (usage: 2)"
+out=$("$NFG" run default --duration 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q -- "--duration needs a value" ||
+	fail "option without its value: exit $rc, $out"
 out=$("$NFG" frob 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "unknown command: exit $rc"
 out=$("$NFG" check nftraffic-client --set nodes.client.src_ports=0-5 2>&1); rc=$?
