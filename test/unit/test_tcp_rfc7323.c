@@ -202,6 +202,19 @@ p_send(struct tcp_test *t, struct tpeer *p, uint8_t flags, const void *data, uin
 	p->snd += len + !!(flags & TH_FIN);
 }
 
+/* The handshake's ACK from a peer that uses timestamps: TSval tsval, TSecr
+ * the SYN-ACK's, window win (in its scaled units). */
+static void
+p_ack_ts(struct tcp_test *t, struct tpeer *p, const struct oseg *syn_ack, uint32_t tsval,
+	 uint16_t win)
+{
+	p->ts = true;
+	p->tsval = tsval;
+	p->tsecr = syn_ack->tsval;
+	p->win = win;
+	p_send(t, p, TH_ACK, NULL, 0);
+}
+
 /* The SYN with these options; returns the SYN-ACK. */
 static void
 p_syn(struct tcp_test *t, struct tpeer *p, uint16_t port, const uint8_t *opt, uint8_t optlen,
@@ -254,11 +267,7 @@ START_TEST(server_negotiates_scale_and_timestamps)
 	ck_assert_uint_eq(c->snd_wnd, 29200); /* the SYN's, as it is */
 
 	/* The handshake's ACK: its window is scaled (1000 units of 8 bytes). */
-	p.ts = true;
-	p.tsval = 1001;
-	p.tsecr = o.tsval;
-	p.win = 1000;
-	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_ack_ts(&t, &p, &o, 1001, 1000);
 	tt_none(&t);
 	ck_assert_uint_eq(c->state, TCP_ESTABLISHED);
 	ck_assert_uint_eq(c->snd_wnd, 8000);
@@ -327,11 +336,7 @@ START_TEST(rtt_measured_from_echoed_timestamps)
 	 * 1 s RTO; the ACK echoing the second copy 20 ms later measures 20 ms,
 	 * not 1 s (Karn's rule is not needed with timestamps). */
 	p_syn(&t, &p, 2003, opt, full_syn_opt(opt, 0), &o);
-	p.ts = true;
-	p.tsval = 1005;
-	p.tsecr = o.tsval;
-	p.win = 65535;
-	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_ack_ts(&t, &p, &o, 1005, 65535);
 	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
 	ck_assert_uint_eq(tt_take(&t, r, 8), 1);
 	nfg_clock_advance_ms(1100);
@@ -364,11 +369,7 @@ START_TEST(paws_drops_old_duplicates)
 
 	server_load(&t, "\"response_size\": 10, \"request_bytes\": 1000");
 	p_syn(&t, &p, 2003, opt, full_syn_opt(opt, 7), &o);
-	p.ts = true;
-	p.tsval = 0x7ffffff0; /* near the sign change of the modulo comparison */
-	p.tsecr = o.tsval;
-	p.win = 500;
-	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_ack_ts(&t, &p, &o, 0x7ffffff0, 500); /* near the sign change of the modulo comparison */
 	p.tsval += 0x20; /* wraps past 2^31: still newer */
 	p_send(&t, &p, TH_ACK | TH_PSH, NULL, 40);
 	tt_take1(&t, &o);
@@ -419,11 +420,7 @@ START_TEST(scaled_peer_window_beyond_64k)
 
 	server_load(&t, "\"response_size\": 600000");
 	p_syn(&t, &p, 2004, opt, full_syn_opt(opt, 7), &o);
-	p.ts = true;
-	p.tsval = 1009;
-	p.tsecr = o.tsval;
-	p.win = 1600; /* 204800 bytes */
-	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_ack_ts(&t, &p, &o, 1009, 1600); /* 204800 bytes */
 	p_send(&t, &p, TH_ACK | TH_PSH, "GET\r\n\r\n", 7);
 	/* Each flight acknowledged every second segment, as Linux does: slow
 	 * start doubles it (RFC 5681, RFC 3465) from the initial window of 10
@@ -531,11 +528,7 @@ START_TEST(malformed_options_are_counted)
 	/* On a connection with timestamps: a bad option in a data segment is
 	 * counted and the data still taken. */
 	p_syn(&t, &p, 2014, opt, full_syn_opt(opt, 7), &o);
-	p.ts = true;
-	p.tsval = 1050;
-	p.tsecr = o.tsval;
-	p.win = 100;
-	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_ack_ts(&t, &p, &o, 1050, 100);
 	static const uint8_t junk[] = { 1, 1, 8, 10, 0, 0, 4, 60, 0, 0, 0, 0, 8, 0, 0, 0 };
 	struct tseg s = { .sport = 2014, .dport = 80, .seq = p.snd, .ack = p.rcv,
 			  .flags = TH_ACK | TH_PSH, .win = 100, .opt = junk, .optlen = 16,
