@@ -1,0 +1,71 @@
+#!/bin/bash
+# A stateful NF as a plugin (nfg/tcp.h): the example Redis-protocol service
+# (plugins/resp) under tcp_service, against the real redis-cli and
+# redis-benchmark. Answers are exact; a command split over many segments and
+# a protocol error are handled; redis-benchmark's 2 x 20,000 pipelined PINGs
+# all get their PONG (counted at the server: bytes in and out); every
+# connection ends, the table is empty, mbufs are back. A graph naming a
+# service no plugin brings, or wrong service_params, is refused clearly.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init service
+
+GRAPH="$ROOT/plugins/resp/resp.json"
+out=$("$NFG" check "$GRAPH" --set nodes.resp.service=nope 2>&1) &&
+	fail "an unknown service passed check"
+echo "$out" | grep -q 'nodes.resp.service: no service "nope" (loaded: "resp"' ||
+	fail "unknown service: $out"
+out=$("$NFG" check "$GRAPH" --set nodes.resp.service_params.pong=7 2>&1) &&
+	fail "a number for pong passed check"
+echo "$out" | grep -q 'nodes.resp.service_params.pong: a string' || fail "bad pong: $out"
+note "refused: an unknown service, a pong that is no string"
+
+netns cli; netns nf
+veth_pair cli c0 nf n0
+addr cli c0 198.18.7.2/24
+nfg_start nf resp "$GRAPH" --set ports.p0.device=net_af_packet0,iface=n0 \
+	--set ports.p0.ipv4=198.18.7.1/24
+pid=$NFG_PID
+R() { in_ns cli timeout 20 redis-cli -h 198.18.7.1 "$@"; }
+
+[ "$(R PING)" = PONG ] || fail "PING: '$(R PING)'"
+[ "$(R ECHO 'hello, nfg')" = "hello, nfg" ] || fail "ECHO: '$(R ECHO 'hello, nfg')'"
+[ "$(R PING abc)" = abc ] || fail "PING abc"
+R FLUSHALL | grep -q "^ERR unknown command 'FLUSHALL'" || fail "unknown command: '$(R FLUSHALL)'"
+# 1,000 bytes in one command: several segments at MSS 100 from the client's
+# side (the service collects the command across them).
+big=$(head -c 750 /dev/urandom | base64 -w0)
+in_ns cli ip route add 198.18.7.1/32 dev c0 advmss 100 mtu lock 140 2>/dev/null ||
+	in_ns cli ip route replace 198.18.7.1/32 dev c0 mtu lock 140
+[ "$(R ECHO "$big")" = "$big" ] || fail "a 1,000-byte ECHO came back different"
+in_ns cli ip route del 198.18.7.1/32 dev c0
+note "redis-cli: PING, ECHO (1,000 bytes over small segments), unknown command"
+
+# A protocol error: the service says so and closes.
+got=$(printf '*1\r\n$x\r\n' | in_ns cli timeout 10 socat -t 5 - TCP:198.18.7.1:6379 | tr -d '\r')
+[ "$got" = "-ERR Protocol error" ] || fail "protocol error answered '$got'"
+note "a malformed array: -ERR Protocol error, closed"
+
+N=20000
+in_ns cli timeout 120 redis-benchmark -h 198.18.7.1 -t ping -n $N -c 50 -P 16 -q \
+	>"$WORK/bench.log" 2>&1 || fail "redis-benchmark failed: $(tail -3 "$WORK/bench.log")"
+for t in PING_INLINE PING_MBULK; do
+	tr '\r' '\n' <"$WORK/bench.log" | grep -q "^$t: .* requests per second" ||
+		fail "redis-benchmark did not finish $t: $(tail -3 "$WORK/bench.log")"
+done
+note "redis-benchmark: $(tr '\r' '\n' <"$WORK/bench.log" | grep 'requests per second' | tr -s ' ' | paste -sd';')"
+
+wait_quiet resp
+nfg_stop "$pid" resp
+s() { stat_get resp "nodes/resp/counters/$1"; }
+[ "$(stat_get resp nodes/resp/connections_open)" = 0 ] || fail "connections left in the table"
+# Every connection ended, none failed.
+[ "$(s accepted)" = "$(s released)" ] && [ "$(s accepted)" = "$(s completed)" ] ||
+	fail "accepted $(s accepted), released $(s released), completed $(s completed)"
+# redis-benchmark's PINGs: 6 bytes inline, 14 as an array; each answered with
+# "+PONG\r\n" (7 bytes). The other commands of the test come on top.
+[ "$(s bytes_in)" -ge $((N * (6 + 14))) ] || fail "bytes in $(s bytes_in), want >= $((N * 20))"
+[ "$(s bytes_out)" -ge $((N * 2 * 7)) ] || fail "bytes out $(s bytes_out), want >= $((N * 14))"
+[ "$(s failed_timeout)" = 0 ] && [ "$(s failed_reset)" = 0 ] ||
+	fail "failures: timeout $(s failed_timeout), reset $(s failed_reset)"
+note "server: $(s accepted) connections, all completed; $(s bytes_in) bytes in, $(s bytes_out) out"
+echo ok
