@@ -56,7 +56,7 @@ WHOLE    = -Wl,--whole-archive $(BUILD)/libnfg.a -Wl,--no-whole-archive
 DEB_PACKAGES := gcc make pkg-config libdpdk-dev dpdk dpdk-dev libjansson-dev check \
                 iproute2 ethtool iputils-ping curl nginx-light wrk iperf3 tshark \
                 haproxy socat graphviz python3 procps gnuplot-nox clang libclang-rt-14-dev \
-                valgrind prometheus tmux redis-tools
+                valgrind prometheus tmux redis-tools redis-server
 
 .PHONY: all deps run test check unit integration bench bench-quick install clean fuzz fuzzers \
         valgrind

@@ -256,33 +256,6 @@ static const struct tcp_app client_app = {
 	.fill = client_fill,
 };
 
-/* ---- the data path ------------------------------------------------------ */
-
-static uint16_t
-client_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
-{
-	struct client_worker *w = nfg_node_state(node);
-
-	tcp_connector_burst(&w->k, graph, node, objs, nb_objs);
-	return nb_objs;
-}
-
-static void
-client_poll(struct rte_graph *graph, struct rte_node *node)
-{
-	struct client_worker *w = nfg_node_state(node);
-
-	tcp_connector_poll(&w->k, graph, node);
-}
-
-static bool
-client_done(struct rte_node *node)
-{
-	const struct client_worker *w = nfg_node_state(node);
-
-	return w && tcp_connector_done(&w->k);
-}
-
 /* ---- setup -------------------------------------------------------------- */
 
 static void
@@ -417,9 +390,9 @@ static const struct nfg_op tcp_client_op = {
 	.setup = client_setup,
 	.start = client_start,
 	.init = client_init,
-	.process = client_process,
-	.poll = client_poll,
-	.done = client_done,
+	.process = tcp_connector_process,
+	.poll = tcp_connector_poll,
+	.done = tcp_connector_done,
 	.fini = client_fini,
 	.progress = tcp_progress,
 	.summarize = tcp_summarize,

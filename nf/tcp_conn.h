@@ -49,6 +49,7 @@ enum tcp_cause {
 #define CF_RTT_TIMING   0x10 /* rtt_seq is being timed (Karn: not a retransmit) */
 #define CF_MSG_DONE     0x20 /* the current incoming message is complete */
 #define CF_RTO          0x40 /* the timer is the retransmission timer */
+#define CF_AWAITING     0x80 /* a service sent a request and awaits its answer */
 
 struct tcp_conn {
 	uint32_t remote_ip, local_ip;     /* network order */

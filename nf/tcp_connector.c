@@ -140,10 +140,11 @@ lookup(struct tcp_connector *k, const struct rte_ipv4_hdr *ip, const struct rte_
 	return c;
 }
 
-void
-tcp_connector_burst(struct tcp_connector *k, struct rte_graph *graph, struct rte_node *node,
-		    void **objs, uint16_t nb_objs)
+uint16_t
+tcp_connector_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		      uint16_t nb_objs)
 {
+	struct tcp_connector *k = nfg_node_state(node);
 	struct tcp_engine *e = &k->e;
 
 	tcp_engine_tick(e, graph, nfg_clock());
@@ -165,6 +166,7 @@ tcp_connector_burst(struct tcp_connector *k, struct rte_graph *graph, struct rte
 		tcp_input(e, c, m);
 	}
 	tcp_flush(e);
+	return nb_objs;
 }
 
 /* After a walk, while there is anything to do: timers, and new connections as
@@ -172,8 +174,9 @@ tcp_connector_burst(struct tcp_connector *k, struct rte_graph *graph, struct rte
  * walk. A connector that opened its quota and saw every connection end is not
  * polled again. */
 void
-tcp_connector_poll(struct tcp_connector *k, struct rte_graph *graph, struct rte_node *node)
+tcp_connector_poll(struct rte_graph *graph, struct rte_node *node)
 {
+	struct tcp_connector *k = nfg_node_state(node);
 	struct tcp_engine *e = &k->e;
 	uint64_t tsc = nfg_clock();
 	bool stopping = nfg_stopping();
@@ -189,8 +192,10 @@ tcp_connector_poll(struct tcp_connector *k, struct rte_graph *graph, struct rte_
 }
 
 bool
-tcp_connector_done(const struct tcp_connector *k)
+tcp_connector_done(struct rte_node *node)
 {
+	const struct tcp_connector *k = nfg_node_state(node);
+
 	return k && k->quota != UINT64_MAX && k->opened >= k->quota && k->active == 0;
 }
 

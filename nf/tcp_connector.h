@@ -103,15 +103,15 @@ int tcp_connector_init(struct tcp_connector *k, struct nfg_instance *inst,
 /* fini(): every connection still open is aborted and recorded. */
 void tcp_connector_fini(struct tcp_connector *k, struct nfg_instance *inst);
 
-/* process(): a burst of parsed IPv4/TCP segments. */
-void tcp_connector_burst(struct tcp_connector *k, struct rte_graph *graph,
-			 struct rte_node *node, void **objs, uint16_t nb_objs);
-/* poll(): timers and new connections (asks for the next poll while there is
- * anything to do). */
-void tcp_connector_poll(struct tcp_connector *k, struct rte_graph *graph,
-			struct rte_node *node);
-/* done(): the quota opened and every connection ended. */
-bool tcp_connector_done(const struct tcp_connector *k);
+/* The operator's process(), poll() and done(), as they are: the node's state
+ * starts with its struct tcp_connector. process(): a burst of parsed IPv4/TCP
+ * segments; poll(): timers and new connections (it asks for the next poll
+ * while there is anything to do); done(): the quota opened and every
+ * connection ended. */
+uint16_t tcp_connector_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+			       uint16_t nb_objs);
+void tcp_connector_poll(struct rte_graph *graph, struct rte_node *node);
+bool tcp_connector_done(struct rte_node *node);
 
 /* From the application's released() and time_wait(). */
 void tcp_connector_released(struct tcp_connector *k, struct tcp_conn *c);

@@ -141,10 +141,11 @@ has_timers(const struct tcp_listener *l)
 	       l->time_wait.live != 0;
 }
 
-void
-tcp_listener_burst(struct tcp_listener *l, struct rte_graph *graph, struct rte_node *node,
-		   void **objs, uint16_t nb_objs)
+uint16_t
+tcp_listener_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+		     uint16_t nb_objs)
 {
+	struct tcp_listener *l = nfg_node_state(node);
 	uint32_t hash[RTE_GRAPH_BURST_SIZE];
 
 	tcp_engine_tick(&l->e, graph, nfg_clock());
@@ -169,13 +170,15 @@ tcp_listener_burst(struct tcp_listener *l, struct rte_graph *graph, struct rte_n
 	tcp_flush(&l->e);
 	if (has_timers(l))
 		nfg_node_poll_request(node);
+	return nb_objs;
 }
 
 /* After a walk, while connections live: the timers (retransmissions,
  * TIME_WAIT). A listener nobody talks to is not polled. */
 void
-tcp_listener_poll(struct tcp_listener *l, struct rte_graph *graph, struct rte_node *node)
+tcp_listener_poll(struct rte_graph *graph, struct rte_node *node)
 {
+	struct tcp_listener *l = nfg_node_state(node);
 	uint64_t tsc = nfg_clock();
 
 	if (has_timers(l))

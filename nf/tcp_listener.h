@@ -80,12 +80,13 @@ int tcp_listener_init(struct tcp_listener *l, struct nfg_instance *inst,
 /* fini(): every connection still open is aborted and recorded. */
 void tcp_listener_fini(struct tcp_listener *l, struct nfg_instance *inst);
 
-/* process(): a burst of parsed IPv4/TCP segments. */
-void tcp_listener_burst(struct tcp_listener *l, struct rte_graph *graph, struct rte_node *node,
-			void **objs, uint16_t nb_objs);
-
-/* poll(): timers, while connections live (asks for the next poll itself). */
-void tcp_listener_poll(struct tcp_listener *l, struct rte_graph *graph, struct rte_node *node);
+/* The operator's process() and poll(), as they are: the node's state starts
+ * with its struct tcp_listener. process(): a burst of parsed IPv4/TCP
+ * segments; poll(): timers, while connections live (it asks for the next
+ * poll itself). */
+uint16_t tcp_listener_process(struct rte_graph *graph, struct rte_node *node, void **objs,
+			      uint16_t nb_objs);
+void tcp_listener_poll(struct rte_graph *graph, struct rte_node *node);
 
 /* From the application's established(): the connection is no longer half open. */
 static inline void

@@ -40,7 +40,6 @@ worker_of(struct tcp_engine *e)
 	return e->app_ctx;
 }
 
-
 /* ---- the application ---------------------------------------------------- */
 
 static void
@@ -147,25 +146,6 @@ static const struct tcp_app server_app = {
 	.released = server_released,
 	.fill = server_fill,
 };
-
-/* ---- the data path ------------------------------------------------------ */
-
-static uint16_t
-server_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
-{
-	struct server_worker *w = nfg_node_state(node);
-
-	tcp_listener_burst(&w->l, graph, node, objs, nb_objs);
-	return nb_objs;
-}
-
-static void
-server_poll(struct rte_graph *graph, struct rte_node *node)
-{
-	struct server_worker *w = nfg_node_state(node);
-
-	tcp_listener_poll(&w->l, graph, node);
-}
 
 /* ---- setup -------------------------------------------------------------- */
 
@@ -299,8 +279,8 @@ static const struct nfg_op tcp_server_op = {
 	.counters = tcp_counters,
 	.setup = server_setup,
 	.init = server_init,
-	.process = server_process,
-	.poll = server_poll,
+	.process = tcp_listener_process,
+	.poll = tcp_listener_poll,
 	.fini = server_fini,
 	.progress = tcp_progress,
 	.summarize = tcp_summarize,

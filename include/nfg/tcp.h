@@ -74,6 +74,10 @@ struct nfg_tcp_service {
  * than len when the buffer is full (nfg_tcp_send_room() says how much fits). */
 uint32_t nfg_tcp_send(struct nfg_tcp_conn *c, const void *data, uint32_t len);
 uint32_t nfg_tcp_send_room(const struct nfg_tcp_conn *c);
+/* The answer to the last request is complete (a generator's exchange): counted
+ * as messages_received, with the time since that request's first
+ * nfg_tcp_send() in the response-time percentiles. */
+void nfg_tcp_answered(struct nfg_tcp_conn *c);
 /* Closes our side once everything queued is sent (FIN). */
 void nfg_tcp_close(struct nfg_tcp_conn *c);
 /* Resets the connection now; released() follows. */

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Example TCP service plugin: a server of the Redis protocol (RESP2) that
- * answers PING, ECHO, COMMAND, CONFIG GET and QUIT, enough for redis-cli and
- * redis-benchmark. A stateful network function in nfg is a table of callbacks
- * (include/nfg/tcp.h); the TCP engine under the tcp_service operator does the
- * rest. The graph (plugins/resp/resp.json):
+ * Example TCP service plugin, both ends of the Redis protocol (RESP2):
+ *  - "resp", a server that answers PING, ECHO, COMMAND, CONFIG GET and QUIT,
+ *    enough for redis-cli and redis-benchmark;
+ *  - "resp_ping", a generator that sends "pings" PINGs per connection, one
+ *    after the other, checks that each answer is +PONG, and closes.
+ * A stateful network function in nfg is a table of callbacks
+ * (include/nfg/tcp.h); the TCP engine under the tcp_service (accepting) and
+ * tcp_service_client (connecting) operators does the rest. The server's
+ * graph (plugins/resp/resp.json; resp-ping.json is the generator's):
  *
  *   "plugins": ["libnfg_resp.so"],
  *   "resp": { "op": "tcp_service", "service": "resp", "port": "p0",
@@ -265,8 +269,85 @@ static const struct nfg_tcp_service resp = {
 	.data = resp_data,
 };
 
+/* ---- the generator ---------------------------------------------------------- */
+
+#define PING "*1\r\n$4\r\nPING\r\n"
+#define PONG "+PONG\r\n"
+
+struct ping_config {
+	uint32_t pings; /* per connection */
+};
+
+struct ping_conn {
+	uint32_t answered; /* PONGs so far */
+	uint8_t got;       /* bytes of the current answer so far */
+};
+
+static void
+ping_established(struct nfg_tcp_conn *c)
+{
+	nfg_tcp_send(c, PING, sizeof(PING) - 1);
+}
+
+/* Answers come byte by byte as the segments cut them; any byte that is not
+ * the next one of "+PONG\r\n" ends the connection with a reset (counted as
+ * aborted), so a wrong answer cannot pass as a slow one. */
+static void
+ping_data(struct nfg_tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	const struct ping_config *cfg = nfg_tcp_service_state(c);
+	struct ping_conn *pc = nfg_tcp_conn_state(c);
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (pc->answered == cfg->pings || p[i] != (uint8_t)PONG[pc->got]) {
+			nfg_tcp_reset(c);
+			return;
+		}
+		if (++pc->got < sizeof(PONG) - 1)
+			continue;
+		pc->got = 0;
+		nfg_tcp_answered(c); /* timed: the response-time percentiles */
+		if (++pc->answered < cfg->pings)
+			nfg_tcp_send(c, PING, sizeof(PING) - 1);
+		else
+			nfg_tcp_close(c);
+	}
+}
+
+static int
+ping_setup(struct nfg_instance *inst, json_t *params, void **state)
+{
+	struct ping_config *cfg = calloc(1, sizeof(*cfg));
+	json_t *pings = json_object_get(params, "pings");
+
+	if (!cfg)
+		return -1;
+	*state = cfg;
+	cfg->pings = 1;
+	if (params && !json_is_object(params))
+		return nfg_error(inst, "service_params", "expected an object");
+	if (pings && (!json_is_integer(pings) || json_integer_value(pings) < 1 ||
+		      json_integer_value(pings) > 1000000))
+		return nfg_error(inst, "service_params.pings", "an integer from 1 to 1000000");
+	if (pings)
+		cfg->pings = (uint32_t)json_integer_value(pings);
+	return 0;
+}
+
+static const struct nfg_tcp_service resp_ping = {
+	.api_version = NFG_TCP_API_VERSION,
+	.name = "resp_ping",
+	.doc = "a Redis-protocol generator: PING after PING on each connection, then close",
+	.conn_state_size = sizeof(struct ping_conn),
+	.setup = ping_setup,
+	.release = free,
+	.established = ping_established,
+	.data = ping_data,
+};
+
 static const struct nfg_extension extensions[] = {
 	{ NFG_TCP_SERVICE_POINT, &resp },
+	{ NFG_TCP_SERVICE_POINT, &resp_ping },
 	{ NULL, NULL },
 };
 
