@@ -2,8 +2,9 @@
  *
  * The tcp_proxy operator's state, shared by its files: tcp_proxy.c (the
  * operator, both handshakes, collecting the first payload, choosing the
- * backend) and proxy_splice.c (forwarding spliced segments with sequence
- * translation, closing).
+ * backend), proxy_splice.c (forwarding spliced segments with sequence
+ * translation, closing), proxy_setup.c (parameters and configuration) and
+ * proxy_report.c (progress, summary, --stats-json).
  *
  * A proxied connection is one slot index i on a worker: the client-side TCP
  * connection is ec.conns[i] (the proxy acts as the server), the server-side
@@ -170,6 +171,18 @@ px_conn_info(const struct px_worker *w, uint32_t i)
 	return (struct nfg_proxy_conn){ c->remote_ip, c->local_ip, c->remote_port, c->local_port,
 					w->slots[i].id, w->worker };
 }
+
+/* proxy_setup.c: the operator's parameters, setup(), and the release of
+ * what it made. */
+extern const struct nfg_param px_params[];
+int px_setup(struct nfg_instance *inst);
+void px_config_free(void *cfg);
+
+/* proxy_report.c */
+void px_progress(struct nfg_instance *inst, const uint64_t *now, const uint64_t *prev, double dt,
+		 char *buf, size_t len);
+void px_summarize(struct nfg_instance *inst, FILE *out);
+void px_stats_json(struct nfg_instance *inst, json_t *node);
 
 /* proxy_splice.c */
 void px_splice_start(struct px_worker *w, uint32_t i);
