@@ -104,6 +104,7 @@ engine_config(struct nfg_instance *inst, struct tcp_engine_config *e, const char
 	e->rcv_buf = 65535;
 	e->wscale = (int8_t)nfg_param_int(inst, "wscale");
 	e->timestamps = false;
+	e->sack = false; /* blocks would need translating between the two sequence spaces */
 	e->rto_initial_ms = 1000;
 	e->rto_min_ms = 200;
 	e->rto_max_ms = 60000;

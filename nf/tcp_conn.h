@@ -7,7 +7,7 @@
  *
  * Window scaling and timestamps (RFC 7323) are negotiated in the handshake
  * (`opts`); a peer that offers neither gets plain 16-bit windows and only the
- * MSS option. SACK is not offered.
+ * MSS option. SACK-permitted (RFC 2018) is agreed the same way (opts).
  */
 #ifndef NFG_NF_TCP_CONN_H
 #define NFG_NF_TCP_CONN_H

@@ -116,6 +116,7 @@ struct tcp_engine_config {
 				   * 65535 announced to a peer without window scaling) */
 	int8_t wscale;            /* our window scale shift (RFC 7323 2), -1: not offered */
 	bool timestamps;          /* offer RFC 7323 timestamps */
+	bool sack;                /* offer SACK-permitted (RFC 2018): we send SACK blocks */
 	uint32_t rto_initial_ms, rto_min_ms, rto_max_ms;
 	uint8_t max_retries;      /* retransmissions of one segment before giving up */
 	uint32_t time_wait_ms;
@@ -177,9 +178,12 @@ struct tcp_engine {
 	/* Our SYN options for each combination of window scale and timestamps
 	 * (index tcp_syn_opts_index()), TSval and TSecr zero, and their raw sum:
 	 * a SYN copies them and adds only its two timestamps. */
-	uint8_t syn_opts[4][TCP_SYN_OPT_MAX];
-	uint8_t syn_opts_len[4];
-	uint32_t syn_opts_sum[4];
+	uint8_t syn_opts[8][TCP_SYN_OPT_MAX];
+	uint8_t syn_opts_len[8];
+	uint32_t syn_opts_sum[8];
+	/* The out-of-order segment that arrived last (its connection's index + 1,
+	 * 0: none): the first SACK block must hold it (RFC 2018 4). */
+	uint32_t sack_last_conn, sack_last_seq;
 	/* mbufs are taken from the pool and given back in bulk */
 	uint16_t nb_stash, nb_done;
 	struct rte_mbuf *stash[TCP_STASH];
@@ -220,7 +224,16 @@ void tcp_header_template(struct tcp_engine *e);
 static inline unsigned
 tcp_syn_opts_index(uint8_t opts)
 {
-	return (opts & TO_WSCALE ? 1u : 0u) | (opts & TO_TS ? 2u : 0u);
+	return (opts & TO_WSCALE ? 1u : 0u) | (opts & TO_TS ? 2u : 0u) |
+	       (opts & TO_SACK_PERM ? 4u : 0u);
+}
+
+/* What our SYN offers (and a SYN-ACK at most answers with). */
+static inline uint8_t
+tcp_offered(const struct tcp_engine *e)
+{
+	return (uint8_t)((e->cfg->wscale >= 0 ? TO_WSCALE : 0) | (e->cfg->timestamps ? TO_TS : 0) |
+			 (e->cfg->sack ? TO_SACK_PERM : 0));
 }
 /* A new connection's session record (when records are kept, else counted as
  * records_full once they run out), with its addresses, id and the engine's
@@ -280,6 +293,11 @@ bool tcp_ooo_hold(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, 
 void tcp_ooo_deliver(struct tcp_engine *e, struct tcp_conn *c);
 /* The connection ends: frees (and counts) what it still had held. */
 void tcp_ooo_forget(struct tcp_engine *e, struct tcp_conn *c);
+/* The SACK blocks (RFC 2018) of what c holds out of order, at most `max`,
+ * as [left, right) sequence numbers: the one with the segment that came last
+ * first, then the others by sequence. Returns how many. */
+unsigned tcp_ooo_sack_blocks(const struct tcp_engine *e, const struct tcp_conn *c,
+			     uint32_t blocks[][2], unsigned max);
 
 /* tcp_output.c */
 void tcp_connect(struct tcp_engine *e, struct tcp_conn *c);

@@ -7,7 +7,8 @@
  */
 #include "tcp_options.h"
 
-enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACK_PERM = 4, OPT_TS = 8 };
+enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WS = 3, OPT_SACK_PERM = 4, OPT_SACK = 5,
+       OPT_TS = 8 };
 
 /* The length each kind we read must have; 0 for kinds we skip. */
 static uint8_t
@@ -121,8 +122,14 @@ tcp_options_syn(uint8_t *dst, uint16_t mss, uint8_t opts, uint8_t wscale, uint32
 	*p++ = (uint8_t)(mss >> 8);
 	*p++ = (uint8_t)mss;
 	if (opts & TO_TS) {
-		*p++ = OPT_NOP;
-		*p++ = OPT_NOP;
+		/* SACK-permitted takes the place of the two NOPs (Linux's layout). */
+		if (opts & TO_SACK_PERM) {
+			*p++ = OPT_SACK_PERM;
+			*p++ = 2;
+		} else {
+			*p++ = OPT_NOP;
+			*p++ = OPT_NOP;
+		}
 		*p++ = OPT_TS;
 		*p++ = 10;
 		put_be32(p, tsval);
@@ -134,6 +141,28 @@ tcp_options_syn(uint8_t *dst, uint16_t mss, uint8_t opts, uint8_t wscale, uint32
 		*p++ = OPT_WS;
 		*p++ = 3;
 		*p++ = wscale;
+	}
+	if ((opts & TO_SACK_PERM) && !(opts & TO_TS)) {
+		*p++ = OPT_NOP;
+		*p++ = OPT_NOP;
+		*p++ = OPT_SACK_PERM;
+		*p++ = 2;
+	}
+	return (unsigned)(p - dst);
+}
+
+unsigned
+tcp_options_sack(uint8_t *dst, const uint32_t blocks[][2], unsigned n)
+{
+	uint8_t *p = dst;
+
+	*p++ = OPT_NOP;
+	*p++ = OPT_NOP;
+	*p++ = OPT_SACK;
+	*p++ = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < n; i++, p += 8) {
+		put_be32(p, blocks[i][0]);
+		put_be32(p + 4, blocks[i][1]);
 	}
 	return (unsigned)(p - dst);
 }

@@ -2,8 +2,9 @@
  *
  * TCP options (RFC 9293 3.1): reading them from a segment, hardened against
  * whatever a peer or an attacker puts there, and the bytes of the ones the
- * engine sends. The engine negotiates MSS, window scale and timestamps
- * (RFC 7323); SACK-permitted is recognised and not offered.
+ * engine sends. The engine negotiates MSS, window scale, timestamps
+ * (RFC 7323) and SACK-permitted (RFC 2018); it sends SACK blocks and reads
+ * none (a peer's are advisory: ignoring them costs it speed, not data).
  *
  * Segments of a connection that negotiated timestamps almost always carry
  * them alone, as NOP NOP TS (RFC 7323 appendix A): tcp_options_ts() reads
@@ -124,5 +125,11 @@ tcp_options_parse_syn(const uint8_t *opt, unsigned opt_len, struct tcp_opts *o)
  * TCP_SYN_OPT_MAX). */
 unsigned tcp_options_syn(uint8_t *dst, uint16_t mss, uint8_t opts, uint8_t wscale,
 			 uint32_t tsval, uint32_t tsecr);
+
+/* SACK blocks after timestamps fit 3 in the 40 bytes of options, alone 4. */
+#define TCP_SACK_MAX_BLOCKS(ts) ((ts) ? 3u : 4u)
+/* NOP NOP SACK with n blocks ([left, right) sequence numbers); returns
+ * 4 + 8 n. */
+unsigned tcp_options_sack(uint8_t *dst, const uint32_t blocks[][2], unsigned n);
 
 #endif

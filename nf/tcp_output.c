@@ -111,12 +111,19 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 {
 	struct rte_mbuf *m = tcp_mbuf_alloc(e);
 	bool syn = flags & RTE_TCP_SYN_FLAG;
-	unsigned opt_len = 0;
+	unsigned opt_len = 0, ts_len = 0, nb_sack = 0;
+	uint32_t sack[4][2];
 
 	if (unlikely(syn))
 		opt_len = e->syn_opts_len[tcp_syn_opts_index(c->opts)];
 	else if (c->opts & TO_TS)
-		opt_len = TCP_TS_OPT_LEN;
+		opt_len = ts_len = TCP_TS_OPT_LEN;
+	/* An ACK while data waits out of order names it (RFC 2018). */
+	if (unlikely(c->ooo) && !syn && (c->opts & TO_SACK_PERM) &&
+	    (flags & (RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_ACK_FLAG) {
+		nb_sack = tcp_ooo_sack_blocks(e, c, sack, TCP_SACK_MAX_BLOCKS(c->opts & TO_TS));
+		opt_len += nb_sack ? 4 + 8 * nb_sack : 0;
+	}
 	uint16_t l4_len = (uint16_t)(sizeof(struct rte_tcp_hdr) + opt_len);
 
 	if (unlikely(!m)) {
@@ -190,6 +197,11 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		memcpy(opt + 8, &tsecr, 4);
 		sum += words32(head) + e->ts_now_sum + words32(tsecr);
 	}
+	if (unlikely(nb_sack)) {
+		uint8_t *opt = (uint8_t *)(th + 1) + ts_len;
+		unsigned len = tcp_options_sack(opt, sack, nb_sack);
+		sum += sum16(opt, len);
+	}
 	m->l2_len = RTE_ETHER_HDR_LEN;
 	m->l3_len = sizeof(*ip);
 	m->l4_len = l4_len;
@@ -215,8 +227,9 @@ tcp_header_template(struct tcp_engine *e)
 	ip->next_proto_id = IPPROTO_TCP;
 
 	/* Our SYN options, for every combination the handshake may need. */
-	for (unsigned k = 0; k < 4; k++) {
-		uint8_t opts = (uint8_t)((k & 1 ? TO_WSCALE : 0) | (k & 2 ? TO_TS : 0));
+	for (unsigned k = 0; k < RTE_DIM(e->syn_opts); k++) {
+		uint8_t opts = (uint8_t)((k & 1 ? TO_WSCALE : 0) | (k & 2 ? TO_TS : 0) |
+					 (k & 4 ? TO_SACK_PERM : 0));
 		memset(e->syn_opts[k], 0, TCP_SYN_OPT_MAX);
 		e->syn_opts_len[k] = (uint8_t)tcp_options_syn(e->syn_opts[k], e->cfg->mss, opts,
 							      (uint8_t)e->cfg->wscale, 0, 0);
@@ -297,8 +310,7 @@ tcp_connect(struct tcp_engine *e, struct tcp_conn *c)
 	c->state = TCP_SYN_SENT;
 	c->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
 	/* What our SYN offers; its answer decides (tcp_negotiate). */
-	c->opts = (uint8_t)((e->cfg->wscale >= 0 ? TO_WSCALE : 0) |
-			    (e->cfg->timestamps ? TO_TS : 0));
+	c->opts = tcp_offered(e);
 	c->snd_shift = c->rcv_shift = 0;
 	c->ts_recent = 0;
 	c->rto_ms = (uint16_t)e->cfg->rto_initial_ms;
@@ -325,8 +337,7 @@ tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn)
 	tcp_options_parse_syn((const uint8_t *)(th + 1), syn->l4_len - sizeof(*th), &o);
 	if (unlikely(o.problems))
 		tcp_count_option_problems(e, o.problems);
-	tcp_negotiate(e, c, &o, (uint8_t)((e->cfg->wscale >= 0 ? TO_WSCALE : 0) |
-					  (e->cfg->timestamps ? TO_TS : 0)));
+	tcp_negotiate(e, c, &o, tcp_offered(e));
 	c->iss = choose_iss(e, c);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
@@ -381,13 +392,24 @@ max_payload(const struct tcp_engine *e, const struct tcp_conn *c)
 	       ((c->opts & TO_TS) ? TCP_TS_OPT_LEN : 0);
 }
 
+/* The bytes SACK blocks may take from a segment's payload: the MSS counts
+ * no options (RFC 6691), so a full segment carrying blocks would outgrow the
+ * path's MTU. At most, as blocks merge (rare: only while data is held). */
+static inline uint32_t
+sack_room(const struct tcp_conn *c)
+{
+	if (likely(!c->ooo) || !(c->opts & TO_SACK_PERM))
+		return 0;
+	return 4 + 8 * RTE_MIN((uint32_t)c->ooo, TCP_SACK_MAX_BLOCKS(c->opts & TO_TS));
+}
+
 /* One segment from snd_nxt: up to `room` payload bytes, FIN when it ends the
  * stream. Returns false when there was nothing to send. */
 static bool
 send_segment(struct tcp_engine *e, struct tcp_conn *c, uint32_t room)
 {
 	uint32_t off = stream_offset(c, c->snd_nxt);
-	uint32_t mss = RTE_MIN((uint32_t)c->mss, max_payload(e, c));
+	uint32_t mss = RTE_MIN((uint32_t)c->mss, max_payload(e, c)) - sack_room(c);
 	uint32_t limit = RTE_MIN(room, mss);
 	uint32_t len = off < c->tx_end ? RTE_MIN(c->tx_end - off, limit) : 0;
 	/* The FIN follows the last byte; past it (off > tx_end) nothing is left. */

@@ -71,6 +71,7 @@ tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg)
 	cfg->mss = (uint16_t)nfg_param_int(inst, "mss");
 	cfg->wscale = (int8_t)nfg_param_int(inst, "wscale");
 	cfg->timestamps = nfg_param_bool(inst, "timestamps");
+	cfg->sack = nfg_param_bool(inst, "sack");
 	cfg->rcv_buf = (uint32_t)nfg_param_int(inst, "rcv_buf");
 	cfg->rto_initial_ms = (uint32_t)nfg_param_int(inst, "rto_initial_ms");
 	cfg->rto_min_ms = (uint32_t)nfg_param_int(inst, "rto_min_ms");

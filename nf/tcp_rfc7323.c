@@ -25,8 +25,9 @@ void
 tcp_negotiate(struct tcp_engine *e, struct tcp_conn *c, const struct tcp_opts *o,
 	      uint8_t we_offered)
 {
-	/* RFC 7323 2.2 and 3.2: each is in use only when both SYNs carried it. */
-	uint8_t agreed = o->present & we_offered & (TO_WSCALE | TO_TS);
+	/* RFC 7323 2.2 and 3.2, RFC 2018 2: each is in use only when both SYNs
+	 * carried it. */
+	uint8_t agreed = o->present & we_offered & (TO_WSCALE | TO_TS | TO_SACK_PERM);
 	uint16_t mss = (o->present & TO_MSS) ? o->mss : 536; /* RFC 9293 3.7.1 */
 
 	c->opts = agreed;

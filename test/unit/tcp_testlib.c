@@ -181,9 +181,20 @@ read_out(struct rte_mbuf *m, struct oseg *o)
 			o->tsecr = (uint32_t)opt[i + 6] << 24 | (uint32_t)opt[i + 7] << 16 |
 				   (uint32_t)opt[i + 8] << 8 | opt[i + 9];
 			break;
-		case 4: /* SACK-permitted: only ever passed through (nfproxy) */
+		case 4:
 			ck_assert_uint_eq(len, 2);
 			o->sack_perm = true;
+			break;
+		case 5: /* SACK: 1 to 4 blocks, each once */
+			ck_assert(len >= 10 && len <= 34 && (len - 2) % 8 == 0);
+			ck_assert_uint_eq(o->nb_sack, 0);
+			for (unsigned b = 0; b < (len - 2) / 8; b++)
+				for (unsigned k = 0; k < 2; k++) {
+					const uint8_t *v = opt + i + 2 + 8 * b + 4 * k;
+					o->sack[b][k] = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+							(uint32_t)v[2] << 8 | v[3];
+				}
+			o->nb_sack = (len - 2) / 8;
 			break;
 		default:
 			ck_abort_msg("an option we never send: kind %u", opt[i]);

@@ -58,7 +58,9 @@ struct oseg {
 	int wscale;                   /* the window scale option, -1: none */
 	bool ts;                      /* the timestamps option: */
 	uint32_t tsval, tsecr;
-	bool sack_perm;               /* SACK-permitted (never ours: passed through) */
+	bool sack_perm;               /* SACK-permitted */
+	unsigned nb_sack;             /* SACK blocks, [left, right) */
+	uint32_t sack[4][2];
 	unsigned optlen;
 	const uint8_t *data;          /* the payload, inside the collected mbuf */
 	uint32_t len;

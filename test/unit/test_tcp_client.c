@@ -259,8 +259,8 @@ START_TEST(syn_ack_with_known_and_unknown_options)
 	struct tcp_test t;
 	struct srv s;
 	/* NOPs, an unknown 6-byte option, MSS 700, window scale 5, SACK permitted,
-	 * timestamps, EOL: the unknown one is skipped, SACK is not offered by us,
-	 * window scale and timestamps are agreed (RFC 7323). */
+	 * timestamps, EOL: the unknown one is skipped; window scale, timestamps
+	 * (RFC 7323) and SACK (RFC 2018) are agreed. */
 	const uint8_t opt[] = { 1, 1, 99, 6, 0xde, 0xad, 0xbe, 0xef, 2, 4, 0x02, 0xbc, 3, 3, 5, 4, 2,
 				8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 0 };
 
@@ -268,7 +268,7 @@ START_TEST(syn_ack_with_known_and_unknown_options)
 	s_expect_syn(&t, &s);
 	s_syn_ack(&t, &s, 1, opt, sizeof(opt));
 	struct tcp_conn *c = tt_conn(&t, 80);
-	ck_assert_uint_eq(c->opts, TO_WSCALE | TO_TS);
+	ck_assert_uint_eq(c->opts, TO_WSCALE | TO_TS | TO_SACK_PERM);
 	ck_assert_uint_eq(c->snd_shift, 5);
 	ck_assert_uint_eq(c->rcv_shift, 7);
 	ck_assert_uint_eq(c->ts_recent, 0x01020304);

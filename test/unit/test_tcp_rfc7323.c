@@ -494,6 +494,174 @@ START_TEST(no_options_without_the_peer_or_the_config)
 }
 END_TEST
 
+/* ---- SACK (RFC 2018) ------------------------------------------------------------ */
+
+/* Linux's SYN: MSS 1460, SACK-permitted, TS(tsval 1000), NOP, WS(shift) */
+static uint8_t
+linux_syn_opt(uint8_t *opt, uint8_t shift)
+{
+	const uint8_t o[20] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 3, 0xe8, 0, 0, 0, 0,
+				1, 3, 3, shift };
+	memcpy(opt, o, 20);
+	return 20;
+}
+
+static void
+take1_at(struct tcp_test *t, struct oseg *o, int line)
+{
+	struct oseg more[8];
+	unsigned n = tt_take(t, more, 8);
+
+	ck_assert_msg(n == 1, "line %d: %u segments (%s ack %u len %u nb_sack %u; %s ack %u len %u)",
+		      line, n, tt_flags(more[0].flags), more[0].ack, more[0].len, more[0].nb_sack,
+		      n > 1 ? tt_flags(more[1].flags) : "", more[1].ack, more[1].len);
+	*o = more[0];
+}
+
+static void
+assert_block(const struct oseg *o, unsigned i, uint32_t left, uint32_t right)
+{
+	ck_assert_msg(i < o->nb_sack, "block %u of %u", i, o->nb_sack);
+	ck_assert_msg(o->sack[i][0] == left && o->sack[i][1] == right,
+		      "block %u: [%u, %u), want [%u, %u)", i, o->sack[i][0], o->sack[i][1], left,
+		      right);
+}
+
+/* Agreed only when both SYNs carry it: a Linux SYN gets SACK-permitted back
+ * in Linux's own layout; without it in the peer's SYN, or with "sack": false,
+ * none. */
+START_TEST(sack_permitted_negotiated)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o;
+	uint8_t opt[20];
+
+	server_load(&t, "\"response_size\": 10");
+	p_syn(&t, &p, 2101, opt, linux_syn_opt(opt, 7), &o);
+	ck_assert(o.sack_perm && o.ts && o.wscale == 7);
+	ck_assert_uint_eq(o.optlen, 20);
+	ck_assert_uint_eq(tt_conn(&t, 2101)->opts, TO_WSCALE | TO_TS | TO_SACK_PERM);
+	p_syn(&t, &p, 2102, opt, full_syn_opt(opt, 7), &o); /* no SACK-permitted */
+	ck_assert(!o.sack_perm);
+	ck_assert_uint_eq(tt_conn(&t, 2102)->opts, TO_WSCALE | TO_TS);
+	tt_free(&t);
+
+	server_load(&t, "\"response_size\": 10, \"sack\": false");
+	p_syn(&t, &p, 2103, opt, linux_syn_opt(opt, 7), &o);
+	ck_assert(!o.sack_perm);
+	ck_assert_uint_eq(tt_conn(&t, 2103)->opts, TO_WSCALE | TO_TS);
+	tt_free(&t);
+
+	/* Without timestamps: MSS, NOP WS, NOP NOP SACK-permitted. */
+	server_load(&t, "\"response_size\": 10, \"timestamps\": false");
+	p_syn(&t, &p, 2104, opt, linux_syn_opt(opt, 7), &o);
+	ck_assert(o.sack_perm && !o.ts && o.wscale == 7);
+	ck_assert_uint_eq(o.optlen, 12);
+	tt_free(&t);
+}
+END_TEST
+
+/* Segments beyond holes are answered with duplicate ACKs whose SACK blocks
+ * name what is held: merged where they touch, the block of the segment that
+ * just came first (RFC 2018 4), at most 3 next to timestamps; filling the
+ * hole moves the ACK and leaves the blocks still beyond it. */
+START_TEST(sack_blocks_name_held_data)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o;
+	uint8_t opt[20], data[100];
+
+	memset(data, 'x', sizeof(data));
+	server_load(&t, "\"response_size\": 10, \"request_bytes\": 100000");
+	p_syn(&t, &p, 2111, opt, linux_syn_opt(opt, 0), &o);
+	p_ack_ts(&t, &p, &o, 1001, 65535);
+	tt_none(&t);
+	uint32_t s = p.snd; /* the first byte the server waits for */
+
+	p_seg(&t, &p, TH_ACK, s + 1000, data, 100);
+	take1_at(&t, &o, __LINE__);
+	ck_assert_seg(&o, TH_ACK, p.iss + 1, s);
+	ck_assert(o.ts);
+	ck_assert_uint_eq(o.nb_sack, 1);
+	assert_block(&o, 0, s + 1000, s + 1100);
+
+	p_seg(&t, &p, TH_ACK, s + 2000, data, 100);
+	take1_at(&t, &o, __LINE__);
+	ck_assert_uint_eq(o.nb_sack, 2);
+	assert_block(&o, 0, s + 2000, s + 2100); /* the newest first */
+	assert_block(&o, 1, s + 1000, s + 1100);
+
+	p_seg(&t, &p, TH_ACK, s + 1100, data, 100); /* touches the first block */
+	take1_at(&t, &o, __LINE__);
+	ck_assert_uint_eq(o.nb_sack, 2);
+	assert_block(&o, 0, s + 1000, s + 1200);
+	assert_block(&o, 1, s + 2000, s + 2100);
+
+	p_seg(&t, &p, TH_ACK, s + 3000, data, 100);
+	take1_at(&t, &o, __LINE__);
+	p_seg(&t, &p, TH_ACK, s + 4000, data, 100);
+	take1_at(&t, &o, __LINE__);
+	ck_assert_uint_eq(o.nb_sack, 3); /* four blocks held, three fit with timestamps */
+	assert_block(&o, 0, s + 4000, s + 4100);
+	assert_block(&o, 1, s + 1000, s + 1200);
+	assert_block(&o, 2, s + 2000, s + 2100);
+	ck_assert_uint_eq(o.optlen, 12 + 4 + 24);
+
+	/* The hole before the first block: the ACK moves past it. */
+	uint8_t fill[1000];
+	memset(fill, 'y', sizeof(fill));
+	p_seg(&t, &p, TH_ACK, s, fill, 1000);
+	take1_at(&t, &o, __LINE__);
+	ck_assert_uint_eq(o.ack, s + 1200);
+	ck_assert_uint_eq(o.nb_sack, 3); /* the newest held still first, then in order */
+	assert_block(&o, 0, s + 4000, s + 4100);
+	assert_block(&o, 1, s + 2000, s + 2100);
+	assert_block(&o, 2, s + 3000, s + 3100);
+	ck_assert_uint_eq(tt_ctr(&t, "out_of_order_held"), 5);
+	tt_free(&t);
+
+	/* "sack": false: the same duplicate ACK carries none. */
+	server_load(&t, "\"response_size\": 10, \"request_bytes\": 100000, \"sack\": false");
+	p_syn(&t, &p, 2112, opt, linux_syn_opt(opt, 0), &o);
+	p_ack_ts(&t, &p, &o, 1001, 65535);
+	p_seg(&t, &p, TH_ACK, p.snd + 1000, data, 100);
+	take1_at(&t, &o, __LINE__);
+	ck_assert_uint_eq(o.nb_sack, 0);
+	ck_assert_uint_eq(o.optlen, 12);
+	tt_free(&t);
+}
+END_TEST
+
+/* Data we send while blocks ride on it: the payload shrinks by their bytes,
+ * so a full segment never outgrows the MSS the peer announced (RFC 6691). */
+START_TEST(sack_blocks_take_room_from_data)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o, r[16];
+	uint8_t opt[20], data[100];
+
+	memset(data, 'x', sizeof(data));
+	/* Answers after 5 bytes; the next request's bytes come beyond a hole. */
+	server_load(&t, "\"response_size\": 5000, \"request_bytes\": 5, \"close\": \"client\"");
+	p_syn(&t, &p, 2121, opt, linux_syn_opt(opt, 0), &o);
+	p_ack_ts(&t, &p, &o, 1001, 65535);
+	p_seg(&t, &p, TH_ACK, p.snd + 10, data, 100); /* held: blocks from now on */
+	tt_take1(&t, &o);
+	ck_assert_uint_eq(o.nb_sack, 1);
+	p_send(&t, &p, TH_ACK | TH_PSH, "hello", 5); /* a request: the response goes */
+	unsigned n = tt_take(&t, r, 16);
+	ck_assert_uint_ge(n, 2);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_eq(r[i].nb_sack, 1);
+		ck_assert_uint_le(r[i].len + r[i].optlen, 1460);
+	}
+	tt_free(&t);
+}
+END_TEST
+
 /* Malformed options on SYNs and on a timestamped connection's segments:
  * counted by kind, the segment still served, nothing else disturbed. */
 START_TEST(malformed_options_are_counted)
@@ -559,6 +727,9 @@ tcp_rfc7323_suite(void)
 	tcase_add_test(tc, scaled_peer_window_beyond_64k);
 	tcase_add_test(tc, no_options_without_the_peer_or_the_config);
 	tcase_add_test(tc, malformed_options_are_counted);
+	tcase_add_test(tc, sack_permitted_negotiated);
+	tcase_add_test(tc, sack_blocks_name_held_data);
+	tcase_add_test(tc, sack_blocks_take_room_from_data);
 	suite_add_tcase(s, tc);
 	return s;
 }
