@@ -171,6 +171,10 @@ syn_sent(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m, const str
 		if (c->state == TCP_CLOSED)
 			return;
 		tcp_output(e, c, true); /* the ACK, with the request when there is one */
+		/* Nothing to send (an application that waits for the server to
+		 * speak): the idle timer watches the connection instead of the RTO. */
+		if (!tw_pending(&e->tw, conn_index(e, c)))
+			tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 	} else {
 		/* Simultaneous open (RFC 9293 3.5): answer with our SYN again, acked. */
 		c->state = TCP_SYN_RCVD;

@@ -30,7 +30,7 @@ side_of(struct tcp_engine *e)
 static inline uint8_t *
 send_buf(const struct service_side *s, const struct tcp_conn *c)
 {
-	return s->send_bufs + (size_t)conn_index(s->e, c) * s->cfg->send_buffer;
+	return s->buf_mem + (size_t)s->slot_buf[conn_index(s->e, c)] * s->cfg->send_buffer;
 }
 
 /* The first byte of the outgoing stream the peer has not acknowledged. */
@@ -52,7 +52,8 @@ nfg_tcp_send_room(const struct nfg_tcp_conn *h)
 	const struct tcp_conn *c = h->c;
 
 	if ((c->flags & CF_FIN_QUEUED) ||
-	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT) ||
+	    h->s->slot_buf[conn_index(h->s->e, c)] == UINT32_MAX)
 		return 0;
 	return h->s->cfg->send_buffer - (c->tx_end - acked_offset(c));
 }
@@ -133,6 +134,12 @@ service_established(struct tcp_engine *e, struct tcp_conn *c)
 
 	if (h.s->established)
 		h.s->established(h.s->role, c);
+	if (unlikely(h.s->nb_free == 0)) {
+		nfg_count(e->node, h.s->cfg->ctr_no_buffer, 1);
+		tcp_abort(e, c, CAUSE_ABORTED);
+		return;
+	}
+	h.s->slot_buf[conn_index(e, c)] = h.s->free_bufs[--h.s->nb_free];
 	if (h.s->cfg->svc->established)
 		h.s->cfg->svc->established(&h);
 }
@@ -168,8 +175,14 @@ service_released(struct tcp_engine *e, struct tcp_conn *c)
 {
 	struct nfg_tcp_conn h = { side_of(e), c };
 
+	uint32_t *buf = &h.s->slot_buf[conn_index(e, c)];
+
 	if (h.s->cfg->svc->released)
 		h.s->cfg->svc->released(&h);
+	if (*buf != UINT32_MAX) {
+		h.s->free_bufs[h.s->nb_free++] = *buf;
+		*buf = UINT32_MAX;
+	}
 	/* Zeroed here, so the next connection in the slot starts from zeros. */
 	memset(nfg_tcp_conn_state(&h), 0, h.s->cfg->state_size);
 	h.s->released(h.s->role, c);
@@ -234,9 +247,18 @@ tcp_service_setup(struct nfg_instance *inst, struct service_config *cfg, uint64_
 				 "from plugins, named in the graph's \"plugins\")", name,
 				 names[0] ? names : "none");
 	}
+	if (cfg->svc->conn_state_size > TCP_SERVICE_STATE_MAX)
+		return nfg_error(inst, "service", "\"%s\" declares %u bytes of state per "
+				 "connection; at most %u", name, cfg->svc->conn_state_size,
+				 TCP_SERVICE_STATE_MAX);
 	cfg->send_buffer = (uint32_t)nfg_param_int(inst, "send_buffer");
+	cfg->send_buffers = (uint32_t)nfg_param_int(inst, "send_buffers");
 	cfg->state_size = (cfg->svc->conn_state_size + 7u) & ~7u;
-	*per_conn = (uint64_t)cfg->send_buffer + cfg->state_size;
+	*per_conn = (uint64_t)cfg->state_size + sizeof(uint32_t);
+	nfg_instance_reserve_memory(inst, (uint64_t)nfg_worker_count() * cfg->send_buffers *
+						  (cfg->send_buffer + sizeof(uint32_t)));
+	cfg->ctr_no_buffer = (unsigned)nfg_instance_add_counter(inst, "no_send_buffer",
+								NFG_CTR_INFO);
 	if (cfg->svc->setup &&
 	    cfg->svc->setup(inst, nfg_param(inst, "service_params"), &cfg->svc_state) < 0)
 		return -1;
@@ -258,21 +280,32 @@ tcp_service_side_init(struct service_side *s, struct nfg_instance *inst,
 	s->cfg = cfg;
 	s->e = e;
 	s->worker = worker;
-	s->send_bufs = rte_malloc_socket("tcp_service_send", (size_t)slots * cfg->send_buffer, 0,
-					 socket);
+	s->buf_mem = rte_malloc_socket("tcp_service_send",
+				       (size_t)cfg->send_buffers * cfg->send_buffer, 0, socket);
+	s->free_bufs = rte_malloc_socket("tcp_service_free", cfg->send_buffers * sizeof(uint32_t),
+					 0, socket);
+	s->slot_buf = rte_malloc_socket("tcp_service_slots", slots * sizeof(uint32_t), 0, socket);
 	s->states = rte_zmalloc_socket("tcp_service_state", (size_t)slots * cfg->state_size + 8,
 				       0, socket);
-	if (!s->send_bufs || !s->states)
+	if (!s->buf_mem || !s->free_bufs || !s->slot_buf || !s->states)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u send buffers of %u "
-				 "bytes; give more (-- --no-huge -m MB), fewer connections or a "
-				 "smaller send_buffer", worker, slots, cfg->send_buffer);
+				 "bytes and %u connections' state; give more (-- --no-huge -m MB) "
+				 "or lower send_buffers or send_buffer", worker, cfg->send_buffers,
+				 cfg->send_buffer, slots);
+	for (uint32_t i = 0; i < cfg->send_buffers; i++)
+		s->free_bufs[i] = cfg->send_buffers - 1 - i;
+	s->nb_free = cfg->send_buffers;
+	for (uint32_t i = 0; i < slots; i++)
+		s->slot_buf[i] = UINT32_MAX;
 	return 0;
 }
 
 void
 tcp_service_side_free(struct service_side *s)
 {
-	rte_free(s->send_bufs);
+	rte_free(s->buf_mem);
+	rte_free(s->free_bufs);
+	rte_free(s->slot_buf);
 	rte_free(s->states);
 }
 
@@ -283,9 +316,14 @@ check_service(const void *entry)
 {
 	const struct nfg_tcp_service *s = entry;
 
-	if (!s->name || !s->data || s->api_version != NFG_TCP_API_VERSION) {
-		nfg_node_log(NULL, NFG_LOG_ERROR, "tcp service: no name or data(), or built for TCP "
-			     "API %u (this is %u)", s->api_version, NFG_TCP_API_VERSION);
+	if (s->api_version != NFG_TCP_API_VERSION) {
+		nfg_node_log(NULL, NFG_LOG_ERROR, "tcp service \"%s\": built for TCP API %u (this "
+			     "is %u)", s->name ? s->name : "?", s->api_version, NFG_TCP_API_VERSION);
+		return NULL;
+	}
+	if (!s->name || !s->data) {
+		nfg_node_log(NULL, NFG_LOG_ERROR, "tcp service \"%s\": %s", s->name ? s->name : "?",
+			     s->name ? "no data() callback" : "no name");
 		return NULL;
 	}
 	return s->name;

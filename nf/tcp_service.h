@@ -19,21 +19,34 @@
 	  .doc = "what the service reads in its setup()" },                                    \
 	{ .name = "send_buffer", .type = NFG_T_INT, .def = "16384", .min = 64,                 \
 	  .max = 1 << 24,                                                                      \
-	  .doc = "bytes queued per connection until the peer acknowledges them" }
+	  .doc = "bytes queued per connection until the peer acknowledges them" },             \
+	{ .name = "send_buffers", .type = NFG_T_INT, .def = "4096", .min = 1,                  \
+	  .max = 1 << 22,                                                                      \
+	  .doc = "send buffers per worker: established connections at once (one more is "      \
+		 "reset, counted as no_send_buffer)" }
+
+/* The largest conn_state_size a service may declare. */
+#define TCP_SERVICE_STATE_MAX 65536
 
 /* Shared, read-only: the service and its buffers' sizes. */
 struct service_config {
 	const struct nfg_tcp_service *svc;
 	void *svc_state;
-	uint32_t send_buffer;
+	uint32_t send_buffer, send_buffers;
 	uint32_t state_size; /* conn_state_size rounded up to 8 */
+	unsigned ctr_no_buffer;
 };
 
 /* Per worker: the engine's application context (e->app_ctx). */
 struct service_side {
 	const struct service_config *cfg;
 	struct tcp_engine *e;
-	uint8_t *send_bufs;    /* send_buffer bytes per slot */
+	/* Send buffers are taken when a connection is established and given
+	 * back when it ends: memory for the connections open at once, not for
+	 * every slot (a client's slots are all its source ports). */
+	uint8_t *buf_mem;      /* send_buffers of send_buffer bytes */
+	uint32_t *free_bufs, nb_free;
+	uint32_t *slot_buf;    /* per slot: its buffer, or UINT32_MAX */
 	uint8_t *states;       /* state_size bytes per slot */
 	unsigned worker;
 	void *role;            /* the listener or the connector */

@@ -363,9 +363,35 @@ static int eal_argc;
 static bool eal_started;
 static char own_runtime_dir[PATH_MAX];
 
+/* A graph whose operators reserve more than the machine has would start
+ * without hugepages and grow until the kernel kills something: refuse it,
+ * naming the node that asks for the most. */
+static int
+check_memory(const struct nfg_graph *g, unsigned mbufs)
+{
+	unsigned long need = needed_mb(g, mbufs);
+	unsigned long total = (unsigned long)((uint64_t)sysconf(_SC_PHYS_PAGES) *
+					      (uint64_t)sysconf(_SC_PAGESIZE) >> 20);
+	const struct nfg_instance *big = NULL;
+
+	if (total == 0 || need <= total)
+		return 0;
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		if (!big || g->instances[i]->reserved_memory > big->reserved_memory)
+			big = g->instances[i];
+	nfg_log_err("the graph needs about %lu MB and this machine has %lu MB; node \"%s\" "
+		    "alone reserves %lu MB for its tables and buffers (lower its sizes: "
+		    "connections, buffers, records; see nfg ops %s)", need, total,
+		    big ? big->name : "?", big ? (unsigned long)(big->reserved_memory >> 20) : 0ul,
+		    big && big->op ? big->op->name : "OPERATOR");
+	return -1;
+}
+
 int
 nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbufs)
 {
+	if (check_memory(g, mbufs) < 0)
+		return -1;
 	/* First, so that the hugepages killed runs held count as free. */
 	sweep_dead_prefixes();
 	eal_argc = nfg_eal_build_args(g, o->eal_args, o->nb_eal_args, mbufs, &eal_argv);

@@ -47,6 +47,7 @@ struct command {
 
 #define INCOMPLETE 0
 #define BAD (-1)
+#define TOO_LONG (-2)
 
 /* A decimal number ended by "\r\n" at p (at most `end`); *next after it. */
 static int
@@ -57,7 +58,7 @@ number(const uint8_t *p, const uint8_t *end, long *value, const uint8_t **next)
 
 	for (; q < end && *q >= '0' && *q <= '9'; q++)
 		if ((v = v * 10 + (*q - '0')) > RESP_MAX_COMMAND)
-			return BAD;
+			return TOO_LONG;
 	if (q + 2 > end)
 		return INCOMPLETE;
 	if (q == p || q[0] != '\r' || q[1] != '\n')
@@ -202,6 +203,11 @@ drain(struct nfg_tcp_conn *c, struct resp_conn *rc)
 					   : parse_inline(rc->buf + at, rc->len - at, &cmd);
 		if (r == INCOMPLETE)
 			break;
+		if (r == TOO_LONG) {
+			reply(c, "-ERR command too long\r\n", 23);
+			nfg_tcp_close(c);
+			return false;
+		}
 		if (r == BAD) {
 			reply(c, "-ERR Protocol error\r\n", 21);
 			nfg_tcp_close(c);
@@ -238,6 +244,20 @@ resp_data(struct nfg_tcp_conn *c, const uint8_t *p, uint32_t n)
 	}
 }
 
+/* A key the service does not know is a typo, not something to ignore. */
+static int
+only_keys(struct nfg_instance *inst, json_t *params, const char *known)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(params, key, v)
+		if (strcmp(key, known) != 0)
+			return nfg_error(inst, "service_params", "unknown key \"%s\" (this service "
+					 "reads \"%s\")", key, known);
+	return 0;
+}
+
 static int
 resp_setup(struct nfg_instance *inst, json_t *params, void **state)
 {
@@ -250,7 +270,10 @@ resp_setup(struct nfg_instance *inst, json_t *params, void **state)
 	strcpy(cfg->pong, "PONG");
 	if (params && !json_is_object(params))
 		return nfg_error(inst, "service_params", "expected an object");
-	if (pong && (!json_is_string(pong) || json_string_length(pong) >= sizeof(cfg->pong) ||
+	if (only_keys(inst, params, "pong") < 0)
+		return -1;
+	if (pong && (!json_is_string(pong) || json_string_length(pong) == 0 ||
+		     json_string_length(pong) >= sizeof(cfg->pong) ||
 		     strpbrk(json_string_value(pong), "\r\n")))
 		return nfg_error(inst, "service_params.pong", "a string of 1 to %zu characters "
 				 "on one line", sizeof(cfg->pong) - 1);
@@ -326,6 +349,8 @@ ping_setup(struct nfg_instance *inst, json_t *params, void **state)
 	cfg->pings = 1;
 	if (params && !json_is_object(params))
 		return nfg_error(inst, "service_params", "expected an object");
+	if (only_keys(inst, params, "pings") < 0)
+		return -1;
 	if (pings && (!json_is_integer(pings) || json_integer_value(pings) < 1 ||
 		      json_integer_value(pings) > 1000000))
 		return nfg_error(inst, "service_params.pings", "an integer from 1 to 1000000");

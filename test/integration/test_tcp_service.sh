@@ -24,7 +24,16 @@ echo "$out" | grep -q 'nodes.resp.service: no service "nope" (loaded: "resp"' ||
 out=$("$NFG" check "$GRAPH" --set nodes.resp.service_params.pong=7 2>&1) &&
 	fail "a number for pong passed check"
 echo "$out" | grep -q 'nodes.resp.service_params.pong: a string' || fail "bad pong: $out"
-note "refused: an unknown service, a pong that is no string"
+out=$("$NFG" check "$GRAPH" --set nodes.resp.service_params.ping=1 2>&1) &&
+	fail "an unknown service_params key passed check"
+echo "$out" | grep -q 'unknown key "ping"' || fail "unknown key: $out"
+# More send buffers than the machine has memory: refused before DPDK starts.
+out=$("$NFG" run "$GRAPH" --set nodes.resp.send_buffers=4194304 \
+	--set nodes.resp.send_buffer=1048576 -- --file-prefix="$RUN-huge" 2>&1) &&
+	fail "a graph needing terabytes ran"
+echo "$out" | grep -q 'this machine has .* MB; node "resp" alone reserves' ||
+	fail "huge reservation: $out"
+note "refused: an unknown service, a pong that is no string, an unknown key, 4 TB of buffers"
 
 netns cli; netns nf
 veth_pair cli c0 nf n0
