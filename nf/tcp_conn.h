@@ -87,6 +87,7 @@ struct tcp_conn {
 	uint32_t t_open_us, t_msg_us;     /* SYN sent/received; current request out */
 	uint32_t record;                  /* session record index, UINT32_MAX: none */
 	uint32_t id;                      /* connection number (request templates) */
+	uint32_t recovery;                /* SACK loss recovery: its entry + 1 (tcp_sack.c) */
 };
 
 _Static_assert(sizeof(struct tcp_conn) <= 128, "hot connection state must stay <= 128 bytes");

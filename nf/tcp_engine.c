@@ -44,6 +44,15 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		e->conns[i].record = UINT32_MAX;
 	tcp_header_template(e);
 	e->ooo = rte_malloc_socket("tcp_ooo", TCP_OOO_MAX * sizeof(*e->ooo), 0, socket);
+	e->recovery = rte_malloc_socket("tcp_recovery", TCP_RECOVERY_MAX * sizeof(*e->recovery),
+					0, socket);
+	e->recovery_free = rte_malloc_socket("tcp_recovery_free",
+					     TCP_RECOVERY_MAX * sizeof(uint32_t), 0, socket);
+	if (!e->recovery || !e->recovery_free)
+		return -1;
+	for (uint32_t i = 0; i < TCP_RECOVERY_MAX; i++)
+		e->recovery_free[i] = TCP_RECOVERY_MAX - 1 - i;
+	e->nb_recovery_free = TCP_RECOVERY_MAX;
 	if (!e->ooo || tw_init(&e->tw, nb_conns, WHEEL_SLOTS, 1000, socket) < 0 ||
 	    records_init(&e->records, nb_records, socket) < 0) {
 		tcp_engine_free(e);
@@ -85,6 +94,10 @@ tcp_engine_free(struct tcp_engine *e)
 	e->nb_done = 0;
 	rte_free(e->ooo);
 	e->ooo = NULL;
+	rte_free(e->recovery);
+	rte_free(e->recovery_free);
+	e->recovery = NULL;
+	e->recovery_free = NULL;
 	tw_free(&e->tw);
 	records_free(&e->records);
 	rte_free(e->conns);

@@ -32,6 +32,7 @@
 #define TCP_SUM_CACHE 8         /* payload checksums remembered (same_bytes) */
 #define TCP_STASH 32            /* mbufs allocated ahead, in one bulk call */
 #define TCP_DONE_MAX 64         /* consumed segments freed together */
+#define TCP_RECOVERY_MAX 1024   /* connections in SACK loss recovery at once, per worker */
 #define TCP_HDRS_LEN 54         /* Ethernet, IPv4 and TCP headers without options */
 
 /* Counters shared by both TCP operators (same order as tcp_counters[]). */
@@ -65,6 +66,8 @@ enum tcp_counter {
 	TC_OPT_BAD_LENGTH,     /* options: length 0/1, past the header, wrong for the kind */
 	TC_OPT_REPEATED,       /* options: one kind twice (the first counts) */
 	TC_OPT_WSCALE_CLAMPED, /* options: a window scale above 14, used as 14 */
+	TC_TIMEOUTS,           /* retransmission timeouts with data outstanding */
+	TC_SACK_RETRANSMITS,   /* holes resent because the peer's SACK blocks showed them */
 	/* segments dropped, by reason */
 	TC_DROP_NOT_TCP,
 	TC_DROP_BAD_CHECKSUM,
@@ -181,6 +184,12 @@ struct tcp_engine {
 	uint8_t syn_opts[8][TCP_SYN_OPT_MAX];
 	uint8_t syn_opts_len[8];
 	uint32_t syn_opts_sum[8];
+	/* SACK loss recovery (tcp_sack.c): an entry per connection in it. */
+	struct tcp_recovery {
+		uint32_t recover;  /* snd_max when the loss was seen (RFC 6675 RecoveryPoint) */
+		uint32_t high_rxt; /* resent up to here (RFC 6675 HighRxt) */
+	} *recovery;
+	uint32_t *recovery_free, nb_recovery_free;
 	/* The out-of-order segment that arrived last (its connection's index + 1,
 	 * 0: none): the first SACK block must hold it (RFC 2018 4). */
 	uint32_t sack_last_conn, sack_last_seq;
@@ -320,6 +329,21 @@ void tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t fl
 		      uint32_t seq);
 /* Hand the queued segments to the node's output. */
 void tcp_flush(struct tcp_engine *e);
+
+/* tcp_sack.c: loss recovery with the peer's SACK blocks (RFC 6675, with the
+ * blocks of the ACK at hand as the scoreboard). */
+/* The third duplicate ACK was answered with a fast retransmit: recovery
+ * starts (when SACK was agreed and an entry is free). */
+void tcp_sack_enter(struct tcp_engine *e, struct tcp_conn *c);
+/* A further duplicate ACK: the next hole its blocks show, if any, is resent. */
+void tcp_sack_dupack(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th);
+/* An ACK that moved snd_una: recovery ends at the recovery point; before it
+ * (a partial ACK, RFC 6582) the segment at snd_una is resent unless it was. */
+void tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c);
+/* A timeout or the end of the connection: recovery is over. */
+void tcp_sack_leave(struct tcp_engine *e, struct tcp_conn *c);
+/* tcp_output.c: one segment of up to len bytes from seq, again. */
+void tcp_resend_at(struct tcp_engine *e, struct tcp_conn *c, uint32_t seq, uint32_t len);
 
 /* tcp_timers.c */
 void tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c);

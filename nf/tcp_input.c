@@ -275,6 +275,8 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 			c->snd_nxt = c->snd_una;
 		c->retries = 0;
 		c->dupacks = 0;
+		if (unlikely(c->recovery))
+			tcp_sack_acked(e, c);
 		/* One sample per flight, when the ACK covers the segment being
 		 * timed: with timestamps, the time its TSecr echoes (RFC 7323 4.1:
 		 * right after a retransmission too, so timing goes on through
@@ -303,6 +305,10 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 		if (++c->dupacks == 3) {
 			tcp_cc_loss(c, false);
 			tcp_retransmit(e, c, true);
+			if (c->opts & TO_SACK_PERM)
+				tcp_sack_enter(e, c);
+		} else if (c->dupacks > 3 && c->recovery) {
+			tcp_sack_dupack(e, c, s->th);
 		}
 	}
 	c->snd_wnd = wnd;

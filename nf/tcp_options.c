@@ -166,3 +166,29 @@ tcp_options_sack(uint8_t *dst, const uint32_t blocks[][2], unsigned n)
 	}
 	return (unsigned)(p - dst);
 }
+
+unsigned
+tcp_options_sack_read(const uint8_t *opt, const uint8_t *end, uint32_t blocks[][2])
+{
+	while (opt < end && opt[0] != OPT_EOL) {
+		if (opt[0] == OPT_NOP) {
+			opt++;
+			continue;
+		}
+		if (end - opt < 2 || opt[1] < 2 || opt[1] > end - opt)
+			return 0;
+		if (opt[0] == OPT_SACK) {
+			unsigned len = opt[1];
+			if (len < 10 || (len - 2) % 8 != 0 || len > 34)
+				return 0; /* not blocks: read as none */
+			unsigned n = (len - 2) / 8;
+			for (unsigned i = 0; i < n; i++) {
+				blocks[i][0] = be32_at(opt + 2 + 8 * i);
+				blocks[i][1] = be32_at(opt + 6 + 8 * i);
+			}
+			return n;
+		}
+		opt += opt[1];
+	}
+	return 0;
+}

@@ -3,8 +3,7 @@
  * TCP options (RFC 9293 3.1): reading them from a segment, hardened against
  * whatever a peer or an attacker puts there, and the bytes of the ones the
  * engine sends. The engine negotiates MSS, window scale, timestamps
- * (RFC 7323) and SACK-permitted (RFC 2018); it sends SACK blocks and reads
- * none (a peer's are advisory: ignoring them costs it speed, not data).
+ * (RFC 7323) and SACK-permitted (RFC 2018), and reads and sends SACK blocks.
  *
  * Segments of a connection that negotiated timestamps almost always carry
  * them alone, as NOP NOP TS (RFC 7323 appendix A): tcp_options_ts() reads
@@ -131,5 +130,8 @@ unsigned tcp_options_syn(uint8_t *dst, uint16_t mss, uint8_t opts, uint8_t wscal
 /* NOP NOP SACK with n blocks ([left, right) sequence numbers); returns
  * 4 + 8 n. */
 unsigned tcp_options_sack(uint8_t *dst, const uint32_t blocks[][2], unsigned n);
+/* The SACK blocks of a segment's options (at most 4, as sent); 0 when it has
+ * none or the option is malformed. */
+unsigned tcp_options_sack_read(const uint8_t *opt, const uint8_t *end, uint32_t blocks[][2]);
 
 #endif

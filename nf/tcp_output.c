@@ -513,6 +513,22 @@ tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment)
 }
 
 void
+tcp_resend_at(struct tcp_engine *e, struct tcp_conn *c, uint32_t seq, uint32_t len)
+{
+	uint32_t was = c->snd_nxt;
+
+	e->ctr[TC_RETRANSMITS]++;
+	if (c->record != UINT32_MAX)
+		e->records.r[c->record].retransmits++;
+	if (!(c->opts & TO_TS))
+		c->flags &= (uint8_t)~CF_RTT_TIMING; /* Karn */
+	c->snd_nxt = seq;
+	send_segment(e, c, len);
+	if (SEQ_GT(was, c->snd_nxt))
+		c->snd_nxt = was;
+}
+
+void
 tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
 {
 	/* In SYN-SENT there is nothing to acknowledge yet. */

@@ -59,6 +59,10 @@ const struct nfg_counter tcp_counters[] = {
 				  "flags or lengths no segment of this state may carry" },
 	[TC_DROP_NOT_OWNER] = { "not_owner", NFG_CTR_DROP,
 				"for another worker's address (steering missed it); not reset" },
+	[TC_TIMEOUTS] = { "timeouts", NFG_CTR_INFO,
+			  "retransmission timeouts that fired with data outstanding" },
+	[TC_SACK_RETRANSMITS] = { "sack_retransmits", NFG_CTR_INFO,
+				  "holes resent because the peer's SACK blocks showed them" },
 	[TC_DROP_PAWS] = { "paws", NFG_CTR_DROP,
 			   "a timestamp older than the last one taken: an old duplicate "
 			   "(RFC 7323 5.3), answered with an ACK" },

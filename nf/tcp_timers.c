@@ -113,6 +113,8 @@ tcp_release(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
 	}
 	if (c->ooo)
 		tcp_ooo_forget(e, c);
+	if (c->recovery)
+		tcp_sack_leave(e, c);
 	e->ctr[TC_RELEASED]++;
 	c->state = TCP_CLOSED;
 	c->flags = 0;
@@ -168,6 +170,9 @@ fire(void *ctx, uint32_t id)
 			return;
 		}
 		c->rto_ms = (uint16_t)RTE_MIN((uint32_t)c->rto_ms * 2, e->cfg->rto_max_ms);
+		e->ctr[TC_TIMEOUTS]++;
+		if (c->recovery)
+			tcp_sack_leave(e, c); /* go back N from snd_una: the holes are resent */
 		/* Into a closed window only a one-byte probe goes, outstanding or not;
 		 * else go back to snd_una and send what the windows allow, from one
 		 * segment of congestion window (a loss, not a probe). */

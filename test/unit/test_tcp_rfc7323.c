@@ -662,6 +662,81 @@ START_TEST(sack_blocks_take_room_from_data)
 }
 END_TEST
 
+/* As sender (RFC 6675): a 20,000-byte response, MSS 1000, to a peer that
+ * lost the segments at 1000 and 4000. The third duplicate ACK brings the fast
+ * retransmit of the first hole; the next one, whose blocks show data above
+ * 4000, the second hole — without waiting for a partial ACK or a timeout;
+ * one that shows no hole below its blocks resends nothing; the ACK of
+ * everything ends recovery. */
+static void
+p_sack(struct tcp_test *t, struct tpeer *p, uint32_t base, const uint32_t (*blk)[2], unsigned n)
+{
+	uint8_t opt[36] = { 1, 1, 5, (uint8_t)(2 + 8 * n) };
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned k = 0; k < 2; k++) {
+			uint32_t v = base + blk[i][k];
+			opt[4 + 8 * i + 4 * k] = (uint8_t)(v >> 24);
+			opt[5 + 8 * i + 4 * k] = (uint8_t)(v >> 16);
+			opt[6 + 8 * i + 4 * k] = (uint8_t)(v >> 8);
+			opt[7 + 8 * i + 4 * k] = (uint8_t)v;
+		}
+	struct tseg sg = { .sport = p->port, .dport = 80, .seq = p->snd, .ack = p->rcv,
+			   .flags = TH_ACK, .win = p->win, .opt = opt, .optlen = (uint8_t)(4 + 8 * n) };
+	tt_send(t, &sg);
+}
+
+START_TEST(sack_blocks_drive_retransmissions)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o, r[32];
+	static const uint8_t syn_opt[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }; /* MSS 1000, SACK ok */
+
+	server_load(&t, "\"response_size\": 20000, \"timestamps\": false, \"wscale\": -1");
+	p_syn(&t, &p, 2131, syn_opt, 8, &o);
+	ck_assert(o.sack_perm);
+	p.win = 65535;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
+	unsigned n = tt_take(&t, r, 32);
+	ck_assert_uint_eq(n, 10); /* the initial window: 10 segments */
+	uint32_t base = p.iss + 1;
+	p.rcv = base + 1000; /* segment 0 arrived, 1 lost */
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	tt_take(&t, r, 32); /* more of the response, as the window grew */
+	static const uint32_t b1[][2] = { { 2000, 3000 } }, b2[][2] = { { 2000, 4000 } },
+			      b3[][2] = { { 5000, 6000 }, { 2000, 4000 } },
+			      b4[][2] = { { 5000, 7000 }, { 2000, 4000 } },
+			      b5[][2] = { { 5000, 10000 }, { 2000, 4000 } };
+	p_sack(&t, &p, base, b1, 1);
+	p_sack(&t, &p, base, b2, 1);
+	ck_assert_uint_eq(tt_take(&t, r, 32), 0);
+	p_sack(&t, &p, base, b3, 2); /* the third: fast retransmit of 1000 */
+	ck_assert_uint_eq(tt_take(&t, r, 32), 1);
+	ck_assert_uint_eq(r[0].seq, base + 1000);
+	ck_assert_uint_eq(r[0].len, 1000);
+	ck_assert_uint_eq(tt_ctr(&t, "sack_retransmits"), 0);
+	p_sack(&t, &p, base, b4, 2); /* the fourth: the hole at 4000 */
+	ck_assert_uint_eq(tt_take(&t, r, 32), 1);
+	ck_assert_uint_eq(r[0].seq, base + 4000);
+	ck_assert_uint_eq(r[0].len, 1000);
+	ck_assert_uint_eq(tt_ctr(&t, "sack_retransmits"), 1);
+	p_sack(&t, &p, base, b5, 2); /* no hole left below the blocks */
+	n = tt_take(&t, r, 32);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_msg(SEQ_GEQ(r[i].seq, base + 10000), "resent %u again", r[i].seq - base);
+	ck_assert_uint_eq(tt_ctr(&t, "sack_retransmits"), 1);
+	ck_assert_uint_ne(tt_conn(&t, 2131)->recovery, 0);
+	/* Everything sent so far acknowledged: recovery is over. */
+	p.rcv = tt_conn(&t, 2131)->snd_max;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	ck_assert_uint_eq(tt_conn(&t, 2131)->recovery, 0);
+	ck_assert_uint_eq(tt_ctr(&t, "timeouts"), 0);
+	ck_assert_uint_eq(tt_ctr(&t, "retransmits"), 2);
+	tt_free(&t);
+}
+END_TEST
+
 /* Malformed options on SYNs and on a timestamped connection's segments:
  * counted by kind, the segment still served, nothing else disturbed. */
 START_TEST(malformed_options_are_counted)
@@ -730,6 +805,7 @@ tcp_rfc7323_suite(void)
 	tcase_add_test(tc, sack_permitted_negotiated);
 	tcase_add_test(tc, sack_blocks_name_held_data);
 	tcase_add_test(tc, sack_blocks_take_room_from_data);
+	tcase_add_test(tc, sack_blocks_drive_retransmissions);
 	suite_add_tcase(s, tc);
 	return s;
 }
