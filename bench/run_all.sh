@@ -36,9 +36,16 @@
 #   nfproxy      proxied connections/s, nfproxy on one core and nftraffic (both
 #                ends) on the other over memif, vs HAProxy (TCP mode, 1 thread)
 #                with wrk and nginx on the same 2 CPUs
+#   bulk         one connection's transfer rate (bytes/s, from the session
+#                record: first byte in to closed): nftraffic's client and server
+#                over the in-process wire (256 MB), and nftraffic's client
+#                downloading 512 MB from nginx over a veth (net_af_packet), each
+#                vs curl downloading the same file from the same nginx over the
+#                same veth (offloads off on both ends, as nfg's port needs)
 #
 # Needs root (namespaces, hugepages for memif: 2048 are reserved if fewer are
-# free). QUICK=1: one short run of the packet benchmarks only (under a minute).
+# free). QUICK=1: one short run of the packet benchmarks only (under a minute);
+# BULK_ONLY=1: the bulk transfer rows only.
 # Output: a table here, bench/results/DATE.json, bench/results/bench.png.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -267,6 +274,8 @@ pair() {
 # The graph rows move a packet in a few cycles, so the VM's drift between
 # runs is as large as what they measure: five runs each.
 GRAPH_RUNS=$((RUNS > 1 ? 5 : 1))
+# BULK_ONLY=1: the bulk rows alone (the others take ten minutes).
+if [ "${BULK_ONLY:-0}" != 1 ]; then
 RUNS=$GRAPH_RUNS pair "port_rx -> port_tx, 1 worker" pps fwd_1w nfg_fwd_1w bare_fwd_1w bare_fwd_1w "hand-written rx/tx loop"
 RUNS=$GRAPH_RUNS pair "port_rx -> port_tx, 2 workers" pps fwd_2w nfg_fwd_2w bare_fwd_2w bare_fwd_2w "hand-written rx/tx loop"
 RUNS=$GRAPH_RUNS pair "six-operator chain, 1 worker" pps chain_1w nfg_chain_1w bare_chain_1w bare_chain_1w "the same, hand-written"
@@ -304,6 +313,80 @@ if [ "$QUICK" != 1 ]; then
 	ensure_hugepages
 	pair "nfproxy, 1 core, proxied conn/s" cps nfproxy nfg_proxy_cps haproxy haproxy_cps "HAProxy TCP mode, 1 thread"
 	proxy_figures
+fi
+fi # BULK_ONLY
+
+# ---- bulk transfer --------------------------------------------------------------
+
+# Bytes per second of the one connection in a records CSV: bytes in over the
+# time from its first byte in to its close.
+record_rate() { # CSV
+	python3 - "$1" <<'PY' 2>/dev/null || echo 0
+import csv, sys
+r = next(csv.DictReader(open(sys.argv[1])))
+secs = (int(r["closed_ns"]) - int(r["first_in_ns"])) / 1e9
+print(int(r["bytes_in"]) / secs if secs > 0 else 0)
+PY
+}
+
+nfg_bulk_wire() {
+	"$NFG" run nftraffic --set workers=1 --set nodes.client.connections=1 \
+		--set nodes.client.concurrency=1 --set nodes.client.src_ips=198.18.0.1 \
+		--set nodes.server.response_size=268435456 --records "$BUILD/bench/bulk-wire.csv" \
+		--quiet -- --file-prefix=nfg-bench-bulk >/dev/null 2>&1
+	record_rate "$BUILD/bench/bulk-wire.csv"
+}
+
+BULK_CLI=nfg-bench-bcli
+BULK_SRV=nfg-bench-bsrv
+bulk_setup() {
+	BULK_DIR=$(mktemp -d /tmp/nfg-bench.XXXXXX)
+	chmod 755 "$BULK_DIR"
+	head -c $((512 * 1048576)) /dev/zero >"$BULK_DIR/big.bin"
+	for ns in $BULK_CLI $BULK_SRV; do
+		ip netns del $ns 2>/dev/null
+		ip netns add $ns && ip -n $ns link set lo up
+	done
+	ip link add bc0 netns $BULK_CLI type veth peer name bs0 netns $BULK_SRV
+	ip netns exec $BULK_CLI ethtool -K bc0 tx off rx off tso off gso off gro off >/dev/null 2>&1
+	ip netns exec $BULK_SRV ethtool -K bs0 tx off rx off tso off gso off gro off >/dev/null 2>&1
+	ip -n $BULK_CLI link set bc0 up
+	ip -n $BULK_SRV link set bs0 up
+	ip -n $BULK_SRV addr add 198.18.40.2/24 dev bs0
+	ip -n $BULK_CLI addr add 198.18.40.3/24 dev bc0 # curl's; nfg is .1 on the same veth
+	printf 'worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\nevents {}\nhttp { access_log off; sendfile on; server { listen 198.18.40.2:80; root %s; } }\n' \
+		"$BULK_DIR" "$BULK_DIR" "$BULK_DIR" >"$BULK_DIR/nginx.conf"
+	ip netns exec $BULK_SRV nginx -c "$BULK_DIR/nginx.conf"
+}
+bulk_teardown() {
+	for ns in $BULK_CLI $BULK_SRV; do
+		ip netns pids $ns | xargs -r kill 2>/dev/null
+	done
+	sleep 0.5
+	ip netns del $BULK_CLI
+	ip netns del $BULK_SRV
+	rm -rf "$BULK_DIR"
+}
+nfg_bulk_veth() {
+	ip netns exec $BULK_CLI "$NFG" run nftraffic-client \
+		--set ports.p0.device=net_af_packet0,iface=bc0,framecnt=4096 \
+		--set ports.p0.ipv4=198.18.40.1/24 --set 'nodes.client.targets[0].ip=198.18.40.2' \
+		--set nodes.client.connections=1 --set nodes.client.concurrency=1 \
+		--set 'nodes.client.request="GET /big.bin HTTP/1.1\r\nHost: nfg\r\nConnection: close\r\n\r\n"' \
+		--set nodes.client.close=server --records "$BUILD/bench/bulk-veth.csv" --quiet \
+		-- --file-prefix=nfg-bench-bulkv >/dev/null 2>&1
+	record_rate "$BUILD/bench/bulk-veth.csv"
+}
+curl_bulk_veth() {
+	ip netns exec $BULK_CLI curl -s -o /dev/null -w '%{speed_download}\n' \
+		http://198.18.40.2/big.bin
+}
+
+if [ "$QUICK" != 1 ]; then
+	bulk_setup
+	pair "bulk, 1 connection, in-process wire" B/s bulk_wire nfg_bulk_wire bulk_curl curl_bulk_veth "curl <- nginx, 1 connection, veth"
+	pair "bulk from nginx, 1 connection, veth" B/s bulk_veth nfg_bulk_veth bulk_curl2 curl_bulk_veth "curl <- nginx, 1 connection, veth"
+	bulk_teardown
 fi
 
 # ---- reporting ---------------------------------------------------------------

@@ -369,6 +369,7 @@ static const struct nfg_param client_params[] = {
 
 static const struct nfg_op tcp_client_op = {
 	.api_version = NFG_API_VERSION,
+	TCP_OP_COMMON,
 	.name = "tcp_client",
 	.summary = "open TCP connections at a rate, request, read the response, close",
 	.doc = "The client half of nftraffic: a user-space TCP stack that opens connections to\n"
@@ -384,9 +385,6 @@ static const struct nfg_op tcp_client_op = {
 	.example = "\"client\": {\"op\": \"tcp_client\", \"port\": \"p0\", \"targets\": "
 		   "[{\"ip\": \"198.18.0.2\", \"port\": 80}], \"rate\": 10000, \"connections\": 100000}",
 	.params = client_params,
-	.outputs = (const char *const[]){ "out", NULL },
-	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED,
-	.counters = tcp_counters,
 	.setup = client_setup,
 	.start = client_start,
 	.init = client_init,
@@ -394,11 +392,7 @@ static const struct nfg_op tcp_client_op = {
 	.poll = tcp_connector_poll,
 	.done = tcp_connector_done,
 	.fini = client_fini,
-	.progress = tcp_progress,
-	.summarize = tcp_summarize,
-	.stats_json = tcp_stats_json,
 	.histograms = tcp_client_histograms,
-	.observe = tcp_engine_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_client_op);

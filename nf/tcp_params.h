@@ -46,6 +46,14 @@
 
 extern const struct nfg_counter tcp_counters[];
 
+/* What every operator on one TCP engine per worker shares in its struct
+ * nfg_op: outputs, flags, counters and reports. */
+#define TCP_OP_COMMON                                                                          \
+	.outputs = (const char *const[]){ "out", NULL },                                       \
+	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED, .counters = tcp_counters,            \
+	.progress = tcp_progress, .summarize = tcp_summarize, .stats_json = tcp_stats_json,    \
+	.observe = tcp_engine_observe
+
 /* Reads the engine parameters (setup: no port facts yet). */
 int tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg);
 /* Completes it from the started port (init). Returns the port or NULL. */

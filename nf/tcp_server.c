@@ -262,6 +262,7 @@ static const struct nfg_param server_params[] = {
 };
 static const struct nfg_op tcp_server_op = {
 	.api_version = NFG_API_VERSION,
+	TCP_OP_COMMON,
 	.name = "tcp_server",
 	.summary = "accept TCP connections, answer each request, close",
 	.doc = "The server half of nftraffic: a user-space TCP stack that accepts connections\n"
@@ -274,19 +275,12 @@ static const struct nfg_op tcp_server_op = {
 	.example = "\"server\": {\"op\": \"tcp_server\", \"port\": \"p0\", \"listen\": [\"*:80\"], "
 		   "\"response_size\": 1024}",
 	.params = server_params,
-	.outputs = (const char *const[]){ "out", NULL },
-	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED,
-	.counters = tcp_counters,
 	.setup = server_setup,
 	.init = server_init,
 	.process = tcp_listener_process,
 	.poll = tcp_listener_poll,
 	.fini = server_fini,
-	.progress = tcp_progress,
-	.summarize = tcp_summarize,
-	.stats_json = tcp_stats_json,
 	.histograms = tcp_server_histograms,
-	.observe = tcp_engine_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_server_op);

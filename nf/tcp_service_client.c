@@ -111,6 +111,7 @@ static const struct nfg_param client_params[] = {
 
 static const struct nfg_op tcp_service_client_op = {
 	.api_version = NFG_API_VERSION,
+	TCP_OP_COMMON,
 	.name = "tcp_service_client",
 	.summary = "open TCP connections at a rate for a plugin's service (nfg/tcp.h)",
 	.doc = "Runs the client side of a TCP service a plugin brings: opens connections to\n"
@@ -124,9 +125,6 @@ static const struct nfg_op tcp_service_client_op = {
 		   "\"port\": \"p0\", \"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 6379}], "
 		   "\"connections\": 1000}",
 	.params = client_params,
-	.outputs = (const char *const[]){ "out", NULL },
-	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED,
-	.counters = tcp_counters,
 	.setup = client_setup,
 	.start = client_start,
 	.init = client_init,
@@ -134,11 +132,7 @@ static const struct nfg_op tcp_service_client_op = {
 	.poll = tcp_connector_poll,
 	.done = tcp_connector_done,
 	.fini = client_fini,
-	.progress = tcp_progress,
-	.summarize = tcp_summarize,
-	.stats_json = tcp_stats_json,
 	.histograms = tcp_client_histograms,
-	.observe = tcp_engine_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_service_client_op);

@@ -99,6 +99,7 @@ static const struct nfg_param server_params[] = {
 
 static const struct nfg_op tcp_service_op = {
 	.api_version = NFG_API_VERSION,
+	TCP_OP_COMMON,
 	.name = "tcp_service",
 	.summary = "accept TCP connections for a plugin's service (nfg/tcp.h)",
 	.doc = "Runs the server side of a TCP service a plugin brings: the plugin's callbacks\n"
@@ -110,19 +111,12 @@ static const struct nfg_op tcp_service_op = {
 	.example = "\"kv\": {\"op\": \"tcp_service\", \"service\": \"resp\", \"port\": \"p0\", "
 		   "\"listen\": [\"*:6379\"]}",
 	.params = server_params,
-	.outputs = (const char *const[]){ "out", NULL },
-	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED,
-	.counters = tcp_counters,
 	.setup = server_setup,
 	.init = server_init,
 	.process = tcp_listener_process,
 	.poll = tcp_listener_poll,
 	.fini = server_fini,
-	.progress = tcp_progress,
-	.summarize = tcp_summarize,
-	.stats_json = tcp_stats_json,
 	.histograms = tcp_server_histograms,
-	.observe = tcp_engine_observe,
 };
 
 NFG_OPERATOR_REGISTER(tcp_service_op);
