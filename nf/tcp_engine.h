@@ -27,8 +27,8 @@
 #include "timer_wheel.h"
 
 #define TCP_OUT_MAX 256
-#define TCP_OOO_MAX 1024        /* out-of-order segments held per worker */
-#define TCP_OOO_PER_CONN 8      /* ... and per connection */
+#define TCP_OOO_MAX 4096        /* out-of-order segments held per worker */
+#define TCP_OOO_PER_CONN 64     /* ... and per connection (about a 90 KB reorder window) */
 #define TCP_SUM_CACHE 8         /* payload checksums remembered (same_bytes) */
 #define TCP_STASH 32            /* mbufs allocated ahead, in one bulk call */
 #define TCP_DONE_MAX 64         /* consumed segments freed together */

@@ -262,6 +262,28 @@ receive(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s, struc
 	return ack;
 }
 
+/* A pure ACK overtaken by a later segment on the way (reordering): its
+ * TSval is older, yet it is no old duplicate — at RCV.NXT, for data we sent,
+ * its timestamp within a retransmission timeout of TS.Recent. Dropping it
+ * would lose its SACK blocks (Linux exempts these too). */
+static inline bool
+disordered_ack(const struct tcp_conn *c, const struct segment *s)
+{
+	return s->len == 0 && !(s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG)) &&
+	       (s->flags & RTE_TCP_ACK_FLAG) && s->seq == c->rcv_nxt &&
+	       SEQ_LEQ(s->ack, c->snd_max) && (uint32_t)(c->ts_recent - s->tsval) <= c->rto_ms;
+}
+
+/* Whether a segment may carry SACK blocks: SACK agreed, and more options
+ * than the timestamps every segment has. */
+static inline bool
+has_sack_blocks(const struct tcp_conn *c, const struct segment *s)
+{
+	unsigned opt_len = (unsigned)(s->th->data_off >> 4) * 4 - sizeof(*s->th);
+
+	return (c->opts & TO_SACK_PERM) && opt_len > ((c->opts & TO_TS) ? TCP_TS_OPT_LEN : 0u);
+}
+
 /* The ACK field of an acceptable segment. Returns false when the connection is gone. */
 static bool
 process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
@@ -300,15 +322,19 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 		 * window is no sign of loss either. */
 		c->retries = 0;
 	} else if (s->ack == c->snd_una && s->len == 0 && !(s->flags & RTE_TCP_FIN_FLAG) &&
-		   c->snd_una != c->snd_max && wnd == c->snd_wnd) {
+		   c->snd_una != c->snd_max && (wnd == c->snd_wnd || has_sack_blocks(c, s))) {
+		/* A duplicate ACK (RFC 5681 2), or one with SACK blocks whatever its
+		 * window (RFC 6675 2: receivers such as Linux move their window on
+		 * almost every ACK). */
 		e->ctr[TC_DUP_ACKS]++;
-		if (++c->dupacks == 3) {
+		if (c->recovery) {
+			++c->dupacks;
+			tcp_sack_dupack(e, c, s->th); /* one cut of cwnd per recovery */
+		} else if (++c->dupacks == 3) {
 			tcp_cc_loss(c, false);
 			tcp_retransmit(e, c, true);
 			if (c->opts & TO_SACK_PERM)
 				tcp_sack_enter(e, c);
-		} else if (c->dupacks > 3 && c->recovery) {
-			tcp_sack_dupack(e, c, s->th);
 		}
 	}
 	c->snd_wnd = wnd;
@@ -383,7 +409,8 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 		/* PAWS (RFC 7323 5.3): an old duplicate is answered with an ACK and
 		 * dropped. A RST is judged by its sequence number alone, as RFC 7323
 		 * 5.3 recommends (and Linux does). */
-		if (s.ts && !(s.flags & RTE_TCP_RST_FLAG) && tcp_paws_reject(c, s.tsval)) {
+		if (s.ts && !(s.flags & RTE_TCP_RST_FLAG) && tcp_paws_reject(c, s.tsval) &&
+		    !disordered_ack(c, &s)) {
 			tcp_output(e, c, true);
 			nfg_drop(e->node, TC_DROP_PAWS, &m, 1);
 			return;

@@ -463,6 +463,13 @@ tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
 			/* A FIN needs no window; data does. */
 			if (room == 0 && !fin_only)
 				break;
+			/* Sender silly-window avoidance (RFC 1122 4.2.3.4): no piece of a
+			 * segment while more data waits and an ACK is due to open room;
+			 * with nothing in flight, what fits goes (a small window stays
+			 * small). */
+			if (room < RTE_MIN((uint32_t)c->mss, max_payload(e, c)) && in_flight &&
+			    room < c->tx_end - stream_offset(c, c->snd_nxt))
+				break;
 			if (!send_segment(e, c, room))
 				break;
 			sent = true;

@@ -24,8 +24,9 @@
 	{ .name = "timestamps", .type = NFG_T_BOOL, .def = "true",                             \
 	  .doc = "offer RFC 7323 timestamps (RTT per ACK, PAWS)" },                            \
 	{ .name = "sack", .type = NFG_T_BOOL, .def = "true",                                   \
-	  .doc = "offer SACK-permitted (RFC 2018): our ACKs then name the out-of-order data " \
-		 "we hold, so the peer resends only the holes" },                             \
+	  .doc = "offer SACK-permitted (RFC 2018): with a peer that offers it too, our ACKs " \
+		 "name the out-of-order data we hold and its SACK blocks drive our loss "     \
+		 "recovery (RFC 6675); false: neither" },                                     \
 	{ .name = "rto_initial_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 60000,  \
 	  .doc = "retransmission timeout before any RTT sample (RFC 6298: 1 s)" },             \
 	{ .name = "rto_min_ms", .type = NFG_T_INT, .def = "200", .min = 1, .max = 60000,       \

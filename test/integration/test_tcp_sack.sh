@@ -5,7 +5,8 @@
 # run twice: with SACK (the default) and with it switched off on both ends.
 # Both runs complete every response, every byte counted; with SACK the
 # server resends holes its peer's SACK blocks show, and it takes far fewer
-# retransmission timeouts than without (it is the timeouts SACK saves).
+# retransmission timeouts than without (it is the timeouts SACK saves; about
+# 2.8x fewer measured, 1.5x asserted).
 . "$(dirname "$0")/lib.sh"
 nfg_test_init sack
 
@@ -46,6 +47,6 @@ for sack in true false; do
 done
 [ "$sackrtx_true" -gt 0 ] || fail "with SACK, no hole was resent on the peer's blocks"
 [ "$sackrtx_false" = 0 ] || fail "without SACK, $sackrtx_false SACK retransmissions"
-[ $((timeouts_true * 2)) -lt "$timeouts_false" ] ||
+[ $((timeouts_true * 3)) -lt $((timeouts_false * 2)) ] ||
 	fail "with SACK $timeouts_true timeouts, without $timeouts_false: SACK saved too few"
 echo ok
