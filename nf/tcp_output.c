@@ -467,8 +467,9 @@ tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now)
 			 * segment while more data waits and an ACK is due to open room;
 			 * with nothing in flight, what fits goes (a small window stays
 			 * small). */
-			if (room < RTE_MIN((uint32_t)c->mss, max_payload(e, c)) && in_flight &&
-			    room < c->tx_end - stream_offset(c, c->snd_nxt))
+			if (in_flight && room < c->mss &&
+			    room < c->tx_end - stream_offset(c, c->snd_nxt) &&
+			    room < max_payload(e, c))
 				break;
 			if (!send_segment(e, c, room))
 				break;
