@@ -98,6 +98,6 @@ NFG_PLUGIN_WITH("badpoint", "1.0", NULL, ext);
 C
 (cd "$WORK" && cc $(pkg-config --cflags nfg) -Wall -Werror -shared -o badpoint.so badpoint.c) ||
 	fail "badpoint.c did not build"
-expect_error "unknown extension point" 'no extension point .*proxy.polcy.* (there are: proxy.policy, proxy.hook)' \
+expect_error "unknown extension point" 'no extension point .*proxy.polcy.* (there are: proxy.policy, proxy.hook, tcp.service)' \
 	"$NFG" ops --plugin "$WORK/badpoint.so"
 echo ok
