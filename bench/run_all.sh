@@ -446,7 +446,7 @@ out="$RESULTS/$(date -u +%Y-%m-%d-%H%M%S).json"
 progress "results in $out"
 
 # The ratios as a bar chart, for the README.
-if command -v gnuplot >/dev/null; then
+if command -v gnuplot >/dev/null && [ "${BULK_ONLY:-0}" != 1 ]; then
 	: >"$BUILD/bench/ratios.dat"
 	for r in "${ROWS[@]}"; do
 		IFS='|' read -r label unit nk bk bname <<<"$r"
