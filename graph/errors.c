@@ -46,9 +46,10 @@ in_file(const char *path)
 	int l1, c1, l2, c2;
 	const char *cut = strrchr(path, '.');
 
-	if (!source_text || !cut || (size_t)(cut - path) >= sizeof(parent))
+	if (!source_text || (cut && (size_t)(cut - path) >= sizeof(parent)))
 		return true;
-	snprintf(parent, sizeof(parent), "%.*s", (int)(cut - path), path);
+	/* A top-level key's parent is the root (the empty path). */
+	snprintf(parent, sizeof(parent), "%.*s", cut ? (int)(cut - path) : 0, path);
 	/* A missing path is located at its deepest existing parent. */
 	return nfg_json_locate(source_text, path, &l1, &c1) == 0 &&
 	       nfg_json_locate(source_text, parent, &l2, &c2) == 0 && (l1 != l2 || c1 != c2);

@@ -361,6 +361,9 @@ START_TEST(wrong_type_by_override)
 		{ "nodes.g.count=abc", "--set nodes.g.count=abc: nodes.g.count: expected an integer" },
 		{ "edges[0]=5", "--set edges[0]=5: edges[0]: expected a string" },
 		{ "edges={}", "--set edges={}: edges: expected \"edges\": an array" },
+		/* a top-level key the file does not have: the --set made it */
+		{ "client.bogus=1", "--set client.bogus=1: client: unknown key \"client\"" },
+		{ "bogus=1", "--set bogus=1: bogus: unknown key \"bogus\"" },
 	};
 	const char *j = GOOD_PREFIX "  \"nodes\": {\"g\": {\"op\": \"generator\"}, \"d\": {\"op\": \"drop\"}},\n"
 				    "  \"edges\": [\"g -> d\"]\n}\n";
