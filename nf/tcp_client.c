@@ -312,7 +312,7 @@ static int
 client_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct client_config *cfg = nfg_instance_config(inst);
-	int socket = tcp_connector_socket(inst);
+	int socket = nfg_worker_socket(worker);
 	struct client_worker *w = rte_zmalloc_socket("tcp_client", sizeof(*w), RTE_CACHE_LINE_SIZE,
 						     socket);
 

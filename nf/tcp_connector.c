@@ -287,13 +287,6 @@ tcp_connector_config_free(struct tcp_connector_config *cfg)
 	local_share_free(&cfg->share);
 }
 
-int
-tcp_connector_socket(struct nfg_instance *inst)
-{
-	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
-
-	return port ? port->socket : SOCKET_ID_ANY;
-}
 
 int
 tcp_connector_init(struct tcp_connector *k, struct nfg_instance *inst,

@@ -93,8 +93,6 @@ int tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *
 /* Frees what setup() made (not cfg itself). */
 void tcp_connector_config_free(struct tcp_connector_config *cfg);
 
-/* The socket the worker's state belongs on (SOCKET_ID_ANY without a port). */
-int tcp_connector_socket(struct nfg_instance *inst);
 /* init(): the worker's slots on `socket`, its engine running `app` with
  * `app_ctx`. 0, or -1 after nfg_error(). */
 int tcp_connector_init(struct tcp_connector *k, struct nfg_instance *inst,

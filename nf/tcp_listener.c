@@ -217,11 +217,11 @@ tcp_listener_setup(struct nfg_instance *inst, struct tcp_listener_config *cfg,
 }
 
 int
-tcp_listener_socket(struct nfg_instance *inst, struct tcp_listener_config *cfg)
+tcp_listener_start(struct nfg_instance *inst, struct tcp_listener_config *cfg)
 {
-	const struct nfg_port *port = tcp_engine_config_port(inst, &cfg->engine);
-
-	return port ? port->socket : SOCKET_ID_ANY;
+	if (!tcp_engine_config_port(inst, &cfg->engine))
+		return nfg_error(inst, "port", "the port did not start");
+	return 0;
 }
 
 int

@@ -67,9 +67,8 @@ struct tcp_listener {
 int tcp_listener_setup(struct nfg_instance *inst, struct tcp_listener_config *cfg,
 		       uint64_t per_conn);
 
-/* init(), first: completes cfg from the started port and returns the socket
- * the worker's state belongs on (SOCKET_ID_ANY without a port). */
-int tcp_listener_socket(struct nfg_instance *inst, struct tcp_listener_config *cfg);
+/* start(): completes cfg from the started port. 0, or -1 after nfg_error(). */
+int tcp_listener_start(struct nfg_instance *inst, struct tcp_listener_config *cfg);
 
 /* init(): the worker's table on `socket`, its engine running `app` with
  * `app_ctx` (e.app_ctx). 0, or -1 after nfg_error(). */

@@ -510,7 +510,7 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	const struct px_config *cfg = nfg_instance_config(inst);
 	unsigned workers = nfg_worker_count();
-	int socket = SOCKET_ID_ANY;
+	int socket = nfg_worker_socket(worker);
 	struct px_worker *w = rte_zmalloc_socket("tcp_proxy", sizeof(*w), RTE_CACHE_LINE_SIZE,
 						 socket);
 	char name[RTE_MEMPOOL_NAMESIZE];

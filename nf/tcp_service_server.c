@@ -57,10 +57,18 @@ server_setup(struct nfg_instance *inst)
 }
 
 static int
+server_start(struct nfg_instance *inst)
+{
+	struct server_config *cfg = nfg_instance_config(inst);
+
+	return tcp_listener_start(inst, &cfg->listener);
+}
+
+static int
 server_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	struct server_config *cfg = nfg_instance_config(inst);
-	int socket = tcp_listener_socket(inst, &cfg->listener);
+	int socket = nfg_worker_socket(worker);
 	struct server_worker *w = rte_zmalloc_socket("tcp_service", sizeof(*w),
 						     RTE_CACHE_LINE_SIZE, socket);
 
@@ -112,6 +120,7 @@ static const struct nfg_op tcp_service_op = {
 		   "\"listen\": [\"*:6379\"]}",
 	.params = server_params,
 	.setup = server_setup,
+	.start = server_start,
 	.init = server_init,
 	.process = tcp_listener_process,
 	.poll = tcp_listener_poll,

@@ -229,8 +229,9 @@ static int
 impair_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 {
 	struct impair_config *cfg = nfg_instance_config(inst);
-	struct impair_state *st = rte_zmalloc("impair", sizeof(*st) + cfg->queue_max * sizeof(st->heap[0]),
-					      RTE_CACHE_LINE_SIZE);
+	struct impair_state *st =
+		rte_zmalloc_socket("impair", sizeof(*st) + cfg->queue_max * sizeof(st->heap[0]),
+				   RTE_CACHE_LINE_SIZE, nfg_worker_socket(worker));
 
 	if (!st)
 		return -1;

@@ -121,8 +121,9 @@ merge_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	unsigned nb = (unsigned)json_array_size(inputs);
 	uint32_t capacity = (uint32_t)nfg_param_int(inst, "queue");
 	size_t head = sizeof(struct merge_state) + nb * sizeof(struct merge_queue);
-	struct merge_state *st = rte_zmalloc("merge", head + (size_t)nb * capacity * sizeof(void *),
-					     RTE_CACHE_LINE_SIZE);
+	struct merge_state *st =
+		rte_zmalloc_socket("merge", head + (size_t)nb * capacity * sizeof(void *),
+				   RTE_CACHE_LINE_SIZE, nfg_worker_socket(worker));
 	if (!st)
 		return -1;
 	st->nb_inputs = nb;

@@ -92,8 +92,8 @@ struct neigh *
 neigh_create(const struct neigh_config *c, unsigned worker)
 {
 	size_t held = neigh_held_max(c->max_held);
-	struct neigh *n = rte_zmalloc("neigh", sizeof(*n) + held * sizeof(n->held[0]),
-				      RTE_CACHE_LINE_SIZE);
+	struct neigh *n = rte_zmalloc_socket("neigh", sizeof(*n) + held * sizeof(n->held[0]),
+					     RTE_CACHE_LINE_SIZE, nfg_worker_socket(worker));
 
 	if (!n)
 		return NULL;

@@ -123,8 +123,8 @@ ring_tx_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 
 	if (!hr || !hr->rings[0])
 		return -1;
-	st->sorted = rte_zmalloc("ring_tx", hr->nb_workers * SORT_CHUNK * sizeof(st->sorted[0]),
-				 RTE_CACHE_LINE_SIZE);
+	st->sorted = rte_zmalloc_socket("ring_tx", hr->nb_workers * SORT_CHUNK * sizeof(st->sorted[0]),
+					RTE_CACHE_LINE_SIZE, nfg_worker_socket(worker));
 	if (!st->sorted)
 		return -1;
 	st->mode = strcmp(by, "worker") == 0 ? BY_WORKER

@@ -260,7 +260,7 @@ nfg_graphs_build(struct nfg_graph *g)
 	for (unsigned w = 0; w < g->nb_workers; w++) {
 		char name[RTE_GRAPH_NAMESIZE];
 		struct rte_graph_param prm = {
-			.socket_id = SOCKET_ID_ANY,
+			.socket_id = nfg_worker_socket(w),
 			.nb_node_patterns = nb_names,
 			.node_patterns = patterns,
 		};

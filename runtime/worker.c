@@ -226,6 +226,20 @@ add_poll(struct worker *w, const struct nfg_op *op, struct rte_node *node)
 	}
 }
 
+/* Workers take the worker lcores in order (nfg_workers_prepare). */
+int
+nfg_worker_socket(unsigned worker)
+{
+	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+
+	for (unsigned i = 0; i < worker && lcore < RTE_MAX_LCORE; i++)
+		lcore = rte_get_next_lcore(lcore, 1, 0);
+	if (lcore >= RTE_MAX_LCORE)
+		return SOCKET_ID_ANY;
+	unsigned socket = rte_lcore_to_socket_id(lcore);
+	return socket == (unsigned)SOCKET_ID_ANY ? SOCKET_ID_ANY : (int)socket;
+}
+
 void
 nfg_workers_prepare(struct nfg_graph *g)
 {

@@ -485,6 +485,10 @@ bool nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be);
  * addresses: what nd answers Neighbor Solicitations for. */
 bool nfg_port_owns_ipv6(const struct nfg_port *port, const uint8_t ip[16]);
 unsigned nfg_worker_count(void);
+/* The NUMA socket of the CPU worker `worker` runs on (SOCKET_ID_ANY when it
+ * has none): where an operator's per-worker memory belongs, for state whose
+ * size .state_size cannot give (it depends on a parameter). */
+int nfg_worker_socket(unsigned worker);
 /* Cycles a worker has spent so far in walks that moved packets (estimated
  * from the timed walks): what its work cost, idle polling left out. */
 uint64_t nfg_worker_busy_cycles(unsigned worker);
