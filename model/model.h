@@ -25,6 +25,9 @@
 #include "nfg/steering.h"
 #include "nfg/values.h"
 
+/* Claims of a port that steer (by port or address), at most. */
+#define NFG_STEER_MAX_RULES 8
+
 #define NFG_MAX_WORKERS 64
 #define NFG_NAME_MAX 40 /* instance names; clones are "nfg_<op>-<name>" < 64 */
 

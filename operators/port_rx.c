@@ -11,8 +11,6 @@
  * then sees exactly the packets of the connections it owns.
  */
 #include <rte_ethdev.h>
-#include <rte_malloc.h>
-#include <rte_ring.h>
 
 #include "builtin.h"
 #include "nfg/steering.h"
@@ -29,46 +27,17 @@ struct port_rx_state {
 enum port_rx_output { PORT_RX_OUT };
 enum port_rx_counter { PORT_RX_HANDED_OFF, PORT_RX_HANDED_IN, PORT_RX_HANDOFF_FULL };
 
-/* The stream's packets owned elsewhere go to their owners' rings, a burst
- * per owner; returns how many stay. Ring full: dropped, counted (the owner
- * is far behind). */
+/* The stream's packets owned elsewhere go to their owners (counted); returns
+ * how many stay. An owner's ring full: dropped, counted (it is far behind). */
 static uint16_t
 hand_off(struct rte_node *node, const struct port_rx_state *st, void **objs, uint16_t n)
 {
-	const struct nfg_port_steer *steer = st->steer;
-	uint16_t owners[RTE_GRAPH_BURST_SIZE];
-	uint16_t kept = 0, away = 0;
-	void *batch[RTE_GRAPH_BURST_SIZE];
+	uint16_t handed, full;
+	uint16_t kept = nfg_steer_hand_off(st->steer, st->worker, objs, n, &handed, &full);
 
-	for (uint16_t i = 0; i < n; i++) {
-		unsigned owner = nfg_steer_owner(steer, objs[i]);
-		if (owner == NFG_OWNER_HERE || owner == st->worker) {
-			objs[kept++] = objs[i];
-			continue;
-		}
-		/* Packets to hand over wait at the end, in order. */
-		owners[away] = (uint16_t)owner;
-		batch[away++] = objs[i];
-	}
-	for (uint16_t done = 0; done < away;) {
-		/* One owner at a time: its packets, in arrival order. */
-		uint16_t owner = owners[done], nb = 0;
-		void *burst[RTE_GRAPH_BURST_SIZE];
-		for (uint16_t i = done; i < away; i++) {
-			if (owners[i] == owner) {
-				burst[nb++] = batch[i];
-				owners[i] = NFG_OWNER_HERE;
-			}
-		}
-		struct rte_ring *r = steer->rings[st->worker * steer->workers + owner];
-		unsigned sent = rte_ring_sp_enqueue_burst(r, burst, nb, NULL);
-		nfg_count(node, PORT_RX_HANDED_OFF, sent);
-		if (sent < nb)
-			nfg_drop(node, PORT_RX_HANDOFF_FULL, (struct rte_mbuf **)burst + sent,
-				 (uint16_t)(nb - sent));
-		while (done < away && owners[done] == NFG_OWNER_HERE)
-			done++;
-	}
+	nfg_count(node, PORT_RX_HANDED_OFF, handed);
+	if (unlikely(full))
+		nfg_drop(node, PORT_RX_HANDOFF_FULL, (struct rte_mbuf **)objs + kept, full);
 	return kept;
 }
 
@@ -76,18 +45,8 @@ hand_off(struct rte_node *node, const struct port_rx_state *st, void **objs, uin
 static uint16_t
 take_handed(struct rte_node *node, struct port_rx_state *st, void **objs, uint16_t room)
 {
-	const struct nfg_port_steer *steer = st->steer;
-	uint16_t got = 0;
+	uint16_t got = nfg_steer_take(st->steer, st->worker, &st->next_from, objs, room);
 
-	/* Starting from a different peer each time, so none is favoured. */
-	for (unsigned k = 0; k < steer->workers && got < room; k++) {
-		unsigned from = (st->next_from + k) % steer->workers;
-		if (from == st->worker)
-			continue;
-		got += (uint16_t)rte_ring_sc_dequeue_burst(
-			steer->rings[from * steer->workers + st->worker], objs + got, room - got, NULL);
-	}
-	st->next_from = (st->next_from + 1) % steer->workers;
 	nfg_count(node, PORT_RX_HANDED_IN, got);
 	return got;
 }

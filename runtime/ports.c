@@ -20,6 +20,7 @@
 #include <rte_interrupts.h>
 
 #include "runtime.h"
+#include "steer.h"
 
 #define DRAIN_BURST 64
 

@@ -15,6 +15,7 @@
 #include <rte_ring.h>
 
 #include "runtime.h"
+#include "steer.h"
 
 /* Per pair of workers: several rx bursts of slack for an owner that is busy. */
 #define HANDOFF_RING 512

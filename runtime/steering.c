@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Steering (include/nfg/steering.h): the port-slice arithmetic, the rules
- * operators declare on their ports, and the owner of a received packet.
- * Installing rte_flow rules and the software handoff rings are in
- * steer_port.c; port_rx does the handoff.
+ * Steering (include/nfg/steering.h, steer.h): the port-slice arithmetic and
+ * the claims operators declare on their ports. Installing rte_flow rules and
+ * making the hand-off rings are in steer_port.c, the software hand-off
+ * itself (the owner of each received packet) in steer_handoff.c.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <rte_udp.h>
 
 #include "runtime.h"
+#include "steer.h"
 
 const uint8_t nfg_rss_key_symmetric[NFG_STEER_KEY_LEN] = {
 	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
@@ -188,57 +189,4 @@ nfg_port_owns_ipv6(const struct nfg_port *port, const uint8_t ip[16])
 		if (memcmp(port->ipv6[i], ip, 16) == 0)
 			return true;
 	return false;
-}
-
-/* Both directions of a flow alike: addresses and ports are combined by
- * operations that do not care about their order. */
-static inline uint32_t
-symmetric_hash(uint32_t a, uint32_t b, uint16_t pa, uint16_t pb)
-{
-	uint64_t x = ((uint64_t)(a ^ b) << 32) | ((uint32_t)(pa ^ pb) << 16) |
-		     (uint16_t)(pa + pb);
-	x ^= (uint64_t)(a + b) * 0x9e3779b97f4a7c15ull;
-	x *= 0xff51afd7ed558ccdull;
-	return (uint32_t)(x >> 32);
-}
-
-unsigned
-nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m)
-{
-	uint32_t len = rte_pktmbuf_data_len(m), off = sizeof(struct rte_ether_hdr);
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-
-	if (len < off + sizeof(struct rte_ipv4_hdr))
-		return NFG_OWNER_HERE;
-	uint16_t type = ((const struct rte_ether_hdr *)d)->ether_type;
-	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN)) {
-		type = *(const uint16_t *)(d + off + 2);
-		off += sizeof(struct rte_vlan_hdr);
-	}
-	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    len < off + sizeof(struct rte_ipv4_hdr))
-		return NFG_OWNER_HERE;
-	const struct rte_ipv4_hdr *ip = (const void *)(d + off);
-	uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
-	/* Fragments stay where they arrived, the first with the others (only
-	 * the first carries ports), so a datagram is never split. */
-	if (ihl < sizeof(*ip) ||
-	    (ip->fragment_offset &
-	     rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) ||
-	    (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP) ||
-	    len < off + ihl + 4)
-		return NFG_OWNER_HERE;
-	const uint16_t *ports = (const void *)(d + off + ihl);
-	uint32_t dst_ip = rte_be_to_cpu_32(ip->dst_addr);
-	uint16_t dst_port = rte_be_to_cpu_16(ports[1]);
-
-	for (unsigned i = 0; i < st->nb_rules; i++) {
-		unsigned owner = nfg_steer_rule_owner(&st->rules[i], ip->next_proto_id, dst_ip,
-						      dst_port);
-		if (owner != NFG_OWNER_HERE)
-			return owner;
-	}
-	if (!st->spread)
-		return NFG_OWNER_HERE;
-	return symmetric_hash(ip->src_addr, ip->dst_addr, ports[0], ports[1]) % st->workers;
 }

@@ -34,11 +34,7 @@
 extern "C" {
 #endif
 
-#define NFG_STEER_MAX_RULES 8
 #define NFG_PORT_MAX_CLAIMS 32
-#define NFG_STEER_KEY_LEN 40
-/* nfg_steer_owner(): no rule covers the packet; it stays where it arrived. */
-#define NFG_OWNER_HERE 0xffffu
 
 /* The masked bits of a port, packed into a number (bit-by-bit PEXT). */
 static inline unsigned
@@ -124,43 +120,28 @@ nfg_claim_any_address(const struct nfg_claim *c)
  * common addresses and ports). */
 int nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, size_t errlen);
 
-/* The worker that owns a packet to (dst_ip, dst_port) under claim r, or
- * NFG_OWNER_HERE when the claim does not steer it. Host byte order. */
-static inline unsigned
-nfg_steer_rule_owner(const struct nfg_claim *r, uint8_t proto, uint32_t dst_ip,
-		     uint16_t dst_port)
-{
-	if (proto != r->proto || dst_ip < r->ip_lo || dst_ip > r->ip_hi ||
-	    dst_port < r->port_lo || dst_port > r->port_hi)
-		return NFG_OWNER_HERE;
-	if (r->by == NFG_STEER_BY_IP)
-		return (dst_ip - r->ip_lo) % r->workers;
-	return nfg_slice_owner(r->mask, r->workers, dst_port);
-}
+struct nfg_port_steer; /* a port's software steering (nfg_port.steer), opaque */
 
 /*
- * The symmetric Toeplitz key: 0x6d5a repeated (Woo and Park, "Scalable TCP
- * session monitoring with symmetric receive-side scaling"). With it, the
- * hash of (a, b, pa, pb) equals that of (b, a, pb, pa).
+ * For an operator receiving from a port whose `steer` is not NULL (the
+ * device could not steer the claimed shares itself), once per burst on
+ * worker `worker`:
+ *
+ * nfg_steer_take(): up to `room` packets other workers handed to this one,
+ * into objs; `next_from` (the caller's, zero to begin with) rotates which
+ * worker is taken from first, so none is favoured.
+ *
+ * nfg_steer_hand_off(): of the n packets at objs, those another worker owns
+ * go onto that worker's ring (in order, a burst per owner). The packets that
+ * stay come first, and their number is returned; *handed says how many were
+ * handed over; the *full packets whose owner's ring was full follow the
+ * kept ones, for the caller to drop and count. At most RTE_GRAPH_BURST_SIZE
+ * packets are steered; the first ones of a longer stream stay here.
  */
-extern const uint8_t nfg_rss_key_symmetric[NFG_STEER_KEY_LEN];
-
-struct rte_mbuf;
-struct rte_ring;
-
-/* A port's software steering, when its device cannot steer: port_rx asks
- * nfg_steer_owner() about every packet and hands the others over a ring. */
-struct nfg_port_steer {
-	unsigned workers;
-	bool spread;               /* no rule covers it: symmetric flow hash */
-	unsigned nb_rules;
-	struct nfg_claim rules[NFG_STEER_MAX_RULES]; /* the steered claims */
-	struct rte_ring **rings;   /* rings[from * workers + to], single producer/consumer */
-};
-
-/* The worker that must process m, or NFG_OWNER_HERE. Reads only what is
- * inside the frame (Ethernet, one VLAN tag, IPv4, the ports). */
-unsigned nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m);
+uint16_t nfg_steer_take(const struct nfg_port_steer *st, unsigned worker, unsigned *next_from,
+			void **objs, uint16_t room);
+uint16_t nfg_steer_hand_off(const struct nfg_port_steer *st, unsigned worker, void **objs,
+			    uint16_t n, uint16_t *handed, uint16_t *full);
 
 #ifdef __cplusplus
 }

@@ -11,10 +11,12 @@
 #include <stdlib.h>
 
 #include <rte_random.h>
+#include <rte_ring.h>
 #include <rte_thash.h>
 
 #include "harness.h"
 #include "nfg/steering.h"
+#include "../../runtime/steer.h"
 #include "../../nf/local_share.h"
 
 static void
@@ -339,6 +341,55 @@ START_TEST(the_port_owns_what_operators_claim)
 }
 END_TEST
 
+/* The software hand-off, with real rings: worker 0 keeps its own packets in
+ * order, hands worker 1's over (in order), and when worker 1's ring is full
+ * the rest follow the kept ones for the caller to drop; worker 1 takes them. */
+START_TEST(hand_off_keeps_order_and_gives_back_what_did_not_fit)
+{
+	struct rte_ring *rings[4] = { NULL };
+	rings[0 * 2 + 1] = rte_ring_create("t_steer_01", 8, SOCKET_ID_ANY,
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rings[1 * 2 + 0] = rte_ring_create("t_steer_10", 8, SOCKET_ID_ANY,
+					   RING_F_SP_ENQ | RING_F_SC_DEQ);
+	ck_assert_ptr_nonnull(rings[1]);
+	ck_assert_ptr_nonnull(rings[2]);
+	/* Ports 1000-1999 by the low bit: even to worker 0, odd to worker 1. */
+	struct nfg_port_steer st = {
+		.workers = 2, .nb_rules = 1, .rings = rings,
+		.rules = { { .by = NFG_STEER_BY_PORT, .proto = IPPROTO_TCP, .ip_lo = 0xc6120001,
+			     .ip_hi = 0xc6120001, .port_lo = 1000, .port_hi = 1999, .mask = 1,
+			     .workers = 2 } },
+	};
+	uint8_t frame[128];
+	void *objs[20], *sent[20];
+	/* 20 packets to ports 1000..1019: 10 each; the ring takes 7 (size 8). */
+	for (unsigned i = 0; i < 20; i++)
+		sent[i] = objs[i] = tcp_packet(frame, 0xc6130001, 0xc6120001, 80, (uint16_t)(1000 + i));
+	uint16_t handed, full;
+	uint16_t kept = nfg_steer_hand_off(&st, 0, objs, 20, &handed, &full);
+	ck_assert_uint_eq(kept, 10);
+	ck_assert_uint_eq(handed, 7);
+	ck_assert_uint_eq(full, 3);
+	for (unsigned i = 0; i < 10; i++)
+		ck_assert_ptr_eq(objs[i], sent[2 * i]);
+	for (unsigned i = 0; i < 3; i++) /* the last three odd ones */
+		ck_assert_ptr_eq(objs[10 + i], sent[2 * (7 + i) + 1]);
+	/* Worker 1 takes what was handed, in order; nothing more is there. */
+	void *got[20];
+	unsigned next_from = 0;
+	ck_assert_uint_eq(nfg_steer_take(&st, 1, &next_from, got, 20), 7);
+	for (unsigned i = 0; i < 7; i++)
+		ck_assert_ptr_eq(got[i], sent[2 * i + 1]);
+	ck_assert_uint_eq(nfg_steer_take(&st, 1, &next_from, got, 20), 0);
+	for (unsigned i = 0; i < 13; i++)
+		rte_pktmbuf_free(objs[i]);
+	for (unsigned i = 0; i < 7; i++)
+		rte_pktmbuf_free(got[i]);
+	rte_ring_free(rings[1]);
+	rte_ring_free(rings[2]);
+}
+END_TEST
+
 TEST_SUITE(steering_suite)
 static Suite *
 steering_suite(void)
@@ -351,6 +402,7 @@ steering_suite(void)
 	tcase_add_test(tc, port_slices_refuse_what_cannot_work);
 	tcase_add_test(tc, symmetric_rss_key_hashes_both_directions_alike);
 	tcase_add_test(tc, owner_of_both_directions);
+	tcase_add_test(tc, hand_off_keeps_order_and_gives_back_what_did_not_fit);
 	tcase_add_test(tc, graph_files_with_shares_that_cannot_work);
 	tcase_add_test(tc, overlapping_claims_are_refused);
 	tcase_add_test(tc, the_port_owns_what_operators_claim);
