@@ -146,27 +146,28 @@ tcp_listener_process(struct rte_graph *graph, struct rte_node *node, void **objs
 		     uint16_t nb_objs)
 {
 	struct tcp_listener *l = nfg_node_state(node);
-	uint32_t hash[RTE_GRAPH_BURST_SIZE];
+	uint32_t hash[TUPLE_BURST];
 
 	tcp_engine_tick(&l->e, graph, nfg_clock());
-	/* First every segment's table cell, fetched while the others are hashed;
-	 * then the segments. */
-	for (uint16_t i = 0; i < nb_objs; i++) {
-		struct rte_mbuf *m = objs[i];
-		hash[i] = 0;
-		if (likely(nfg_is_ipv4(m) && nfg_l4_type(m) == RTE_PTYPE_L4_TCP)) {
-			const struct rte_ipv4_hdr *ip = nfg_l3(m);
-			const struct rte_tcp_hdr *th = nfg_l4(m);
-			hash[i] = tuple_table_hash(&l->table, ip->src_addr, ip->dst_addr, th->src_port,
-						   th->dst_port);
-			tuple_table_prefetch(&l->table, hash[i]);
-			if ((th->tcp_flags & RTE_TCP_SYN_FLAG) && l->time_wait.live)
-				time_wait_prefetch(&l->time_wait, ip->src_addr, ip->dst_addr,
-						   th->src_port, th->dst_port);
+	for (uint16_t base = 0; base < nb_objs; base += TUPLE_BURST) {
+		struct rte_mbuf **pkts = (struct rte_mbuf **)objs + base;
+		uint16_t n = RTE_MIN((uint16_t)(nb_objs - base), (uint16_t)TUPLE_BURST);
+		/* First every segment's table cell (and for a SYN its TIME_WAIT
+		 * entry), fetched while the others are hashed; then the segments. */
+		for (uint16_t i = 0; i < n; i++) {
+			hash[i] = tuple_table_segment_hash(&l->table, pkts[i]);
+			if (hash[i] && l->time_wait.live) {
+				const struct rte_ipv4_hdr *ip = nfg_l3(pkts[i]);
+				const struct rte_tcp_hdr *th = nfg_l4(pkts[i]);
+				if (th->tcp_flags & RTE_TCP_SYN_FLAG)
+					time_wait_prefetch(&l->time_wait, ip->src_addr,
+							   ip->dst_addr, th->src_port,
+							   th->dst_port);
+			}
 		}
+		for (uint16_t i = 0; i < n; i++)
+			segment(l, pkts[i], hash[i]);
 	}
-	for (uint16_t i = 0; i < nb_objs; i++)
-		segment(l, objs[i], hash[i]);
 	tcp_flush(&l->e);
 	if (has_timers(l))
 		nfg_node_poll_request(node);

@@ -20,8 +20,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ip.h>
 #include <rte_prefetch.h>
+#include <rte_tcp.h>
 
+#include "nfg/packet.h"
 #include "tcp_conn.h"
 
 #define TUPLE_NONE UINT32_MAX
@@ -55,6 +58,26 @@ static inline void
 tuple_table_prefetch(const struct tuple_table *t, uint32_t hash)
 {
 	rte_prefetch0(&t->cells[hash & t->mask]);
+}
+
+/* The hash of a received segment's 4-tuple (remote = its source), its cell
+ * prefetched, for a burst's first pass; 0 for what is not parsed IPv4 TCP
+ * (the caller's checks refuse it later). Callers take bursts in chunks of
+ * TUPLE_BURST: a node's stream can be longer than RTE_GRAPH_BURST_SIZE when
+ * several nodes feed it in one walk. */
+#define TUPLE_BURST 256
+static inline uint32_t
+tuple_table_segment_hash(const struct tuple_table *t, struct rte_mbuf *m)
+{
+	if (unlikely(!nfg_is_ipv4(m) || nfg_l4_type(m) != RTE_PTYPE_L4_TCP))
+		return 0;
+	const struct rte_ipv4_hdr *ip = nfg_l3(m);
+	const struct rte_tcp_hdr *th = nfg_l4(m);
+	uint32_t hash = tuple_table_hash(t, ip->src_addr, ip->dst_addr, th->src_port,
+					 th->dst_port);
+
+	tuple_table_prefetch(t, hash);
+	return hash;
 }
 
 static inline bool

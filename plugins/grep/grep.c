@@ -45,9 +45,11 @@ contains(const struct grep_config *cfg, const uint8_t *text, size_t n)
 
 /* The shape of a fast operator: decide for the whole burst first (the next
  * packet's bytes prefetched while this one is searched), count once, then
- * hand the burst on by runs (the whole stream moves when all go one way). */
-static uint16_t
-grep_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+ * hand the burst on by runs (the whole stream moves when all go one way).
+ * A stream can hold more than a burst (several nodes feeding this one in a
+ * walk): it is taken a burst at a time, so the per-packet array stays bounded. */
+static void
+grep_burst(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	const struct grep_config *cfg = nfg_node_state(node);
 	uint16_t edge[RTE_GRAPH_BURST_SIZE];
@@ -68,6 +70,14 @@ grep_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16
 	}
 	nfg_count(node, GREP_MATCHED, matched);
 	nfg_enqueue_by_edge(graph, node, objs, edge, nb_objs);
+}
+
+static uint16_t
+grep_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
+{
+	for (uint16_t done = 0; done < nb_objs; done += RTE_GRAPH_BURST_SIZE)
+		grep_burst(graph, node, objs + done,
+			   RTE_MIN((uint16_t)(nb_objs - done), (uint16_t)RTE_GRAPH_BURST_SIZE));
 	return nb_objs;
 }
 

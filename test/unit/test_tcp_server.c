@@ -161,6 +161,52 @@ check_data(const struct oseg *o, unsigned n, const struct peer *p, uint32_t *nex
 
 /* ---- handshake, request, response, close --------------------------------- */
 
+/* Two nodes feed parse in one walk, so the server's stream holds 512
+ * segments, more than a burst (found by a new graph: a stack array sized by
+ * the burst overflowed). Every SYN is answered, each from its own connection. */
+START_TEST(a_stream_longer_than_a_burst)
+{
+	struct tcp_test t;
+	const char *json =
+		"{\"ports\": {\"p\": {\"device\": \"wire:w\", \"mac\": \"" NF_MAC "\",\n"
+		"                   \"ipv4\": \"198.18.0.1/24\"}, \"q\": {\"device\": \"wire:w\"}},\n"
+		" \"nodes\": {\"in1\": {\"op\": \"test_inject\"}, \"in2\": {\"op\": \"test_inject\"},\n"
+		"  \"parse\": {\"op\": \"parse\"},\n"
+		"  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"" PEER_MAC "\",\n"
+		"           \"http\": false, \"response_size\": 10, \"max_connections\": 1024},\n"
+		"  \"out\": {\"op\": \"test_collect\"}},\n"
+		" \"edges\": [\"in1 -> parse\", \"in2 -> parse\", \"parse -> srv -> out\"]}";
+	enum { PER_INPUT = 300 };
+	struct rte_mbuf *pkts[PER_INPUT];
+
+	tt_load(&t, json, "srv");
+	for (unsigned input = 0; input < 2; input++) {
+		for (unsigned i = 0; i < PER_INPUT; i++) {
+			struct tseg syn = { .sport = (uint16_t)(10000 + input * PER_INPUT + i),
+					    .dport = 80, .seq = 1000, .flags = TH_SYN, .win = 65535 };
+			pkts[i] = tseg_mbuf(&syn);
+		}
+		harness_inject(t.h, input ? "in2" : "in1", pkts, PER_INPUT);
+	}
+	tt_walk(&t, 3);
+	ck_assert_uint_eq(tt_ctr(&t, "accepted"), 2 * PER_INPUT);
+	struct rte_mbuf **out;
+	unsigned n = harness_collected(t.h, "out", &out);
+	ck_assert_uint_eq(n, 2 * PER_INPUT);
+	bool seen[2 * PER_INPUT] = { false };
+	for (unsigned i = 0; i < n; i++) {
+		struct oseg o;
+		tt_read_segment(out[i], &o);
+		ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
+		ck_assert_uint_eq(o.ack, 1001);
+		ck_assert(o.dport >= 10000 && o.dport < 10000 + 2 * PER_INPUT);
+		ck_assert(!seen[o.dport - 10000]);
+		seen[o.dport - 10000] = true;
+	}
+	tt_free(&t);
+}
+END_TEST
+
 START_TEST(handshake_request_response_close)
 {
 	struct tcp_test t;
@@ -1508,8 +1554,10 @@ tcp_server_suite(void)
 	tcase_add_test(tc, large_response_in_window_sized_rounds);
 	tcase_add_test(tc, zero_window_probes_keep_going_while_answered);
 	tcase_add_test(tc, bad_input_is_counted_and_disturbs_nothing);
+	tcase_add_test(tc, a_stream_longer_than_a_burst);
 	suite_add_tcase(s, tc);
 	return s;
 }
+
 
 TEST_SUITE(tcp_server_suite)
