@@ -377,8 +377,10 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 	tcp_mbuf_done(e, m);
 }
 
+/* `hash`: the segment's table hash, computed (and its cell prefetched)
+ * ahead by tuple_table_segment_hash. */
 static void
-from_client(struct px_worker *w, struct rte_mbuf *m)
+from_client(struct px_worker *w, struct rte_mbuf *m, uint32_t hash)
 {
 	struct rte_tcp_hdr *th = tcp_segment_check(&w->ec, m);
 
@@ -388,8 +390,8 @@ from_client(struct px_worker *w, struct rte_mbuf *m)
 	struct px_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
 	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		   RTE_TCP_SYN_FLAG;
-	uint32_t i = tuple_table_lookup(&w->table, px_key_hash(w, &key), w->ec.conns, key.client_ip,
-					key.vip, key.client_port, key.vport);
+	uint32_t i = tuple_table_lookup(&w->table, hash, w->ec.conns, key.client_ip, key.vip,
+					key.client_port, key.vport);
 	if (i != TUPLE_NONE) {
 		/* The client reuses its port while the finished exchange lingers: a
 		 * SYN above its numbers opens a new connection (as a SYN may end
@@ -449,13 +451,24 @@ proxy_input(struct rte_graph *graph, struct rte_node *node, unsigned input, void
 
 	tcp_engine_tick(&w->ec, graph, tsc);
 	tcp_engine_tick(&w->es, graph, tsc);
-	for (uint16_t k = 0; k < nb_objs; k++) {
-		if (k + 1 < nb_objs)
-			rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[k + 1], void *));
-		if (input == PX_FROM_CLIENT)
-			from_client(w, objs[k]);
-		else
+	if (input == PX_FROM_CLIENT) {
+		/* As the listener: every segment's table cell fetched first, while
+		 * the others are hashed; then the segments. */
+		uint32_t hash[TUPLE_BURST];
+		for (uint16_t base = 0; base < nb_objs; base += TUPLE_BURST) {
+			struct rte_mbuf **pkts = (struct rte_mbuf **)objs + base;
+			uint16_t n = RTE_MIN((uint16_t)(nb_objs - base), (uint16_t)TUPLE_BURST);
+			for (uint16_t k = 0; k < n; k++)
+				hash[k] = tuple_table_segment_hash(&w->table, pkts[k]);
+			for (uint16_t k = 0; k < n; k++)
+				from_client(w, pkts[k], hash[k]);
+		}
+	} else {
+		for (uint16_t k = 0; k < nb_objs; k++) {
+			if (k + 1 < nb_objs)
+				rte_prefetch0(rte_pktmbuf_mtod((struct rte_mbuf *)objs[k + 1], void *));
 			from_server(w, objs[k]);
+		}
 	}
 	tcp_flush(&w->ec);
 	tcp_flush(&w->es);
