@@ -119,13 +119,15 @@ payload_wrap_http(struct payload *p, bool close)
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 200 OK\r\nServer: nfg\r\nContent-Type: application/octet-stream\r\n"
 			 "Content-Length: %u\r\n%s\r\n", p->len, close ? "Connection: close\r\n" : "");
-	uint8_t *b = malloc((size_t)n + p->len + 1);
+	/* Grown in place and the body moved up, not copied into a new buffer:
+	 * for a response of a GB from a file, realloc remaps its pages (glibc:
+	 * mremap) where a copy would hold two GB for a moment. */
+	uint8_t *b = realloc(p->bytes, (size_t)n + p->len + 1);
 
 	if (!b)
 		return -1;
+	memmove(b + n, b, p->len);
 	memcpy(b, head, (size_t)n);
-	memcpy(b + n, p->bytes, p->len);
-	free(p->bytes);
 	p->bytes = b;
 	p->len += (uint32_t)n;
 	if (p->counter_at >= 0)
