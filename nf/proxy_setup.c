@@ -104,7 +104,10 @@ engine_config(struct nfg_instance *inst, struct tcp_engine_config *e, const char
 	e->rcv_buf = 65535;
 	e->wscale = (int8_t)nfg_param_int(inst, "wscale");
 	e->timestamps = false;
-	e->sack = false; /* blocks would need translating between the two sequence spaces */
+	/* SACK end to end: the client side answers it, the backend is offered
+	 * it when the client took it, and spliced blocks are translated
+	 * between the two sequence spaces (proxy_splice.c). */
+	e->sack = nfg_param_bool(inst, "sack");
 	e->rto_initial_ms = 1000;
 	e->rto_min_ms = 200;
 	e->rto_max_ms = 60000;
@@ -258,6 +261,10 @@ const struct nfg_param px_params[] = {
 	{ .name = "wscale", .type = NFG_T_INT, .def = "7", .min = -1, .max = 14,
 	  .doc = "delayed binding: window scale shift offered to clients and backends "
 		 "(RFC 7323; windows are translated between the two); -1: not offered" },
+	{ .name = "sack", .type = NFG_T_BOOL, .def = "true",
+	  .doc = "delayed binding: SACK (RFC 2018) answered to clients that offer it and "
+		 "offered to the backend only then; blocks are translated between the two "
+		 "sequence spaces" },
 	{ .name = "verify_checksum", .type = NFG_T_BOOL, .def = "true",
 	  .doc = "drop segments with a bad checksum" },
 	{ .name = "records_max", .type = NFG_T_INT, .def = "1048576", .min = 1, .max = 1 << 26,

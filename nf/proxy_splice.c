@@ -26,6 +26,8 @@
  * offered is not pulled back; 65535 units at most). Equal shifts (and
  * immediate binding, where both ends negotiated with each other) leave it
  * as it is. Timestamps are not negotiated in delayed binding (tcp_proxy.c).
+ * SACK is, end to end: the backend is offered it only when the client agreed
+ * to it, and blocks are translated like the ACK beside them (translate_sack).
  */
 #include <string.h>
 
@@ -35,6 +37,7 @@
 
 #include "nfg/packet.h"
 #include "proxy_internal.h"
+#include "tcp_options.h"
 
 void
 px_splice_start(struct px_worker *w, uint32_t i)
@@ -266,6 +269,58 @@ maybe_linger(struct px_worker *w, uint32_t i)
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->linger_ms);
 }
 
+/*
+ * SACK blocks (RFC 2018) name the other direction's bytes in this sender's
+ * receive space, as its ACK does, so in delayed binding each edge moves as
+ * the ACK does: the direction's fixed translation, less what data hooks
+ * changed before it. Blocks wholly below `floor` (what the proxy itself
+ * acknowledged to the client) say nothing the receiver can use and go; the
+ * left edge of one across it is raised to it. When the receiver did not
+ * negotiate SACK, or no block is left, the option becomes NOPs. The TCP
+ * checksum follows (RFC 1624, over the options before and after).
+ */
+static void
+translate_sack(struct rte_tcp_hdr *th, const struct px_slot *s, unsigned data_dir,
+	       uint32_t base, uint32_t ack_add, const uint32_t *floor, bool receiver_sacks)
+{
+	uint8_t *opt = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
+	unsigned n = 0;
+	uint8_t *sack = tcp_options_sack_find(opt, end, &n);
+
+	if (!sack)
+		return;
+	uint16_t before = rte_raw_cksum(opt, (size_t)(end - opt));
+	unsigned kept = 0;
+	for (unsigned b = 0; receiver_sacks && b < n; b++) {
+		uint32_t edge[2];
+		for (unsigned k = 0; k < 2; k++) {
+			uint32_t raw;
+			memcpy(&raw, sack + 2 + 8 * b + 4 * k, 4);
+			uint32_t v = rte_be_to_cpu_32(raw);
+			edge[k] = v + ack_add - (uint32_t)shift_of_ack(s, data_dir, base, v);
+		}
+		if (floor && SEQ_LEQ(edge[1], *floor))
+			continue;
+		if (floor && SEQ_LT(edge[0], *floor))
+			edge[0] = *floor;
+		uint32_t out[2] = { rte_cpu_to_be_32(edge[0]), rte_cpu_to_be_32(edge[1]) };
+		memcpy(sack + 2 + 8 * kept++, out, 8);
+	}
+	if (kept == 0)
+		memset(sack, 1, sack[1]); /* NOPs: a length the header keeps */
+	else if (kept < n) {
+		memset(sack + 2 + 8 * kept, 1, 8 * (n - kept));
+		sack[1] = (uint8_t)(2 + 8 * kept);
+	}
+	uint16_t after = rte_raw_cksum(opt, (size_t)(end - opt));
+	uint32_t sum = (uint16_t)~th->cksum;
+	sum += (uint16_t)~before;
+	sum += after;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	th->cksum = (uint16_t)~sum;
+}
+
 /* Common to both directions: the segment's end, FIN, RST and activity. */
 static bool
 forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
@@ -310,6 +365,16 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	if ((flags & RTE_TCP_ACK_FLAG) && (s->flags & other_fin) &&
 	    SEQ_GEQ(ack, s->fin_out[!dir]))
 		s->flags |= from_client ? PXF_SERVER_FIN_ACKED : PXF_CLIENT_FIN_ACKED;
+	/* Options beyond the fixed header in delayed binding can only be SACK
+	 * blocks (timestamps are not negotiated there): moved as the ACK is. */
+	if (unlikely(th->data_off > 0x50) && !w->cfg->immediate) {
+		if (from_client)
+			translate_sack(th, s, 1, s->s2c_seq, s->c2s_ack, NULL,
+				       w->es.conns[i].opts & TO_SACK_PERM);
+		else
+			translate_sack(th, s, 0, s->c2s_seq, s->s2c_ack, &w->ec.conns[i].rcv_nxt,
+				       w->ec.conns[i].opts & TO_SACK_PERM);
+	}
 	if (from_client)
 		retarget(m, &w->ec.conns[i], &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
 			 s->c2s_ack - (uint32_t)shift_of_ack(s, 1, s->s2c_seq, ack), NULL,

@@ -310,6 +310,9 @@ unsigned tcp_ooo_sack_blocks(const struct tcp_engine *e, const struct tcp_conn *
 
 /* tcp_output.c */
 void tcp_connect(struct tcp_engine *e, struct tcp_conn *c);
+/* The same, its SYN offering only those of the engine's options (TO_*) that
+ * `offered` names too (nfproxy: SACK to the backend only if the client took it). */
+void tcp_connect_offering(struct tcp_engine *e, struct tcp_conn *c, uint8_t offered);
 void tcp_accept(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *syn);
 /* Queue the next message of `len` bytes (the app's fill() supplies them). */
 void tcp_send_message(struct tcp_engine *e, struct tcp_conn *c, uint32_t len);

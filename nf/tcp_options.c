@@ -167,8 +167,8 @@ tcp_options_sack(uint8_t *dst, const uint32_t blocks[][2], unsigned n)
 	return (unsigned)(p - dst);
 }
 
-unsigned
-tcp_options_sack_read(const uint8_t *opt, const uint8_t *end, uint32_t blocks[][2])
+uint8_t *
+tcp_options_sack_find(uint8_t *opt, const uint8_t *end, unsigned *nb_blocks)
 {
 	while (opt < end && opt[0] != OPT_EOL) {
 		if (opt[0] == OPT_NOP) {
@@ -176,19 +176,29 @@ tcp_options_sack_read(const uint8_t *opt, const uint8_t *end, uint32_t blocks[][
 			continue;
 		}
 		if (end - opt < 2 || opt[1] < 2 || opt[1] > end - opt)
-			return 0;
+			return NULL;
 		if (opt[0] == OPT_SACK) {
 			unsigned len = opt[1];
 			if (len < 10 || (len - 2) % 8 != 0 || len > 34)
-				return 0; /* not blocks: read as none */
-			unsigned n = (len - 2) / 8;
-			for (unsigned i = 0; i < n; i++) {
-				blocks[i][0] = be32_at(opt + 2 + 8 * i);
-				blocks[i][1] = be32_at(opt + 6 + 8 * i);
-			}
-			return n;
+				return NULL; /* not blocks: read as none */
+			*nb_blocks = (len - 2) / 8;
+			return opt;
 		}
 		opt += opt[1];
 	}
-	return 0;
+	return NULL;
+}
+
+unsigned
+tcp_options_sack_read(const uint8_t *opt, const uint8_t *end, uint32_t blocks[][2])
+{
+	unsigned n = 0;
+	/* Only read: the cast lets the finder serve writers too. */
+	const uint8_t *sack = tcp_options_sack_find((uint8_t *)(uintptr_t)opt, end, &n);
+
+	for (unsigned i = 0; sack && i < n; i++) {
+		blocks[i][0] = be32_at(sack + 2 + 8 * i);
+		blocks[i][1] = be32_at(sack + 6 + 8 * i);
+	}
+	return sack ? n : 0;
 }

@@ -130,6 +130,10 @@ unsigned tcp_options_syn(uint8_t *dst, uint16_t mss, uint8_t opts, uint8_t wscal
 /* NOP NOP SACK with n blocks ([left, right) sequence numbers); returns
  * 4 + 8 n. */
 unsigned tcp_options_sack(uint8_t *dst, const uint32_t blocks[][2], unsigned n);
+/* The SACK option among a segment's options (its kind byte), with its
+ * number of blocks, or NULL when it has none or it is malformed: for who
+ * rewrites the blocks in place (nfproxy translating them). */
+uint8_t *tcp_options_sack_find(uint8_t *opt, const uint8_t *end, unsigned *nb_blocks);
 /* The SACK blocks of a segment's options (at most 4, as sent); 0 when it has
  * none or the option is malformed. */
 unsigned tcp_options_sack_read(const uint8_t *opt, const uint8_t *end, uint32_t blocks[][2]);

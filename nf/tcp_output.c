@@ -304,13 +304,19 @@ tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, 
 void
 tcp_connect(struct tcp_engine *e, struct tcp_conn *c)
 {
+	tcp_connect_offering(e, c, tcp_offered(e));
+}
+
+void
+tcp_connect_offering(struct tcp_engine *e, struct tcp_conn *c, uint8_t offered)
+{
 	c->iss = choose_iss(e, c);
 	c->snd_una = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	c->state = TCP_SYN_SENT;
 	c->mss = 536; /* RFC 9293 3.7.1 default until the peer says */
 	/* What our SYN offers; its answer decides (tcp_negotiate). */
-	c->opts = tcp_offered(e);
+	c->opts = offered & tcp_offered(e);
 	c->snd_shift = c->rcv_shift = 0;
 	c->ts_recent = 0;
 	c->rto_ms = (uint16_t)e->cfg->rto_initial_ms;

@@ -51,7 +51,9 @@ connect_backend(struct px_worker *w, uint32_t i)
 	/* Decided: the inspect timer becomes a plain idle timer. */
 	w->ec.conns[i].flags &= (uint8_t)~CF_THINKING;
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
-	tcp_connect(&w->es, sc);
+	/* SACK to the backend only if the client took it: blocks then cross
+	 * both ways, translated (proxy_splice.c); else neither end sends any. */
+	tcp_connect_offering(&w->es, sc, (uint8_t)~TO_SACK_PERM | (w->ec.conns[i].opts & TO_SACK_PERM));
 }
 
 /* Asks the policy; `final`: no more payload will come before deciding. */

@@ -19,7 +19,7 @@ nginx_start srv "$WORK/www" 198.19.1.11:80
 # -t 60: the echo server must not cut the echo short itself. With socat's
 # default -t 0.5 it ends half a second after the client's FIN reached it,
 # throwing away what cat has not yet handed to the socket; over these links
-# (no SACK, so losses often cost a retransmission timeout) the echo can lag
+# (without SACK, losses often cost a retransmission timeout) the echo can lag
 # seconds behind the client's 1 MB, and came back up to ~200 KB short, with
 # every byte through the proxy intact both ways (captures on c0 and s0).
 # socat still ends as soon as cat has written everything.

@@ -2283,6 +2283,170 @@ START_TEST(delayed_binding_backend_scales_client_does_not)
 }
 END_TEST
 
+/* A backend segment with raw options. */
+static void
+s_seg_opt(struct px_test *t, const struct speer *b, uint8_t flags, uint32_t seq, uint32_t ack,
+	  const uint8_t *opt, uint8_t optlen, const void *data, uint32_t len)
+{
+	struct tseg s = { .sport = b->port, .dport = b->pport, .seq = seq, .ack = ack,
+			  .flags = flags, .win = b->win, .opt = opt, .optlen = optlen,
+			  .data = data, .len = len };
+
+	inject(t, "ins", tseg_mbuf_between(&s, b->ip, SRC, SRV_MAC, PX_S_MAC));
+}
+
+/* NOP NOP and one or two SACK blocks. */
+static uint8_t
+sack_opt(uint8_t *opt, uint32_t l0, uint32_t r0, uint32_t l1, uint32_t r1, unsigned n)
+{
+	uint32_t v[4] = { htonl(l0), htonl(r0), htonl(l1), htonl(r1) };
+
+	opt[0] = opt[1] = 1;
+	opt[2] = 5;
+	opt[3] = (uint8_t)(2 + 8 * n);
+	memcpy(opt + 4, v, 8 * n);
+	return (uint8_t)(4 + 8 * n);
+}
+
+/* Delayed binding with SACK (RFC 2018) at both ends: the client gets
+ * SACK-permitted, the backend is offered it, and spliced SACK blocks move
+ * between the two sequence spaces as the ACK beside them does; a block the
+ * proxy acknowledged itself (the held request) does not reach the client. */
+START_TEST(delayed_binding_translates_sack_blocks)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+	struct oseg o[4];
+	/* MSS 1400, SACK-permitted, NOP NOP, NOP WS 7 */
+	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
+	static const uint8_t synack_opt[] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 1, 1, 3, 3, 7 };
+	static char data[300];
+	uint8_t opt[20];
+
+	px_load(&t, "");
+	memset(&p, 0, sizeof(p));
+	p.ip = CLI;
+	p.port = 40104;
+	p.win = 1000;
+	c_seg_opt(&t, &p, TH_SYN, 7000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
+	take1(&t, false, &o[0]);
+	ck_assert(o[0].sack_perm);
+	p.isn = 7000;
+	p.snd = 7001;
+	p.iss = o[0].seq;
+	p.rcv = o[0].seq + 1;
+	p.slot = slot_of(&p);
+	ck_assert_uint_eq(pxw()->ec.conns[p.slot].opts, TO_WSCALE | TO_SACK_PERM);
+	c_ack(&t, &p);
+	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
+
+	/* The backend is offered SACK, takes it: spliced. */
+	memset(&b, 0, sizeof(b));
+	b.ip = B1;
+	b.port = 80;
+	b.pport = (uint16_t)(PORT_LO + p.slot);
+	take1(&t, true, &o[0]);
+	ck_assert_seg(&o[0], TH_SYN, o[0].seq, 0);
+	ck_assert(o[0].sack_perm);
+	b.iss = o[0].seq;
+	b.win = 1000;
+	ck_assert_uint_eq(s_accept_opt(&t, &b, 3000, synack_opt, sizeof(synack_opt), o, 4), 1);
+	ck_assert_uint_eq(pxw()->es.conns[p.slot].opts, TO_WSCALE | TO_SACK_PERM);
+	ck_assert_uint_eq(slot_state(&p), PX_SPLICE);
+	b.rcv = b.iss + 1 + REQ_LEN;
+	uint32_t c_base = p.rcv, s_base = b.snd; /* where the response starts, each space */
+
+	/* The backend sends [0, 100) and [200, 300): both reach the client. */
+	s_seg(&t, &b, TH_ACK, s_base, b.rcv, data, 100);
+	take1(&t, false, &o[0]);
+	ck_assert_uint_eq(o[0].seq, c_base);
+	s_seg(&t, &b, TH_ACK, s_base + 200, b.rcv, data, 100);
+	take1(&t, false, &o[0]);
+	ck_assert_uint_eq(o[0].seq, c_base + 200);
+	/* The client ACKs 100 and SACKs [200, 300): the backend reads both in its space. */
+	uint8_t n = sack_opt(opt, c_base + 200, c_base + 300, 0, 0, 1);
+	c_seg_opt(&t, &p, TH_ACK, p.snd, c_base + 100, opt, n, NULL, 0);
+	take1(&t, true, &o[0]);
+	to_server(&o[0], &b);
+	ck_assert_seg(&o[0], TH_ACK, b.rcv, s_base + 100);
+	ck_assert_uint_eq(o[0].nb_sack, 1);
+	ck_assert_uint_eq(o[0].sack[0][0], s_base + 200);
+	ck_assert_uint_eq(o[0].sack[0][1], s_base + 300);
+
+	/* The backend SACKs the held request (ours: dropped) and [10, 20) of the
+	 * client's next bytes (moved into the client's space). */
+	n = sack_opt(opt, b.iss + 1, b.iss + 1 + REQ_LEN, b.rcv + 10, b.rcv + 20, 2);
+	s_seg_opt(&t, &b, TH_ACK, s_base + 300, b.rcv, opt, n, NULL, 0);
+	take1(&t, false, &o[0]);
+	to_client(&o[0], &p);
+	ck_assert_seg(&o[0], TH_ACK, c_base + 300, p.snd);
+	ck_assert_uint_eq(o[0].nb_sack, 1);
+	ck_assert_uint_eq(o[0].sack[0][0], p.snd + 10);
+	ck_assert_uint_eq(o[0].sack[0][1], p.snd + 20);
+	/* Only the held block: the option becomes NOPs. */
+	n = sack_opt(opt, b.iss + 1, b.iss + 1 + REQ_LEN, 0, 0, 1);
+	s_seg_opt(&t, &b, TH_ACK, s_base + 300, b.rcv, opt, n, NULL, 0);
+	take1(&t, false, &o[0]);
+	ck_assert_uint_eq(o[0].nb_sack, 0);
+	px_free(&t);
+}
+END_TEST
+
+/* The client takes SACK, the backend does not: the client's blocks reach the
+ * backend as NOPs (it never agreed to read them). */
+START_TEST(delayed_binding_strips_sack_the_backend_refused)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+	struct oseg o[4];
+	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
+	static const uint8_t mss_only[] = { 2, 4, 0x05, 0xb4 };
+	static char data[100];
+	uint8_t opt[20];
+
+	px_load(&t, "");
+	memset(&p, 0, sizeof(p));
+	p.ip = CLI;
+	p.port = 40105;
+	p.win = 1000;
+	c_seg_opt(&t, &p, TH_SYN, 9000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
+	take1(&t, false, &o[0]);
+	ck_assert(o[0].sack_perm);
+	p.isn = 9000;
+	p.snd = 9001;
+	p.iss = o[0].seq;
+	p.rcv = o[0].seq + 1;
+	p.slot = slot_of(&p);
+	c_ack(&t, &p);
+	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
+	memset(&b, 0, sizeof(b));
+	b.ip = B1;
+	b.port = 80;
+	b.pport = (uint16_t)(PORT_LO + p.slot);
+	take1(&t, true, &o[0]);
+	ck_assert(o[0].sack_perm);
+	b.iss = o[0].seq;
+	b.win = 8192;
+	ck_assert_uint_eq(s_accept_opt(&t, &b, 3000, mss_only, sizeof(mss_only), o, 4), 1);
+	ck_assert_uint_eq(pxw()->es.conns[p.slot].opts & TO_SACK_PERM, 0);
+	b.rcv = b.iss + 1 + REQ_LEN;
+	s_seg(&t, &b, TH_ACK, b.snd + 200, b.rcv, data, 100);
+	take1(&t, false, &o[0]);
+	uint8_t n = sack_opt(opt, o[0].seq, o[0].seq + 100, 0, 0, 1);
+	c_seg_opt(&t, &p, TH_ACK, p.snd, p.rcv, opt, n, NULL, 0);
+	take1(&t, true, &o[0]);
+	to_server(&o[0], &b);
+	ck_assert_seg(&o[0], TH_ACK, b.rcv, b.snd);
+	ck_assert_uint_eq(o[0].nb_sack, 0);
+	ck_assert_uint_eq(o[0].optlen, n); /* the same length, all NOPs */
+	px_free(&t);
+}
+END_TEST
+
 /* Immediate binding: the ends negotiate with each other; the options of both
  * SYNs and the windows pass as they are. */
 START_TEST(immediate_binding_passes_options_through)
@@ -2344,6 +2508,8 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, delayed_binding_round_robin_end_to_end);
 	tcase_add_test(tc, delayed_binding_client_scales_backend_does_not);
 	tcase_add_test(tc, delayed_binding_backend_scales_client_does_not);
+	tcase_add_test(tc, delayed_binding_translates_sack_blocks);
+	tcase_add_test(tc, delayed_binding_strips_sack_the_backend_refused);
 	tcase_add_test(tc, immediate_binding_passes_options_through);
 	tcase_add_test(tc, syn_retransmitted_and_segments_before_the_handshake);
 	tcase_add_test(tc, match_policy_waits_for_the_request_head);
