@@ -322,6 +322,17 @@ wait_counter() {
 		"$2" "$3" "$4" || fail "nfg $1: $2 never counted $4 $3"
 }
 
+# impair_lost NAME NODE...: the packets the impair NODEs of the stopped nfg
+# NAME lost, all together.
+impair_lost() {
+	local name=$1 lost=0 n
+	shift
+	for n in "$@"; do
+		lost=$((lost + $(stat_get "$name" "nodes/$n/counters/lost")))
+	done
+	echo "$lost"
+}
+
 # rss_kb PID: resident memory of a process, hugepages included, in kB.
 rss_kb() {
 	awk '/VmRSS|HugetlbPages/ {s += $2} END {print s}' "/proc/$1/status"

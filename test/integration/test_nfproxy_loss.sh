@@ -73,10 +73,7 @@ for i in 1 2; do
 done
 note "2 x 1 MB echoed and 2 x 2 MB downloaded intact through lossy links"
 nfg_stop "$NFG_PID" proxy
-lost=0
-for n in bad_cin bad_cout bad_sin bad_sout; do
-	lost=$((lost + $(stat_get proxy "nodes/$n/counters/lost")))
-done
+lost=$(impair_lost proxy bad_cin bad_cout bad_sin bad_sout)
 [ "$lost" -gt 100 ] || fail "only $lost packets were lost: not much of a test"
 note "$lost packets lost on the way"
 # Each connection ended one way, counted once: a RST that answers a straggler

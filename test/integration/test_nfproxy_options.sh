@@ -93,38 +93,38 @@ echo_exact() {
 		fail "$1: came back different ($(stat -c %s "$WORK/$1.back") of $2 bytes)"
 }
 
+# echo_round NAME GRAPH: nfproxy NAME running GRAPH echoes 50 MB exact, with
+# captures on both sides ($WORK/NAME-cli.pcap, NAME-srv.pcap), and ends well.
+echo_round() {
+	capture cli c0 "$1-cli"
+	capture srv s0 "$1-srv"
+	nfg_start nf "$1" "$2" "${GRAPH_ARGS[@]}"
+	echo_exact "$1" 52428800
+	capture_stop
+	wait_quiet "$1"
+	nfg_stop "$NFG_PID" "$1"
+	[ "$(stat_get "$1" nodes/proxy/counters/closed_both_ways)" = 1 ] || fail "$1: not closed both ways"
+}
+
 proxy_graph "$WORK/plain.json"
 
 # 1. The client offers everything, the backend nothing.
 options_off srv
-capture cli c0 a-cli
-capture srv s0 a-srv
-nfg_start nf pa "$WORK/plain.json" "${GRAPH_ARGS[@]}"
-echo_exact a 52428800
-capture_stop
-got=$(syn_options "$WORK/a-cli.pcap" 198.18.1.1 0x012)
+echo_round pa "$WORK/plain.json"
+got=$(syn_options "$WORK/pa-cli.pcap" 198.18.1.1 0x012)
 [ "$got" = "sack ws7 -" ] || fail "1: the proxy's SYN-ACK to the client had \"$got\", not SACK-permitted, wscale 7, no timestamps"
-got=$(syn_options "$WORK/a-srv.pcap" 198.19.1.1 0x002)
+got=$(syn_options "$WORK/pa-srv.pcap" 198.19.1.1 0x002)
 [ "$got" = "sack ws7 -" ] || fail "1: the proxy's SYN to the backend had \"$got\" (the client took SACK: it is offered)"
-got=$(syn_options "$WORK/a-srv.pcap" 198.19.1.10 0x012)
+got=$(syn_options "$WORK/pa-srv.pcap" 198.19.1.10 0x012)
 [ "$got" = "- - -" ] || fail "1: the backend's SYN-ACK had \"$got\" with its options off"
-wait_quiet pa
-nfg_stop "$NFG_PID" pa
-[ "$(stat_get pa nodes/proxy/counters/closed_both_ways)" = 1 ] || fail "1: not closed both ways"
 note "client with wscale/SACK/TS, backend with none: 50 MB echoed exact"
 
 # 2. The reverse.
 options_on srv
 options_off cli
-capture srv s0 b-srv
-nfg_start nf pb "$WORK/plain.json" "${GRAPH_ARGS[@]}"
-echo_exact b 52428800
-capture_stop
-got=$(syn_options "$WORK/b-srv.pcap" 198.19.1.1 0x002)
+echo_round pb "$WORK/plain.json"
+got=$(syn_options "$WORK/pb-srv.pcap" 198.19.1.1 0x002)
 [ "$got" = "- ws7 -" ] || fail "2: the proxy's SYN to the backend had \"$got\" (no SACK: the client did not take it)"
-wait_quiet pb
-nfg_stop "$NFG_PID" pb
-[ "$(stat_get pb nodes/proxy/counters/closed_both_ways)" = 1 ] || fail "2: not closed both ways"
 note "client with none, backend with wscale/SACK/TS: 50 MB echoed exact"
 
 # 3. SACK at both ends, through lossy links.
@@ -137,10 +137,7 @@ echo_exact c 10485760
 capture_stop
 wait_quiet pc
 nfg_stop "$NFG_PID" pc
-lost=0
-for n in bad_cin bad_cout bad_sin bad_sout; do
-	lost=$((lost + $(stat_get pc "nodes/$n/counters/lost")))
-done
+lost=$(impair_lost pc bad_cin bad_cout bad_sin bad_sout)
 [ "$lost" -gt 50 ] || fail "3: only $lost packets were lost: not much of a test"
 # sack_valid PCAP FROM TO: the SACK blocks FROM sent (forwarded by the proxy)
 # name bytes TO sent, above the ACK beside them. Prints "blocks bad".

@@ -2308,6 +2308,47 @@ sack_opt(uint8_t *opt, uint32_t l0, uint32_t r0, uint32_t l1, uint32_t r1, unsig
 	return (uint8_t)(4 + 8 * n);
 }
 
+/* A client offering SACK and window scaling (shift 7) sends its request;
+ * the backend is offered SACK (the client took it) and answers with
+ * `synack_opt`, window `bwin`: spliced. */
+static void
+open_offering_sack(struct px_test *t, struct cpeer *p, struct speer *b, uint16_t port,
+		   uint32_t isn, const uint8_t *synack_opt, uint8_t synack_len, uint16_t bwin)
+{
+	/* MSS 1400, SACK-permitted, NOP NOP, NOP WS 7 */
+	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
+	struct oseg o[4];
+
+	memset(p, 0, sizeof(*p));
+	p->ip = CLI;
+	p->port = port;
+	p->win = 1000;
+	c_seg_opt(t, p, TH_SYN, isn, 0, syn_opt, sizeof(syn_opt), NULL, 0);
+	take1(t, false, &o[0]);
+	ck_assert(o[0].sack_perm);
+	p->isn = isn;
+	p->snd = isn + 1;
+	p->iss = o[0].seq;
+	p->rcv = o[0].seq + 1;
+	p->slot = slot_of(p);
+	ck_assert_uint_eq(pxw()->ec.conns[p->slot].opts, TO_WSCALE | TO_SACK_PERM);
+	c_ack(t, p);
+	c_send(t, p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	expect_c(t, p, TH_ACK, p->iss + 1, p->snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
+	memset(b, 0, sizeof(*b));
+	b->ip = B1;
+	b->port = 80;
+	b->pport = (uint16_t)(PORT_LO + p->slot);
+	take1(t, true, &o[0]);
+	ck_assert_seg(&o[0], TH_SYN, o[0].seq, 0);
+	ck_assert(o[0].sack_perm);
+	b->iss = o[0].seq;
+	b->win = bwin;
+	ck_assert_uint_eq(s_accept_opt(t, b, 3000, synack_opt, synack_len, o, 4), 1);
+	ck_assert_uint_eq(slot_state(p), PX_SPLICE);
+	b->rcv = b->iss + 1 + REQ_LEN;
+}
+
 /* Delayed binding with SACK (RFC 2018) at both ends: the client gets
  * SACK-permitted, the backend is offered it, and spliced SACK blocks move
  * between the two sequence spaces as the ACK beside them does; a block the
@@ -2318,44 +2359,13 @@ START_TEST(delayed_binding_translates_sack_blocks)
 	struct cpeer p;
 	struct speer b;
 	struct oseg o[4];
-	/* MSS 1400, SACK-permitted, NOP NOP, NOP WS 7 */
-	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
 	static const uint8_t synack_opt[] = { 2, 4, 0x05, 0xb4, 4, 2, 1, 1, 1, 3, 3, 7 };
 	static char data[300];
 	uint8_t opt[20];
 
 	px_load(&t, "");
-	memset(&p, 0, sizeof(p));
-	p.ip = CLI;
-	p.port = 40104;
-	p.win = 1000;
-	c_seg_opt(&t, &p, TH_SYN, 7000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
-	take1(&t, false, &o[0]);
-	ck_assert(o[0].sack_perm);
-	p.isn = 7000;
-	p.snd = 7001;
-	p.iss = o[0].seq;
-	p.rcv = o[0].seq + 1;
-	p.slot = slot_of(&p);
-	ck_assert_uint_eq(pxw()->ec.conns[p.slot].opts, TO_WSCALE | TO_SACK_PERM);
-	c_ack(&t, &p);
-	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
-	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
-
-	/* The backend is offered SACK, takes it: spliced. */
-	memset(&b, 0, sizeof(b));
-	b.ip = B1;
-	b.port = 80;
-	b.pport = (uint16_t)(PORT_LO + p.slot);
-	take1(&t, true, &o[0]);
-	ck_assert_seg(&o[0], TH_SYN, o[0].seq, 0);
-	ck_assert(o[0].sack_perm);
-	b.iss = o[0].seq;
-	b.win = 1000;
-	ck_assert_uint_eq(s_accept_opt(&t, &b, 3000, synack_opt, sizeof(synack_opt), o, 4), 1);
+	open_offering_sack(&t, &p, &b, 40104, 7000, synack_opt, sizeof(synack_opt), 1000);
 	ck_assert_uint_eq(pxw()->es.conns[p.slot].opts, TO_WSCALE | TO_SACK_PERM);
-	ck_assert_uint_eq(slot_state(&p), PX_SPLICE);
-	b.rcv = b.iss + 1 + REQ_LEN;
 	uint32_t c_base = p.rcv, s_base = b.snd; /* where the response starts, each space */
 
 	/* The backend sends [0, 100) and [200, 300): both reach the client. */
@@ -2402,38 +2412,13 @@ START_TEST(delayed_binding_strips_sack_the_backend_refused)
 	struct cpeer p;
 	struct speer b;
 	struct oseg o[4];
-	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
 	static const uint8_t mss_only[] = { 2, 4, 0x05, 0xb4 };
 	static char data[100];
 	uint8_t opt[20];
 
 	px_load(&t, "");
-	memset(&p, 0, sizeof(p));
-	p.ip = CLI;
-	p.port = 40105;
-	p.win = 1000;
-	c_seg_opt(&t, &p, TH_SYN, 9000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
-	take1(&t, false, &o[0]);
-	ck_assert(o[0].sack_perm);
-	p.isn = 9000;
-	p.snd = 9001;
-	p.iss = o[0].seq;
-	p.rcv = o[0].seq + 1;
-	p.slot = slot_of(&p);
-	c_ack(&t, &p);
-	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
-	expect_c(&t, &p, TH_ACK, p.iss + 1, p.snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
-	memset(&b, 0, sizeof(b));
-	b.ip = B1;
-	b.port = 80;
-	b.pport = (uint16_t)(PORT_LO + p.slot);
-	take1(&t, true, &o[0]);
-	ck_assert(o[0].sack_perm);
-	b.iss = o[0].seq;
-	b.win = 8192;
-	ck_assert_uint_eq(s_accept_opt(&t, &b, 3000, mss_only, sizeof(mss_only), o, 4), 1);
+	open_offering_sack(&t, &p, &b, 40105, 9000, mss_only, sizeof(mss_only), 8192);
 	ck_assert_uint_eq(pxw()->es.conns[p.slot].opts & TO_SACK_PERM, 0);
-	b.rcv = b.iss + 1 + REQ_LEN;
 	s_seg(&t, &b, TH_ACK, b.snd + 200, b.rcv, data, 100);
 	take1(&t, false, &o[0]);
 	uint8_t n = sack_opt(opt, o[0].seq, o[0].seq + 100, 0, 0, 1);
