@@ -128,12 +128,15 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 
 	nfg_current_graph = g;
 	run_options = o;
+	/* Before EAL: a ^C while it starts (seconds with many hugepages) is kept
+	 * and stops the run as soon as it runs, not lost. (A shell starts a
+	 * background job with SIGINT ignored; our handler replaces that too.) */
+	install_signals();
 	nfg_telemetry_register();
 	if (nfg_eal_start(g, o, mbufs) < 0) {
 		nfg_eal_stop();
 		return 1;
 	}
-	install_signals();
 	/* The telemetry socket answers whoever can connect: only its owner, not
 	 * whatever the umask allowed. */
 	char sock[PATH_MAX];
