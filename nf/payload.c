@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 
@@ -15,8 +17,14 @@
 static int
 read_file(struct nfg_instance *inst, const char *param, const char *path, struct payload *p)
 {
-	FILE *f = fopen(path, "rb");
+	/* Opened without blocking, so a FIFO is refused below instead of
+	 * waiting forever for a writer; a regular file reads the same. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	struct stat st = { 0 };
+
+	if (fd >= 0 && !f)
+		close(fd);
 
 	if (!f)
 		return nfg_error(inst, param, "cannot open \"%s\": %s", path, strerror(errno));
@@ -80,8 +88,17 @@ payload_from_params(struct nfg_instance *inst, const char *name, const char *fal
 	int given = !!text + !!jhex + !!jfile + !!jsize;
 	memset(p, 0, sizeof(*p));
 	p->counter_at = -1;
-	if (given > 1)
-		return nfg_error(inst, name, "give one of %s, %s, %s or %s", name, hex, file, size);
+	if (given > 1) {
+		/* Say which were given: a shipped graph's default may be one of them. */
+		char both[256];
+		snprintf(both, sizeof(both), "%s%s%s%s", text ? ", " : "", text ? name : "",
+			 jhex ? ", " : "", jhex ? hex : "");
+		snprintf(both + strlen(both), sizeof(both) - strlen(both), "%s%s%s%s",
+			 jfile ? ", " : "", jfile ? file : "", jsize ? ", " : "", jsize ? size : "");
+		return nfg_error(inst, name, "given together: %s; give only one of %s, %s, %s or %s "
+				 "(set the others to null, e.g. --set nodes.NODE.%s=null)",
+				 both + 2, name, hex, file, size, name);
+	}
 	/* Files and hex are bytes taken as they are: only text has "{conn}". */
 	if (jfile)
 		return read_file(inst, file, json_string_value(jfile), p);

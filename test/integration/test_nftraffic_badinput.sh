@@ -22,7 +22,11 @@ expect_error "missing payload file" 'nodes.server.response_file: cannot open "/n
 	--set nodes.server.response_size=null
 expect_error "a directory for a payload file" 'nodes.server.response_file: "/tmp" is a directory; expected a regular file' \
 	"$NFG" check nftraffic --set nodes.server.response_file=/tmp --set nodes.server.response_size=null
-expect_error "two payloads" "give one of response" \
+mkfifo "$WORK/fifo"
+expect_error "a FIFO for a payload file (refused, not waited on)" '"'"$WORK/fifo"'" is not a regular file' \
+	timeout 20 "$NFG" check nftraffic --set nodes.client.request_file="$WORK/fifo" \
+	--set nodes.client.request=null
+expect_error "two payloads" "given together: response, response_size; give only one of response" \
 	"$NFG" check nftraffic --set nodes.server.response=hi
 # Two clients on overlapping source addresses and ports (the benchmark graph
 # with a holder and a client, the holder moved onto the client's addresses).
