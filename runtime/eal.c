@@ -271,13 +271,21 @@ choose_worker_cpus(const struct nfg_graph *g, unsigned ncpu)
 			}
 		}
 		if (taken && who && (unsigned)cpu < ncpu && taken[cpu] && !warned) {
-			nfg_log("CPU %d is polled by the worker of another nfg run (pid %d) too: "
-				"both run far slower; give each run its own CPUs with -- --lcores "
-				"or \"lcores\" in the graph", cpu, who[cpu]);
+			if (who[cpu] > 0)
+				nfg_log("CPU %d is polled by the worker of another nfg run (pid %d) "
+					"too: both run far slower; give each run its own CPUs with "
+					"-- --lcores or \"lcores\" in the graph", cpu, who[cpu]);
+			else /* one of this run's own workers took it (more workers than free CPUs) */
+				nfg_log("CPU %d polls for two of this run's workers: they run far "
+					"slower; %u workers need %u free CPUs besides the main one "
+					"(this machine has %u)", cpu, g->nb_workers, g->nb_workers, ncpu);
 			warned = true;
 		}
-		if (taken && (unsigned)cpu < ncpu)
+		if (taken && (unsigned)cpu < ncpu) {
 			taken[cpu] = true;
+			if (who)
+				who[cpu] = 0; /* ours */
+		}
 		worker_cpus[nb_worker_cpus++] = cpu;
 	}
 	free(taken);
