@@ -330,7 +330,8 @@ static const struct nfg_param port_params[] = {
 	  .doc = "tx descriptors per queue" },
 	{ .name = "promiscuous", .type = NFG_T_BOOL, .def = "true", .doc = "receive all frames" },
 	{ .name = "mtu", .type = NFG_T_INT, .def = "0", .min = 0, .max = 9600,
-	  .doc = "MTU to set (0: the device's)" },
+	  .doc = "MTU to set, at least 68 (1280 with ipv6), restored when the run ends "
+		 "(0: the device's); TCP operators fit their MSS to it" },
 	{ .name = "rss", .type = NFG_T_ENUM, .def = "\"symmetric\"", .choices = rss_modes,
 	  .doc = "with several workers: spread flows with the device's RSS using the "
 		 "symmetric key (both directions of a flow on one worker), the device's own key, "
@@ -501,6 +502,15 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 	ps->tx_desc = (unsigned)json_integer_value(json_object_get(obj, "tx_desc"));
 	ps->promiscuous = json_is_true(json_object_get(obj, "promiscuous"));
 	ps->mtu = (unsigned)json_integer_value(json_object_get(obj, "mtu"));
+	/* RFC 791: every IPv4 link carries 68 bytes; RFC 8200 5: IPv6 1280. */
+	unsigned mtu_min = ps->nb_ipv6 ? 1280 : 68;
+	if (ps->mtu && ps->mtu < mtu_min) {
+		char at[96];
+		snprintf(at, sizeof(at), "%s.mtu", path);
+		nfg_err(at, "%u is below the smallest MTU an %s link has (%u); 0 leaves the "
+			"device's", ps->mtu, ps->nb_ipv6 ? "IPv6" : "IPv4", mtu_min);
+		return -1;
+	}
 	const char *rss = json_string_value(json_object_get(obj, "rss"));
 	ps->rss = strcmp(rss, "device") == 0 ? NFG_RSS_DEVICE
 		  : strcmp(rss, "software") == 0 ? NFG_RSS_SOFTWARE : NFG_RSS_SYMMETRIC;

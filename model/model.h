@@ -63,6 +63,10 @@ struct nfg_port_spec {
 	struct rte_flow **flows; /* rte_flow rules installed for them */
 	unsigned nb_flows;
 	struct nfg_port runtime; /* filled when the port starts */
+	/* What the run changed on the device, put back when it stops (a kernel
+	 * interface under net_af_packet or net_tap keeps them otherwise). */
+	uint16_t mtu_before;
+	bool mtu_changed, promiscuous_changed;
 };
 
 struct nfg_output {

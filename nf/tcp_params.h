@@ -57,6 +57,8 @@ extern const struct nfg_counter tcp_counters[];
 
 /* Reads the engine parameters (setup: no port facts yet). */
 int tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg);
+/* Completes it from a started port: our MAC, the MSS fitted to its MTU. */
+void tcp_engine_config_fit(struct tcp_engine_config *cfg, const struct nfg_port *port);
 /* Completes it from the started port (init). Returns the port or NULL. */
 const struct nfg_port *tcp_engine_config_port(struct nfg_instance *inst,
 					      struct tcp_engine_config *cfg);

@@ -508,8 +508,8 @@ proxy_start(struct nfg_instance *inst)
 
 	if (!cp || !sp)
 		return nfg_error(inst, NULL, "its ports did not start");
-	cfg->client_engine.src_mac = cp->mac;
-	cfg->server_engine.src_mac = sp->mac;
+	tcp_engine_config_fit(&cfg->client_engine, cp);
+	tcp_engine_config_fit(&cfg->server_engine, sp);
 	if (cfg->src_ip == 0) {
 		if (sp->nb_ipv4 == 0)
 			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",

@@ -100,8 +100,18 @@ tcp_engine_config_port(struct nfg_instance *inst, struct tcp_engine_config *cfg)
 	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
 
 	if (port)
-		cfg->src_mac = port->mac;
+		tcp_engine_config_fit(cfg, port);
 	return port;
+}
+
+void
+tcp_engine_config_fit(struct tcp_engine_config *cfg, const struct nfg_port *port)
+{
+	cfg->src_mac = port->mac;
+	/* A segment is the MSS plus 40 bytes of IPv4 and TCP headers (RFC 6691:
+	 * options come out of the MSS): one larger than the MTU would be lost. */
+	if (port->mtu && port->mtu - 40u < cfg->mss)
+		cfg->mss = (uint16_t)RTE_MAX(port->mtu - 40u, 64u);
 }
 
 static struct tcp_engine *

@@ -135,8 +135,14 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 				RTE_ETH_TX_OFFLOAD_UDP_CKSUM) & info.tx_offload_capa;
 	if ((rc = rte_eth_dev_configure(pid, nbq, nbq, &conf)) != 0)
 		goto fail;
-	if (ps->mtu && (rc = rte_eth_dev_set_mtu(pid, (uint16_t)ps->mtu)) != 0)
-		goto fail;
+	ps->mtu_changed = ps->promiscuous_changed = false;
+	/* The in-process wire has no MTU to set: frames of any size pass. */
+	if (ps->mtu && ps->kind != NFG_PORT_WIRE &&
+	    rte_eth_dev_get_mtu(pid, &ps->mtu_before) == 0 && ps->mtu_before != ps->mtu) {
+		if ((rc = rte_eth_dev_set_mtu(pid, (uint16_t)ps->mtu)) != 0)
+			goto fail;
+		ps->mtu_changed = true;
+	}
 	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd)) != 0)
 		goto fail;
 	for (uint16_t q = 0; q < nbq; q++) {
@@ -159,8 +165,9 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	}
 	if ((rc = rte_eth_dev_start(pid)) != 0)
 		goto fail;
-	if (ps->promiscuous)
-		rte_eth_promiscuous_enable(pid); /* not every driver can; that is fine */
+	if (ps->promiscuous && rte_eth_promiscuous_get(pid) == 0)
+		/* Not every driver can; that is fine. */
+		ps->promiscuous_changed = rte_eth_promiscuous_enable(pid) == 0;
 
 	struct nfg_port *p = &ps->runtime;
 	p->name = ps->name;
@@ -182,6 +189,10 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 		rte_eth_allmulticast_enable(pid);
 	p->tx_offloads = conf.txmode.offloads;
 	p->socket = rte_eth_dev_socket_id(pid);
+	if (ps->kind == NFG_PORT_WIRE)
+		p->mtu = (uint16_t)ps->mtu; /* 0: none, as given */
+	else if (rte_eth_dev_get_mtu(pid, &p->mtu) != 0)
+		p->mtu = RTE_ETHER_MTU;
 	return nfg_steer_port_start(g, ps, device_rss);
 fail:
 	nfg_log_err("ports.%s: cannot set up %s: %s", ps->name, ps->device, rte_strerror(-rc));
@@ -295,6 +306,13 @@ stop_port(struct nfg_port_spec *ps, uint64_t *unused)
 	struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device : NULL;
 
 	nfg_steer_port_stop(ps, NULL);
+	/* The device as the run found it: a kernel interface keeps what
+	 * net_af_packet or net_tap set on it otherwise. */
+	if (ps->promiscuous_changed)
+		rte_eth_promiscuous_disable(p->port_id);
+	if (ps->mtu_changed && rte_eth_dev_set_mtu(p->port_id, ps->mtu_before) != 0)
+		nfg_log_err("ports.%s: could not set the MTU back to %u", ps->name, ps->mtu_before);
+	ps->mtu_changed = ps->promiscuous_changed = false;
 	rte_eth_dev_stop(p->port_id);
 	rte_eth_dev_close(p->port_id);
 	/* Virtual devices are unplugged too, so that a later run in the same

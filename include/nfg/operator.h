@@ -469,6 +469,8 @@ struct nfg_port {
 	unsigned nb_ipv6;
 	uint8_t ipv6[NFG_PORT_MAX_ADDRS][16];   /* network byte order */
 	uint8_t ipv6_prefix[NFG_PORT_MAX_ADDRS];
+	uint16_t mtu;               /* the device's MTU while the run lasts; 0: none
+				     * (the in-process wire carries any frame) */
 };
 
 /* The value of a run option that operators may use (NULL when not given):

@@ -60,4 +60,23 @@ s() { stat_get server "nodes/server/counters/$1"; }
 # wrk resets the connections still open when its time is up: at most its 100.
 [ "$(s failed_reset)" -le 100 ] && [ "$(s failed_timeout)" = 0 ] ||
 	fail "server failures: reset $(s failed_reset), timeout $(s failed_timeout)"
+
+# A port MTU below the veth's: the server's segments fit it (MSS 536 for
+# MTU 576), so the 1 MB body arrives through it; when the run ends, the
+# interface has its own MTU back and is not left promiscuous.
+mtu_before=$(in_ns nf cat /sys/class/net/n1/mtu)
+in_ns cli ip link set c1 mtu 576
+nfg_start nf server-mtu nftraffic-server --set ports.p0.device=net_af_packet1,iface=n1 \
+	--set ports.p0.ipv4=198.18.16.1/24 --set ports.p0.mtu=576 --set nodes.server.response=null \
+	--set "nodes.server.response_file=$WORK/body.bin"
+in_ns cli curl -sS --max-time 20 -o "$WORK/got-mtu.bin" http://198.18.16.1/ ||
+	fail "curl through MTU 576 failed"
+cmp -s "$WORK/body.bin" "$WORK/got-mtu.bin" || fail "MTU 576: the body differs"
+[ "$(in_ns nf cat /sys/class/net/n1/mtu)" = 576 ] || fail "the port's MTU was not set"
+wait_quiet server-mtu
+nfg_stop "$NFG_PID" server-mtu
+[ "$(in_ns nf cat /sys/class/net/n1/mtu)" = "$mtu_before" ] ||
+	fail "n1 left at MTU $(in_ns nf cat /sys/class/net/n1/mtu), was $mtu_before"
+in_ns nf ip link show n1 | grep -q PROMISC && fail "n1 left promiscuous"
+note "MTU 576: 1 MB exact in MSS-536 segments; n1 back to MTU $mtu_before, not promiscuous"
 echo ok

@@ -357,6 +357,7 @@ START_TEST(wrong_type_by_override)
 		{ "lcores=true", "--set lcores=true: lcores: expected \"1-3\"" },
 		{ "eal=[1]", "--set eal=[1]: eal[0]: expected a string" },
 		{ "ports.a.device=5", "--set ports.a.device=5: ports.a.device: expected a string" },
+		{ "ports.a.mtu=67", "--set ports.a.mtu=67: ports.a.mtu: 67 is below the smallest MTU an IPv4 link has (68)" },
 		{ "nodes.g.op=5", "--set nodes.g.op=5: nodes.g.op: expected the name of an operator" },
 		{ "nodes.g.count=abc", "--set nodes.g.count=abc: nodes.g.count: expected an integer" },
 		{ "edges[0]=5", "--set edges[0]=5: edges[0]: expected a string" },
