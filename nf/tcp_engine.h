@@ -341,8 +341,9 @@ void tcp_sack_enter(struct tcp_engine *e, struct tcp_conn *c);
 /* A further duplicate ACK: the next hole its blocks show, if any, is resent. */
 void tcp_sack_dupack(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th);
 /* An ACK that moved snd_una: recovery ends at the recovery point; before it
- * (a partial ACK, RFC 6582) the segment at snd_una is resent unless it was. */
-void tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c);
+ * (a partial ACK) the next hole its blocks show is resent, as for a
+ * duplicate ACK. */
+void tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th);
 /* A timeout or the end of the connection: recovery is over. */
 void tcp_sack_leave(struct tcp_engine *e, struct tcp_conn *c);
 /* tcp_output.c: one segment of up to len bytes from seq, again. */

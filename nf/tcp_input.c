@@ -298,7 +298,7 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 		c->retries = 0;
 		c->dupacks = 0;
 		if (unlikely(c->recovery))
-			tcp_sack_acked(e, c);
+			tcp_sack_acked(e, c, s->th);
 		/* One sample per flight, when the ACK covers the segment being
 		 * timed: with timestamps, the time its TSecr echoes (RFC 7323 4.1:
 		 * right after a retransmission too, so timing goes on through

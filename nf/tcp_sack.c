@@ -43,8 +43,12 @@ tcp_sack_leave(struct tcp_engine *e, struct tcp_conn *c)
 	c->recovery = 0;
 }
 
-void
-tcp_sack_dupack(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th)
+/* Resends one segment of the next hole the ACK's blocks show above what was
+ * resent: a hole only when something above it was received (RFC 6675 IsLost,
+ * by its simplest sign). Without blocks above snd_una nothing is resent:
+ * the bytes there may still be on their way. */
+static void
+resend_next_hole(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th)
 {
 	struct tcp_recovery *r = entry(e, c);
 	const uint8_t *opt = (const uint8_t *)(th + 1);
@@ -89,7 +93,13 @@ tcp_sack_dupack(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_h
 }
 
 void
-tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c)
+tcp_sack_dupack(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th)
+{
+	resend_next_hole(e, c, th);
+}
+
+void
+tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th)
 {
 	struct tcp_recovery *r = entry(e, c);
 
@@ -97,11 +107,11 @@ tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c)
 		tcp_sack_leave(e, c);
 		return;
 	}
-	/* A partial ACK (RFC 6582 3.2): the next hole starts at snd_una; resend
-	 * it unless SACK recovery already did. */
-	if (SEQ_GEQ(c->snd_una, r->high_rxt)) {
-		uint32_t len = RTE_MIN((uint32_t)c->mss, r->recover - c->snd_una);
-		tcp_resend_at(e, c, c->snd_una, len);
-		r->high_rxt = c->snd_una + len;
-	}
+	/* A partial ACK: the next hole may start at snd_una, but only the blocks
+	 * say it is one. NewReno's rule (RFC 6582 3.2: resend snd_una on every
+	 * partial ACK) assumes nothing sent before the fast retransmit is still
+	 * on its way; behind a deep queue, or after a spurious fast retransmit,
+	 * it is, and resending it on every ACK doubled what was sent (a
+	 * duplicate for each, each answered by a duplicate ACK). */
+	resend_next_hole(e, c, th);
 }

@@ -737,6 +737,56 @@ START_TEST(sack_blocks_drive_retransmissions)
 }
 END_TEST
 
+/* Partial ACKs in recovery: one without blocks above snd_una resends nothing
+ * (the bytes there may still be on their way: behind a deep queue, resending
+ * on every such ACK sent each segment twice); one whose blocks show data
+ * above a hole resends the hole. */
+START_TEST(sack_partial_acks_resend_only_holes_the_blocks_show)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg o, r[32];
+	static const uint8_t syn_opt[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }; /* MSS 1000, SACK ok */
+
+	server_load(&t, "\"response_size\": 20000, \"timestamps\": false, \"wscale\": -1");
+	p_syn(&t, &p, 2132, syn_opt, 8, &o);
+	p.win = 65535;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
+	ck_assert_uint_eq(tt_take(&t, r, 32), 10);
+	uint32_t base = p.iss + 1;
+	static const uint32_t b[][2] = { { 2000, 3000 } }, above[][2] = { { 5000, 6000 } };
+	p.rcv = base + 1000; /* segment 0 arrived, 1 lost */
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	tt_take(&t, r, 32); /* more of the response, as the window grew */
+	for (unsigned i = 0; i < 3; i++) /* three duplicates: fast retransmit of 1000 */
+		p_sack(&t, &p, base, b, 1);
+	unsigned n = tt_take(&t, r, 32);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(r[0].seq, base + 1000);
+	ck_assert_uint_ne(tt_conn(&t, 2132)->recovery, 0);
+	uint64_t resent = tt_ctr(&t, "retransmits");
+
+	/* A partial ACK, no blocks: 2000 on may be on its way; nothing resent. */
+	p.rcv = base + 2000;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	n = tt_take(&t, r, 32);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_msg(SEQ_GEQ(r[i].seq, base + 10000), "resent %u", r[i].seq - base);
+	ck_assert_uint_eq(tt_ctr(&t, "retransmits"), resent);
+	/* A partial ACK whose block shows 5000 arrived: the hole at 4000 goes again. */
+	p.rcv = base + 4000;
+	p_sack(&t, &p, base, above, 1);
+	n = tt_take(&t, r, 32);
+	unsigned holes = 0;
+	for (unsigned i = 0; i < n; i++)
+		holes += r[i].seq == base + 4000;
+	ck_assert_uint_eq(holes, 1);
+	ck_assert_uint_eq(tt_ctr(&t, "retransmits"), resent + 1);
+	tt_free(&t);
+}
+END_TEST
+
 /* Malformed options on SYNs and on a timestamped connection's segments:
  * counted by kind, the segment still served, nothing else disturbed. */
 START_TEST(malformed_options_are_counted)
@@ -806,6 +856,7 @@ tcp_rfc7323_suite(void)
 	tcase_add_test(tc, sack_blocks_name_held_data);
 	tcase_add_test(tc, sack_blocks_take_room_from_data);
 	tcase_add_test(tc, sack_blocks_drive_retransmissions);
+	tcase_add_test(tc, sack_partial_acks_resend_only_holes_the_blocks_show);
 	suite_add_tcase(s, tc);
 	return s;
 }
