@@ -129,6 +129,15 @@ match_setup(struct nfg_instance *inst, json_t *params, const struct nfg_proxy_ba
 	if (!m)
 		return -1;
 	*state = m;
+	/* Every rule reads the client's first bytes: with none to read, each
+	 * connection would go to the default, whatever the rules say. */
+	if (strcmp(nfg_param_string(inst, "binding"), "immediate") == 0)
+		return nfg_error(inst, "policy", "\"match\" reads the client's first bytes, and "
+				 "binding \"immediate\" chooses at the SYN, before any: use "
+				 "\"round_robin\" (or delayed binding)");
+	if (nfg_param_int(inst, "inspect_bytes") == 0)
+		return nfg_error(inst, "inspect_bytes", "0 shows the \"match\" policy no byte of "
+				 "the client's: no rule could ever match");
 	if (!json_is_array(rules) || json_array_size(rules) == 0 ||
 	    json_array_size(rules) > MAX_RULES)
 		return nfg_error(inst, "policy_params.rules", "expected 1 to %d rules like "

@@ -198,12 +198,9 @@ ip4(const char *s)
 }
 
 static void
-px_load(struct px_test *t, const char *params)
+px_json(char *json, size_t len, const char *params)
 {
-	char json[8192];
-
-	memset(t, 0, sizeof(*t));
-	snprintf(json, sizeof(json),
+	snprintf(json, len,
 		 "{\"ports\": {\"c\": {\"device\": \"wire:px\", \"mac\": \"" PX_C_MAC "\", "
 		 "\"ipv4\": \"" VIP "/24\"},\n"
 		 "            \"s\": {\"device\": \"wire:px\", \"mac\": \"" PX_S_MAC "\", "
@@ -227,6 +224,15 @@ px_load(struct px_test *t, const char *params)
 			   "                 {\"name\": \"b1\", \"ip\": \"" B2 "\", \"port\": 8080, "
 			   "\"group\": \"b\"}]",
 		 params[0] ? ",\n    " : "", params);
+}
+
+static void
+px_load(struct px_test *t, const char *params)
+{
+	char json[8192];
+
+	memset(t, 0, sizeof(*t));
+	px_json(json, sizeof(json), params);
 	t->h = harness_load(json);
 }
 
@@ -2432,6 +2438,27 @@ START_TEST(delayed_binding_strips_sack_the_backend_refused)
 }
 END_TEST
 
+/* The match policy reads the client's first bytes: a graph that never shows
+ * it any is refused, naming why. */
+START_TEST(match_policy_refused_without_first_bytes)
+{
+	static const char rules[] = "\"policy\": \"match\", \"policy_params\": {\"rules\": "
+				    "[{\"host\": \"b.example\", \"group\": \"b\"}], \"default\": \"a\"}";
+	char json[8192], params[512];
+
+	snprintf(params, sizeof(params), "%s, \"binding\": \"immediate\"", rules);
+	px_json(json, sizeof(json), params);
+	const char *msg = harness_load_error(json);
+	ck_assert_msg(msg && strstr(msg, "binding \"immediate\" chooses at the SYN"), "%s", msg);
+	snprintf(params, sizeof(params), "%s, \"inspect_bytes\": 0", rules);
+	px_json(json, sizeof(json), params);
+	msg = harness_load_error(json);
+	ck_assert_msg(msg && strstr(msg, "no rule could ever match"), "%s", msg);
+	px_json(json, sizeof(json), rules);
+	ck_assert_ptr_null(harness_load_error(json));
+}
+END_TEST
+
 /* Immediate binding: the ends negotiate with each other; the options of both
  * SYNs and the windows pass as they are. */
 START_TEST(immediate_binding_passes_options_through)
@@ -2494,6 +2521,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, delayed_binding_client_scales_backend_does_not);
 	tcase_add_test(tc, delayed_binding_backend_scales_client_does_not);
 	tcase_add_test(tc, delayed_binding_translates_sack_blocks);
+	tcase_add_test(tc, match_policy_refused_without_first_bytes);
 	tcase_add_test(tc, delayed_binding_strips_sack_the_backend_refused);
 	tcase_add_test(tc, immediate_binding_passes_options_through);
 	tcase_add_test(tc, syn_retransmitted_and_segments_before_the_handshake);
