@@ -215,6 +215,10 @@ client_peer_closed(struct tcp_engine *e, struct tcp_conn *c)
 	uint32_t got = c->rcv_nxt - (c->irs + 1) - c->rx_msg_start;
 	if (!(c->flags & CF_MSG_DONE) && cfg->response_end == END_CLOSE && got > 1)
 		finish_round(e, c); /* got counts the FIN too */
+	/* The server closed with rounds left (a 400 and close, say): the
+	 * connection ends well, the exchange did not; say so. */
+	if (c->round < cfg->rounds)
+		e->ctr[TC_ENDED_EARLY]++;
 	if (c->state != TCP_CLOSED)
 		tcp_close(e, c);
 }

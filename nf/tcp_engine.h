@@ -68,6 +68,7 @@ enum tcp_counter {
 	TC_OPT_WSCALE_CLAMPED, /* options: a window scale above 14, used as 14 */
 	TC_TIMEOUTS,           /* retransmission timeouts with data outstanding */
 	TC_SACK_RETRANSMITS,   /* holes resent because the peer's SACK blocks showed them */
+	TC_ENDED_EARLY,        /* client: the peer closed before the rounds were done */
 	/* segments dropped, by reason */
 	TC_DROP_NOT_TCP,
 	TC_DROP_BAD_CHECKSUM,

@@ -44,6 +44,9 @@ const struct nfg_counter tcp_counters[] = {
 			      "an option given twice in a segment (the first one used)" },
 	[TC_OPT_WSCALE_CLAMPED] = { "option_wscale_clamped", NFG_CTR_INFO,
 				    "a window scale above 14, used as 14 (RFC 7323 2.3)" },
+	[TC_ENDED_EARLY] = { "ended_early", NFG_CTR_INFO,
+			     "the peer closed before all rounds were answered (counted "
+			     "completed too: the close itself went well)" },
 	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP, "not an IPv4 TCP segment" },
 	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP, "IPv4 or TCP checksum wrong" },
 	[TC_DROP_NO_CONNECTION] = { "no_connection", NFG_CTR_DROP, "answered with RST" },

@@ -22,4 +22,19 @@ done
 [ "$(stat_get run dropped)" = 0 ] || fail "$(stat_get run dropped) packets dropped"
 [ "$(stat_get run mbufs/leaked)" = 0 ] || fail "mbufs leaked"
 note "1,000,000 connections on 2 workers in $(stat_get run seconds | cut -c1-5) s; tables empty"
+
+# Rounds: 3 per connection answered in full; a server that closes after its
+# first answer leaves the client's rounds short, and the client says so.
+"$NFG" run nftraffic --set nodes.client.connections=1000 --set nodes.client.rounds=3 \
+	--stats-json "$WORK/rounds.json" -- --file-prefix="$RUN-rounds" >"$WORK/rounds.log" 2>&1 ||
+	fail "rounds: nfg exited with $?"
+r() { stat_get "$1" "nodes/client/counters/$2"; }
+[ "$(r rounds messages_received)" = 3000 ] && [ "$(r rounds ended_early)" = 0 ] ||
+	fail "3 rounds: $(r rounds messages_received) answers, $(r rounds ended_early) ended early"
+"$NFG" run nftraffic --set nodes.client.connections=1000 --set nodes.client.rounds=3 \
+	--set nodes.server.close=server --stats-json "$WORK/short.json" \
+	-- --file-prefix="$RUN-short" >"$WORK/short.log" 2>&1 || fail "short: nfg exited with $?"
+[ "$(r short messages_received)" = 1000 ] && [ "$(r short ended_early)" = 1000 ] ||
+	fail "server closing after one round: $(r short messages_received) answers, $(r short ended_early) ended early"
+note "rounds: 3,000 answers for 1,000 x 3; a server closing after one: 1,000 ended_early"
 echo ok
