@@ -198,7 +198,9 @@ type_text(const struct nfg_param *p, char *buf, size_t len)
 		for (const char *const *ch = p->choices; ch && *ch && n < len; ch++)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", ch == p->choices ? " " : "|", *ch);
 	} else if ((p->type == NFG_T_INT || p->type == NFG_T_NUMBER) && (p->min || p->max)) {
-		snprintf(buf + n, len - n, " %.15g..%.15g", p->min, p->max);
+		/* Integers in full: "1e+15" is refused where an integer is wanted. */
+		snprintf(buf + n, len - n, p->type == NFG_T_INT ? " %.0f..%.0f" : " %.15g..%.15g",
+			 p->min, p->max);
 	}
 	return buf;
 }
@@ -252,7 +254,9 @@ cmd_ops(int argc, char **argv, struct cli *c)
 	}
 	const struct nfg_op *op = nfg_op_find(argv[optind]);
 	if (!op) {
-		fprintf(stderr, "nfg: no operator \"%s\"; nfg ops lists them\n", nfg_esc(argv[optind]));
+		fprintf(stderr, "nfg: no operator \"%s\"; nfg ops lists them (a plugin's operators "
+			"appear with --plugin FILE.so: nfg ops --plugin FILE.so %s)\n",
+			nfg_esc(argv[optind]), nfg_esc(argv[optind]));
 		return 1;
 	}
 	printf("%s — %s\n\n%s\n\n", op->name, op->summary, op->doc ? op->doc : "");

@@ -41,9 +41,12 @@ nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 	printf(" busy");
 	for (unsigned w = 0; w < g->nb_workers; w++) {
 		uint64_t cyc = now->worker_cycles[w] - prev->worker_cycles[w];
-		printf("%s%.0f%%", w ? "/" : " ",
-		       cyc ? 100.0 * (double)(now->worker_busy[w] - prev->worker_busy[w]) / (double)cyc
-			   : 0.0);
+		/* The two sums are read one after the other while the worker adds
+		 * to both: an interval's share can come out a little above 100%. */
+		double busy = cyc ? 100.0 * (double)(now->worker_busy[w] - prev->worker_busy[w]) /
+					    (double)cyc
+				  : 0.0;
+		printf("%s%.0f%%", w ? "/" : " ", RTE_MIN(busy, 100.0));
 	}
 	if (g->nb_workers > 1)
 		for (unsigned w = 0; w < g->nb_workers; w++)
