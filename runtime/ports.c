@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -97,6 +98,54 @@ find_port(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 	return -1;
 }
 
+/* The kernel interface behind a port (net_af_packet's and net_tap's
+ * "iface=NAME"), whose MTU and promiscuity the run must give back: the
+ * ethdev's own view of them starts at DPDK's defaults, not the kernel's. */
+static bool
+kernel_iface(const struct nfg_port_spec *ps, char *name, size_t len)
+{
+	const char *at = ps->kind == NFG_PORT_VDEV ? strstr(ps->device, "iface=") : NULL;
+
+	if (!at)
+		return false;
+	at += strlen("iface=");
+	size_t n = strcspn(at, ",");
+	if (n == 0 || n >= len || n >= IFNAMSIZ)
+		return false;
+	memcpy(name, at, n);
+	name[n] = '\0';
+	return true;
+}
+
+/* /sys/class/net/IFACE/WHAT as a number (flags are hex), or -1. */
+static long
+sysfs_number(const char *iface, const char *what)
+{
+	char path[128], buf[32];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", iface, what);
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 0);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* What the run changed on a kernel interface, put back (stop, or a start
+ * that failed half way). After the port stopped: some drivers refuse an
+ * MTU change while started. */
+static void
+give_back(struct nfg_port_spec *ps, uint16_t pid)
+{
+	if (ps->promiscuous_changed)
+		rte_eth_promiscuous_disable(pid);
+	if (ps->mtu_changed && rte_eth_dev_set_mtu(pid, ps->mtu_before) != 0)
+		nfg_log_err("ports.%s: could not set the MTU back to %u", ps->name, ps->mtu_before);
+	ps->mtu_changed = ps->promiscuous_changed = false;
+}
+
 static int
 configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 {
@@ -136,12 +185,19 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	if ((rc = rte_eth_dev_configure(pid, nbq, nbq, &conf)) != 0)
 		goto fail;
 	ps->mtu_changed = ps->promiscuous_changed = false;
-	/* The in-process wire has no MTU to set: frames of any size pass. */
-	if (ps->mtu && ps->kind != NFG_PORT_WIRE &&
-	    rte_eth_dev_get_mtu(pid, &ps->mtu_before) == 0 && ps->mtu_before != ps->mtu) {
+	char iface[IFNAMSIZ];
+	bool kernel = kernel_iface(ps, iface, sizeof(iface));
+	long kernel_mtu = kernel ? sysfs_number(iface, "mtu") : -1;
+	long kernel_flags = kernel ? sysfs_number(iface, "flags") : -1;
+	/* net_ring (wire, loop) has no MTU to set: frames of any size pass. */
+	bool ring = ps->kind == NFG_PORT_WIRE || ps->kind == NFG_PORT_LOOP;
+	if (ps->mtu && !ring) {
 		if ((rc = rte_eth_dev_set_mtu(pid, (uint16_t)ps->mtu)) != 0)
 			goto fail;
-		ps->mtu_changed = true;
+		if (kernel_mtu > 0 && kernel_mtu != (long)ps->mtu) {
+			ps->mtu_before = (uint16_t)kernel_mtu;
+			ps->mtu_changed = true;
+		}
 	}
 	if ((rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &rxd, &txd)) != 0)
 		goto fail;
@@ -165,9 +221,10 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	}
 	if ((rc = rte_eth_dev_start(pid)) != 0)
 		goto fail;
-	if (ps->promiscuous && rte_eth_promiscuous_get(pid) == 0)
-		/* Not every driver can; that is fine. */
-		ps->promiscuous_changed = rte_eth_promiscuous_enable(pid) == 0;
+	/* Not every driver can; that is fine. An interface the admin made
+	 * promiscuous stays so. */
+	if (ps->promiscuous && rte_eth_promiscuous_enable(pid) == 0)
+		ps->promiscuous_changed = kernel_flags >= 0 && !(kernel_flags & IFF_PROMISC);
 
 	struct nfg_port *p = &ps->runtime;
 	p->name = ps->name;
@@ -189,13 +246,18 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 		rte_eth_allmulticast_enable(pid);
 	p->tx_offloads = conf.txmode.offloads;
 	p->socket = rte_eth_dev_socket_id(pid);
-	if (ps->kind == NFG_PORT_WIRE)
+	if (ring)
 		p->mtu = (uint16_t)ps->mtu; /* 0: none, as given */
+	else if (ps->mtu)
+		p->mtu = (uint16_t)ps->mtu;
+	else if (kernel_mtu > 0) /* the interface's, not DPDK's default */
+		p->mtu = (uint16_t)RTE_MIN(kernel_mtu, (long)UINT16_MAX);
 	else if (rte_eth_dev_get_mtu(pid, &p->mtu) != 0)
 		p->mtu = RTE_ETHER_MTU;
 	return nfg_steer_port_start(g, ps, device_rss);
 fail:
 	nfg_log_err("ports.%s: cannot set up %s: %s", ps->name, ps->device, rte_strerror(-rc));
+	give_back(ps, pid);
 	return -1;
 }
 
@@ -306,14 +368,10 @@ stop_port(struct nfg_port_spec *ps, uint64_t *unused)
 	struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device : NULL;
 
 	nfg_steer_port_stop(ps, NULL);
-	/* The device as the run found it: a kernel interface keeps what
-	 * net_af_packet or net_tap set on it otherwise. */
-	if (ps->promiscuous_changed)
-		rte_eth_promiscuous_disable(p->port_id);
-	if (ps->mtu_changed && rte_eth_dev_set_mtu(p->port_id, ps->mtu_before) != 0)
-		nfg_log_err("ports.%s: could not set the MTU back to %u", ps->name, ps->mtu_before);
-	ps->mtu_changed = ps->promiscuous_changed = false;
 	rte_eth_dev_stop(p->port_id);
+	/* The interface as the run found it: the kernel keeps what net_af_packet
+	 * or net_tap set on it otherwise. */
+	give_back(ps, p->port_id);
 	rte_eth_dev_close(p->port_id);
 	/* Virtual devices are unplugged too, so that a later run in the same
 	 * process (the unit tests) can make them again under the same name. */

@@ -61,9 +61,14 @@ s() { stat_get server "nodes/server/counters/$1"; }
 [ "$(s failed_reset)" -le 100 ] && [ "$(s failed_timeout)" = 0 ] ||
 	fail "server failures: reset $(s failed_reset), timeout $(s failed_timeout)"
 
+# The first server's interface is not left promiscuous.
+in_ns nf ip link show n0 | grep -q PROMISC && fail "n0 left promiscuous"
+
 # A port MTU below the veth's: the server's segments fit it (MSS 536 for
 # MTU 576), so the 1 MB body arrives through it; when the run ends, the
-# interface has its own MTU back and is not left promiscuous.
+# interface has its own MTU back (1400, not DPDK's 1500) and stays
+# promiscuous, as its admin had made it.
+in_ns nf ip link set n1 mtu 1400 promisc on
 mtu_before=$(in_ns nf cat /sys/class/net/n1/mtu)
 in_ns cli ip link set c1 mtu 576
 nfg_start nf server-mtu nftraffic-server --set ports.p0.device=net_af_packet1,iface=n1 \
@@ -77,6 +82,6 @@ wait_quiet server-mtu
 nfg_stop "$NFG_PID" server-mtu
 [ "$(in_ns nf cat /sys/class/net/n1/mtu)" = "$mtu_before" ] ||
 	fail "n1 left at MTU $(in_ns nf cat /sys/class/net/n1/mtu), was $mtu_before"
-in_ns nf ip link show n1 | grep -q PROMISC && fail "n1 left promiscuous"
-note "MTU 576: 1 MB exact in MSS-536 segments; n1 back to MTU $mtu_before, not promiscuous"
+in_ns nf ip link show n1 | grep -q PROMISC || fail "n1 no longer promiscuous, as its admin had it"
+note "MTU 576: 1 MB exact in MSS-536 segments; n1 back to MTU $mtu_before and still promiscuous; n0 not left promiscuous"
 echo ok
