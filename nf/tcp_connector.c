@@ -266,10 +266,12 @@ tcp_connector_setup(struct nfg_instance *inst, struct tcp_connector_config *cfg,
 int
 tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 {
+	if (!nfg_port_get(nfg_param_string(inst, "port")))
+		return nfg_error(inst, "port", "the port did not start");
 	const struct nfg_port *port = tcp_engine_config_port(inst, &cfg->engine);
 
 	if (!port)
-		return nfg_error(inst, "port", "the port did not start");
+		return -1;
 	if (cfg->nb_src_ips == 0) {
 		if (port->nb_ipv4 == 0)
 			return nfg_error(inst, "src_ips", "not given, and port %s has no ipv4 address",

@@ -220,9 +220,9 @@ tcp_listener_setup(struct nfg_instance *inst, struct tcp_listener_config *cfg,
 int
 tcp_listener_start(struct nfg_instance *inst, struct tcp_listener_config *cfg)
 {
-	if (!tcp_engine_config_port(inst, &cfg->engine))
+	if (!nfg_port_get(nfg_param_string(inst, "port")))
 		return nfg_error(inst, "port", "the port did not start");
-	return 0;
+	return tcp_engine_config_port(inst, &cfg->engine) ? 0 : -1;
 }
 
 int

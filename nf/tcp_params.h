@@ -57,8 +57,12 @@ extern const struct nfg_counter tcp_counters[];
 
 /* Reads the engine parameters (setup: no port facts yet). */
 int tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg);
-/* Completes it from a started port: our MAC, the MSS fitted to its MTU. */
-void tcp_engine_config_fit(struct tcp_engine_config *cfg, const struct nfg_port *port);
+/* Completes it from a started port: our MAC, the MSS fitted to `mtu` (the
+ * port's, or for nfproxy the smaller of its two ports': spliced segments
+ * cross from one to the other). -1 after nfg_error() when no segment fits. */
+#define TCP_MSS_MIN 64
+int tcp_engine_config_fit(struct nfg_instance *inst, struct tcp_engine_config *cfg,
+			  const struct nfg_port *port, uint16_t mtu);
 /* Completes it from the started port (init). Returns the port or NULL. */
 const struct nfg_port *tcp_engine_config_port(struct nfg_instance *inst,
 					      struct tcp_engine_config *cfg);

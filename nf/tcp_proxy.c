@@ -508,8 +508,13 @@ proxy_start(struct nfg_instance *inst)
 
 	if (!cp || !sp)
 		return nfg_error(inst, NULL, "its ports did not start");
-	tcp_engine_config_fit(&cfg->client_engine, cp);
-	tcp_engine_config_fit(&cfg->server_engine, sp);
+	/* Both sides fit the smaller MTU: a spliced segment from one leaves on
+	 * the other port. (In immediate binding the ends' own SYNs pass: the
+	 * MSS they announce is theirs, as through any router.) */
+	uint16_t mtu = !cp->mtu ? sp->mtu : !sp->mtu ? cp->mtu : RTE_MIN(cp->mtu, sp->mtu);
+	if (tcp_engine_config_fit(inst, &cfg->client_engine, cp, mtu) < 0 ||
+	    tcp_engine_config_fit(inst, &cfg->server_engine, sp, mtu) < 0)
+		return -1;
 	if (cfg->src_ip == 0) {
 		if (sp->nb_ipv4 == 0)
 			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",

@@ -102,19 +102,27 @@ tcp_engine_config_port(struct nfg_instance *inst, struct tcp_engine_config *cfg)
 {
 	const struct nfg_port *port = nfg_port_get(nfg_param_string(inst, "port"));
 
-	if (port)
-		tcp_engine_config_fit(cfg, port);
+	if (port && tcp_engine_config_fit(inst, cfg, port, port->mtu) < 0)
+		return NULL;
 	return port;
 }
 
-void
-tcp_engine_config_fit(struct tcp_engine_config *cfg, const struct nfg_port *port)
+int
+tcp_engine_config_fit(struct nfg_instance *inst, struct tcp_engine_config *cfg,
+		      const struct nfg_port *port, uint16_t mtu)
 {
 	cfg->src_mac = port->mac;
 	/* A segment is the MSS plus 40 bytes of IPv4 and TCP headers (RFC 6691:
 	 * options come out of the MSS): one larger than the MTU would be lost. */
-	if (port->mtu && port->mtu - 40u < cfg->mss)
-		cfg->mss = (uint16_t)RTE_MAX(port->mtu - 40u, 64u);
+	if (!mtu || mtu - 40u >= cfg->mss)
+		return 0;
+	if (mtu < 40u + TCP_MSS_MIN)
+		return nfg_error(inst, NULL, "an MTU of %u leaves a TCP segment %d bytes: at least "
+				 "%u are needed", mtu, (int)mtu - 40, TCP_MSS_MIN);
+	nfg_node_log(inst, NFG_LOG_INFO, "MSS %u fitted to the MTU of %u: %u", cfg->mss, mtu,
+		     mtu - 40u);
+	cfg->mss = (uint16_t)(mtu - 40u);
+	return 0;
 }
 
 static struct tcp_engine *
