@@ -23,8 +23,11 @@ read_file(struct nfg_instance *inst, const char *param, const char *path, struct
 	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	struct stat st = { 0 };
 
-	if (fd >= 0 && !f)
+	if (fd >= 0 && !f) {
+		int err = errno; /* for the message below, past close() */
 		close(fd);
+		errno = err;
+	}
 
 	if (!f)
 		return nfg_error(inst, param, "cannot open \"%s\": %s", path, strerror(errno));

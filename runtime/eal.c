@@ -277,8 +277,8 @@ choose_worker_cpus(const struct nfg_graph *g, unsigned ncpu)
 					"-- --lcores or \"lcores\" in the graph", cpu, who[cpu]);
 			else /* one of this run's own workers took it (more workers than free CPUs) */
 				nfg_log("CPU %d polls for two of this run's workers: they run far "
-					"slower; %u workers need %u free CPUs besides the main one "
-					"(this machine has %u)", cpu, g->nb_workers, g->nb_workers, ncpu);
+					"slower; give each worker its own CPU (%u workers, %u CPUs "
+					"here)", cpu, g->nb_workers, ncpu);
 			warned = true;
 		}
 		if (taken && (unsigned)cpu < ncpu) {

@@ -54,6 +54,9 @@ install_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	/* Installed before EAL starts: its and the drivers' system calls are
+	 * resumed, not failed with EINTR, when a ^C comes then. */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

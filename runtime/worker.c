@@ -230,6 +230,10 @@ add_poll(struct worker *w, const struct nfg_op *op, struct rte_node *node)
 int
 nfg_worker_socket(unsigned worker)
 {
+	/* Without hugepages EAL keeps all memory on one socket: asking for the
+	 * worker's own would fail on a two-socket host. */
+	if (!rte_eal_has_hugepages())
+		return SOCKET_ID_ANY;
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
 
 	for (unsigned i = 0; i < worker && lcore < RTE_MAX_LCORE; i++)
