@@ -48,6 +48,7 @@ enum px_state {
 #define PXF_RELEASING 0x08
 #define PXF_CLIENT_FIN_ACKED 0x10 /* the backend acknowledged the client's FIN */
 #define PXF_SERVER_FIN_ACKED 0x20 /* the client acknowledged the backend's FIN */
+#define PXF_CLIENT_SACK 0x40 /* the client agreed to SACK (kept here: tcp_proxy.c) */
 
 /* Proxy counters, after the engine's TC_* ones. */
 enum px_counter {

@@ -284,33 +284,36 @@ translate_sack(struct rte_tcp_hdr *th, const struct px_slot *s, unsigned data_di
 	       uint32_t base, uint32_t ack_add, const uint32_t *floor, bool receiver_sacks)
 {
 	uint8_t *opt = (uint8_t *)(th + 1), *end = (uint8_t *)th + (th->data_off >> 4) * 4;
-	unsigned n = 0;
-	uint8_t *sack = tcp_options_sack_find(opt, end, &n);
-
-	if (!sack)
-		return;
 	uint16_t before = rte_raw_cksum(opt, (size_t)(end - opt));
-	unsigned kept = 0;
-	for (unsigned b = 0; receiver_sacks && b < n; b++) {
-		uint32_t edge[2];
-		for (unsigned k = 0; k < 2; k++) {
-			uint32_t raw;
-			memcpy(&raw, sack + 2 + 8 * b + 4 * k, 4);
-			uint32_t v = rte_be_to_cpu_32(raw);
-			edge[k] = v + ack_add - (uint32_t)shift_of_ack(s, data_dir, base, v);
+	unsigned n = 0;
+
+	/* Every SACK option: a receiver may read the last of several. */
+	for (uint8_t *sack = opt; (sack = tcp_options_sack_find(sack, end, &n)) != NULL;
+	     sack += 2 + 8 * n) {
+		unsigned kept = 0;
+		for (unsigned b = 0; receiver_sacks && b < n; b++) {
+			uint32_t edge[2];
+			for (unsigned k = 0; k < 2; k++) {
+				uint32_t raw;
+				memcpy(&raw, sack + 2 + 8 * b + 4 * k, 4);
+				uint32_t v = rte_be_to_cpu_32(raw);
+				edge[k] = v + ack_add - (uint32_t)shift_of_ack(s, data_dir, base, v);
+			}
+			if (floor && SEQ_LEQ(edge[1], *floor))
+				continue;
+			if (floor && SEQ_LT(edge[0], *floor))
+				edge[0] = *floor;
+			uint32_t out[2] = { rte_cpu_to_be_32(edge[0]), rte_cpu_to_be_32(edge[1]) };
+			memcpy(sack + 2 + 8 * kept++, out, 8);
 		}
-		if (floor && SEQ_LEQ(edge[1], *floor))
-			continue;
-		if (floor && SEQ_LT(edge[0], *floor))
-			edge[0] = *floor;
-		uint32_t out[2] = { rte_cpu_to_be_32(edge[0]), rte_cpu_to_be_32(edge[1]) };
-		memcpy(sack + 2 + 8 * kept++, out, 8);
-	}
-	if (kept == 0)
-		memset(sack, 1, sack[1]); /* NOPs: a length the header keeps */
-	else if (kept < n) {
-		memset(sack + 2 + 8 * kept, 1, 8 * (n - kept));
-		sack[1] = (uint8_t)(2 + 8 * kept);
+		/* What goes becomes NOPs, so the header keeps its length (and the
+		 * walk its step: 2 + 8 n bytes either way). */
+		if (kept == 0)
+			memset(sack, 1, 2 + 8 * n);
+		else if (kept < n) {
+			memset(sack + 2 + 8 * kept, 1, 8 * (n - kept));
+			sack[1] = (uint8_t)(2 + 8 * kept);
+		}
 	}
 	uint16_t after = rte_raw_cksum(opt, (size_t)(end - opt));
 	uint32_t sum = (uint16_t)~th->cksum;
@@ -365,15 +368,19 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	if ((flags & RTE_TCP_ACK_FLAG) && (s->flags & other_fin) &&
 	    SEQ_GEQ(ack, s->fin_out[!dir]))
 		s->flags |= from_client ? PXF_SERVER_FIN_ACKED : PXF_CLIENT_FIN_ACKED;
-	/* Options beyond the fixed header in delayed binding can only be SACK
-	 * blocks (timestamps are not negotiated there): moved as the ACK is. */
-	if (unlikely(th->data_off > 0x50) && !w->cfg->immediate) {
-		if (from_client)
+	/* SACK blocks move as the ACK beside them: in delayed binding between the
+	 * two sequence spaces; in immediate binding (one space, the ends agreed
+	 * between themselves) only by what data hooks resized. */
+	unsigned data_dir = from_client ? 1 : 0;
+	if (unlikely(th->data_off > 0x50) && (!w->cfg->immediate || s->nb_shifts[data_dir])) {
+		if (w->cfg->immediate)
+			translate_sack(th, s, data_dir, 0, 0, NULL, true);
+		else if (from_client)
 			translate_sack(th, s, 1, s->s2c_seq, s->c2s_ack, NULL,
 				       w->es.conns[i].opts & TO_SACK_PERM);
 		else
 			translate_sack(th, s, 0, s->c2s_seq, s->s2c_ack, &w->ec.conns[i].rcv_nxt,
-				       w->ec.conns[i].opts & TO_SACK_PERM);
+				       s->flags & PXF_CLIENT_SACK);
 	}
 	if (from_client)
 		retarget(m, &w->ec.conns[i], &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),

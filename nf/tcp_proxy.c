@@ -53,7 +53,8 @@ connect_backend(struct px_worker *w, uint32_t i)
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
 	/* SACK to the backend only if the client took it: blocks then cross
 	 * both ways, translated (proxy_splice.c); else neither end sends any. */
-	tcp_connect_offering(&w->es, sc, (uint8_t)~TO_SACK_PERM | (w->ec.conns[i].opts & TO_SACK_PERM));
+	tcp_connect_offering(&w->es, sc, (uint8_t)~TO_SACK_PERM |
+					    (w->slots[i].flags & PXF_CLIENT_SACK ? TO_SACK_PERM : 0));
 }
 
 /* Asks the policy; `final`: no more payload will come before deciding. */
@@ -90,6 +91,15 @@ client_established(struct tcp_engine *e, struct tcp_conn *c)
 	uint32_t i = conn_index(e, c);
 
 	half_open_remove(&w->half_open, i);
+	/* SACK agreed with the client is the spliced connection's: the slot
+	 * keeps it, and the engine, which only collects the first bytes, sends
+	 * no blocks of its own — blocks for bytes it then forgets at the splice
+	 * (tcp_ooo_forget) would be reneging (RFC 2018 8): the client would wait
+	 * for them to be acknowledged before resending. */
+	if (c->opts & TO_SACK_PERM) {
+		c->opts &= (uint8_t)~TO_SACK_PERM;
+		w->slots[i].flags |= PXF_CLIENT_SACK;
+	}
 	/* The inspect time starts now (the "think" timer of the engine). */
 	tcp_arm_timer_ms(e, c, w->cfg->inspect_ms);
 	c->flags |= CF_THINKING;

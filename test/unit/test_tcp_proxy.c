@@ -2459,6 +2459,39 @@ START_TEST(match_policy_refused_without_first_bytes)
 }
 END_TEST
 
+/* While the proxy collects the client's first bytes it sends no SACK blocks
+ * of its own, though SACK was agreed: bytes it held beyond a hole are
+ * forgotten at the splice, and blocks for them would be reneging. */
+START_TEST(no_sack_blocks_while_collecting)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct oseg o;
+	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
+
+	px_load(&t, "");
+	memset(&p, 0, sizeof(p));
+	p.ip = CLI;
+	p.port = 40106;
+	p.win = 1000;
+	c_seg_opt(&t, &p, TH_SYN, 5000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
+	take1(&t, false, &o);
+	ck_assert(o.sack_perm);
+	p.isn = 5000;
+	p.snd = 5001;
+	p.iss = o.seq;
+	p.rcv = o.seq + 1;
+	p.slot = slot_of(&p);
+	c_ack(&t, &p);
+	ck_assert(pxw()->slots[p.slot].flags & PXF_CLIENT_SACK);
+	c_seg(&t, &p, TH_ACK | TH_PSH, p.snd + 4, p.rcv, "T / HTTP/1.1\r\n", 14); /* beyond a hole */
+	take1(&t, false, &o);
+	ck_assert_seg(&o, TH_ACK, p.rcv, p.snd); /* a duplicate ACK ... */
+	ck_assert_uint_eq(o.nb_sack, 0);         /* ... without blocks */
+	px_free(&t);
+}
+END_TEST
+
 /* Immediate binding: the ends negotiate with each other; the options of both
  * SYNs and the windows pass as they are. */
 START_TEST(immediate_binding_passes_options_through)
@@ -2522,6 +2555,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, delayed_binding_backend_scales_client_does_not);
 	tcase_add_test(tc, delayed_binding_translates_sack_blocks);
 	tcase_add_test(tc, match_policy_refused_without_first_bytes);
+	tcase_add_test(tc, no_sack_blocks_while_collecting);
 	tcase_add_test(tc, delayed_binding_strips_sack_the_backend_refused);
 	tcase_add_test(tc, immediate_binding_passes_options_through);
 	tcase_add_test(tc, syn_retransmitted_and_segments_before_the_handshake);
