@@ -21,6 +21,19 @@
 #define HANDOFF_RING 512
 #define FLOW_RULES_MAX 256
 
+/* Whether flows are spread over the workers by nfg's own symmetric hash:
+ * when asked ("rss": "software"), and on net_af_packet with the default
+ * "symmetric", which the kernel cannot give: its fanout hash of a local
+ * socket's packets is the socket's own, which Linux changes on a SYN or
+ * retransmission timeout, so one connection's segments could reach two
+ * workers (a helper saw resets under wrk with 2 workers). */
+static bool
+spreads_in_software(const struct nfg_port_spec *ps)
+{
+	return ps->rss == NFG_RSS_SOFTWARE ||
+	       (ps->rss == NFG_RSS_SYMMETRIC && strncmp(ps->device, "net_af_packet", 13) == 0);
+}
+
 /* Whether the port may hand packets between workers in software (so the
  * pool must have room for the rings). */
 bool
@@ -31,7 +44,7 @@ nfg_steer_port_may_hand_off(const struct nfg_graph *g, const struct nfg_port_spe
 	/* A wire needs no steering, unless software spreading is asked for. */
 	if (ps->kind == NFG_PORT_WIRE || ps->kind == NFG_PORT_LOOP)
 		return ps->rss == NFG_RSS_SOFTWARE;
-	return ps->nb_steer_rules > 0 || ps->rss == NFG_RSS_SOFTWARE;
+	return ps->nb_steer_rules > 0 || spreads_in_software(ps);
 }
 
 unsigned
@@ -177,11 +190,12 @@ rings_create(struct nfg_port_spec *ps, struct nfg_port_steer *st)
 static const char *
 rss_words(const struct nfg_port_spec *ps, bool device_rss)
 {
-	if (ps->rss == NFG_RSS_SOFTWARE)
+	if (spreads_in_software(ps))
 		return "flows spread in software (symmetric hash)";
 	if (!device_rss)
 		return strncmp(ps->device, "net_af_packet", 13) == 0
-			       ? "flows spread by the kernel's flow hash (PACKET_FANOUT_HASH)"
+			       ? "flows spread by the kernel's flow hash (PACKET_FANOUT_HASH; a "
+				 "local socket's flow can move)"
 			       : "the device cannot spread flows";
 	return ps->rss == NFG_RSS_SYMMETRIC ? "RSS with the symmetric key" : "RSS with the device's key";
 }
@@ -211,7 +225,7 @@ nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_
 	 * assume the share's address receives only answers to the NF's own
 	 * connections (give backends' side its own address or port, as usual).
 	 */
-	if (ps->nb_steer_rules && !ps->steer_software && ps->rss != NFG_RSS_SOFTWARE &&
+	if (ps->nb_steer_rules && !ps->steer_software && !spreads_in_software(ps) &&
 	    flows_install(ps, w, why, sizeof(why))) {
 		nfg_log("ports.%s: %s; rte_flow: %u rules send each worker's share to its queue",
 			ps->name, rss_words(ps, device_rss), ps->nb_flows);
@@ -225,7 +239,7 @@ nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_
 	if (!st)
 		return -1;
 	st->workers = w;
-	st->spread = ps->rss == NFG_RSS_SOFTWARE;
+	st->spread = spreads_in_software(ps);
 	st->nb_rules = ps->nb_steer_rules;
 	memcpy(st->rules, ps->steer_rules, sizeof(st->rules));
 	ps->runtime.steer = st;
