@@ -275,6 +275,10 @@ server_released(struct tcp_engine *e, struct tcp_conn *c)
 			return;
 		}
 		w->ctr[PX_BACKEND_FAILED]++;
+		/* The backend's failure is counted once, by its own connection
+		 * (failed_refused, failed_timeout); the client's is one we reset. */
+		px_release(w, i, CAUSE_ABORTED, true);
+		return;
 	}
 	px_release(w, i, (enum tcp_cause)c->cause, true);
 }

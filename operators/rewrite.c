@@ -290,7 +290,8 @@ static const struct nfg_op rewrite_op = {
 	       "incremental update (RFC 1624); a UDP checksum of 0 (none) stays 0. Swaps\n"
 	       "come first, then the fields that are set. IP and port actions need IPv4\n"
 	       "(and a TCP/UDP header for ports: not in ICMP or fragments); a packet they\n"
-	       "cannot apply to goes on unchanged, counted as not_applicable. With ttl_dec,\n"
+	       "cannot apply to goes on wholly unchanged (no action at all, TTL\n"
+	       "included: all or nothing), counted as not_applicable. With ttl_dec,\n"
 	       "packets arriving with a TTL of 1 or 0 are dropped as ttl_expired.",
 	.input_doc = "packets after parse (MAC actions alone: any Ethernet frames)",
 	.example = "\"reflect\": {\"op\": \"rewrite\", \"mac_swap\": true, \"ip_swap\": true, "
