@@ -145,7 +145,18 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 	char sock[PATH_MAX];
 	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", rte_eal_get_runtime_dir());
 	chmod(sock, S_IRUSR | S_IWUSR);
-	if (nfg_pool_create(mbufs) < 0 || nfg_ports_start(g) < 0)
+	if (nfg_pool_create(mbufs) < 0) {
+		/* Say who asked for most of it: a queue parameter set to its maximum. */
+		const struct nfg_instance *big = NULL;
+		for (unsigned i = 0; i < g->nb_instances; i++)
+			if (!big || g->instances[i]->reserved_mbufs > big->reserved_mbufs)
+				big = g->instances[i];
+		if (big && big->reserved_mbufs > mbufs / 4)
+			nfg_log_err("%s reserves %u of them (its queue or buffer parameters): "
+				    "lower them", big->path, big->reserved_mbufs);
+		goto teardown;
+	}
+	if (nfg_ports_start(g) < 0)
 		goto teardown;
 	for (unsigned i = 0; i < g->nb_instances; i++) {
 		struct nfg_instance *inst = g->instances[i];
