@@ -34,7 +34,8 @@ release_config(void *config)
 }
 
 enum icmp_echo_output { ICMP_ECHO_REPLY, ICMP_ECHO_OTHER, ICMP_ECHO_CONSUMED };
-enum icmp_echo_counter { ICMP_ECHO_REPLIED, ICMP_ECHO_BAD_CHECKSUM, ICMP_ECHO_TRUNCATED };
+enum icmp_echo_counter { ICMP_ECHO_REPLIED, ICMP_ECHO_BAD_CHECKSUM, ICMP_ECHO_TRUNCATED,
+			 ICMP_ECHO_FRAGMENTED };
 
 static bool
 is_ours(const struct icmp_echo_config *c, uint32_t addr)
@@ -71,6 +72,25 @@ is_ours6(const struct icmp_echo_config *c, const uint8_t addr[16])
 	return false;
 }
 
+/* Whether the extension headers parse checked (l3_len of them) include a
+ * Fragment header: the message in this packet is then only a piece. */
+static bool
+ipv6_fragment(const struct rte_ipv6_hdr *ip, uint32_t l3_len)
+{
+	const uint8_t *p = (const uint8_t *)(ip + 1);
+	uint8_t proto = ip->proto;
+
+	for (uint32_t off = sizeof(*ip); off + 8 <= l3_len;) {
+		if (proto == IPPROTO_FRAGMENT)
+			return true;
+		uint32_t len = ((uint32_t)p[1] + 1) * 8;
+		proto = p[0];
+		p += len;
+		off += len;
+	}
+	return false;
+}
+
 /* An ICMPv6 echo request for us becomes its reply (RFC 4443 4.2). */
 static enum icmp_echo_output
 answer6(const struct icmp_echo_config *c, struct rte_node *node, struct rte_mbuf *m)
@@ -90,6 +110,10 @@ answer6(const struct icmp_echo_config *c, struct rte_node *node, struct rte_mbuf
 	struct rte_icmp_hdr *icmp = nfg_l4(m);
 	if (icmp->icmp_type != ICMP6_ECHO_REQUEST || icmp->icmp_code != 0)
 		return ICMP_ECHO_OTHER;
+	if (m->l3_len > sizeof(*ip) && ipv6_fragment(ip, m->l3_len)) {
+		nfg_drop(node, ICMP_ECHO_FRAGMENTED, &m, 1);
+		return ICMP_ECHO_CONSUMED;
+	}
 	/* The checksum covers the pseudo-header (RFC 8200 8.1) and the message. */
 	uint32_t len = rte_be_to_cpu_16(ip->payload_len) + sizeof(*ip) - m->l3_len;
 	uint32_t pseudo[2] = { rte_cpu_to_be_32(len), rte_cpu_to_be_32(IPPROTO_ICMPV6) };
@@ -143,6 +167,10 @@ answer(const struct icmp_echo_config *c, struct rte_node *node, struct rte_mbuf 
 	struct rte_icmp_hdr *icmp = nfg_l4(m);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
 		return ICMP_ECHO_OTHER;
+	if (ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG)) {
+		nfg_drop(node, ICMP_ECHO_FRAGMENTED, &m, 1);
+		return ICMP_ECHO_CONSUMED;
+	}
 	/* The checksum covers the whole message, which must all be there. */
 	uint16_t sum;
 	if (ip_len < m->l3_len + sizeof(struct rte_icmp_hdr) ||
@@ -285,6 +313,9 @@ static const struct nfg_counter icmp_echo_counters[] = {
 	[ICMP_ECHO_REPLIED] = { "replied", NFG_CTR_INFO },
 	[ICMP_ECHO_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP },
 	[ICMP_ECHO_TRUNCATED] = { "truncated", NFG_CTR_DROP },
+	[ICMP_ECHO_FRAGMENTED] = { "fragmented", NFG_CTR_DROP,
+				   "the first fragment of a larger echo request: fragments are "
+				   "not reassembled, so it gets no reply" },
 	{ 0 },
 };
 

@@ -187,6 +187,26 @@ START_TEST(bad_checksum_is_dropped)
 }
 END_TEST
 
+/* The first fragment of a large echo request (ping -s 3000) holds only part
+ * of the message: no reply, and counted as what it is, not as a bad checksum. */
+START_TEST(first_fragment_is_counted_not_answered)
+{
+	struct harness *h = harness_load(PING_GRAPH);
+	uint8_t req[256];
+	size_t len = build_icmp4_echo(req, "198.18.0.9", "198.18.0.1", 1, 1, 40);
+	struct rte_ipv4_hdr *ip = iph(req);
+
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	send_frame(h, req, len);
+	ck_assert_uint_eq(harness_collected(h, "rep", NULL), 0);
+	ck_assert_uint_eq(harness_counter(h, "ping", "fragmented"), 1);
+	ck_assert_uint_eq(harness_counter(h, "ping", "bad_checksum"), 0);
+	harness_free(h);
+}
+END_TEST
+
 START_TEST(mixed_batches_keep_their_order)
 {
 	struct harness *h = harness_load(PING_GRAPH);
@@ -326,6 +346,7 @@ icmp_echo_suite(void)
 	tcase_add_test(tc, extra_addresses_are_answered);
 	tcase_add_test(tc, everything_else_goes_to_other_unchanged);
 	tcase_add_test(tc, bad_checksum_is_dropped);
+	tcase_add_test(tc, first_fragment_is_counted_not_answered);
 	tcase_add_test(tc, mixed_batches_keep_their_order);
 	tcase_add_test(tc, request_across_two_segments);
 	tcase_add_test(tc, truncated_requests_are_dropped);
