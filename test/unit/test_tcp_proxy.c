@@ -2320,28 +2320,40 @@ sack_opt(uint8_t *opt, uint32_t l0, uint32_t r0, uint32_t l1, uint32_t r1, unsig
 /* A client offering SACK and window scaling (shift 7) sends its request;
  * the backend is offered SACK (the client took it) and answers with
  * `synack_opt`, window `bwin`: spliced. */
+/* The handshake of a client offering SACK and window scaling (shift 7),
+ * which the proxy takes. */
 static void
-open_offering_sack(struct px_test *t, struct cpeer *p, struct speer *b, uint16_t port,
-		   uint32_t isn, const uint8_t *synack_opt, uint8_t synack_len, uint16_t bwin)
+c_open_offering_sack(struct px_test *t, struct cpeer *p, uint16_t port, uint32_t isn)
 {
 	/* MSS 1400, SACK-permitted, NOP NOP, NOP WS 7 */
 	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
-	struct oseg o[4];
+	struct oseg o;
 
 	memset(p, 0, sizeof(*p));
 	p->ip = CLI;
 	p->port = port;
 	p->win = 1000;
 	c_seg_opt(t, p, TH_SYN, isn, 0, syn_opt, sizeof(syn_opt), NULL, 0);
-	take1(t, false, &o[0]);
-	ck_assert(o[0].sack_perm);
+	take1(t, false, &o);
+	ck_assert(o.sack_perm);
 	p->isn = isn;
 	p->snd = isn + 1;
-	p->iss = o[0].seq;
-	p->rcv = o[0].seq + 1;
+	p->iss = o.seq;
+	p->rcv = o.seq + 1;
 	p->slot = slot_of(p);
 	ck_assert_uint_eq(pxw()->ec.conns[p->slot].opts, TO_WSCALE | TO_SACK_PERM);
 	c_ack(t, p);
+	/* the agreement moved to the slot: the collecting engine sends no blocks */
+	ck_assert(pxw()->slots[p->slot].flags & PXF_CLIENT_SACK);
+}
+
+static void
+open_offering_sack(struct px_test *t, struct cpeer *p, struct speer *b, uint16_t port,
+		   uint32_t isn, const uint8_t *synack_opt, uint8_t synack_len, uint16_t bwin)
+{
+	struct oseg o[4];
+
+	c_open_offering_sack(t, p, port, isn);
 	c_send(t, p, TH_ACK | TH_PSH, REQ, REQ_LEN);
 	expect_c(t, p, TH_ACK, p->iss + 1, p->snd, (4096 - REQ_LEN + 127) / 128, NULL, 0);
 	memset(b, 0, sizeof(*b));
@@ -2470,23 +2482,9 @@ START_TEST(no_sack_blocks_while_collecting)
 	struct px_test t;
 	struct cpeer p;
 	struct oseg o;
-	static const uint8_t syn_opt[] = { 2, 4, 0x05, 0x78, 4, 2, 1, 1, 1, 3, 3, 7 };
 
 	px_load(&t, "");
-	memset(&p, 0, sizeof(p));
-	p.ip = CLI;
-	p.port = 40106;
-	p.win = 1000;
-	c_seg_opt(&t, &p, TH_SYN, 5000, 0, syn_opt, sizeof(syn_opt), NULL, 0);
-	take1(&t, false, &o);
-	ck_assert(o.sack_perm);
-	p.isn = 5000;
-	p.snd = 5001;
-	p.iss = o.seq;
-	p.rcv = o.seq + 1;
-	p.slot = slot_of(&p);
-	c_ack(&t, &p);
-	ck_assert(pxw()->slots[p.slot].flags & PXF_CLIENT_SACK);
+	c_open_offering_sack(&t, &p, 40106, 5000);
 	c_seg(&t, &p, TH_ACK | TH_PSH, p.snd + 4, p.rcv, "T / HTTP/1.1\r\n", 14); /* beyond a hole */
 	take1(&t, false, &o);
 	ck_assert_seg(&o, TH_ACK, p.rcv, p.snd); /* a duplicate ACK ... */

@@ -685,20 +685,30 @@ p_sack(struct tcp_test *t, struct tpeer *p, uint32_t base, const uint32_t (*blk)
 	tt_send(t, &sg);
 }
 
+/* A 20,000-byte response in MSS-1000 segments to a peer that agreed to SACK
+ * (no timestamps, no scaling): the request sent, what went out in r. */
+static unsigned
+sack_response(struct tcp_test *t, struct tpeer *p, uint16_t port, struct oseg *r, unsigned max)
+{
+	static const uint8_t syn_opt[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }; /* MSS 1000, SACK ok */
+	struct oseg o;
+
+	server_load(t, "\"response_size\": 20000, \"timestamps\": false, \"wscale\": -1");
+	p_syn(t, p, port, syn_opt, 8, &o);
+	ck_assert(o.sack_perm);
+	p->win = 65535;
+	p_send(t, p, TH_ACK, NULL, 0);
+	p_send(t, p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
+	return tt_take(t, r, max);
+}
+
 START_TEST(sack_blocks_drive_retransmissions)
 {
 	struct tcp_test t;
 	struct tpeer p;
-	struct oseg o, r[32];
-	static const uint8_t syn_opt[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }; /* MSS 1000, SACK ok */
+	struct oseg r[32];
 
-	server_load(&t, "\"response_size\": 20000, \"timestamps\": false, \"wscale\": -1");
-	p_syn(&t, &p, 2131, syn_opt, 8, &o);
-	ck_assert(o.sack_perm);
-	p.win = 65535;
-	p_send(&t, &p, TH_ACK, NULL, 0);
-	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
-	unsigned n = tt_take(&t, r, 32);
+	unsigned n = sack_response(&t, &p, 2131, r, 32);
 	ck_assert_uint_eq(n, 10); /* the initial window: 10 segments */
 	uint32_t base = p.iss + 1;
 	p.rcv = base + 1000; /* segment 0 arrived, 1 lost */
@@ -745,15 +755,9 @@ START_TEST(sack_partial_acks_resend_only_holes_the_blocks_show)
 {
 	struct tcp_test t;
 	struct tpeer p;
-	struct oseg o, r[32];
-	static const uint8_t syn_opt[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 }; /* MSS 1000, SACK ok */
+	struct oseg r[32];
 
-	server_load(&t, "\"response_size\": 20000, \"timestamps\": false, \"wscale\": -1");
-	p_syn(&t, &p, 2132, syn_opt, 8, &o);
-	p.win = 65535;
-	p_send(&t, &p, TH_ACK, NULL, 0);
-	p_send(&t, &p, TH_ACK | TH_PSH, "x\r\n\r\n", 5);
-	ck_assert_uint_eq(tt_take(&t, r, 32), 10);
+	ck_assert_uint_eq(sack_response(&t, &p, 2132, r, 32), 10);
 	uint32_t base = p.iss + 1;
 	static const uint32_t b[][2] = { { 2000, 3000 } }, above[][2] = { { 5000, 6000 } };
 	p.rcv = base + 1000; /* segment 0 arrived, 1 lost */
