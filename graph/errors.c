@@ -196,7 +196,8 @@ nfg_err_pos(int line, int col, const char *fmt, ...)
 
 	if (source_file)
 		nfg_escape(file, sizeof(file), source_file, strlen(source_file));
-	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", file, line, col);
+	/* Columns count from 1 (jansson says 0 for an empty file). */
+	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", file, line, col < 1 ? 1 : col);
 	va_start(ap, fmt);
 	emit(prefix, fmt, ap);
 	va_end(ap);

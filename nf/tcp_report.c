@@ -184,6 +184,10 @@ tcp_latency_line(FILE *out, const char *what, const struct nfg_hist *h, const ch
 {
 	char p50[32], p99[32], max[32];
 
+	if (h->count == 0) { /* nothing timed (immediate binding, say): no zeros */
+		fprintf(out, "  %s  none measured (0 %s)\n", what, unit);
+		return;
+	}
 	us(p50, sizeof(p50), nfg_hist_percentile(h, 50));
 	us(p99, sizeof(p99), nfg_hist_percentile(h, 99));
 	us(max, sizeof(max), nfg_hist_max(h));
