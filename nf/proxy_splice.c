@@ -22,8 +22,13 @@
  * Windows (RFC 7323): each end scales the windows it announces by the shift
  * it gave the proxy, and reads ours by the shift the proxy gave it; the two
  * handshakes were separate, so a window crossing over is rescaled from the
- * sender's shift to the receiver's (rounded up, so the right edge the sender
- * offered is not pulled back; 65535 units at most). Equal shifts (and
+ * sender's shift to the receiver's, rounded down (65535 units at most). Never
+ * up: a window rounded up offers the other end up to a unit more than the
+ * sender takes; it sends that much, the sender drops it, and when its window
+ * then closes, every later ACK from that end lies beyond its RCV.NXT and is
+ * refused unread (RFC 9293 3.10.7.4) — a 50 MB echo between Linux ends
+ * stalled so. Rounding down can only seem to pull the right edge back by
+ * less than a unit, which senders must bear anyway (RFC 7323 2.4). Equal shifts (and
  * immediate binding, where both ends negotiated with each other) leave it
  * as it is. Timestamps are not negotiated in delayed binding (tcp_proxy.c).
  * SACK is, end to end: the backend is offered it only when the client agreed
@@ -121,7 +126,7 @@ retarget(struct rte_mbuf *m, const struct tcp_conn *in, const struct tcp_conn *o
 	}
 	if (unlikely(in->snd_shift != out->rcv_shift) && !(th->tcp_flags & RTE_TCP_SYN_FLAG)) {
 		uint32_t bytes = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in->snd_shift;
-		uint32_t units = (bytes + (1u << out->rcv_shift) - 1) >> out->rcv_shift;
+		uint32_t units = bytes >> out->rcv_shift; /* down: see the top of this file */
 		uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
 		ck = nfg_cksum_update16(ck, th->rx_win, win);
 		th->rx_win = win;
