@@ -28,11 +28,12 @@
  * then closes, every later ACK from that end lies beyond its RCV.NXT and is
  * refused unread (RFC 9293 3.10.7.4) — a 50 MB echo between Linux ends
  * stalled so. Rounding down can only seem to pull the right edge back by
- * less than a unit, which senders must bear anyway (RFC 7323 2.4). Equal shifts (and
- * immediate binding, where both ends negotiated with each other) leave it
- * as it is. Timestamps are not negotiated in delayed binding (tcp_proxy.c).
- * SACK is, end to end: the backend is offered it only when the client agreed
- * to it, and blocks are translated like the ACK beside them (translate_sack).
+ * less than a unit, which senders must bear anyway (RFC 7323 2.4). Equal
+ * shifts (and immediate binding, where both ends negotiated with each other)
+ * leave it as it is. Timestamps are not negotiated in delayed binding
+ * (tcp_proxy.c). SACK is, end to end: the backend is offered it only when the
+ * client agreed to it, and blocks are translated like the ACK beside them
+ * (translate_sack).
  */
 #include <string.h>
 
@@ -282,7 +283,7 @@ maybe_linger(struct px_worker *w, uint32_t i)
  * acknowledged to the client) say nothing the receiver can use and go; the
  * left edge of one across it is raised to it. When the receiver did not
  * negotiate SACK, or no block is left, the option becomes NOPs. The TCP
- * checksum follows (RFC 1624, over the options before and after).
+ * checksum follows (RFC 1624).
  */
 static void
 translate_sack(struct rte_tcp_hdr *th, const struct px_slot *s, unsigned data_dir,
@@ -320,13 +321,9 @@ translate_sack(struct rte_tcp_hdr *th, const struct px_slot *s, unsigned data_di
 			sack[1] = (uint8_t)(2 + 8 * kept);
 		}
 	}
-	uint16_t after = rte_raw_cksum(opt, (size_t)(end - opt));
-	uint32_t sum = (uint16_t)~th->cksum;
-	sum += (uint16_t)~before;
-	sum += after;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	th->cksum = (uint16_t)~sum;
+	/* The options' one's-complement sum, before and after, as one word. */
+	th->cksum = nfg_cksum_update16(th->cksum, before,
+				       rte_raw_cksum(opt, (size_t)(end - opt)));
 }
 
 /* Common to both directions: the segment's end, FIN, RST and activity. */
