@@ -29,13 +29,25 @@ listen_set_parse(struct listen_set *ls, struct nfg_instance *inst, const char *p
 			return nfg_error(inst, where, "at most %d listen addresses", LISTEN_MAX);
 		if (!colon || colon[1] == '\0' || *end || port < 1 || port > 65535 ||
 		    (size_t)(colon - s) >= sizeof(ip))
-			return nfg_error(inst, where, "expected \"ADDRESS:PORT\" or \"*:PORT\", got \"%s\"",
-					 s);
+			return nfg_error(inst, where, "expected \"ADDRESS:PORT\", \"[IPV6]:PORT\" or "
+					 "\"*:PORT\", got \"%s\"", s);
 		snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s), s);
-		if (strcmp(ip, "*") != 0 && nfg_parse_ipv4(ip, &ls->ip[i]) < 0)
-			return nfg_error(inst, where, "\"%s\" is not an IPv4 address or *", ip);
+		size_t n = strlen(ip);
+		if (ip[0] == '[' && n > 2 && ip[n - 1] == ']') {
+			ip[n - 1] = '\0';
+			if (inet_pton(AF_INET6, ip + 1, ls->ip6[i]) != 1)
+				return nfg_error(inst, where, "\"%s\" is not an IPv6 address", ip + 1);
+			ls->is6[i] = true;
+		} else if (strcmp(ip, "*") != 0 && nfg_parse_ipv4(ip, &ls->ip[i]) < 0) {
+			return nfg_error(inst, where, "\"%s\" is not an IPv4 address, [IPv6 address] "
+					 "or *", ip);
+		}
 		ls->port[i] = rte_cpu_to_be_16((uint16_t)port);
 		ls->nb = (unsigned)i + 1;
+		/* An IPv6 address is answered for by nd as one of the port's own:
+		 * claims (steering, arp) are IPv4's. */
+		if (ls->is6[i])
+			continue;
 
 		struct nfg_claim claim = {
 			.by = NFG_STEER_NONE,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include <rte_malloc.h>
 
@@ -44,6 +45,19 @@ records_write_header(FILE *f, bool csv)
 	fprintf(f, ",bytes_out,bytes_in,retransmits,rx_fnv\n");
 }
 
+/* An address as it stands before ":port": IPv6 in brackets (RFC 5952 6). */
+static void
+address(bool v6, const uint32_t *ip4, const uint8_t *ip6, char *buf, size_t len)
+{
+	if (!v6) {
+		inet_ntop(AF_INET, ip4, buf, (socklen_t)len);
+		return;
+	}
+	buf[0] = '[';
+	inet_ntop(AF_INET6, ip6, buf + 1, (socklen_t)(len - 2));
+	strcat(buf, "]");
+}
+
 void
 records_write(const struct records *rs, FILE *f, bool csv, uint64_t start_tsc)
 {
@@ -51,9 +65,9 @@ records_write(const struct records *rs, FILE *f, bool csv, uint64_t start_tsc)
 
 	for (uint32_t i = 0; i < rs->n; i++) {
 		const struct session_record *r = &rs->r[i];
-		char local[INET_ADDRSTRLEN], remote[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &r->local_ip, local, sizeof(local));
-		inet_ntop(AF_INET, &r->remote_ip, remote, sizeof(remote));
+		char local[INET6_ADDRSTRLEN + 2], remote[INET6_ADDRSTRLEN + 2];
+		address(r->v6, &r->local_ip, r->local_ip6, local, sizeof(local));
+		address(r->v6, &r->remote_ip, r->remote_ip6, remote, sizeof(remote));
 		const char *role = r->role == REC_ROLE_CLIENT ? "client" : "server";
 		const char *cause = r->cause < CAUSE_NB ? cause_names[r->cause] : "?";
 		if (csv)

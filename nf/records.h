@@ -30,12 +30,14 @@ enum { REC_ROLE_CLIENT, REC_ROLE_SERVER };
 struct session_record {
 	uint64_t tsc[REC_NB_TIMES]; /* 0: did not happen */
 	uint64_t bytes_out, bytes_in;
-	uint32_t local_ip, remote_ip;
+	uint32_t local_ip, remote_ip;  /* IPv4 */
+	uint8_t local_ip6[16], remote_ip6[16]; /* IPv6 (v6) */
 	uint16_t local_port, remote_port;
 	uint32_t retransmits;
 	uint32_t conn_id;
 	uint32_t rx_fnv;           /* FNV-1a of the payload received (HTTP: the body) */
 	uint8_t cause, role;
+	bool v6;
 };
 
 struct records {

@@ -8,6 +8,7 @@
  * Window scaling and timestamps (RFC 7323) are negotiated in the handshake
  * (`opts`); a peer that offers neither gets plain 16-bit windows and only the
  * MSS option. SACK-permitted (RFC 2018) is agreed the same way (opts).
+ * An IPv6 connection keeps its addresses beside this state (tcp_ip6.h).
  */
 #ifndef NFG_NF_TCP_CONN_H
 #define NFG_NF_TCP_CONN_H
@@ -54,7 +55,11 @@ enum tcp_cause {
 struct tcp_conn {
 	uint32_t remote_ip, local_ip;     /* network order */
 	uint16_t remote_port, local_port; /* network order */
-	uint8_t state, flags, retries, cause;
+	uint8_t state, flags, retries;
+	uint8_t cause : 7;                /* enum tcp_cause */
+	uint8_t v6 : 1;                   /* IPv6: the addresses are in the engine's side
+					   * array, remote_ip and local_ip their folds
+					   * (tcp_ip6.h) */
 
 	uint32_t iss, irs;
 	uint32_t snd_una, snd_nxt, snd_max;

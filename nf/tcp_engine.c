@@ -6,6 +6,18 @@
 #include "nfg/operator.h"
 #include "tcp_engine.h"
 
+uint64_t tcp_ip6_key[2];
+
+void
+tcp_ip6_key_init(void)
+{
+	/* Engines start on the main lcore, one after another: no race. */
+	if (tcp_ip6_key[0] == 0) {
+		tcp_ip6_key[0] = rte_rand() | 1;
+		tcp_ip6_key[1] = rte_rand();
+	}
+}
+
 #define WHEEL_SLOTS 8192 /* of 1 ms: timers up to 8 s need no extra turn */
 
 int
@@ -42,6 +54,15 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 		return -1;
 	for (uint32_t i = 0; i < nb_conns; i++)
 		e->conns[i].record = UINT32_MAX;
+	if (cfg->ipv6) {
+		tcp_ip6_key_init();
+		e->addr6 = rte_malloc_socket("tcp_addr6", (size_t)nb_conns * sizeof(*e->addr6), 0,
+					     socket);
+		if (!e->addr6) {
+			tcp_engine_free(e);
+			return -1;
+		}
+	}
 	tcp_header_template(e);
 	e->ooo = rte_malloc_socket("tcp_ooo", TCP_OOO_MAX * sizeof(*e->ooo), 0, socket);
 	e->recovery = rte_malloc_socket("tcp_recovery", TCP_RECOVERY_MAX * sizeof(*e->recovery),
@@ -73,6 +94,12 @@ tcp_record_open(struct tcp_engine *e, struct tcp_conn *c)
 	struct session_record *r = &e->records.r[c->record];
 	r->local_ip = c->local_ip;
 	r->remote_ip = c->remote_ip;
+	r->v6 = c->v6;
+	if (c->v6) {
+		const struct tcp_addr6 *a = tcp_conn_addr6(e, c);
+		memcpy(r->local_ip6, a->local, 16);
+		memcpy(r->remote_ip6, a->remote, 16);
+	}
 	r->local_port = c->local_port;
 	r->remote_port = c->remote_port;
 	r->conn_id = c->id;
@@ -102,4 +129,6 @@ tcp_engine_free(struct tcp_engine *e)
 	records_free(&e->records);
 	rte_free(e->conns);
 	e->conns = NULL;
+	rte_free(e->addr6);
+	e->addr6 = NULL;
 }

@@ -22,6 +22,7 @@
 #include "nfg/operator.h"
 #include "records.h"
 #include "tcp_conn.h"
+#include "tcp_ip6.h"
 #include "tcp_options.h"
 #include "time_wait.h"
 #include "timer_wheel.h"
@@ -34,6 +35,7 @@
 #define TCP_DONE_MAX 64         /* consumed segments freed together */
 #define TCP_RECOVERY_MAX 1024   /* connections in SACK loss recovery at once, per worker */
 #define TCP_HDRS_LEN 54         /* Ethernet, IPv4 and TCP headers without options */
+#define TCP_HDRS6_LEN 74        /* Ethernet, IPv6 and TCP headers without options */
 
 /* Counters shared by both TCP operators (same order as tcp_counters[]). */
 enum tcp_counter {
@@ -116,6 +118,8 @@ struct tcp_app {
 /* Engine settings from the operator's parameters (shared, read-only). */
 struct tcp_engine_config {
 	uint16_t mss;             /* ours, advertised in SYNs */
+	uint16_t mss6;            /* the same over IPv6 (20 bytes more of IP header) */
+	bool ipv6;                /* the port has IPv6 addresses: IPv6 connections too */
 	uint32_t rcv_buf;         /* the receive window per connection, in bytes (at most
 				   * 65535 announced to a peer without window scaling) */
 	int8_t wscale;            /* our window scale shift (RFC 7323 2), -1: not offered */
@@ -179,6 +183,11 @@ struct tcp_engine {
 	/* What every segment's headers start as (tcp_header_template()): build()
 	 * copies it and writes only what differs per segment. */
 	uint8_t hdr_template[TCP_HDRS_LEN];
+	uint8_t hdr_template6[TCP_HDRS6_LEN];
+	/* IPv6 connections' addresses, by slot (NULL: IPv4 only; tcp_ip6.h), and
+	 * those of a connection that has no slot (a TIME_WAIT entry answered). */
+	struct tcp_addr6 *addr6;
+	struct tcp_addr6 ghost6;
 	/* Our SYN options for each combination of window scale and timestamps
 	 * (index tcp_syn_opts_index()), TSval and TSecr zero, and their raw sum:
 	 * a SYN copies them and adds only its two timestamps. */
@@ -272,6 +281,16 @@ static inline uint32_t
 conn_index(const struct tcp_engine *e, const struct tcp_conn *c)
 {
 	return (uint32_t)(c - e->conns);
+}
+
+/* The addresses of an IPv6 connection: its slot's, or the ghost's for a
+ * connection outside the array. */
+static inline struct tcp_addr6 *
+tcp_conn_addr6(struct tcp_engine *e, const struct tcp_conn *c)
+{
+	uint32_t i = conn_index(e, c);
+
+	return c >= e->conns && i < e->nb_conns ? &e->addr6[i] : &e->ghost6;
 }
 
 /* tcp_input.c: one segment for `c` (NULL: no connection; answered with RST).

@@ -35,15 +35,87 @@ struct segment {
 	uint32_t tsval, tsecr;
 };
 
+/* Flags no connection's segment carries: SYN with FIN or RST (a SYN+FIN
+ * would open a connection), or none of SYN, ACK and RST (every state drops
+ * those). Scans, not traffic: dropped here, never answered. */
+static inline struct rte_tcp_hdr *
+segment_flags_check(struct tcp_engine *e, struct rte_mbuf *m, struct rte_tcp_hdr *th)
+{
+	uint8_t fl = th->tcp_flags;
+	if (unlikely(((fl & RTE_TCP_SYN_FLAG) && (fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))) ||
+		     !(fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)))) {
+		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
+		tcp_mbuf_done(e, m);
+		return NULL;
+	}
+	return th;
+}
+
+/* Whether parse's extension headers (all of l3_len after the fixed header,
+ * already checked to fit) hold a Fragment header: then this is a first
+ * fragment, not a whole segment (the later ones parse did not call TCP). */
+static bool
+ip6_fragment(struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6)
+{
+	const uint8_t *ext = (const uint8_t *)(ip6 + 1), *end = (const uint8_t *)ip6 + m->l3_len;
+	uint8_t next = ip6->proto;
+
+	while (ext + 8 <= end) {
+		if (next == IPPROTO_FRAGMENT)
+			return true;
+		next = ext[0];
+		ext += ((uint32_t)ext[1] + 1) * 8;
+	}
+	return false;
+}
+
+/* The IPv6 side of tcp_segment_check(): the same whole-segment rule (parse
+ * put any extension headers in l3_len; a fragment is not a whole segment),
+ * and the checksum over the
+ * IPv6 pseudo-header (RFC 8200 8.1) with the TCP length that is left after
+ * extension headers. */
+static __rte_noinline struct rte_tcp_hdr *
+segment_check6(struct tcp_engine *e, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6 = nfg_l3(m);
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint32_t after = rte_be_to_cpu_16(ip6->payload_len) + sizeof(*ip6);
+
+	if (unlikely(after < (uint32_t)m->l3_len + m->l4_len ||
+		     (uint32_t)m->l2_len + after > rte_pktmbuf_data_len(m) ||
+		     (m->l3_len > sizeof(*ip6) && ip6_fragment(m, ip6)))) {
+		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
+		tcp_mbuf_done(e, m);
+		return NULL;
+	}
+	if (e->cfg->verify_checksum &&
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		uint32_t l4 = after - m->l3_len;
+		uint32_t sum = rte_raw_cksum(ip6->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_TCP) +
+			       rte_cpu_to_be_16((uint16_t)l4) + rte_raw_cksum(th, l4);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		if (sum != 0xffff) {
+			nfg_count(e->node, TC_DROP_BAD_CHECKSUM, 1);
+			tcp_mbuf_done(e, m);
+			return NULL;
+		}
+	}
+	return segment_flags_check(e, m, th);
+}
+
 struct rte_tcp_hdr *
 tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 {
 	e->ctr[TC_SEGS_IN]++;
-	if (unlikely(!nfg_is_ipv4(m) || nfg_l4_type(m) != RTE_PTYPE_L4_TCP)) {
+	if (unlikely(!(nfg_is_ipv4(m) || (e->addr6 && nfg_is_ipv6(m))) ||
+		     nfg_l4_type(m) != RTE_PTYPE_L4_TCP)) {
 		nfg_count(e->node, TC_DROP_NOT_TCP, 1);
 		tcp_mbuf_done(e, m);
 		return NULL;
 	}
+	if (unlikely(!nfg_is_ipv4(m)))
+		return segment_check6(e, m);
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint32_t total = rte_be_to_cpu_16(ip->total_length);
@@ -64,31 +136,19 @@ tcp_segment_check(struct tcp_engine *e, struct rte_mbuf *m)
 		tcp_mbuf_done(e, m);
 		return NULL;
 	}
-	/* Flags no connection's segment carries: SYN with FIN or RST (a SYN+FIN
-	 * would open a connection), or none of SYN, ACK and RST (every state drops
-	 * those). Scans, not traffic: dropped here, never answered. */
-	uint8_t fl = th->tcp_flags;
-	if (unlikely(((fl & RTE_TCP_SYN_FLAG) && (fl & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))) ||
-		     !(fl & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)))) {
-		nfg_count(e->node, TC_DROP_BAD_SEGMENT, 1);
-		tcp_mbuf_done(e, m);
-		return NULL;
-	}
-	return th;
+	return segment_flags_check(e, m, th);
 }
 
 static void
 read_segment(struct rte_mbuf *m, struct segment *s)
 {
-	struct rte_ipv4_hdr *ip = nfg_l3(m);
-
 	s->th = nfg_l4(m);
 	s->seq = rte_be_to_cpu_32(s->th->sent_seq);
 	s->ack = rte_be_to_cpu_32(s->th->recv_ack);
 	s->wnd = rte_be_to_cpu_16(s->th->rx_win);
 	s->flags = s->th->tcp_flags;
 	s->payload = (const uint8_t *)s->th + m->l4_len;
-	s->len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	s->len = tcp_segment_l4_bytes(m) - m->l4_len;
 	s->ts = false;
 	s->tsval = s->tsecr = 0;
 }

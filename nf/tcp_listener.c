@@ -27,8 +27,8 @@ evict_half_open(struct tcp_listener *l)
 }
 
 static void
-accept_syn(struct tcp_listener *l, struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
-	   const struct rte_tcp_hdr *th, uint32_t hash)
+accept_syn(struct tcp_listener *l, struct rte_mbuf *m, const struct rte_tcp_hdr *th,
+	   uint32_t hash)
 {
 	struct tcp_engine *e = &l->e;
 
@@ -50,8 +50,12 @@ accept_syn(struct tcp_listener *l, struct rte_mbuf *m, const struct rte_ipv4_hdr
 	half_open_add(&l->half_open, idx);
 	struct tcp_conn *c = &e->conns[idx];
 	memset(c, 0, sizeof(*c));
-	c->remote_ip = ip->src_addr;
-	c->local_ip = ip->dst_addr;
+	tcp_segment_keys(m, &c->remote_ip, &c->local_ip);
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
+	if (ip6) {
+		c->v6 = 1;
+		tcp_ip6_from_segment(&e->addr6[idx], ip6);
+	}
 	c->remote_port = th->src_port;
 	c->local_port = th->dst_port;
 	c->id = idx;
@@ -79,6 +83,11 @@ time_wait_segment(struct tcp_listener *l, struct tw_entry *tw, const struct rte_
 			.remote_port = tw->remote_port, .local_port = tw->local_port,
 			.rcv_nxt = tw->rcv_nxt,
 		};
+		const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
+		if (ip6) { /* the store keeps folds: the addresses are the segment's */
+			ghost.v6 = 1;
+			tcp_ip6_from_segment(&e->ghost6, ip6);
+		}
 		tcp_send_control(e, &ghost, RTE_TCP_ACK_FLAG, tw->snd_nxt);
 		tcp_mbuf_done(e, m);
 		return true;
@@ -96,23 +105,27 @@ segment(struct tcp_listener *l, struct rte_mbuf *m, uint32_t hash)
 
 	if (!th)
 		return;
-	const struct rte_ipv4_hdr *ip = nfg_l3(m);
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
 	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		   RTE_TCP_SYN_FLAG;
 	struct tcp_conn *c = NULL;
-	uint32_t idx = tuple_table_lookup(&l->table, hash, e->conns, ip->src_addr, ip->dst_addr,
-					  th->src_port, th->dst_port);
+	uint32_t rip, lip;
+	tcp_segment_keys(m, &rip, &lip);
+	uint32_t idx = tuple_table_find(&l->table, hash, e->conns, e->addr6, ip6, rip, lip,
+					th->src_port, th->dst_port);
 
 	if (idx != TUPLE_NONE) {
 		c = &e->conns[idx];
 	} else if (l->time_wait.live) {
-		struct tw_entry *tw = time_wait_find(&l->time_wait, ip->src_addr, ip->dst_addr,
-						     th->src_port, th->dst_port);
+		struct tw_entry *tw = time_wait_find(&l->time_wait, rip, lip, th->src_port,
+						     th->dst_port);
 		if (tw && time_wait_segment(l, tw, th, m, syn))
 			return;
 	}
-	if (!c && syn && listen_set_match(&l->cfg->listen, ip->dst_addr, th->dst_port)) {
-		accept_syn(l, m, ip, th, hash);
+	if (!c && syn &&
+	    (ip6 ? listen_set_match6(&l->cfg->listen, ip6->dst_addr, th->dst_port)
+		 : listen_set_match(&l->cfg->listen, lip, th->dst_port))) {
+		accept_syn(l, m, th, hash);
 		return;
 	}
 	tcp_input(e, c, m);
@@ -157,12 +170,13 @@ tcp_listener_process(struct rte_graph *graph, struct rte_node *node, void **objs
 		for (uint16_t i = 0; i < n; i++) {
 			hash[i] = tuple_table_segment_hash(&l->table, pkts[i]);
 			if (hash[i] && l->time_wait.live) {
-				const struct rte_ipv4_hdr *ip = nfg_l3(pkts[i]);
 				const struct rte_tcp_hdr *th = nfg_l4(pkts[i]);
-				if (th->tcp_flags & RTE_TCP_SYN_FLAG)
-					time_wait_prefetch(&l->time_wait, ip->src_addr,
-							   ip->dst_addr, th->src_port,
+				uint32_t rip, lip;
+				if (th->tcp_flags & RTE_TCP_SYN_FLAG) {
+					tcp_segment_keys(pkts[i], &rip, &lip);
+					time_wait_prefetch(&l->time_wait, rip, lip, th->src_port,
 							   th->dst_port);
+				}
 			}
 		}
 		for (uint16_t i = 0; i < n; i++)
@@ -206,7 +220,8 @@ tcp_listener_setup(struct nfg_instance *inst, struct tcp_listener_config *cfg,
 	cfg->records = tcp_records_capacity(inst);
 
 	uint64_t workers = nfg_worker_count();
-	uint64_t conn = sizeof(struct tcp_conn) + sizeof(struct tw_link) + 8 + per_conn;
+	uint64_t conn = sizeof(struct tcp_conn) + sizeof(struct tw_link) + 8 +
+			sizeof(struct tcp_addr6) + per_conn;
 	nfg_instance_reserve_memory(inst, workers * (cfg->max_connections * conn +
 						     tuple_table_memory(cfg->max_connections) +
 						     time_wait_memory(cfg->time_wait_max) +

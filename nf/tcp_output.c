@@ -101,6 +101,37 @@ sum16(const void *p, unsigned bytes)
 	return s;
 }
 
+/* An IPv6 connection's Ethernet and IPv6 headers at d, from the template and
+ * the connection's addresses; returns where TCP starts, and through `addrs`
+ * the addresses' sum for the pseudo-header (RFC 8200 8.1). IPv6 has no
+ * header checksum. */
+static struct rte_tcp_hdr *
+ip6_header(struct tcp_engine *e, const struct tcp_conn *c, uint8_t *d, uint16_t l4_bytes,
+	   uint32_t *addrs)
+{
+	const struct tcp_addr6 *a = tcp_conn_addr6(e, c);
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + RTE_ETHER_HDR_LEN);
+
+	memcpy(d, e->hdr_template6, TCP_HDRS6_LEN);
+	ip6->payload_len = rte_cpu_to_be_16(l4_bytes);
+	memcpy(ip6->src_addr, a->local, 16);
+	memcpy(ip6->dst_addr, a->remote, 16);
+	*addrs = sum16(a->local, 16) + sum16(a->remote, 16);
+	return (struct rte_tcp_hdr *)(ip6 + 1);
+}
+
+/* A SYN over IPv6 announces the MSS its 20 more bytes of header leave: the
+ * option (first in every SYN) rewritten; returns what that adds to the sum. */
+static uint32_t
+syn_mss6(const struct tcp_engine *e, uint8_t *opt)
+{
+	uint16_t old_word, new_word = rte_cpu_to_be_16(e->cfg->mss6);
+
+	memcpy(&old_word, opt + 2, 2);
+	memcpy(opt + 2, &new_word, 2);
+	return (uint16_t)~old_word + (uint32_t)new_word;
+}
+
 /* A segment of connection `c` with room for `payload_len` bytes, returned
  * through `payload`. Both checksums are summed from the values written, not
  * read back from the frame: the IPv4 one is final, the TCP one is returned
@@ -130,29 +161,42 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		e->ctr[TC_NO_MBUF]++;
 		return NULL;
 	}
-	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(HDRS_LEN + (l4_len - 20) +
+	uint16_t hdrs_len = unlikely(c->v6) ? TCP_HDRS6_LEN : HDRS_LEN;
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hdrs_len + (l4_len - 20) +
 								   payload_len));
 	if (unlikely(!d)) { /* larger than an mbuf: max_payload() keeps data below it */
 		rte_pktmbuf_free(m);
 		e->ctr[TC_NO_MBUF]++;
 		return NULL;
 	}
-	/* The constant fields from the template, in a few wide stores. */
-	memcpy(d, e->hdr_template, HDRS_LEN);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
-	uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(struct rte_ipv4_hdr) + l4_len +
-						       payload_len));
-	uint16_t ip_id = rte_cpu_to_be_16(e->ip_id++);
-	uint32_t addrs = words32(c->local_ip) + words32(c->remote_ip);
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	ip->total_length = ip_len;
-	ip->packet_id = ip_id;
-	ip->src_addr = c->local_ip;
-	ip->dst_addr = c->remote_ip;
-	if (!e->tx_cksum_offload)
-		ip->hdr_checksum = (uint16_t)~fold(rte_cpu_to_be_16(RTE_IPV4_VHL_DEF << 8) + ip_len +
-						   ip_id + rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
-						   rte_cpu_to_be_16(64 << 8 | IPPROTO_TCP) + addrs);
+	uint32_t addrs;          /* the pseudo-header's addresses, summed */
+	struct rte_tcp_hdr *th;
+	if (unlikely(c->v6)) {
+		th = ip6_header(e, c, d, (uint16_t)(l4_len + payload_len), &addrs);
+		m->l3_len = sizeof(struct rte_ipv6_hdr);
+		m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_TCP;
+	} else {
+		/* The constant fields from the template, in a few wide stores. */
+		memcpy(d, e->hdr_template, HDRS_LEN);
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+		uint16_t ip_len = rte_cpu_to_be_16((uint16_t)(sizeof(struct rte_ipv4_hdr) +
+							       l4_len + payload_len));
+		uint16_t ip_id = rte_cpu_to_be_16(e->ip_id++);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		addrs = words32(c->local_ip) + words32(c->remote_ip);
+		ip->total_length = ip_len;
+		ip->packet_id = ip_id;
+		ip->src_addr = c->local_ip;
+		ip->dst_addr = c->remote_ip;
+		if (!e->tx_cksum_offload)
+			ip->hdr_checksum = (uint16_t)~fold(
+				rte_cpu_to_be_16(RTE_IPV4_VHL_DEF << 8) + ip_len + ip_id +
+				rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
+				rte_cpu_to_be_16(64 << 8 | IPPROTO_TCP) + addrs);
+		th = (struct rte_tcp_hdr *)(ip + 1);
+		m->l3_len = sizeof(*ip);
+		m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
+	}
 
 	uint32_t seq_be = rte_cpu_to_be_32(seq);
 	uint32_t ack_be = (flags & RTE_TCP_ACK_FLAG) ? rte_cpu_to_be_32(c->rcv_nxt) : 0;
@@ -163,7 +207,6 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	 * edge we announced never moves back (RFC 7323 2.4). */
 	uint32_t units = syn ? bytes : (bytes + (1u << c->rcv_shift) - 1) >> c->rcv_shift;
 	uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 	th->src_port = c->local_port;
 	th->dst_port = c->remote_port;
 	th->sent_seq = seq_be;
@@ -181,6 +224,8 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		uint8_t *opt = (uint8_t *)(th + 1);
 		memcpy(opt, e->syn_opts[k], TCP_SYN_OPT_MAX);
 		sum += e->syn_opts_sum[k];
+		if (unlikely(c->v6) && e->cfg->mss6 != e->cfg->mss)
+			sum += syn_mss6(e, opt);
 		if (c->opts & TO_TS) {
 			uint32_t tsecr = rte_cpu_to_be_32(c->ts_recent);
 			memcpy(opt + TCP_SYN_TS_OFF, &e->ts_now_be, 4);
@@ -203,9 +248,7 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		sum += sum16(opt, len);
 	}
 	m->l2_len = RTE_ETHER_HDR_LEN;
-	m->l3_len = sizeof(*ip);
 	m->l4_len = l4_len;
-	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
 	*payload = (uint8_t *)th + l4_len;
 	*tcp_sum = sum;
 	return m;
@@ -225,6 +268,16 @@ tcp_header_template(struct tcp_engine *e)
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_TCP;
+
+	eth = (struct rte_ether_hdr *)e->hdr_template6;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	memset(e->hdr_template6, 0, sizeof(e->hdr_template6));
+	eth->src_addr = e->cfg->src_mac;
+	eth->dst_addr = e->cfg->dst_mac;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = 64;
 
 	/* Our SYN options, for every combination the handshake may need. */
 	for (unsigned k = 0; k < RTE_DIM(e->syn_opts); k++) {
@@ -259,12 +312,18 @@ payload_sum(struct tcp_engine *e, uint32_t off, const uint8_t *payload, uint32_t
 static void
 seal(struct tcp_engine *e, struct rte_mbuf *m, uint32_t tcp_sum)
 {
-	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	void *ip = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
 
 	if (e->tx_cksum_offload) {
-		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
-		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		if (nfg_is_ipv4(m)) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+				       RTE_MBUF_F_TX_TCP_CKSUM;
+			th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+			th->cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+		}
 	} else {
 		th->cksum = (uint16_t)~fold(tcp_sum);
 	}
@@ -282,6 +341,12 @@ seal_rewritten(struct tcp_engine *e, struct rte_mbuf *m)
 
 	if (e->tx_cksum_offload) {
 		seal(e, m, 0);
+		return;
+	}
+	if (!nfg_is_ipv4(m)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)ip;
+		seal(e, m, sum16(ip6->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_TCP) +
+				   ip6->payload_len + sum16(th, m->l4_len));
 		return;
 	}
 	ip->hdr_checksum = (uint16_t)~fold(sum16(ip, sizeof(*ip)));
@@ -394,7 +459,8 @@ fin_sent(struct tcp_engine *e, struct tcp_conn *c)
 static inline uint32_t
 max_payload(const struct tcp_engine *e, const struct tcp_conn *c)
 {
-	return rte_pktmbuf_data_room_size(e->pool) - RTE_PKTMBUF_HEADROOM - HDRS_LEN -
+	return rte_pktmbuf_data_room_size(e->pool) - RTE_PKTMBUF_HEADROOM -
+	       (c->v6 ? TCP_HDRS6_LEN : HDRS_LEN) -
 	       ((c->opts & TO_TS) ? TCP_TS_OPT_LEN : 0);
 }
 
@@ -560,12 +626,15 @@ tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)((uint8_t *)ip + m->l3_len);
-	uint32_t payload = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	bool v6 = !nfg_is_ipv4(m);
+	uint32_t payload = tcp_segment_l4_bytes(m) - m->l4_len;
 	uint8_t in_flags = th->tcp_flags;
 
 	/* Never answer a RST (RFC 9293 3.10.7.1). The answer reuses the segment's
-	 * mbuf; with IP options it would need moving headers, so those get none. */
-	if ((in_flags & RTE_TCP_RST_FLAG) || m->l3_len != sizeof(*ip)) {
+	 * mbuf; with IP options or IPv6 extension headers it would need moving
+	 * headers, so those get none. */
+	if ((in_flags & RTE_TCP_RST_FLAG) ||
+	    m->l3_len != (v6 ? sizeof(struct rte_ipv6_hdr) : sizeof(*ip))) {
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -582,9 +651,6 @@ tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
 	}
 	eth->dst_addr = eth->src_addr;
 	eth->src_addr = e->cfg->src_mac;
-	uint32_t a = ip->src_addr;
-	ip->src_addr = ip->dst_addr;
-	ip->dst_addr = a;
 	uint16_t p = th->src_port;
 	th->src_port = th->dst_port;
 	th->dst_port = p;
@@ -592,13 +658,27 @@ tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
 	th->rx_win = 0;
 	th->tcp_urp = 0;
 	th->cksum = 0;
-	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*th));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->time_to_live = 64;
-	ip->hdr_checksum = 0;
-	ip->packet_id = rte_cpu_to_be_16(e->ip_id++);
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)ip;
+		uint8_t a6[16];
+		memcpy(a6, ip6->src_addr, 16);
+		memcpy(ip6->src_addr, ip6->dst_addr, 16);
+		memcpy(ip6->dst_addr, a6, 16);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16(sizeof(*th));
+		ip6->hop_limits = 64;
+	} else {
+		uint32_t a = ip->src_addr;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*th));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->time_to_live = 64;
+		ip->hdr_checksum = 0;
+		ip->packet_id = rte_cpu_to_be_16(e->ip_id++);
+	}
 	/* Cut the frame after the bare TCP header (options and payload go). */
-	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (m->l2_len + sizeof(*ip) +
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - (m->l2_len + m->l3_len +
 								    sizeof(*th))));
 	m->l4_len = sizeof(*th);
 	m->ol_flags = 0;

@@ -76,6 +76,7 @@ int
 tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg)
 {
 	cfg->mss = (uint16_t)nfg_param_int(inst, "mss");
+	cfg->mss6 = cfg->mss; /* until a port's MTU bounds it (tcp_engine_config_fit) */
 	cfg->wscale = (int8_t)nfg_param_int(inst, "wscale");
 	cfg->timestamps = nfg_param_bool(inst, "timestamps");
 	cfg->sack = nfg_param_bool(inst, "sack");
@@ -104,6 +105,9 @@ tcp_engine_config_port(struct nfg_instance *inst, struct tcp_engine_config *cfg)
 
 	if (port && tcp_engine_config_fit(inst, cfg, port, port->mtu) < 0)
 		return NULL;
+	/* IPv6 connections where the port has IPv6 addresses (nfproxy, which
+	 * fits its engines itself, stays IPv4). */
+	cfg->ipv6 = port && port->nb_ipv6 > 0;
 	return port;
 }
 
@@ -112,6 +116,10 @@ tcp_engine_config_fit(struct nfg_instance *inst, struct tcp_engine_config *cfg,
 		      const struct nfg_port *port, uint16_t mtu)
 {
 	cfg->src_mac = port->mac;
+	/* IPv6's header is 20 bytes longer: its segments carry that much less
+	 * where an MTU bounds them (a port's MTU is at least 1280 with IPv6). */
+	cfg->mss6 = mtu && mtu >= 60u + TCP_MSS_MIN ? (uint16_t)RTE_MIN(cfg->mss, mtu - 60u)
+						     : cfg->mss;
 	/* A segment is the MSS plus 40 bytes of IPv4 and TCP headers (RFC 6691:
 	 * options come out of the MSS): one larger than the MTU would be lost. */
 	if (!mtu || mtu - 40u >= cfg->mss)

@@ -28,7 +28,8 @@ tcp_negotiate(struct tcp_engine *e, struct tcp_conn *c, const struct tcp_opts *o
 	/* RFC 7323 2.2 and 3.2, RFC 2018 2: each is in use only when both SYNs
 	 * carried it. */
 	uint8_t agreed = o->present & we_offered & (TO_WSCALE | TO_TS | TO_SACK_PERM);
-	uint16_t mss = (o->present & TO_MSS) ? o->mss : 536; /* RFC 9293 3.7.1 */
+	/* RFC 9293 3.7.1: without the option, 536 over IPv4 and 1220 over IPv6 */
+	uint16_t mss = (o->present & TO_MSS) ? o->mss : c->v6 ? 1220 : 536;
 
 	c->opts = agreed;
 	if (agreed & TO_WSCALE) {
@@ -37,7 +38,7 @@ tcp_negotiate(struct tcp_engine *e, struct tcp_conn *c, const struct tcp_opts *o
 	} else {
 		c->snd_shift = c->rcv_shift = 0;
 	}
-	mss = RTE_MIN(mss, e->cfg->mss);
+	mss = RTE_MIN(mss, c->v6 ? e->cfg->mss6 : e->cfg->mss);
 	if (agreed & TO_TS) {
 		c->ts_recent = o->tsval;
 		/* The MSS counts no options (RFC 6691): every segment now carries

@@ -26,6 +26,7 @@
 
 #include "nfg/packet.h"
 #include "tcp_conn.h"
+#include "tcp_ip6.h"
 
 #define TUPLE_NONE UINT32_MAX
 
@@ -60,21 +61,22 @@ tuple_table_prefetch(const struct tuple_table *t, uint32_t hash)
 	rte_prefetch0(&t->cells[hash & t->mask]);
 }
 
-/* The hash of a received segment's 4-tuple (remote = its source), its cell
- * prefetched, for a burst's first pass; 0 for what is not parsed IPv4 TCP
- * (the caller's checks refuse it later). Callers take bursts in chunks of
+/* The hash of a received segment's 4-tuple (remote = its source; IPv6
+ * addresses by their folds, tcp_ip6.h), its cell prefetched, for a burst's
+ * first pass; 0 for what is not parsed IP TCP (the caller's checks refuse it
+ * later). Callers take bursts in chunks of
  * TUPLE_BURST: a node's stream can be longer than RTE_GRAPH_BURST_SIZE when
  * several nodes feed it in one walk. */
 #define TUPLE_BURST 256
 static inline uint32_t
 tuple_table_segment_hash(const struct tuple_table *t, struct rte_mbuf *m)
 {
-	if (unlikely(!nfg_is_ipv4(m) || nfg_l4_type(m) != RTE_PTYPE_L4_TCP))
+	if (unlikely(!(nfg_is_ipv4(m) || nfg_is_ipv6(m)) || nfg_l4_type(m) != RTE_PTYPE_L4_TCP))
 		return 0;
-	const struct rte_ipv4_hdr *ip = nfg_l3(m);
 	const struct rte_tcp_hdr *th = nfg_l4(m);
-	uint32_t hash = tuple_table_hash(t, ip->src_addr, ip->dst_addr, th->src_port,
-					 th->dst_port);
+	uint32_t rip, lip;
+	tcp_segment_keys(m, &rip, &lip);
+	uint32_t hash = tuple_table_hash(t, rip, lip, th->src_port, th->dst_port);
 
 	tuple_table_prefetch(t, hash);
 	return hash;
@@ -89,11 +91,12 @@ tuple_matches(const struct tcp_conn *c, uint32_t remote_ip, uint32_t local_ip,
 }
 
 /* The slot of the tuple, or TUPLE_NONE. `conns` are the slots' connections,
- * whose tuples confirm a match. */
+ * whose tuples confirm a match; for an IPv6 segment (ip6 its header, the
+ * addresses given as folds) also the full addresses in addr6. */
 static inline uint32_t
-tuple_table_lookup(const struct tuple_table *t, uint32_t hash, const struct tcp_conn *conns,
-		   uint32_t remote_ip, uint32_t local_ip, uint16_t remote_port,
-		   uint16_t local_port)
+tuple_table_find(const struct tuple_table *t, uint32_t hash, const struct tcp_conn *conns,
+		 const struct tcp_addr6 *addr6, const struct rte_ipv6_hdr *ip6,
+		 uint32_t remote_ip, uint32_t local_ip, uint16_t remote_port, uint16_t local_port)
 {
 	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
 		uint64_t cell = t->cells[i];
@@ -101,10 +104,22 @@ tuple_table_lookup(const struct tuple_table *t, uint32_t hash, const struct tcp_
 			return TUPLE_NONE;
 		if ((uint32_t)cell == hash) {
 			uint32_t slot = (uint32_t)(cell >> 32) - 1;
-			if (tuple_matches(&conns[slot], remote_ip, local_ip, remote_port, local_port))
+			const struct tcp_conn *c = &conns[slot];
+			if (tuple_matches(c, remote_ip, local_ip, remote_port, local_port) &&
+			    c->v6 == (ip6 != NULL) && (!ip6 || tcp_ip6_matches(&addr6[slot], ip6)))
 				return slot;
 		}
 	}
+}
+
+/* An IPv4 tuple's slot, or TUPLE_NONE. */
+static inline uint32_t
+tuple_table_lookup(const struct tuple_table *t, uint32_t hash, const struct tcp_conn *conns,
+		   uint32_t remote_ip, uint32_t local_ip, uint16_t remote_port,
+		   uint16_t local_port)
+{
+	return tuple_table_find(t, hash, conns, NULL, NULL, remote_ip, local_ip, remote_port,
+				local_port);
 }
 
 /* Adds a tuple that is not in the table; -1 when the table is at capacity. */

@@ -38,7 +38,8 @@ extern "C" {
 /* One connection, during a callback. */
 struct nfg_tcp_conn;
 
-/* What a service knows of a connection. Addresses in network order. */
+/* What a service knows of a connection. Addresses in network order; both 0
+ * for an IPv6 connection (the ports and slot are still its own). */
 struct nfg_tcp_conn_info {
 	uint32_t remote_ip, local_ip;
 	uint16_t remote_port, local_port;
