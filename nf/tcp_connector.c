@@ -14,7 +14,7 @@
 #include "tcp_params.h"
 
 const struct nfg_param tcp_connector_target_fields[] = {
-	{ .name = "ip", .type = NFG_T_IPV4, .doc = "server address" },
+	{ .name = "ip", .type = NFG_T_IP, .doc = "server address, IPv4 or IPv6" },
 	{ .name = "port", .type = NFG_T_INT, .min = 1, .max = 65535, .doc = "server port" },
 	{ .name = "weight", .type = NFG_T_INT, .def = "1", .min = 1, .max = 1024,
 	  .doc = "share of the connections" },
@@ -85,6 +85,14 @@ open_one(struct tcp_connector *k)
 	memset(c, 0, sizeof(*c));
 	local_share_addr(&cfg->share, k->worker, idx, &c->local_ip, &c->local_port);
 	c->remote_ip = cfg->target_ip[t];
+	if (unlikely(cfg->target_is6[t])) {
+		struct tcp_addr6 *a = &e->addr6[idx];
+		c->v6 = 1;
+		c->local_ip = k->src_fold6;
+		c->remote_ip = k->target_fold6[t];
+		memcpy(a->local, cfg->src_ip6, 16);
+		memcpy(a->remote, cfg->target_ip6[t], 16);
+	}
 	c->remote_port = cfg->target_port[t];
 	c->id = k->next_id;
 	k->next_id += k->id_stride;
@@ -126,18 +134,32 @@ budget(struct tcp_connector *k, uint64_t tsc)
 
 /* ---- the data path ------------------------------------------------------ */
 
-static struct tcp_conn *
-lookup(struct tcp_connector *k, const struct rte_ipv4_hdr *ip, const struct rte_tcp_hdr *th)
+/* The local address that names a received segment's slot: IPv4's own; for
+ * IPv6 the one IPv4 source address its slots are named by. */
+static inline uint32_t
+slot_address(const struct tcp_connector *k, struct rte_mbuf *m)
 {
-	uint32_t slot = local_share_slot(&k->cfg->share, k->worker, ip->dst_addr, th->dst_port);
+	if (likely(nfg_is_ipv4(m)))
+		return ((const struct rte_ipv4_hdr *)nfg_l3(m))->dst_addr;
+	return rte_cpu_to_be_32(k->cfg->src_ip_first);
+}
+
+static struct tcp_conn *
+lookup(struct tcp_connector *k, struct rte_mbuf *m, const struct rte_tcp_hdr *th)
+{
+	uint32_t slot = local_share_slot(&k->cfg->share, k->worker, slot_address(k, m),
+					 th->dst_port);
 
 	if (slot == UINT32_MAX)
 		return NULL;
 	struct tcp_conn *c = &k->e.conns[slot];
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
 	/* A slot reused for another target is not this segment's connection. */
-	if (c->remote_ip != ip->src_addr || c->remote_port != th->src_port)
+	if (c->remote_port != th->src_port || c->v6 != (ip6 != NULL))
 		return NULL;
-	return c;
+	if (likely(!ip6))
+		return c->remote_ip == ((const struct rte_ipv4_hdr *)nfg_l3(m))->src_addr ? c : NULL;
+	return tcp_ip6_matches(&k->e.addr6[slot], ip6) ? c : NULL;
 }
 
 uint16_t
@@ -155,11 +177,11 @@ tcp_connector_process(struct rte_graph *graph, struct rte_node *node, void **obj
 		struct rte_tcp_hdr *th = tcp_segment_check(e, m);
 		if (!th)
 			continue;
-		const struct rte_ipv4_hdr *ip = nfg_l3(m);
-		struct tcp_conn *c = lookup(k, ip, th);
+		struct tcp_conn *c = lookup(k, m, th);
 		/* Another worker's connection (steering missed it): a reset from
 		 * here would kill it, so only count it. */
-		if (!c && local_share_foreign(&k->cfg->share, k->worker, ip->dst_addr, th->dst_port)) {
+		if (!c && local_share_foreign(&k->cfg->share, k->worker, slot_address(k, m),
+					      th->dst_port)) {
 			nfg_drop(node, TC_DROP_NOT_OWNER, &m, 1);
 			continue;
 		}
@@ -209,7 +231,13 @@ parse_targets(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 	uint32_t total = 0;
 
 	json_array_foreach(targets, i, t) {
-		nfg_parse_ipv4(json_string_value(json_object_get(t, "ip")), &cfg->target_ip[i]);
+		const char *ip = json_string_value(json_object_get(t, "ip"));
+		cfg->target_is6[i] = strchr(ip, ':') != NULL;
+		if (cfg->target_is6[i])
+			inet_pton(AF_INET6, ip, cfg->target_ip6[i]); /* checked as NFG_T_IP */
+		else
+			nfg_parse_ipv4(ip, &cfg->target_ip[i]);
+		cfg->any_v6 |= cfg->target_is6[i];
 		cfg->target_port[i] = rte_cpu_to_be_16((uint16_t)json_integer_value(json_object_get(t, "port")));
 		total += (uint32_t)json_integer_value(json_object_get(t, "weight"));
 	}
@@ -255,7 +283,7 @@ tcp_connector_setup(struct nfg_instance *inst, struct tcp_connector_config *cfg,
 	}
 	nfg_instance_reserve_memory(inst, workers * slots * (sizeof(struct tcp_conn) +
 							     sizeof(struct tw_link) + 4 + 8 +
-							     per_conn) +
+							     sizeof(struct tcp_addr6) + per_conn) +
 					  workers * (uint64_t)cfg->records *
 						  sizeof(struct session_record));
 	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX + TCP_STASH +
@@ -272,11 +300,24 @@ tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 
 	if (!port)
 		return -1;
+	if (cfg->any_v6) {
+		if (port->nb_ipv6 == 0)
+			return nfg_error(inst, "targets", "IPv6 targets, and port %s has no ipv6 "
+					 "address to send from", port->name);
+		if (cfg->nb_src_ips > 1)
+			return nfg_error(inst, "src_ips", "a range of source addresses is IPv4's: "
+					 "with IPv6 targets give one address or none");
+		memcpy(cfg->src_ip6, port->ipv6[0], 16);
+	}
 	if (cfg->nb_src_ips == 0) {
-		if (port->nb_ipv4 == 0)
+		bool all_v6 = true;
+		for (uint32_t i = 0; i < cfg->schedule_len; i++)
+			all_v6 &= cfg->target_is6[cfg->schedule[i]];
+		if (port->nb_ipv4 == 0 && !all_v6)
 			return nfg_error(inst, "src_ips", "not given, and port %s has no ipv4 address",
 					 port->name);
-		cfg->src_ip_first = ntohl(port->ipv4[0]);
+		/* Over IPv6 only, the IPv4 address merely names the slots. */
+		cfg->src_ip_first = port->nb_ipv4 ? ntohl(port->ipv4[0]) : 0;
 		cfg->nb_src_ips = 1;
 		local_share_set_address(&cfg->share, cfg->src_ip_first);
 	}
@@ -310,6 +351,11 @@ tcp_connector_init(struct tcp_connector *k, struct nfg_instance *inst,
 				 "addresses", worker, nb, cfg->records);
 	k->e.tx_cksum_offload = port && (port->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+	if (cfg->any_v6) {
+		k->src_fold6 = tcp_ip6_fold(cfg->src_ip6);
+		for (unsigned t = 0; t < TCP_CONNECTOR_MAX_TARGETS; t++)
+			k->target_fold6[t] = tcp_ip6_fold(cfg->target_ip6[t]);
+	}
 	k->free_fifo = rte_malloc_socket("tcp_connector_free", nb * sizeof(uint32_t), 0, socket);
 	k->tw_fifo = rte_malloc_socket("tcp_connector_tw", nb * sizeof(*k->tw_fifo), 0, socket);
 	if (!k->free_fifo || !k->tw_fifo)

@@ -55,6 +55,12 @@ struct tcp_connector_config {
 	uint32_t src_ip_first, nb_src_ips; /* host order; 0 ips: the port's first address */
 	uint16_t port_lo, port_hi;
 	uint32_t target_ip[TCP_CONNECTOR_MAX_TARGETS];   /* network order */
+	uint8_t target_ip6[TCP_CONNECTOR_MAX_TARGETS][16]; /* where target_is6 */
+	bool target_is6[TCP_CONNECTOR_MAX_TARGETS];
+	bool any_v6;                       /* some target is IPv6 */
+	uint8_t src_ip6[16];               /* IPv6's source: the port's first IPv6 address.
+					    * An IPv6 connection's slot is named by it and
+					    * its port as by the one IPv4 source address. */
 	uint16_t target_port[TCP_CONNECTOR_MAX_TARGETS];
 	uint16_t schedule[TCP_CONNECTOR_WEIGHT_SLOTS];   /* weighted round robin */
 	uint32_t schedule_len;
@@ -79,6 +85,7 @@ struct tcp_connector {
 	uint32_t active;
 	uint32_t next_id, id_stride;
 	uint32_t next_target;
+	uint32_t src_fold6, target_fold6[TCP_CONNECTOR_MAX_TARGETS]; /* tcp_ip6.h */
 	double tokens, per_tsc;
 	uint64_t last_tsc, start_tsc, ramp_tsc;
 };
