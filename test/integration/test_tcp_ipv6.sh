@@ -1,0 +1,93 @@
+#!/bin/bash
+# TCP over IPv6 with Linux at the other end, both roles, both families on one
+# port (the shipped nftraffic graphs, which carry nd beside arp):
+#  - curl -6 gets exactly the server's body, 20 times, and curl -4 too;
+#    wrk -6 reports no socket errors and every answer it read is one the
+#    server sent; the session records name the clients as [2001:2::2]:port;
+#  - the nftraffic client against nginx listening on [::] and 0.0.0.0, half of
+#    its 400 connections to an IPv6 target and half to an IPv4 one: all 400
+#    complete with the exact body, and nginx's access log holds 200 requests
+#    from each of the client's two addresses;
+#  - tables empty and mbufs back in the pool at the end of every run.
+# Addresses from 2001:2::/48 (RFC 5180), nodad so they are usable at once.
+. "$(dirname "$0")/lib.sh"
+nfg_test_init tcp6
+
+netns cli; netns nf
+for k in all default; do
+	in_ns cli sysctl -qw net.ipv6.conf.$k.accept_dad=0 net.ipv6.conf.$k.accept_ra=0
+	in_ns nf sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
+done
+veth_pair cli c0 nf n0
+addr cli c0 198.18.26.2/24
+ip -n "$(ns_name cli)" addr add 2001:2:26::2/64 dev c0 nodad
+body="nftraffic over IPv6, $(date +%s)"
+
+# ---- the server ------------------------------------------------------------
+nfg_start nf server nftraffic-server --set ports.p0.device=net_af_packet0,iface=n0 \
+	--set ports.p0.ipv4=198.18.26.1/24 --set ports.p0.ipv6=2001:2:26::1/64 \
+	--set "nodes.server.response=$body" --records "$WORK/server-records.csv"
+server_pid=$NFG_PID
+
+for i in $(seq 20); do
+	got=$(in_ns cli curl -6 -sS --max-time 10 "http://[2001:2:26::1]/$i") || fail "curl -6 failed"
+	[ "$got" = "$body" ] || fail "curl -6 got '$got', want '$body'"
+done
+got=$(in_ns cli curl -4 -sS --max-time 10 http://198.18.26.1/) || fail "curl -4 failed"
+[ "$got" = "$body" ] || fail "curl -4 got '$got'"
+note "curl -6: 20 exact bodies; curl -4 beside them"
+
+in_ns cli wrk -t 2 -c 32 -d 3 -H "Connection: close" "http://[2001:2:26::1]/" \
+	>"$WORK/wrk.log" 2>&1 || fail "wrk failed: $(cat "$WORK/wrk.log")"
+grep -q "Socket errors" "$WORK/wrk.log" && fail "wrk: $(grep 'Socket errors' "$WORK/wrk.log")"
+grep -q "Non-2xx" "$WORK/wrk.log" && fail "wrk: $(grep 'Non-2xx' "$WORK/wrk.log")"
+reqs=$(awk '/requests in/ {print $1}' "$WORK/wrk.log")
+[ "${reqs:-0}" -gt 0 ] || fail "wrk made no requests: $(cat "$WORK/wrk.log")"
+note "wrk -6: $reqs requests, no socket errors"
+wait_quiet server
+nfg_stop "$server_pid" server
+[ "$(stat_get server nodes/server/connections_open)" = 0 ] ||
+	fail "$(stat_get server nodes/server/connections_open) connections left in the table"
+s() { stat_get server "nodes/server/counters/$1"; }
+[ "$(s messages_sent)" -ge $((reqs + 21)) ] ||
+	fail "the server sent $(s messages_sent) responses, curl and wrk read $((reqs + 21))"
+[ $(($(s completed) + $(s failed_reset))) = "$(s accepted)" ] ||
+	fail "accepted $(s accepted), completed $(s completed), reset $(s failed_reset)"
+[ "$(drop_get server server bad_checksum)" = 0 ] || fail "checksums refused"
+[ "$(drop_get server server not_tcp_ipv4)" = 0 ] || fail "segments refused as not TCP"
+v6_records=$(grep -c '^server,[0-9]*,\[2001:2:26::1\]:80,\[2001:2:26::2\]:' "$WORK/server-records.csv")
+v4_records=$(grep -c '^server,[0-9]*,198.18.26.1:80,198.18.26.2:' "$WORK/server-records.csv")
+[ "$v4_records" = 1 ] || fail "$v4_records IPv4 records, want 1 (curl -4)"
+[ $((v6_records + v4_records)) = "$(s accepted)" ] ||
+	fail "records: $v6_records IPv6 + $v4_records IPv4, accepted $(s accepted)"
+note "server: accepted $(s accepted), $v6_records records as [2001:2:26::2]:port"
+
+# ---- the client ------------------------------------------------------------
+mkdir -p "$WORK/www"
+echo "$body" >"$WORK/www/index.html"
+nginx_start cli "$WORK/www" "198.18.26.2:80" "[2001:2:26::2]:80"
+nfg_start nf client nftraffic-client --set ports.p0.device=net_af_packet0,iface=n0 \
+	--set ports.p0.ipv4=198.18.26.1/24 --set ports.p0.ipv6=2001:2:26::1/64 \
+	--set 'nodes.client.targets=[{"ip": "2001:2:26::2", "port": 80}, {"ip": "198.18.26.2", "port": 80}]' \
+	--set nodes.client.connections=400 --set nodes.client.rate=2000 \
+	--set nodes.client.concurrency=32 --records "$WORK/client-records.csv"
+client_pid=$NFG_PID
+wait "$client_pid" || fail "the client exited with $?"
+grep -q "mbufs: all .* back in the pool" "$WORK/client.log" || fail "client: mbufs not all back"
+c() { stat_get client "nodes/client/counters/$1"; }
+[ "$(c completed)" = 400 ] || fail "client: $(c completed) of 400 completed ($(cat "$WORK/client.log" | tail -40))"
+[ "$(c messages_received)" = 400 ] || fail "client: $(c messages_received) responses"
+log="$WORK/nginx-cli.access.log"
+from6=$(grep -c '^2001:2:26::1 .*"GET / HTTP/1.1" 200' "$log")
+from4=$(grep -c '^198.18.26.1 .*"GET / HTTP/1.1" 200' "$log")
+[ "$from6" = 200 ] && [ "$from4" = 200 ] ||
+	fail "nginx logged $from6 requests from 2001:2:26::1 and $from4 from 198.18.26.1, want 200 each"
+# Every response is nginx's file: the FNV of each body the client read is
+# the same, over both families.
+sums=$(awk -F, 'NR > 1 {print $NF}' "$WORK/client-records.csv" | sort -u | wc -l)
+[ "$sums" = 1 ] || fail "the client read $sums different responses"
+rec6=$(grep -c '^client,[0-9]*,\[2001:2:26::1\]:[0-9]*,\[2001:2:26::2\]:80,passive_close' \
+	"$WORK/client-records.csv")
+[ "$rec6" = 200 ] || fail "$rec6 IPv6 client records closed normally, want 200"
+note "client: 400 completed, nginx saw 200 from each family; records name [2001:2:26::2]:80"
+echo ok
