@@ -442,10 +442,16 @@ nd_start(struct nfg_instance *inst)
 
 	if (!port)
 		return nfg_error(inst, "port", "port %s is not running", name);
+	/* Without an address nd answers no solicitation and resolves nothing
+	 * (IPv6 packets out are dropped, counted): a graph can carry it for
+	 * ports that get IPv6 only in some runs (--set ports.p0.ipv6=...). */
 	if (port->nb_ipv6 == 0)
-		return nfg_error(inst, "port", "port %s has no \"ipv6\" address: nd answers for "
-				 "the port's addresses and asks from them", name);
+		nfg_node_log(inst, NFG_LOG_INFO, "port %s has no \"ipv6\" address: nd answers "
+			     "nothing and IPv6 packets out are dropped", name);
 	c->port = port;
+	if (c->has_gateway && port->nb_ipv6 == 0)
+		return nfg_error(inst, "gateway", "port %s has no \"ipv6\" address to ask the "
+				 "gateway from", name);
 	if (c->has_gateway) {
 		/* A link-local gateway (the usual router) is on every link. */
 		if (!on_link(port, c->gateway, &sender) &&

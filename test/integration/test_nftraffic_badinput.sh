@@ -15,7 +15,7 @@ expect_error() { # WHAT PATTERN CMD...
 	echo "$out" | grep -q -- "$pattern" || fail "$what: message '$out' lacks '$pattern'"
 	note "$what: $(echo "$out" | grep -- "$pattern" | head -1)"
 }
-expect_error "unknown target" "nodes.client.targets\[0\].ip: expected an IPv4 address" \
+expect_error "unknown target" "nodes.client.targets\[0\].ip: expected an IPv4 or IPv6 address" \
 	"$NFG" check nftraffic --set 'nodes.client.targets[0].ip=server.example'
 expect_error "missing payload file" 'nodes.server.response_file: cannot open "/nonexistent/body"' \
 	"$NFG" check nftraffic --set nodes.server.response_file=/nonexistent/body \
