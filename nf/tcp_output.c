@@ -173,8 +173,6 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	struct rte_tcp_hdr *th;
 	if (unlikely(c->v6)) {
 		th = ip6_header(e, c, d, (uint16_t)(l4_len + payload_len), &addrs);
-		m->l3_len = sizeof(struct rte_ipv6_hdr);
-		m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6 | RTE_PTYPE_L4_TCP;
 	} else {
 		/* The constant fields from the template, in a few wide stores. */
 		memcpy(d, e->hdr_template, HDRS_LEN);
@@ -194,8 +192,6 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 				rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) +
 				rte_cpu_to_be_16(64 << 8 | IPPROTO_TCP) + addrs);
 		th = (struct rte_tcp_hdr *)(ip + 1);
-		m->l3_len = sizeof(*ip);
-		m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
 	}
 
 	uint32_t seq_be = rte_cpu_to_be_32(seq);
@@ -247,8 +243,12 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 		unsigned len = tcp_options_sack(opt, sack, nb_sack);
 		sum += sum16(opt, len);
 	}
-	m->l2_len = RTE_ETHER_HDR_LEN;
-	m->l4_len = l4_len;
+	/* The lengths in one store: seal() reads them next, and loads that
+	 * straddle several narrower stores still in flight stall. */
+	m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, hdrs_len - RTE_ETHER_HDR_LEN - 20,
+					    l4_len, 0, 0, 0, 0);
+	m->packet_type = RTE_PTYPE_L2_ETHER | (c->v6 ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV4) |
+			 RTE_PTYPE_L4_TCP;
 	*payload = (uint8_t *)th + l4_len;
 	*tcp_sum = sum;
 	return m;
