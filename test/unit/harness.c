@@ -483,6 +483,21 @@ frame_checksums_ok(const uint8_t *frame, size_t len)
 		type = rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(e + 1))->eth_proto);
 		l2 += 4;
 	}
+	if (type == RTE_ETHER_TYPE_IPV6 && len >= l2 + 40) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(frame + l2);
+		uint32_t l4_len = rte_be_to_cpu_16(ip6->payload_len);
+		if (len < l2 + 40 + l4_len)
+			return false;
+		if (ip6->proto != IPPROTO_TCP && ip6->proto != IPPROTO_UDP &&
+		    ip6->proto != IPPROTO_ICMPV6)
+			return true;
+		/* RFC 8200 8.1: the pseudo-header, then the message */
+		uint32_t sum = rte_raw_cksum(ip6->src_addr, 32) + rte_cpu_to_be_16(ip6->proto) +
+			       rte_cpu_to_be_16((uint16_t)l4_len) + rte_raw_cksum(ip6 + 1, l4_len);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		return sum == 0xffff;
+	}
 	if (type != RTE_ETHER_TYPE_IPV4 || len < l2 + 20)
 		return false;
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(frame + l2);

@@ -10,8 +10,45 @@
 static const uint8_t nf_mac[6] = { 2, 0, 0, 0, 0, 0xaa };
 static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 0x01 };
 
+static size_t tseg_frame_v4(uint8_t *buf, const struct tseg *s);
+
+/* The same segment over IPv6, between s->src6 and s->dst6. */
+static size_t
+tseg_frame6(uint8_t *buf, const struct tseg *s)
+{
+	uint8_t v4[2048];
+	size_t len4 = tseg_frame_v4(v4, s);
+	size_t l4 = len4 - 14 - 20;
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
+
+	ck_assert_uint_le(len4, sizeof(v4));
+	memcpy(buf, v4, 14);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)l4);
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = 64;
+	ck_assert_int_eq(inet_pton(AF_INET6, s->src6, ip6->src_addr), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, s->dst6, ip6->dst_addr), 1);
+	memcpy(th, v4 + 34, l4);
+	th->cksum = 0;
+	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
+	if (s->bad_tcp_cksum)
+		th->cksum ^= 0x0101;
+	return 14 + 40 + l4;
+}
+
 size_t
 tseg_frame(uint8_t *buf, const struct tseg *s)
+{
+	return s->src6 ? tseg_frame6(buf, s) : tseg_frame_v4(buf, s);
+}
+
+static size_t
+tseg_frame_v4(uint8_t *buf, const struct tseg *s)
 {
 	unsigned optpad = (s->optlen + 3u) & ~3u;
 	unsigned tcp_len = 20 + optpad;
@@ -122,24 +159,40 @@ read_out(struct rte_mbuf *m, struct oseg *o)
 	ck_assert_uint_ge(flen, 54);
 	ck_assert_msg(frame_checksums_ok(f, flen), "emitted segment with a bad checksum");
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)f;
-	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
-	ck_assert_uint_eq(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
-	ck_assert_uint_eq(ip->version_ihl, 0x45);
-	ck_assert_uint_eq(ip->next_proto_id, IPPROTO_TCP);
-	uint32_t total = rte_be_to_cpu_16(ip->total_length);
-	ck_assert_uint_le(14 + total, flen);
-	const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
-	unsigned doff = (th->data_off >> 4) * 4u;
-	ck_assert_uint_ge(doff, 20);
-	ck_assert_uint_le(20 + doff, total);
+	const struct rte_tcp_hdr *th;
+	uint32_t total; /* the IP packet's length */
 
 	memset(o, 0, sizeof(*o));
+	if (rte_be_to_cpu_16(eth->ether_type) == RTE_ETHER_TYPE_IPV6) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+		ck_assert_uint_eq(rte_be_to_cpu_32(ip6->vtc_flow) >> 28, 6);
+		ck_assert_uint_eq(ip6->proto, IPPROTO_TCP);
+		total = 40u + rte_be_to_cpu_16(ip6->payload_len);
+		o->v6 = true;
+		memcpy(o->src6, ip6->src_addr, 16);
+		memcpy(o->dst6, ip6->dst_addr, 16);
+		o->ttl = ip6->hop_limits;
+		th = (const struct rte_tcp_hdr *)(ip6 + 1);
+		ck_assert_uint_eq(m->l3_len, 40);
+	} else {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+		ck_assert_uint_eq(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
+		ck_assert_uint_eq(ip->version_ihl, 0x45);
+		ck_assert_uint_eq(ip->next_proto_id, IPPROTO_TCP);
+		total = rte_be_to_cpu_16(ip->total_length);
+		o->src_ip = ip->src_addr;
+		o->dst_ip = ip->dst_addr;
+		o->ttl = ip->time_to_live;
+		o->df = rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_DF_FLAG;
+		th = (const struct rte_tcp_hdr *)(ip + 1);
+	}
+	unsigned l3 = o->v6 ? 40u : 20u;
+	ck_assert_uint_le(14 + total, flen);
+	unsigned doff = (th->data_off >> 4) * 4u;
+	ck_assert_uint_ge(doff, 20);
+	ck_assert_uint_le(l3 + doff, total);
 	memcpy(o->dst_mac, &eth->dst_addr, 6);
 	memcpy(o->src_mac, &eth->src_addr, 6);
-	o->src_ip = ip->src_addr;
-	o->dst_ip = ip->dst_addr;
-	o->ttl = ip->time_to_live;
-	o->df = rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_DF_FLAG;
 	o->sport = rte_be_to_cpu_16(th->src_port);
 	o->dport = rte_be_to_cpu_16(th->dst_port);
 	o->seq = rte_be_to_cpu_32(th->sent_seq);
@@ -202,7 +255,7 @@ read_out(struct rte_mbuf *m, struct oseg *o)
 		i += len;
 	}
 	o->data = (const uint8_t *)th + doff;
-	o->len = total - 20 - doff;
+	o->len = total - l3 - doff;
 }
 
 unsigned

@@ -42,12 +42,15 @@ struct tseg {
 	uint32_t len;
 	uint8_t doff;         /* 0: from the options; else forced (in 32-bit words) */
 	bool bad_tcp_cksum, bad_ip_cksum;
+	const char *src6, *dst6; /* IPv6 addresses (both set): an IPv6 segment */
 };
 
 /* A segment the NF emitted, as read back. */
 struct oseg {
 	uint8_t dst_mac[6], src_mac[6];
-	uint32_t src_ip, dst_ip;      /* network order */
+	uint32_t src_ip, dst_ip;      /* network order (IPv4) */
+	bool v6;                      /* IPv6: these instead (ttl is the hop limit, df false) */
+	uint8_t src6[16], dst6[16];
 	uint16_t sport, dport;        /* host order */
 	uint8_t ttl;
 	bool df;
