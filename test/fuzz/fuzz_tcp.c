@@ -3,8 +3,8 @@
  * Fuzzes the TCP engine behind tcp_server: each input is a little script of
  * segments from one client — flags, sequence and ACK numbers relative to
  * what the server last sent, window, options (any bytes), payload — sent
- * with valid checksums so they reach the state machine, mixed with raw
- * frames. Whatever the script, nothing may crash, read out of bounds or leak
+ * with valid checksums so they reach the state machine, over IPv4 or IPv6
+ * as the script says, mixed with raw frames. Whatever the script, nothing may crash, read out of bounds or leak
  * an mbuf, and every emitted segment must carry valid checksums.
  */
 #include <arpa/inet.h>
@@ -15,6 +15,33 @@
 
 static struct harness *h;
 static uint16_t client_port = 1000;
+
+/* The IPv4 segment at buf (segment()) as an IPv6 one, 2001:2::2 to 2001:2::1. */
+static size_t
+as_ipv6(uint8_t *buf, size_t len4)
+{
+	uint8_t v4[2048];
+	size_t l4 = len4 - 14 - 20;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(buf + 14);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
+
+	memcpy(v4, buf, len4);
+	((struct rte_ether_hdr *)buf)->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = htonl(6u << 28);
+	ip6->payload_len = htons((uint16_t)l4);
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = 64;
+	ip6->src_addr[0] = ip6->dst_addr[0] = 0x20;
+	ip6->src_addr[1] = ip6->dst_addr[1] = 0x01;
+	ip6->src_addr[3] = ip6->dst_addr[3] = 0x02;
+	ip6->src_addr[15] = 2;
+	ip6->dst_addr[15] = 1;
+	memcpy(th, v4 + 34, l4);
+	th->cksum = 0;
+	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
+	return 14 + 40 + l4;
+}
 
 /* One segment from 198.18.0.2:port to 198.18.0.1:80. */
 static size_t
@@ -61,9 +88,11 @@ take_output(uint32_t *server_next)
 		size_t len = rte_pktmbuf_data_len(pkts[i]);
 		if (!frame_checksums_ok(d, len))
 			abort();
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + 14);
-		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
-		uint32_t plen = ntohs(ip->total_length) - 20 - (th->data_off >> 4) * 4u;
+		bool v6 = ((const struct rte_ether_hdr *)d)->ether_type == htons(RTE_ETHER_TYPE_IPV6);
+		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(d + 14 + (v6 ? 40 : 20));
+		uint32_t ip_len = v6 ? 40u + ntohs(((const struct rte_ipv6_hdr *)(d + 14))->payload_len)
+				     : ntohs(((const struct rte_ipv4_hdr *)(d + 14))->total_length);
+		uint32_t plen = ip_len - (v6 ? 40 : 20) - (th->data_off >> 4) * 4u;
 		*server_next = ntohl(th->sent_seq) + plen +
 			       !!(th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG));
 	}
@@ -79,7 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!h)
 		h = harness_load(
-			"{\"ports\": {\"p\": {\"device\": \"wire:w\", \"ipv4\": \"198.18.0.1/24\"},"
+			"{\"ports\": {\"p\": {\"device\": \"wire:w\", \"ipv4\": \"198.18.0.1/24\","
+			"  \"ipv6\": \"2001:2::1/64\"},"
 			"  \"q\": {\"device\": \"wire:w\"}},"
 			" \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"parse\": {\"op\": \"parse\"},"
 			"  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"02:00:00:00:00:02\","
@@ -107,6 +137,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			len = segment(frame, client_port, flags, my_seq + (uint32_t)dseq,
 				      server_next + (uint32_t)dack, win, data, optlen, data + optlen, plen);
+			if (kind & 0x10) /* the script's choice: this one over IPv6 */
+				len = as_ipv6(frame, len);
 			if (flags & RTE_TCP_SYN_FLAG)
 				my_seq += 1;
 			my_seq += plen;
