@@ -54,7 +54,7 @@ struct nfg_port_steer {
 };
 
 /* The worker that must process m, or NFG_OWNER_HERE. Reads only what is
- * inside the frame (Ethernet, one VLAN tag, IPv4, the ports). */
+ * inside the frame (Ethernet, one VLAN tag, IPv4 or IPv6, the ports). */
 unsigned nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m);
 
 #endif

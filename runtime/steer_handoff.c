@@ -7,6 +7,8 @@
  * other workers handed to it. Each worker then sees exactly the packets of
  * the connections it owns.
  */
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_graph.h>
 #include <rte_ip.h>
@@ -28,6 +30,43 @@ symmetric_hash(uint32_t a, uint32_t b, uint16_t pa, uint16_t pb)
 	return (uint32_t)(x >> 32);
 }
 
+static inline uint32_t
+fold128(const uint8_t a[16])
+{
+	uint32_t w[4];
+
+	memcpy(w, a, sizeof(w)); /* only 2-byte aligned after Ethernet */
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
+}
+
+/* IPv6, at p: TCP or UDP right after the fixed header (a packet with
+ * extension headers stays where it arrived, fragments with the rest). Port
+ * rules apply by the port alone: an IPv6 connection of a share is named by
+ * its port (nf/tcp_connector.h); address rules are IPv4's. */
+static unsigned
+owner6(const struct nfg_port_steer *st, const uint8_t *p, uint32_t len)
+{
+	const struct rte_ipv6_hdr *ip6 = (const void *)p;
+
+	if (len < sizeof(*ip6) + 4 || (ip6->proto != IPPROTO_TCP && ip6->proto != IPPROTO_UDP))
+		return NFG_OWNER_HERE;
+	const uint16_t *ports = (const void *)(ip6 + 1);
+	uint16_t dst_port = rte_be_to_cpu_16(ports[1]);
+
+	for (unsigned i = 0; i < st->nb_rules; i++) {
+		const struct nfg_claim *r = &st->rules[i];
+		unsigned owner = r->by == NFG_STEER_BY_PORT
+					 ? nfg_steer_rule_owner(r, ip6->proto, r->ip_lo, dst_port)
+					 : NFG_OWNER_HERE;
+		if (owner != NFG_OWNER_HERE)
+			return owner;
+	}
+	if (!st->spread)
+		return NFG_OWNER_HERE;
+	return symmetric_hash(fold128(ip6->src_addr), fold128(ip6->dst_addr), ports[0], ports[1]) %
+	       st->workers;
+}
+
 unsigned
 nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m)
 {
@@ -41,6 +80,8 @@ nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m)
 		type = *(const uint16_t *)(d + off + 2);
 		off += sizeof(struct rte_vlan_hdr);
 	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
+		return owner6(st, d + off, len - off);
 	if (type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    len < off + sizeof(struct rte_ipv4_hdr))
 		return NFG_OWNER_HERE;

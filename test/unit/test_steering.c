@@ -189,6 +189,18 @@ START_TEST(owner_of_both_directions)
 			     .mask = ls.slices.mask, .workers = 2 } },
 	};
 	check_answers_come_home(&ls, &st);
+	/* IPv6 answers of the share are steered by their port alone (an IPv6
+	 * connection's slot is named by its port): as IPv4's to that port. */
+	for (uint16_t port = ls.port_lo; port < ls.port_hi; port += 97) {
+		uint8_t f4[128], f6[128];
+		struct rte_mbuf *a4 = tcp_packet(f4, 0xc6120101, ls.ip_first, 80, port);
+		size_t n6 = build_udp6(f6, "2001:2::2", "2001:2::1", 80, port, 0);
+		f6[14 + 6] = IPPROTO_TCP; /* the owner reads no further than the ports */
+		struct rte_mbuf *a6 = harness_pkt(f6, n6);
+		ck_assert_uint_eq(nfg_steer_owner(&st, a6), nfg_steer_owner(&st, a4));
+		rte_pktmbuf_free(a4);
+		rte_pktmbuf_free(a6);
+	}
 	nfg_slices_free(&ls.slices);
 
 	/* By address: three workers, seven addresses. */
@@ -207,6 +219,8 @@ START_TEST(owner_of_both_directions)
 	 * every worker gets a fair part of the flows. */
 	struct nfg_port_steer spread = { .workers = 2, .spread = true };
 	uint8_t frame[128];
+	struct rte_mbuf *m;
+	size_t len;
 	unsigned per_worker[2] = { 0, 0 };
 	for (unsigned i = 0; i < 4000; i++) {
 		uint32_t a = 0xc6120000 | (uint32_t)rte_rand_max(65536);
@@ -223,13 +237,39 @@ START_TEST(owner_of_both_directions)
 	}
 	ck_assert_uint_gt(per_worker[0], 1600);
 	ck_assert_uint_gt(per_worker[1], 1600);
+	/* The same over IPv6. */
+	unsigned per6[2] = { 0, 0 };
+	for (unsigned i = 0; i < 2000; i++) {
+		char a[64], b[64];
+		uint8_t f1[128], f2[128];
+		snprintf(a, sizeof(a), "2001:2::%x:%x", (unsigned)rte_rand_max(65536),
+			 (unsigned)rte_rand_max(65536));
+		snprintf(b, sizeof(b), "2001:2:1::%x", (unsigned)rte_rand_max(65536));
+		uint16_t pa = (uint16_t)rte_rand(), pb = (uint16_t)rte_rand();
+		struct rte_mbuf *there = harness_pkt(f1, build_udp6(f1, a, b, pa, pb, 0));
+		struct rte_mbuf *back = harness_pkt(f2, build_udp6(f2, b, a, pb, pa, 0));
+		unsigned owner = nfg_steer_owner(&spread, there);
+		ck_assert_uint_lt(owner, 2);
+		ck_assert_uint_eq(nfg_steer_owner(&spread, back), owner);
+		per6[owner]++;
+		rte_pktmbuf_free(there);
+		rte_pktmbuf_free(back);
+	}
+	ck_assert_uint_gt(per6[0], 800);
+	ck_assert_uint_gt(per6[1], 800);
+	/* With an extension header (hop-by-hop) it stays where it arrived. */
+	len = build_udp6(frame, "2001:2::1", "2001:2::2", 1, 2, 0);
+	frame[14 + 6] = 0;
+	m = harness_pkt(frame, len);
+	ck_assert_uint_eq(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
+	rte_pktmbuf_free(m);
 
 	/* Broken and non-IP frames stay where they are. */
 	static const uint8_t arp_frame[60] = { [12] = 0x08, [13] = 0x06 };
-	struct rte_mbuf *m = harness_pkt(arp_frame, sizeof(arp_frame));
+	m = harness_pkt(arp_frame, sizeof(arp_frame));
 	ck_assert_uint_eq(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
 	rte_pktmbuf_free(m);
-	size_t len = build_tcp4(frame, "198.18.0.1", "198.18.0.2", 1, 2, 0x10, 0);
+	len = build_tcp4(frame, "198.18.0.1", "198.18.0.2", 1, 2, 0x10, 0);
 	for (size_t cut = 0; cut < 38; cut++) {
 		m = harness_pkt(frame, cut);
 		ck_assert_uint_eq(nfg_steer_owner(&spread, m), NFG_OWNER_HERE);
