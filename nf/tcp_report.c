@@ -47,8 +47,9 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_ENDED_EARLY] = { "ended_early", NFG_CTR_INFO,
 			     "the peer closed before all rounds were answered (counted "
 			     "completed too: the close itself went well)" },
-	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP, "not an IPv4 TCP segment" },
-	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP, "IPv4 or TCP checksum wrong" },
+	[TC_DROP_NOT_TCP] = { "not_tcp_ipv4", NFG_CTR_DROP,
+			      "not a TCP segment over IPv4 (or IPv6, where the port has an address)" },
+	[TC_DROP_BAD_CHECKSUM] = { "bad_checksum", NFG_CTR_DROP, "IP or TCP checksum wrong" },
 	[TC_DROP_NO_CONNECTION] = { "no_connection", NFG_CTR_DROP, "answered with RST" },
 	[TC_DROP_RST_NO_CONNECTION] = { "rst_no_connection", NFG_CTR_DROP,
 					"a RST for no connection (RFC 9293: not answered)" },
