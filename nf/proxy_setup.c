@@ -159,9 +159,14 @@ px_setup(struct nfg_instance *inst)
 			     src ? "src_ip" : "src_ips", ip_first, nb_ips, cfg->port_lo,
 			     cfg->port_hi) < 0)
 		return -1;
-	if (parse_backends(inst, cfg) < 0 || listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
+	if (parse_backends(inst, cfg) < 0 ||
+	    listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;
+	for (unsigned i = 0; i < cfg->listen.nb; i++)
+		if (cfg->listen.is6[i])
+			return nfg_error(inst, "listen", "%s: tcp_proxy takes IPv4 only (for now)",
+					 json_string_value(json_array_get(nfg_param(inst, "listen"), i)));
 	if (nfg_instance_add_input(inst, "client") != PX_FROM_CLIENT ||
 	    nfg_instance_add_input(inst, "server") != PX_FROM_SERVER)
 		return -1;

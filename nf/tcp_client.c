@@ -381,11 +381,11 @@ static const struct nfg_op tcp_client_op = {
 	       "reads the response (HTTP Content-Length, a byte count, or until the server\n"
 	       "closes), repeats for \"rounds\", and closes as \"close\" says. Retransmits on\n"
 	       "timeout (RFC 6298) and on three duplicate ACKs, honours the peer's window and\n"
-	       "MSS. Its output is IPv4/TCP frames: set next_hop_mac, or send them through an\n"
-	       "arp node. Counts attempts, completions, failures by cause, retransmits; the\n"
+	       "MSS. Its output is IPv4 and IPv6 TCP frames: set next_hop_mac, or send them\n"
+	       "through an arp node (and nd, for IPv6 targets). Counts attempts, completions, failures by cause, retransmits; the\n"
 	       "summary has connect and response time percentiles; --records FILE writes one\n"
 	       "record per connection.",
-	.input_doc = "parsed IPv4/TCP segments addressed to the client's ports",
+	.input_doc = "parsed TCP segments (IPv4, IPv6) addressed to the client's ports",
 	.example = "\"client\": {\"op\": \"tcp_client\", \"port\": \"p0\", \"targets\": "
 		   "[{\"ip\": \"198.18.0.2\", \"port\": 80}], \"rate\": 10000, \"connections\": 100000}",
 	.params = client_params,

@@ -28,7 +28,7 @@
 #define TCP_LISTENER_PARAMS(max_conns)                                                         \
 	{ .name = "listen", .type = NFG_T_STRLIST, .def = "[\"*:80\"]", .min = 1,               \
 	  .max = LISTEN_MAX,                                                                   \
-	  .doc = "\"ADDRESS:PORT\" to accept connections on (\"*\": any address)" },            \
+	  .doc = "\"ADDRESS:PORT\" or \"[IPV6]:PORT\" to accept connections on (\"*\": any address)" },            \
 	{ .name = "max_connections", .type = NFG_T_INT, .def = #max_conns, .min = 1,           \
 	  .max = 1 << 26, .doc = "connection table size per worker" },                         \
 	{ .name = "time_wait_max", .type = NFG_T_INT, .def = "1048576", .min = 1,              \

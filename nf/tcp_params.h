@@ -11,7 +11,7 @@
 
 #define TCP_ENGINE_PARAMS                                                                      \
 	{ .name = "port", .type = NFG_T_PORT,                                                  \
-	  .doc = "the port whose MAC (and first IPv4 address) the segments carry" },           \
+	  .doc = "the port whose MAC (and first IPv4 / IPv6 address) the segments carry" },           \
 	{ .name = "next_hop_mac", .type = NFG_T_MAC, .flags = NFG_P_OPTIONAL,                  \
 	  .doc = "Ethernet destination of every segment (else put an arp node after this one)" }, \
 	{ .name = "mss", .type = NFG_T_INT, .def = "1460", .min = 88, .max = 8960,             \

@@ -278,8 +278,9 @@ static const struct nfg_op tcp_server_op = {
 	       "request_bytes long), answers each with the response — any size, sent as the\n"
 	       "client's window allows — and closes after it (or when the client closes).\n"
 	       "Same retransmission, window and MSS handling as tcp_client. Its output is\n"
-	       "IPv4/TCP frames: set next_hop_mac, or send them through an arp node.",
-	.input_doc = "parsed IPv4/TCP segments addressed to the server",
+	       "IPv4 and IPv6 TCP frames: set next_hop_mac, or send them through an arp node\n"
+	       "(and nd, when the port has an IPv6 address).",
+	.input_doc = "parsed TCP segments (IPv4, IPv6) addressed to the server",
 	.example = "\"server\": {\"op\": \"tcp_server\", \"port\": \"p0\", \"listen\": [\"*:80\"], "
 		   "\"response_size\": 1024}",
 	.params = server_params,

@@ -119,8 +119,9 @@ static const struct nfg_op tcp_service_client_op = {
 	       "tcp_client does; the plugin's callbacks speak first when a connection is\n"
 	       "established, read the answers and close. Handshakes, retransmission, windows,\n"
 	       "congestion control, TIME_WAIT, records and counters are the engine's. Its\n"
-	       "output is IPv4/TCP frames: set next_hop_mac, or send them through an arp node.",
-	.input_doc = "parsed IPv4/TCP segments addressed to the client's ports",
+	       "output is TCP frames (IPv4, IPv6): set next_hop_mac, or send them through arp\n"
+	       "(and nd).",
+	.input_doc = "parsed TCP segments (IPv4, IPv6) addressed to the client's ports",
 	.example = "\"gen\": {\"op\": \"tcp_service_client\", \"service\": \"resp_ping\", "
 		   "\"port\": \"p0\", \"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 6379}], "
 		   "\"connections\": 1000}",

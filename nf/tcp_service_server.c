@@ -113,9 +113,9 @@ static const struct nfg_op tcp_service_op = {
 	.doc = "Runs the server side of a TCP service a plugin brings: the plugin's callbacks\n"
 	       "see each connection's bytes in order and queue replies; nfg's TCP engine does\n"
 	       "the handshakes, retransmission, windows, congestion control, TIME_WAIT,\n"
-	       "records and counters, as for tcp_server. Its output is IPv4/TCP frames: set\n"
-	       "next_hop_mac, or send them through an arp node.",
-	.input_doc = "parsed IPv4/TCP segments addressed to the service",
+	       "records and counters, as for tcp_server. Its output is TCP frames (IPv4,\n"
+	       "IPv6): set next_hop_mac, or send them through arp (and nd).",
+	.input_doc = "parsed TCP segments (IPv4, IPv6) addressed to the service",
 	.example = "\"kv\": {\"op\": \"tcp_service\", \"service\": \"resp\", \"port\": \"p0\", "
 		   "\"listen\": [\"*:6379\"]}",
 	.params = server_params,
