@@ -62,6 +62,7 @@ enum px_counter {
 	PX_IDLE_TIMEOUTS,
 	PX_HOOK_CLOSED,
 	PX_NO_HELD_BUFFER,  /* too many connections collecting at once: client reset */
+	PX_OTHER_FAMILY,    /* the backend chosen is of the other IP family: client reset */
 	PX_FORWARDED_C2S,
 	PX_FORWARDED_S2C,
 	PX_NB_COUNTERS,
@@ -93,6 +94,14 @@ struct px_config {
 	struct tcp_engine_config client_engine, server_engine;
 	struct nfg_proxy_backend backends[PX_MAX_BACKENDS];
 	unsigned nb_backends;
+	/* IPv6 (nf/tcp_ip6.h): backends of that family, and the source address
+	 * the proxy opens them from (the server port's first IPv6 address). A
+	 * client reaches only backends of its own family: the proxy rewrites
+	 * addresses in place and does not translate between families. */
+	bool backend_is6[PX_MAX_BACKENDS];
+	uint8_t backend_ip6[PX_MAX_BACKENDS][16];
+	bool any_v6_backend;
+	uint8_t src_ip6[16];
 	const struct nfg_proxy_policy *policy;
 	void *policy_state;
 	const struct nfg_proxy_hook *hooks[PX_MAX_HOOKS];
@@ -128,6 +137,7 @@ struct px_worker {
 	uint32_t next_id, id_stride;
 	unsigned worker;
 	uint64_t *ctr;
+	uint32_t src_fold6, backend_fold6[PX_MAX_BACKENDS]; /* tcp_ip6_fold() of those */
 };
 
 struct px_key {

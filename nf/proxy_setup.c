@@ -22,7 +22,13 @@ parse_backends(struct nfg_instance *inst, struct px_config *cfg)
 		struct nfg_proxy_backend *be = &cfg->backends[i];
 		be->name = json_string_value(json_object_get(b, "name"));
 		be->group = json_string_value(json_object_get(b, "group"));
-		nfg_parse_ipv4(json_string_value(json_object_get(b, "ip")), &be->ip);
+		const char *ip = json_string_value(json_object_get(b, "ip"));
+		cfg->backend_is6[i] = strchr(ip, ':') != NULL; /* checked as NFG_T_IP */
+		if (cfg->backend_is6[i])
+			inet_pton(AF_INET6, ip, cfg->backend_ip6[i]); /* be->ip stays 0 */
+		else
+			nfg_parse_ipv4(ip, &be->ip);
+		cfg->any_v6_backend |= cfg->backend_is6[i];
 		be->port = rte_cpu_to_be_16((uint16_t)json_integer_value(json_object_get(b, "port")));
 		be->weight = (unsigned)json_integer_value(json_object_get(b, "weight"));
 		for (size_t k = 0; k < i; k++)
@@ -163,10 +169,6 @@ px_setup(struct nfg_instance *inst)
 	    listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;
-	for (unsigned i = 0; i < cfg->listen.nb; i++)
-		if (cfg->listen.is6[i])
-			return nfg_error(inst, "listen", "%s: tcp_proxy takes IPv4 only (for now)",
-					 json_string_value(json_array_get(nfg_param(inst, "listen"), i)));
 	if (nfg_instance_add_input(inst, "client") != PX_FROM_CLIENT ||
 	    nfg_instance_add_input(inst, "server") != PX_FROM_SERVER)
 		return -1;
@@ -181,6 +183,7 @@ px_setup(struct nfg_instance *inst)
 		[PX_IDLE_TIMEOUTS - TC_NB] = "idle_timeouts",
 		[PX_HOOK_CLOSED - TC_NB] = "closed_by_hook",
 		[PX_NO_HELD_BUFFER - TC_NB] = "no_held_buffer",
+		[PX_OTHER_FAMILY - TC_NB] = "backend_of_other_family",
 		[PX_FORWARDED_C2S - TC_NB] = "segments_to_server",
 		[PX_FORWARDED_S2C - TC_NB] = "segments_to_client",
 	};
@@ -196,7 +199,8 @@ px_setup(struct nfg_instance *inst)
 		for (unsigned k = 0; k < workers; k++)
 			slots = RTE_MAX(slots, local_share_ports_per_ip(&cfg->share, k));
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * slots *
-						  (2 * (sizeof(struct tcp_conn) + sizeof(struct tw_link)) +
+						  (2 * (sizeof(struct tcp_conn) + sizeof(struct tw_link) +
+							sizeof(struct tcp_addr6)) +
 						   sizeof(struct px_slot) + 64) +
 					  (uint64_t)workers * cfg->held_buffers *
 						  (cfg->inspect_bytes + PX_HOOK_ROOM + 64) +
@@ -209,7 +213,7 @@ static const char *const bindings[] = { "delayed", "immediate", NULL };
 
 static const struct nfg_param backend_fields[] = {
 	{ .name = "name", .type = NFG_T_STRING, .doc = "a name for counters and records" },
-	{ .name = "ip", .type = NFG_T_IPV4, .doc = "backend address" },
+	{ .name = "ip", .type = NFG_T_IP, .doc = "backend address (IPv4 or IPv6: a client reaches backends of its own family)" },
 	{ .name = "port", .type = NFG_T_INT, .min = 1, .max = 65535, .doc = "backend port" },
 	{ .name = "weight", .type = NFG_T_INT, .def = "1", .min = 1, .max = 1024,
 	  .doc = "share of the connections" },

@@ -99,45 +99,32 @@ px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
 }
 
-/* Rewrites a segment for the other side, in place. */
-static void
-retarget(struct rte_mbuf *m, const struct tcp_conn *in, const struct tcp_conn *out,
-	 uint32_t seq_add, uint32_t ack_add, const uint32_t *ack_floor,
-	 const struct tcp_engine_config *cfg)
+/* An IPv6 segment's addresses become the connection's (a), its hop limit
+ * fresh; returns the TCP checksum moved by the address change. */
+static uint16_t
+retarget6(struct rte_ipv6_hdr *ip6, const struct tcp_addr6 *a, uint16_t ck)
 {
-	struct rte_ether_hdr *eth = nfg_eth(m);
-	struct rte_ipv4_hdr *ip = nfg_l3(m);
-	struct rte_tcp_hdr *th = nfg_l4(m);
-	uint16_t ck = th->cksum;
-
-	ck = nfg_cksum_update32(ck, ip->src_addr, out->local_ip);
-	ck = nfg_cksum_update32(ck, ip->dst_addr, out->remote_ip);
-	ck = nfg_cksum_update16(ck, th->src_port, out->local_port);
-	ck = nfg_cksum_update16(ck, th->dst_port, out->remote_port);
-	uint32_t seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + seq_add);
-	ck = nfg_cksum_update32(ck, th->sent_seq, seq);
-	th->sent_seq = seq;
-	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
-		uint32_t a = rte_be_to_cpu_32(th->recv_ack) + ack_add;
-		if (ack_floor && SEQ_LT(a, *ack_floor))
-			a = *ack_floor; /* (NULL: no floor; 0 is a sequence number too) */
-		uint32_t ack = rte_cpu_to_be_32(a);
-		ck = nfg_cksum_update32(ck, th->recv_ack, ack);
-		th->recv_ack = ack;
+	for (unsigned k = 0; k < 16; k += 2) {
+		uint16_t o, n;
+		memcpy(&o, ip6->src_addr + k, 2);
+		memcpy(&n, a->local + k, 2);
+		ck = nfg_cksum_update16(ck, o, n);
+		memcpy(&o, ip6->dst_addr + k, 2);
+		memcpy(&n, a->remote + k, 2);
+		ck = nfg_cksum_update16(ck, o, n);
 	}
-	if (unlikely(in->snd_shift != out->rcv_shift) && !(th->tcp_flags & RTE_TCP_SYN_FLAG)) {
-		uint32_t bytes = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in->snd_shift;
-		uint32_t units = bytes >> out->rcv_shift; /* down: see the top of this file */
-		uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
-		ck = nfg_cksum_update16(ck, th->rx_win, win);
-		th->rx_win = win;
-	}
-	th->cksum = ck;
-	th->src_port = out->local_port;
-	th->dst_port = out->remote_port;
+	memcpy(ip6->src_addr, a->local, 16);
+	memcpy(ip6->dst_addr, a->remote, 16);
+	ip6->hop_limits = 64;
+	return ck;
+}
 
-	/* A new hop: fresh TTL; the IP checksum follows the changed words
-	 * (TTL and protocol share one 16-bit word). */
+/* An IPv4 segment's addresses become the connection's, its TTL fresh; the
+ * IP checksum follows the changed words. */
+static void
+retarget4(struct rte_ipv4_hdr *ip, const struct tcp_conn *out)
+{
+	/* TTL and protocol share one 16-bit word. */
 	uint16_t old_word, new_word;
 	memcpy(&old_word, &ip->time_to_live, 2);
 	/* The new word made from the old, not read back after the byte store:
@@ -153,6 +140,52 @@ retarget(struct rte_mbuf *m, const struct tcp_conn *in, const struct tcp_conn *o
 	ip->hdr_checksum = nfg_cksum_update32(ip->hdr_checksum, ip->dst_addr, out->remote_ip);
 	ip->src_addr = out->local_ip;
 	ip->dst_addr = out->remote_ip;
+}
+
+/* Rewrites a segment for connection i of the other side's engine `to`, in
+ * place; `in_shift`: the window scale of the side it came from. */
+static void
+retarget(struct rte_mbuf *m, struct tcp_engine *to, uint32_t i, uint32_t seq_add,
+	 uint32_t ack_add, const uint32_t *ack_floor, uint8_t in_shift)
+{
+	const struct tcp_conn *out = &to->conns[i];
+	const struct tcp_engine_config *cfg = to->cfg;
+	struct rte_ether_hdr *eth = nfg_eth(m);
+	struct rte_ipv4_hdr *ip = nfg_l3(m);
+	struct rte_tcp_hdr *th = nfg_l4(m);
+	uint16_t ck = th->cksum;
+
+	if (unlikely(out->v6))
+		ck = retarget6(nfg_l3(m), &to->addr6[i], ck);
+	else {
+		ck = nfg_cksum_update32(ck, ip->src_addr, out->local_ip);
+		ck = nfg_cksum_update32(ck, ip->dst_addr, out->remote_ip);
+	}
+	ck = nfg_cksum_update16(ck, th->src_port, out->local_port);
+	ck = nfg_cksum_update16(ck, th->dst_port, out->remote_port);
+	uint32_t seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + seq_add);
+	ck = nfg_cksum_update32(ck, th->sent_seq, seq);
+	th->sent_seq = seq;
+	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
+		uint32_t a = rte_be_to_cpu_32(th->recv_ack) + ack_add;
+		if (ack_floor && SEQ_LT(a, *ack_floor))
+			a = *ack_floor; /* (NULL: no floor; 0 is a sequence number too) */
+		uint32_t ack = rte_cpu_to_be_32(a);
+		ck = nfg_cksum_update32(ck, th->recv_ack, ack);
+		th->recv_ack = ack;
+	}
+	if (unlikely(in_shift != out->rcv_shift) && !(th->tcp_flags & RTE_TCP_SYN_FLAG)) {
+		uint32_t bytes = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in_shift;
+		uint32_t units = bytes >> out->rcv_shift; /* down: see the top of this file */
+		uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
+		ck = nfg_cksum_update16(ck, th->rx_win, win);
+		th->rx_win = win;
+	}
+	th->cksum = ck;
+	th->src_port = out->local_port;
+	th->dst_port = out->remote_port;
+	if (likely(!out->v6))
+		retarget4(ip, out); /* (IPv6's addresses were written above) */
 
 	/* Byte copies: the frame need not start 2-byte aligned (a port may
 	 * deliver it anywhere), and struct rte_ether_hdr says it does. */
@@ -218,10 +251,9 @@ static bool
 run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m, unsigned dir)
 {
 	const struct px_config *cfg = w->cfg;
-	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint32_t hdrs = m->l2_len + m->l3_len + m->l4_len;
-	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len, now = len;
+	uint32_t len = tcp_segment_l4_bytes(m) - m->l4_len, now = len;
 
 	if (!cfg->data_hooks || len == 0 || m->nb_segs != 1)
 		return true;
@@ -253,7 +285,7 @@ run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m, unsigned dir
 			rte_pktmbuf_append(m, (uint16_t)(now - len));
 		else
 			rte_pktmbuf_trim(m, (uint16_t)(len - now));
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(m->l3_len + m->l4_len + now));
+		tcp_segment_set_l4_bytes(m, m->l4_len + now);
 	}
 	return true;
 }
@@ -331,10 +363,9 @@ static bool
 forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 {
 	struct px_slot *s = &w->slots[i];
-	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint8_t flags = th->tcp_flags;
-	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	uint32_t len = tcp_segment_l4_bytes(m) - m->l4_len;
 	uint32_t end = rte_be_to_cpu_32(th->sent_seq) + len + !!(flags & RTE_TCP_FIN_FLAG) +
 		       !!(flags & RTE_TCP_SYN_FLAG);
 	uint32_t *next = from_client ? &s->c_next : &s->s_next;
@@ -385,20 +416,15 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 				       s->flags & PXF_CLIENT_SACK);
 	}
 	if (from_client)
-		retarget(m, &w->ec.conns[i], &w->es.conns[i], s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
+		retarget(m, &w->es, i, s->c2s_seq + (uint32_t)shift_at(s, 0, seq),
 			 s->c2s_ack - (uint32_t)shift_of_ack(s, 1, s->s2c_seq, ack), NULL,
-			 &w->cfg->server_engine);
+			 w->ec.conns[i].snd_shift);
 	else /* the client-side rcv_nxt stays where we acknowledged the held payload */
-		retarget(m, &w->es.conns[i], &w->ec.conns[i], s->s2c_seq + (uint32_t)shift_at(s, 1, seq),
+		retarget(m, &w->ec, i, s->s2c_seq + (uint32_t)shift_at(s, 1, seq),
 			 s->s2c_ack - (uint32_t)shift_of_ack(s, 0, s->c2s_seq, ack),
-			 &w->ec.conns[i].rcv_nxt, &w->cfg->client_engine);
-	if (w->cfg->data_hooks) {
-		/* Hooks may have changed bytes and lengths: checksums anew. */
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		th->cksum = 0;
-		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
-	}
+			 &w->ec.conns[i].rcv_nxt, w->es.conns[i].snd_shift);
+	if (w->cfg->data_hooks)
+		tcp_segment_cksum(m); /* hooks may have changed bytes and lengths */
 	w->ctr[from_client ? PX_FORWARDED_C2S : PX_FORWARDED_S2C]++;
 	rte_node_enqueue_x1(w->ec.graph, w->ec.node, from_client ? PX_TO_SERVER : PX_TO_CLIENT, m);
 	if (flags & RTE_TCP_RST_FLAG) {
@@ -429,11 +455,10 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 static bool
 cut_held_bytes(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 {
-	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint32_t seq = rte_be_to_cpu_32(th->sent_seq), acked = w->ec.conns[i].rcv_nxt;
 	uint32_t hdrs = (uint32_t)m->l2_len + m->l3_len + m->l4_len;
-	uint32_t len = rte_be_to_cpu_16(ip->total_length) - m->l3_len - m->l4_len;
+	uint32_t len = tcp_segment_l4_bytes(m) - m->l4_len;
 
 	if (len == 0 || !SEQ_LT(seq, acked))
 		return true;
@@ -449,15 +474,11 @@ cut_held_bytes(struct px_worker *w, uint32_t i, struct rte_mbuf *m)
 			return false;
 		memmove(frame + cut, frame, hdrs);
 		rte_pktmbuf_adj(m, (uint16_t)cut);
-		ip = nfg_l3(m);
 		th = nfg_l4(m);
 	}
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ip->total_length) - cut));
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	tcp_segment_set_l4_bytes(m, m->l4_len + len - cut);
 	th->sent_seq = rte_cpu_to_be_32(seq + cut);
-	th->cksum = 0;
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	tcp_segment_cksum(m);
 	return true;
 }
 

@@ -90,12 +90,7 @@ segment_check6(struct tcp_engine *e, struct rte_mbuf *m)
 	}
 	if (e->cfg->verify_checksum &&
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
-		uint32_t l4 = after - m->l3_len;
-		uint32_t sum = rte_raw_cksum(ip6->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_TCP) +
-			       rte_cpu_to_be_16((uint16_t)l4) + rte_raw_cksum(th, l4);
-		sum = (sum & 0xffff) + (sum >> 16);
-		sum = (sum & 0xffff) + (sum >> 16);
-		if (sum != 0xffff) {
+		if (tcp_ip6_sum(ip6, th, after - m->l3_len) != 0xffff) {
 			nfg_count(e->node, TC_DROP_BAD_CHECKSUM, 1);
 			tcp_mbuf_done(e, m);
 			return NULL;

@@ -73,6 +73,50 @@ tcp_segment_l4_bytes(struct rte_mbuf *m)
 	       sizeof(struct rte_ipv6_hdr) - m->l3_len;
 }
 
+/* Sets the IP length field so that `bytes` follow the IP header(s). */
+static inline void
+tcp_segment_set_l4_bytes(struct rte_mbuf *m, uint32_t bytes)
+{
+	if (likely(nfg_is_ipv4(m)))
+		((struct rte_ipv4_hdr *)nfg_l3(m))->total_length =
+			rte_cpu_to_be_16((uint16_t)(m->l3_len + bytes));
+	else
+		((struct rte_ipv6_hdr *)nfg_l3(m))->payload_len =
+			rte_cpu_to_be_16((uint16_t)(m->l3_len - sizeof(struct rte_ipv6_hdr) + bytes));
+}
+
+/* The one's complement sum (folded) of an IPv6 TCP segment's pseudo-header
+ * (RFC 8200 8.1) and its l4 bytes from th: 0xffff when its checksum is right. */
+static inline uint16_t
+tcp_ip6_sum(const struct rte_ipv6_hdr *ip6, const void *th, uint32_t l4)
+{
+	uint32_t sum = rte_raw_cksum(ip6->src_addr, 32) + rte_cpu_to_be_16(IPPROTO_TCP) +
+		       rte_cpu_to_be_16((uint16_t)l4) + rte_raw_cksum(th, l4);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Both checksums of a segment computed anew (IPv4's header one; TCP's over
+ * the pseudo-header with the TCP length after any IPv6 extension headers,
+ * RFC 8200 8.1). The segment lies whole in its first mbuf. */
+static inline void
+tcp_segment_cksum(struct rte_mbuf *m)
+{
+	struct rte_tcp_hdr *th = nfg_l4(m);
+
+	th->cksum = 0;
+	if (likely(nfg_is_ipv4(m))) {
+		struct rte_ipv4_hdr *ip = nfg_l3(m);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+		return;
+	}
+	th->cksum = (uint16_t)~tcp_ip6_sum(nfg_l3(m), th, tcp_segment_l4_bytes(m));
+}
+
 /* The IPv6 header of a received segment, NULL for IPv4. */
 static inline const struct rte_ipv6_hdr *
 tcp_segment_ip6(struct rte_mbuf *m)

@@ -34,16 +34,40 @@ worker_of(struct tcp_engine *e)
 
 /* ---- deciding and connecting --------------------------------------------- */
 
+/* Can slot i's client reach backend b? Only within its own IP family. */
+static inline bool
+same_family(const struct px_worker *w, uint32_t i, unsigned b)
+{
+	return w->ec.conns[i].v6 == w->cfg->backend_is6[b];
+}
+
+/* The server-side connection of slot i, to backend b: from the slot's local
+ * address and port in the worker's share, over IPv6 from the server port's
+ * IPv6 address (its slot still named by the port, as tcp_connector's are). */
+static void
+backend_address(struct px_worker *w, uint32_t i, unsigned b, struct tcp_conn *sc)
+{
+	const struct px_config *cfg = w->cfg;
+
+	memset(sc, 0, sizeof(*sc));
+	local_share_addr(&cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
+	sc->remote_ip = cfg->backends[b].ip;
+	sc->remote_port = cfg->backends[b].port;
+	if (cfg->backend_is6[b]) {
+		sc->v6 = 1;
+		sc->local_ip = w->src_fold6;
+		sc->remote_ip = w->backend_fold6[b];
+		memcpy(w->es.addr6[i].local, cfg->src_ip6, 16);
+		memcpy(w->es.addr6[i].remote, cfg->backend_ip6[b], 16);
+	}
+}
+
 static void
 connect_backend(struct px_worker *w, uint32_t i)
 {
-	const struct nfg_proxy_backend *b = &w->cfg->backends[w->slots[i].backend];
 	struct tcp_conn *sc = &w->es.conns[i];
 
-	memset(sc, 0, sizeof(*sc));
-	local_share_addr(&w->cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
-	sc->remote_ip = b->ip;
-	sc->remote_port = b->port;
+	backend_address(w, i, w->slots[i].backend, sc);
 	sc->id = w->slots[i].id;
 	tcp_record_open(&w->es, sc);
 	w->slots[i].state = PX_CONNECT;
@@ -75,6 +99,11 @@ decide(struct px_worker *w, uint32_t i, bool final)
 	if (b < 0 || (unsigned)b >= cfg->nb_backends) {
 		/* A reject, or nonsense from a plugin: never contact anything else. */
 		w->ctr[PX_REJECTED]++;
+		px_release(w, i, CAUSE_ABORTED, true);
+		return;
+	}
+	if (!same_family(w, i, (unsigned)b)) {
+		w->ctr[PX_OTHER_FAMILY]++;
 		px_release(w, i, CAUSE_ABORTED, true);
 		return;
 	}
@@ -268,9 +297,16 @@ server_released(struct tcp_engine *e, struct tcp_conn *c)
 		return;
 	if (s->state == PX_CONNECT) {
 		/* Refused or silent: the next backend, or a reset for the client. */
-		if (w->cfg->retry_next && s->tries < w->cfg->nb_backends) {
+		/* The next backend of the client's family, while untried ones are left. */
+		unsigned next = s->backend;
+		while (w->cfg->retry_next && s->tries < w->cfg->nb_backends) {
+			next = (next + 1) % w->cfg->nb_backends;
+			if (!same_family(w, i, next)) {
+				s->tries++; /* a backend it cannot reach counts as tried */
+				continue;
+			}
 			w->ctr[PX_RETRIED]++;
-			s->backend = (uint8_t)((s->backend + 1) % w->cfg->nb_backends);
+			s->backend = (uint8_t)next;
 			connect_backend(w, i);
 			return;
 		}
@@ -331,8 +367,10 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 	const struct rte_tcp_hdr *th = nfg_l4(syn);
 	int b = cfg->policy->select(cfg->policy_state, &ci, no_payload, 0, true);
 
-	if (b < 0 || (unsigned)b >= cfg->nb_backends) {
-		w->ctr[PX_REJECTED]++;
+	bool other_family = b >= 0 && (unsigned)b < cfg->nb_backends && !same_family(w, i, (unsigned)b);
+
+	if (b < 0 || (unsigned)b >= cfg->nb_backends || other_family) {
+		w->ctr[other_family ? PX_OTHER_FAMILY : PX_REJECTED]++;
 		tcp_reply_rst(&w->ec, syn);
 		struct px_key key = px_key_of(&w->ec.conns[i]);
 		tuple_table_del(&w->table, px_key_hash(w, &key), i);
@@ -342,10 +380,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 	}
 	s->backend = (uint8_t)b;
 	struct tcp_conn *sc = &w->es.conns[i];
-	memset(sc, 0, sizeof(*sc));
-	local_share_addr(&cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
-	sc->remote_ip = cfg->backends[b].ip;
-	sc->remote_port = cfg->backends[b].port;
+	backend_address(w, i, (unsigned)b, sc);
 	sc->record = UINT32_MAX;
 	w->ec.conns[i].record = UINT32_MAX;
 	px_splice_immediate(w, i, rte_be_to_cpu_32(th->sent_seq));
@@ -353,7 +388,8 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 }
 
 static void
-accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
+accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key,
+	      const struct rte_ipv6_hdr *ip6)
 {
 	struct tcp_engine *e = &w->ec;
 
@@ -383,6 +419,10 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 	c->remote_port = key->client_port;
 	c->local_port = key->vport;
 	c->id = s->id;
+	if (ip6) {
+		c->v6 = 1;
+		tcp_ip6_from_segment(&e->addr6[i], ip6);
+	}
 	if (w->cfg->immediate) {
 		accept_immediate(w, i, m);
 		return;
@@ -402,12 +442,13 @@ from_client(struct px_worker *w, struct rte_mbuf *m, uint32_t hash)
 
 	if (!th)
 		return;
-	const struct rte_ipv4_hdr *ip = nfg_l3(m);
-	struct px_key key = { ip->src_addr, ip->dst_addr, th->src_port, th->dst_port };
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
+	struct px_key key = { .client_port = th->src_port, .vport = th->dst_port };
+	tcp_segment_keys(m, &key.client_ip, &key.vip);
 	bool syn = (th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG | RTE_TCP_RST_FLAG)) ==
 		   RTE_TCP_SYN_FLAG;
-	uint32_t i = tuple_table_lookup(&w->table, hash, w->ec.conns, key.client_ip, key.vip,
-					key.client_port, key.vport);
+	uint32_t i = tuple_table_find(&w->table, hash, w->ec.conns, w->ec.addr6, ip6, key.client_ip,
+				      key.vip, key.client_port, key.vport);
 	if (i != TUPLE_NONE) {
 		/* The client reuses its port while the finished exchange lingers: a
 		 * SYN above its numbers opens a new connection (as a SYN may end
@@ -423,11 +464,25 @@ from_client(struct px_worker *w, struct rte_mbuf *m, uint32_t hash)
 			return;
 		}
 	}
-	if (syn && listen_set_match(&w->cfg->listen, key.vip, key.vport)) {
-		accept_client(w, m, &key);
+	if (syn && (ip6 ? listen_set_match6(&w->cfg->listen, ip6->dst_addr, key.vport)
+			: listen_set_match(&w->cfg->listen, key.vip, key.vport))) {
+		accept_client(w, m, &key, ip6);
 		return;
 	}
 	tcp_input(&w->ec, NULL, m);
+}
+
+/* Does segment m come from the backend of slot i, to the slot's address? */
+static inline bool
+backend_matches(const struct px_worker *w, uint32_t i, const struct tcp_conn *sc,
+		struct rte_mbuf *m, const struct rte_ipv6_hdr *ip6)
+{
+	if (sc->v6 != (ip6 != NULL))
+		return false;
+	if (unlikely(ip6))
+		return tcp_ip6_matches(&w->es.addr6[i], ip6);
+	const struct rte_ipv4_hdr *ip = nfg_l3(m);
+	return ip->dst_addr == sc->local_ip && ip->src_addr == sc->remote_ip;
 }
 
 static void
@@ -437,18 +492,21 @@ from_server(struct px_worker *w, struct rte_mbuf *m)
 
 	if (!th)
 		return;
-	const struct rte_ipv4_hdr *ip = nfg_l3(m);
-	uint32_t i = local_share_slot(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port);
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
+	/* The slot's name: IPv4's local address, or for IPv6 the IPv4 source
+	 * address the share names slots by (backend_address()). */
+	uint32_t local = ip6 ? w->cfg->src_ip : ((const struct rte_ipv4_hdr *)nfg_l3(m))->dst_addr;
+	uint32_t i = local_share_slot(&w->cfg->share, w->worker, local, th->dst_port);
 	struct tcp_conn *sc = i < w->nb_slots ? &w->es.conns[i] : NULL;
 	/* Another worker's connection (steering missed it): a reset from here
 	 * would kill it, so only count it. */
-	if (!sc && local_share_foreign(&w->cfg->share, w->worker, ip->dst_addr, th->dst_port)) {
+	if (!sc && local_share_foreign(&w->cfg->share, w->worker, local, th->dst_port)) {
 		nfg_drop(w->es.node, TC_DROP_NOT_OWNER, &m, 1);
 		return;
 	}
 	/* Only the backend this slot talks to, from its address and port. */
-	if (!sc || w->slots[i].state < PX_CONNECT || ip->dst_addr != sc->local_ip ||
-	    ip->src_addr != sc->remote_ip || th->src_port != sc->remote_port) {
+	if (!sc || w->slots[i].state < PX_CONNECT || th->src_port != sc->remote_port ||
+	    !backend_matches(w, i, sc, m, ip6)) {
 		tcp_input(&w->es, NULL, m);
 		return;
 	}
@@ -529,11 +587,25 @@ proxy_start(struct nfg_instance *inst)
 	if (tcp_engine_config_fit(inst, &cfg->client_engine, cp, mtu) < 0 ||
 	    tcp_engine_config_fit(inst, &cfg->server_engine, sp, mtu) < 0)
 		return -1;
+	/* IPv6 on a side whose port has an IPv6 address: clients of both
+	 * families on the client side, IPv6 backends on the server side. */
+	cfg->client_engine.ipv6 = cp->nb_ipv6 > 0;
+	cfg->server_engine.ipv6 = cfg->any_v6_backend;
+	bool all_v6 = true;
+	for (unsigned b = 0; b < cfg->nb_backends; b++)
+		all_v6 &= cfg->backend_is6[b];
+	if (cfg->any_v6_backend) {
+		if (sp->nb_ipv6 == 0)
+			return nfg_error(inst, "backends", "IPv6 backends, and port %s has no ipv6 "
+					 "address to open them from", sp->name);
+		memcpy(cfg->src_ip6, sp->ipv6[0], 16);
+	}
 	if (cfg->src_ip == 0) {
-		if (sp->nb_ipv4 == 0)
+		if (sp->nb_ipv4 == 0 && !all_v6)
 			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",
 					 sp->name);
-		cfg->src_ip = sp->ipv4[0];
+		/* With IPv6 backends only, the IPv4 address merely names the slots. */
+		cfg->src_ip = sp->nb_ipv4 ? sp->ipv4[0] : 0;
 		local_share_set_address(&cfg->share, ntohl(cfg->src_ip));
 	}
 	return 0;
@@ -566,6 +638,11 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 				 worker, w->nb_slots);
 	w->ec.out_edge = PX_TO_CLIENT;
 	w->es.out_edge = PX_TO_SERVER;
+	if (cfg->any_v6_backend) { /* the fold's key is drawn by now (tcp_engine_init) */
+		w->src_fold6 = tcp_ip6_fold(cfg->src_ip6);
+		for (unsigned b = 0; b < cfg->nb_backends; b++)
+			w->backend_fold6[b] = tcp_ip6_fold(cfg->backend_ip6[b]);
+	}
 	w->slots = rte_zmalloc_socket("px_slots", w->nb_slots * sizeof(*w->slots), 0, socket);
 	w->free_fifo = rte_malloc_socket("px_free", w->nb_slots * sizeof(uint32_t), 0, socket);
 	snprintf(name, sizeof(name), "pxh%u_%p", worker, (void *)w);
