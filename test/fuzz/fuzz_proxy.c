@@ -3,8 +3,8 @@
  * Fuzzes nfproxy's tcp_proxy: each input is a script of segments from the
  * client and from the backend — flags, sequence and ACK numbers relative to
  * what the proxy last sent that side, windows, options, payload — with valid
- * checksums, mixed with raw frames; a data hook changes lengths as the
- * payload says. Nothing may crash or read out of bounds, every emitted
+ * checksums, mixed with raw frames, over IPv4 or IPv6 as the input's first
+ * bit says; a data hook changes lengths as the payload says. Nothing may crash or read out of bounds, every emitted
  * segment's checksums are valid, and nothing goes to an address that is not
  * the client or the configured backend.
  */
@@ -75,10 +75,37 @@ segment(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport
 	return 14 + 20 + l4 + plen;
 }
 
+/* The IPv4 segment at buf as an IPv6 one between 2001:2:X::Y addresses
+ * (src6/dst6: the last 3 bytes, X in the first). */
+static size_t
+to_ipv6(uint8_t *buf, size_t len4, const uint8_t src6[16], const uint8_t dst6[16])
+{
+	uint8_t v4[2048];
+	size_t l4 = len4 - 14 - 20;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(buf + 14);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
+
+	memcpy(v4, buf, len4);
+	((struct rte_ether_hdr *)buf)->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = htonl(6u << 28);
+	ip6->payload_len = htons((uint16_t)l4);
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, src6, 16);
+	memcpy(ip6->dst_addr, dst6, 16);
+	memcpy(th, v4 + 34, l4);
+	th->cksum = 0;
+	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
+	return 14 + 40 + l4;
+}
+
 /* Checks what the proxy sent on one side; remembers its next sequence
- * number there (and, toward the server, its local port). */
+ * number there (and, toward the server, its local port). Only the client
+ * and the configured backends are ever addressed. */
 static void
-take(const char *node, uint32_t allowed_dst, uint32_t *next, uint16_t *port)
+take(const char *node, uint32_t allowed_dst, const uint8_t *allowed6, uint32_t *next,
+     uint16_t *port)
 {
 	struct rte_mbuf **pkts;
 	unsigned n = harness_collected(h, node, &pkts);
@@ -87,11 +114,21 @@ take(const char *node, uint32_t allowed_dst, uint32_t *next, uint16_t *port)
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		if (!frame_checksums_ok(d, rte_pktmbuf_data_len(pkts[i])))
 			abort();
-		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + 14);
-		const struct rte_tcp_hdr *th = (const struct rte_tcp_hdr *)(ip + 1);
-		if (ip->dst_addr != allowed_dst)
-			abort(); /* only the client and the configured backend, ever */
-		uint32_t plen = ntohs(ip->total_length) - 20 - (th->data_off >> 4) * 4u;
+		const struct rte_tcp_hdr *th;
+		uint32_t plen;
+		if (((const struct rte_ether_hdr *)d)->ether_type == htons(RTE_ETHER_TYPE_IPV6)) {
+			const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(d + 14);
+			th = (const struct rte_tcp_hdr *)(ip6 + 1);
+			if (memcmp(ip6->dst_addr, allowed6, 16) != 0)
+				abort();
+			plen = ntohs(ip6->payload_len) - (th->data_off >> 4) * 4u;
+		} else {
+			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + 14);
+			th = (const struct rte_tcp_hdr *)(ip + 1);
+			if (ip->dst_addr != allowed_dst)
+				abort();
+			plen = ntohs(ip->total_length) - 20 - (th->data_off >> 4) * 4u;
+		}
 		*next = ntohl(th->sent_seq) + plen +
 			!!(th->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_FIN_FLAG));
 		if (port)
@@ -108,22 +145,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t pport = 0;
 	const uint32_t cli = htonl(0xc6120102), vip = htonl(0xc6120101);
 	const uint32_t srv = htonl(0xc613010a), src = htonl(0xc6130101);
+	/* The IPv6 twins: client 2001:2:1::2 to [2001:2:1::1]:80, backend
+	 * [2001:2:2::10]:80 from 2001:2:2::1. */
+	static const uint8_t cli6[16] = { 0x20, 1, 0, 2, 0, 1, [15] = 2 };
+	static const uint8_t vip6[16] = { 0x20, 1, 0, 2, 0, 1, [15] = 1 };
+	static const uint8_t srv6[16] = { 0x20, 1, 0, 2, 0, 2, [15] = 0x10 };
+	static const uint8_t src6[16] = { 0x20, 1, 0, 2, 0, 2, [15] = 1 };
+	/* The input's first bit: its client speaks IPv6 (the proxy's policy then
+	 * picks either backend: the IPv4 one is refused as of the other family). */
+	bool v6 = size > 0 && (data[0] & 0x80);
 
 	if (!h) {
 		nfg_proxy_hook_register(&hook);
 		h = harness_load(
-			"{\"ports\": {\"c\": {\"device\": \"wire:w\", \"ipv4\": \"198.18.1.1/24\"},"
-			"  \"s\": {\"device\": \"wire:w\", \"ipv4\": \"198.19.1.1/24\"}},"
+			"{\"ports\": {\"c\": {\"device\": \"wire:w\", \"ipv4\": \"198.18.1.1/24\","
+			"   \"ipv6\": \"2001:2:1::1/64\"},"
+			"  \"s\": {\"device\": \"wire:w\", \"ipv4\": \"198.19.1.1/24\", \"ipv6\": \"2001:2:2::1/64\"}},"
 			" \"nodes\": {\"inc\": {\"op\": \"test_inject\"}, \"ins\": {\"op\": \"test_inject\"},"
 			"  \"pc\": {\"op\": \"parse\"}, \"ps\": {\"op\": \"parse\"},"
 			"  \"proxy\": {\"op\": \"tcp_proxy\", \"client_port\": \"c\", \"server_port\": \"s\","
 			"   \"client_next_hop_mac\": \"02:00:00:00:00:01\", \"server_next_hop_mac\": \"02:00:00:00:00:02\","
-			"   \"listen\": [\"198.18.1.1:80\"], \"inspect_bytes\": 64, \"inspect_ms\": 2,"
+			"   \"listen\": [\"198.18.1.1:80\", \"[2001:2:1::1]:80\"], \"inspect_bytes\": 64, \"inspect_ms\": 2,"
 			"   \"connect_rto_ms\": 2, \"idle_timeout_ms\": 50, \"linger_ms\": 5,"
 			"   \"src_ports\": \"20000-20999\", \"held_buffers\": 64, \"hooks\": [\"fuzz_edit\"],"
 			"   \"policy\": \"match\", \"policy_params\": {\"rules\": [{\"prefix\": \"GET\", \"group\": \"\"}],"
 			"     \"default\": \"\"},"
-			"   \"backends\": [{\"name\": \"b\", \"ip\": \"198.19.1.10\", \"port\": 80}]},"
+			"   \"backends\": [{\"name\": \"b\", \"ip\": \"198.19.1.10\", \"port\": 80},"
+			"                {\"name\": \"b6\", \"ip\": \"2001:2:2::10\", \"port\": 80}]},"
 			"  \"outc\": {\"op\": \"test_collect\"}, \"outs\": {\"op\": \"test_collect\"},"
 			"  \"bad\": {\"op\": \"test_collect\"}},"
 			" \"edges\": [\"inc -> pc\", \"pc -> proxy.client\", \"ins -> ps\", \"ps -> proxy.server\","
@@ -151,18 +199,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      sseq + (uint32_t)dseq, to_server + (uint32_t)dack, win, data,
 				      optlen, data + optlen, plen);
 			sseq += plen + !!(flags & RTE_TCP_SYN_FLAG);
+			if (v6)
+				len = to_ipv6(frame, len, srv6, src6);
 		} else {
 			len = segment(frame, cli, vip, client_port, 80, flags, cseq + (uint32_t)dseq,
 				      to_client + (uint32_t)dack, win, data, optlen, data + optlen, plen);
 			cseq += plen + !!(flags & RTE_TCP_SYN_FLAG);
+			if (v6)
+				len = to_ipv6(frame, len, cli6, vip6);
 		}
 		data += optlen + plen;
 		size -= optlen + plen;
 		struct rte_mbuf *m = harness_pkt(frame, len);
 		harness_inject(h, from_server ? "ins" : "inc", &m, 1);
 		harness_walk(h, 2);
-		take("outc", cli, &to_client, NULL);
-		take("outs", srv, &to_server, &pport);
+		take("outc", cli, cli6, &to_client, NULL);
+		take("outs", srv, srv6, &to_server, &pport);
 		harness_clear(h, "bad");
 	}
 	return 0;
