@@ -121,10 +121,9 @@ nfg_tcp_conn_info(const struct nfg_tcp_conn *h)
 {
 	const struct tcp_conn *c = h->c;
 
-	/* An IPv6 connection's remote_ip and local_ip are folds, not addresses. */
-	return (struct nfg_tcp_conn_info){ c->v6 ? 0 : c->remote_ip, c->v6 ? 0 : c->local_ip,
-					   c->remote_port, c->local_port, conn_index(h->s->e, c),
-					   h->s->worker };
+	/* An IPv6 connection's remote_ip and local_ip are folds (include/nfg/tcp.h). */
+	return (struct nfg_tcp_conn_info){ c->remote_ip, c->local_ip, c->remote_port,
+					   c->local_port, conn_index(h->s->e, c), h->s->worker };
 }
 
 /* ---- the engine's application ------------------------------------------ */

@@ -32,7 +32,9 @@ extern "C" {
 
 #define NFG_PROXY_API_VERSION 1
 
-/* What a policy or hook knows of a connection. Addresses in network order. */
+/* What a policy or hook knows of a connection. Addresses in network order;
+ * for an IPv6 client each is a 32-bit fold of the address (stable per
+ * address, keyed per process), not the address. */
 struct nfg_proxy_conn {
 	uint32_t client_ip, vip;
 	uint16_t client_port, vport;

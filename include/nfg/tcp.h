@@ -38,8 +38,9 @@ extern "C" {
 /* One connection, during a callback. */
 struct nfg_tcp_conn;
 
-/* What a service knows of a connection. Addresses in network order; both 0
- * for an IPv6 connection (the ports and slot are still its own). */
+/* What a service knows of a connection. Addresses in network order; for an
+ * IPv6 connection each is a 32-bit fold of the address (stable per address,
+ * keyed per process), not the address. */
 struct nfg_tcp_conn_info {
 	uint32_t remote_ip, local_ip;
 	uint16_t remote_port, local_port;
