@@ -75,31 +75,6 @@ segment(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport
 	return 14 + 20 + l4 + plen;
 }
 
-/* The IPv4 segment at buf as an IPv6 one between 2001:2:X::Y addresses
- * (src6/dst6: the last 3 bytes, X in the first). */
-static size_t
-to_ipv6(uint8_t *buf, size_t len4, const uint8_t src6[16], const uint8_t dst6[16])
-{
-	uint8_t v4[2048];
-	size_t l4 = len4 - 14 - 20;
-	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(buf + 14);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
-
-	memcpy(v4, buf, len4);
-	((struct rte_ether_hdr *)buf)->ether_type = htons(RTE_ETHER_TYPE_IPV6);
-	memset(ip6, 0, sizeof(*ip6));
-	ip6->vtc_flow = htonl(6u << 28);
-	ip6->payload_len = htons((uint16_t)l4);
-	ip6->proto = IPPROTO_TCP;
-	ip6->hop_limits = 64;
-	memcpy(ip6->src_addr, src6, 16);
-	memcpy(ip6->dst_addr, dst6, 16);
-	memcpy(th, v4 + 34, l4);
-	th->cksum = 0;
-	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
-	return 14 + 40 + l4;
-}
-
 /* Checks what the proxy sent on one side; remembers its next sequence
  * number there (and, toward the server, its local port). Only the client
  * and the configured backends are ever addressed. */
@@ -200,13 +175,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      optlen, data + optlen, plen);
 			sseq += plen + !!(flags & RTE_TCP_SYN_FLAG);
 			if (v6)
-				len = to_ipv6(frame, len, srv6, src6);
+				len = frame_tcp4_to_ipv6(frame, len, srv6, src6);
 		} else {
 			len = segment(frame, cli, vip, client_port, 80, flags, cseq + (uint32_t)dseq,
 				      to_client + (uint32_t)dack, win, data, optlen, data + optlen, plen);
 			cseq += plen + !!(flags & RTE_TCP_SYN_FLAG);
 			if (v6)
-				len = to_ipv6(frame, len, cli6, vip6);
+				len = frame_tcp4_to_ipv6(frame, len, cli6, vip6);
 		}
 		data += optlen + plen;
 		size -= optlen + plen;

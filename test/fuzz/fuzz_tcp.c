@@ -16,33 +16,6 @@
 static struct harness *h;
 static uint16_t client_port = 1000;
 
-/* The IPv4 segment at buf (segment()) as an IPv6 one, 2001:2::2 to 2001:2::1. */
-static size_t
-as_ipv6(uint8_t *buf, size_t len4)
-{
-	uint8_t v4[2048];
-	size_t l4 = len4 - 14 - 20;
-	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(buf + 14);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
-
-	memcpy(v4, buf, len4);
-	((struct rte_ether_hdr *)buf)->ether_type = htons(RTE_ETHER_TYPE_IPV6);
-	memset(ip6, 0, sizeof(*ip6));
-	ip6->vtc_flow = htonl(6u << 28);
-	ip6->payload_len = htons((uint16_t)l4);
-	ip6->proto = IPPROTO_TCP;
-	ip6->hop_limits = 64;
-	ip6->src_addr[0] = ip6->dst_addr[0] = 0x20;
-	ip6->src_addr[1] = ip6->dst_addr[1] = 0x01;
-	ip6->src_addr[3] = ip6->dst_addr[3] = 0x02;
-	ip6->src_addr[15] = 2;
-	ip6->dst_addr[15] = 1;
-	memcpy(th, v4 + 34, l4);
-	th->cksum = 0;
-	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
-	return 14 + 40 + l4;
-}
-
 /* One segment from 198.18.0.2:port to 198.18.0.1:80. */
 static size_t
 segment(uint8_t *buf, uint16_t port, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
@@ -137,8 +110,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			len = segment(frame, client_port, flags, my_seq + (uint32_t)dseq,
 				      server_next + (uint32_t)dack, win, data, optlen, data + optlen, plen);
-			if (kind & 0x10) /* the script's choice: this one over IPv6 */
-				len = as_ipv6(frame, len);
+			if (kind & 0x10) { /* the script's choice: this one over IPv6 */
+				static const uint8_t peer6[16] = { 0x20, 1, 0, 2, [15] = 2 };
+				static const uint8_t nf6[16] = { 0x20, 1, 0, 2, [15] = 1 };
+				len = frame_tcp4_to_ipv6(frame, len, peer6, nf6);
+			}
 			if (flags & RTE_TCP_SYN_FLAG)
 				my_seq += 1;
 			my_seq += plen;

@@ -422,6 +422,31 @@ build_udp6(uint8_t *buf, const char *src, const char *dst, uint16_t sport, uint1
 }
 
 size_t
+frame_tcp4_to_ipv6(uint8_t *buf, size_t len4, const uint8_t src6[16], const uint8_t dst6[16])
+{
+	uint8_t l4[2048];
+	size_t l4_len = len4 - 14 - 20;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(buf + 14);
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
+
+	if (l4_len > sizeof(l4))
+		abort();
+	memcpy(l4, buf + 34, l4_len);
+	((struct rte_ether_hdr *)buf)->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16((uint16_t)l4_len);
+	ip6->proto = IPPROTO_TCP;
+	ip6->hop_limits = 64;
+	memcpy(ip6->src_addr, src6, 16);
+	memcpy(ip6->dst_addr, dst6, 16);
+	memcpy(th, l4, l4_len);
+	th->cksum = 0;
+	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
+	return 14 + 40 + l4_len;
+}
+
+size_t
 build_icmp6(uint8_t *buf, const char *src, const char *dst, uint8_t hop_limit, const void *msg,
 	    size_t len)
 {

@@ -67,6 +67,11 @@ size_t build_icmp4_echo(uint8_t *buf, const char *src, const char *dst, uint16_t
 			uint16_t seq, size_t payload_len);
 size_t build_udp6(uint8_t *buf, const char *src, const char *dst, uint16_t sport,
 		  uint16_t dport, size_t payload_len);
+/* An Ethernet + IPv4 (20 bytes) + TCP frame at buf, len4 bytes, rewritten in
+ * place as the same segment over IPv6 between src6 and dst6, its TCP
+ * checksum computed anew. Returns the new length (20 more). */
+size_t frame_tcp4_to_ipv6(uint8_t *buf, size_t len4, const uint8_t src6[16],
+			  const uint8_t dst6[16]);
 /* Ethernet + IPv6 + an ICMPv6 message (len bytes, its checksum filled in). */
 size_t build_icmp6(uint8_t *buf, const char *src, const char *dst, uint8_t hop_limit,
 		   const void *msg, size_t len);

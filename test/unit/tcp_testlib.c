@@ -16,29 +16,14 @@ static size_t tseg_frame_v4(uint8_t *buf, const struct tseg *s);
 static size_t
 tseg_frame6(uint8_t *buf, const struct tseg *s)
 {
-	uint8_t v4[2048];
-	size_t len4 = tseg_frame_v4(v4, s);
-	size_t l4 = len4 - 14 - 20;
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip6 + 1);
+	uint8_t src[16], dst[16];
 
-	ck_assert_uint_le(len4, sizeof(v4));
-	memcpy(buf, v4, 14);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-	memset(ip6, 0, sizeof(*ip6));
-	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
-	ip6->payload_len = rte_cpu_to_be_16((uint16_t)l4);
-	ip6->proto = IPPROTO_TCP;
-	ip6->hop_limits = 64;
-	ck_assert_int_eq(inet_pton(AF_INET6, s->src6, ip6->src_addr), 1);
-	ck_assert_int_eq(inet_pton(AF_INET6, s->dst6, ip6->dst_addr), 1);
-	memcpy(th, v4 + 34, l4);
-	th->cksum = 0;
-	th->cksum = rte_ipv6_udptcp_cksum(ip6, th);
+	ck_assert_int_eq(inet_pton(AF_INET6, s->src6, src), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, s->dst6, dst), 1);
+	size_t len = frame_tcp4_to_ipv6(buf, tseg_frame_v4(buf, s), src, dst);
 	if (s->bad_tcp_cksum)
-		th->cksum ^= 0x0101;
-	return 14 + 40 + l4;
+		((struct rte_tcp_hdr *)(buf + 54))->cksum ^= 0x0101;
+	return len;
 }
 
 size_t
