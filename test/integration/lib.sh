@@ -124,6 +124,25 @@ addr() {
 	ip -n "$(ns_name "$1")" addr add "$3" dev "$2"
 }
 
+# ipv6_quiet ROLE...: before links come up, the namespaces' IPv6 sends no
+# duplicate-address probes and takes no router advertisements (their addresses,
+# added nodad, are usable at once). ipv6_off ROLE...: no IPv6 stack at all (the
+# NF's side of a veth: only nfg speaks there).
+ipv6_quiet() {
+	for role in "$@"; do
+		for k in all default; do
+			in_ns "$role" sysctl -qw net.ipv6.conf.$k.accept_dad=0 net.ipv6.conf.$k.accept_ra=0
+		done
+	done
+}
+ipv6_off() {
+	for role in "$@"; do
+		for k in all default; do
+			in_ns "$role" sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
+		done
+	done
+}
+
 # nfg_start ROLE NAME GRAPH [nfg args...]: run nfg in the background inside
 # namespace ROLE ("-": in the test's own namespace), logging to $WORK/NAME.log, stats to $WORK/NAME.json; waits
 # until it runs. Sets NFG_PID.

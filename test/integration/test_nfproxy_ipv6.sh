@@ -9,12 +9,8 @@
 nfg_test_init px6
 
 netns cli; netns nf; netns srv
-for ns in cli srv; do
-	for k in all default; do
-		in_ns $ns sysctl -qw net.ipv6.conf.$k.accept_dad=0 net.ipv6.conf.$k.accept_ra=0
-	done
-done
-for k in all default; do in_ns nf sysctl -qw net.ipv6.conf.$k.disable_ipv6=1; done
+ipv6_quiet cli srv
+ipv6_off nf
 veth_pair cli c0 nf n0
 veth_pair nf n1 srv s0
 addr cli c0 198.18.31.2/24

@@ -13,10 +13,8 @@ netns host; netns nf
 # router solicitations of its own, and the NF's namespace has no IPv6 stack
 # on its side, so every solicitation on the wire is one the host makes for
 # a neighbour, and the kernel's count of them is exact.
-for k in all default; do
-	in_ns host sysctl -qw net.ipv6.conf.$k.accept_dad=0 net.ipv6.conf.$k.accept_ra=0
-	in_ns nf sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
-done
+ipv6_quiet host
+ipv6_off nf
 veth_pair host h0 nf n0
 ip -n "$(ns_name host)" addr add 2001:2::2/64 dev h0 nodad
 nf_mac=$(in_ns nf cat /sys/class/net/n0/address)

@@ -15,10 +15,8 @@
 nfg_test_init tcp6
 
 netns cli; netns nf
-for k in all default; do
-	in_ns cli sysctl -qw net.ipv6.conf.$k.accept_dad=0 net.ipv6.conf.$k.accept_ra=0
-	in_ns nf sysctl -qw net.ipv6.conf.$k.disable_ipv6=1
-done
+ipv6_quiet cli
+ipv6_off nf
 veth_pair cli c0 nf n0
 addr cli c0 198.18.26.2/24
 ip -n "$(ns_name cli)" addr add 2001:2:26::2/64 dev c0 nodad
