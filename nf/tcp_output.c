@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Building and sending segments. Every segment is built whole in one mbuf:
- * Ethernet, IPv4 (DF, TTL 64), TCP with the MSS, window scale and timestamp
- * options on SYNs (RFC 7323: the SYN-ACK only with what the peer offered),
- * the timestamps on every later segment of a connection that agreed on them,
- * and payload the application copies in. Checksums go to the NIC when the port offloads
- * them, else they are computed here in full (this is generation, not rewrite).
+ * Ethernet, IPv4 (DF, TTL 64) or IPv6 (hop limit 64; the connection's
+ * addresses from the engine's side array, tcp_ip6.h), TCP with the MSS,
+ * window scale and timestamp options on SYNs (RFC 7323: the SYN-ACK only with
+ * what the peer offered), the timestamps on every later segment of a
+ * connection that agreed on them, and payload the application copies in.
+ * Checksums go to the NIC when the port offloads them, else they are
+ * computed here in full (this is generation, not rewrite).
  * Data is sent as the peer's window and MSS allow; what is outstanding is
  * covered by the one retransmission timer of the connection.
  */
