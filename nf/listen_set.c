@@ -64,3 +64,19 @@ listen_set_parse(struct listen_set *ls, struct nfg_instance *inst, const char *p
 	}
 	return 0;
 }
+
+int
+listen_set_check_ipv6(const struct listen_set *ls, struct nfg_instance *inst, const char *param,
+		      const struct nfg_port *port)
+{
+	for (unsigned i = 0; i < ls->nb; i++) {
+		if (!ls->is6[i] || nfg_port_owns_ipv6(port, ls->ip6[i]))
+			continue;
+		char where[48], a[INET6_ADDRSTRLEN];
+		snprintf(where, sizeof(where), "%s[%u]", param, i);
+		inet_ntop(AF_INET6, ls->ip6[i], a, sizeof(a));
+		return nfg_error(inst, where, "%s is not one of port %s's ipv6 addresses (nd answers "
+				 "only for those)", a, port->name);
+	}
+	return 0;
+}

@@ -31,6 +31,11 @@ struct listen_set {
 int listen_set_parse(struct listen_set *ls, struct nfg_instance *inst, const char *param,
 		     const char *port);
 
+/* At start: each IPv6 listen address must be one of the port's own (nd
+ * answers solicitations only for those); 0, or -1 after nfg_error(). */
+int listen_set_check_ipv6(const struct listen_set *ls, struct nfg_instance *inst,
+			  const char *param, const struct nfg_port *port);
+
 /* Network byte order. */
 static inline bool
 listen_set_match(const struct listen_set *ls, uint32_t ip, uint16_t port)

@@ -22,6 +22,14 @@ expect_error "missing payload file" 'nodes.server.response_file: cannot open "/n
 	--set nodes.server.response_size=null
 expect_error "a directory for a payload file" 'nodes.server.response_file: "/tmp" is a directory; expected a regular file' \
 	"$NFG" check nftraffic --set nodes.server.response_file=/tmp --set nodes.server.response_size=null
+expect_error "an IPv6 listen address that is not the port's" \
+	"nodes.server.listen\[0\]: 2001:2::9 is not one of port p0's ipv6 addresses" \
+	"$NFG" run nftraffic-server --set ports.p0.device=net_null0 --set ports.p0.ipv6=2001:2::1/64 \
+	--set 'nodes.server.listen=["[2001:2::9]:80"]' --duration 1 -- --file-prefix="$RUN-l6"
+expect_error "IPv6 targets from a port without an IPv6 address" \
+	"nodes.client.targets: IPv6 targets, and port p0 has no ipv6 address" \
+	"$NFG" run nftraffic-client --set ports.p0.device=net_null0 \
+	--set 'nodes.client.targets[0].ip=2001:2::2' --duration 1 -- --file-prefix="$RUN-t6"
 mkfifo "$WORK/fifo"
 expect_error "a FIFO for a payload file (refused, not waited on)" '"'"$WORK/fifo"'" is not a regular file' \
 	timeout 20 "$NFG" check nftraffic --set nodes.client.request_file="$WORK/fifo" \
