@@ -554,7 +554,9 @@ static const struct nfg_op nd_op = {
 	       "leaves on \"out\". Packets for a next hop not known yet wait (max_held each,\n"
 	       "64 next hops at once) while a solicitation goes to its solicited-node\n"
 	       "group every retry_ms; the answer releases them in order, after hold_ms\n"
-	       "they are dropped as unresolved. Non-IPv6 packets go to \"other\".",
+	       "they are dropped as unresolved. Non-IPv6 packets go to \"other\". On a port\n"
+	       "without IPv6 addresses nd answers nothing and drops IPv6 out as no_route\n"
+	       "(so a graph can carry it for runs that give the port an address).",
 	.input_doc = "packets after parse (ICMPv6 received on the port, IPv6 packets to send on it)",
 	.example = "\"nd\": {\"op\": \"nd\", \"port\": \"wan\", \"gateway\": \"2001:2::fe\"}",
 	.params = nd_params,
