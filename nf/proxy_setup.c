@@ -22,12 +22,14 @@ parse_backends(struct nfg_instance *inst, struct px_config *cfg)
 		struct nfg_proxy_backend *be = &cfg->backends[i];
 		be->name = json_string_value(json_object_get(b, "name"));
 		be->group = json_string_value(json_object_get(b, "group"));
-		const char *ip = json_string_value(json_object_get(b, "ip"));
-		cfg->backend_is6[i] = strchr(ip, ':') != NULL; /* checked as NFG_T_IP */
+		uint8_t a[16];
+		int family = AF_INET; /* the loader checked it as NFG_T_IP */
+		nfg_parse_ip(json_string_value(json_object_get(b, "ip")), &family, a);
+		cfg->backend_is6[i] = family == AF_INET6;
 		if (cfg->backend_is6[i])
-			inet_pton(AF_INET6, ip, cfg->backend_ip6[i]); /* be->ip stays 0 */
+			memcpy(cfg->backend_ip6[i], a, 16); /* be->ip stays 0 */
 		else
-			nfg_parse_ipv4(ip, &be->ip);
+			memcpy(&be->ip, a, 4);
 		cfg->any_v6_backend |= cfg->backend_is6[i];
 		be->port = rte_cpu_to_be_16((uint16_t)json_integer_value(json_object_get(b, "port")));
 		be->weight = (unsigned)json_integer_value(json_object_get(b, "weight"));

@@ -231,12 +231,14 @@ parse_targets(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 	uint32_t total = 0;
 
 	json_array_foreach(targets, i, t) {
-		const char *ip = json_string_value(json_object_get(t, "ip"));
-		cfg->target_is6[i] = strchr(ip, ':') != NULL;
+		uint8_t a[16];
+		int family = AF_INET; /* the loader checked it as NFG_T_IP */
+		nfg_parse_ip(json_string_value(json_object_get(t, "ip")), &family, a);
+		cfg->target_is6[i] = family == AF_INET6;
 		if (cfg->target_is6[i])
-			inet_pton(AF_INET6, ip, cfg->target_ip6[i]); /* checked as NFG_T_IP */
+			memcpy(cfg->target_ip6[i], a, 16);
 		else
-			nfg_parse_ipv4(ip, &cfg->target_ip[i]);
+			memcpy(&cfg->target_ip[i], a, 4);
 		cfg->any_v6 |= cfg->target_is6[i];
 		cfg->target_port[i] = rte_cpu_to_be_16((uint16_t)json_integer_value(json_object_get(t, "port")));
 		total += (uint32_t)json_integer_value(json_object_get(t, "weight"));
@@ -353,8 +355,8 @@ tcp_connector_init(struct tcp_connector *k, struct nfg_instance *inst,
 				(port->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	if (cfg->any_v6) {
 		k->src_fold6 = tcp_ip6_fold(cfg->src_ip6);
-		for (unsigned t = 0; t < TCP_CONNECTOR_MAX_TARGETS; t++)
-			k->target_fold6[t] = tcp_ip6_fold(cfg->target_ip6[t]);
+		for (uint32_t t = 0; t < cfg->schedule_len; t++)
+			k->target_fold6[cfg->schedule[t]] = tcp_ip6_fold(cfg->target_ip6[cfg->schedule[t]]);
 	}
 	k->free_fifo = rte_malloc_socket("tcp_connector_free", nb * sizeof(uint32_t), 0, socket);
 	k->tw_fifo = rte_malloc_socket("tcp_connector_tw", nb * sizeof(*k->tw_fifo), 0, socket);

@@ -293,6 +293,21 @@ tcp_conn_addr6(struct tcp_engine *e, const struct tcp_conn *c)
 	return c >= e->conns && i < e->nb_conns ? &e->addr6[i] : &e->ghost6;
 }
 
+/* The addresses of a connection that segment m opens (remote = its source,
+ * c zeroed before): IPv4's as they are; IPv6's folded into c and kept whole
+ * in the slot's entry of e->addr6. */
+static inline void
+tcp_conn_addresses_from(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
+
+	tcp_segment_keys(m, &c->remote_ip, &c->local_ip);
+	if (ip6) {
+		c->v6 = 1;
+		tcp_ip6_from_segment(tcp_conn_addr6(e, c), ip6);
+	}
+}
+
 /* tcp_input.c: one segment for `c` (NULL: no connection; answered with RST).
  * The mbuf is consumed. */
 void tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m);

@@ -50,12 +50,7 @@ accept_syn(struct tcp_listener *l, struct rte_mbuf *m, const struct rte_tcp_hdr 
 	half_open_add(&l->half_open, idx);
 	struct tcp_conn *c = &e->conns[idx];
 	memset(c, 0, sizeof(*c));
-	tcp_segment_keys(m, &c->remote_ip, &c->local_ip);
-	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
-	if (ip6) {
-		c->v6 = 1;
-		tcp_ip6_from_segment(&e->addr6[idx], ip6);
-	}
+	tcp_conn_addresses_from(e, c, m);
 	c->remote_port = th->src_port;
 	c->local_port = th->dst_port;
 	c->id = idx;

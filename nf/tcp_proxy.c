@@ -388,8 +388,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 }
 
 static void
-accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key,
-	      const struct rte_ipv6_hdr *ip6)
+accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 {
 	struct tcp_engine *e = &w->ec;
 
@@ -414,15 +413,10 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key,
 	w->next_id += w->id_stride;
 	struct tcp_conn *c = &e->conns[i];
 	memset(c, 0, sizeof(*c));
-	c->remote_ip = key->client_ip;
-	c->local_ip = key->vip;
+	tcp_conn_addresses_from(e, c, m); /* the key's addresses, and IPv6's whole */
 	c->remote_port = key->client_port;
 	c->local_port = key->vport;
 	c->id = s->id;
-	if (ip6) {
-		c->v6 = 1;
-		tcp_ip6_from_segment(&e->addr6[i], ip6);
-	}
 	if (w->cfg->immediate) {
 		accept_immediate(w, i, m);
 		return;
@@ -466,7 +460,7 @@ from_client(struct px_worker *w, struct rte_mbuf *m, uint32_t hash)
 	}
 	if (syn && (ip6 ? listen_set_match6(&w->cfg->listen, ip6->dst_addr, key.vport)
 			: listen_set_match(&w->cfg->listen, key.vip, key.vport))) {
-		accept_client(w, m, &key, ip6);
+		accept_client(w, m, &key);
 		return;
 	}
 	tcp_input(&w->ec, NULL, m);
