@@ -24,10 +24,11 @@ nfg_parse_ipv4(const char *s, uint32_t *addr_be)
 }
 
 int
-nfg_parse_ipv4_range(const char *s, uint32_t *first, uint32_t *count)
+nfg_parse_ip_range(const char *s, int *family, uint8_t first[16], uint32_t *count)
 {
-	char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
-	uint32_t a, b;
+	char lo[INET6_ADDRSTRLEN], hi[INET6_ADDRSTRLEN];
+	uint8_t b[16];
+	int fb;
 
 	if (!s)
 		return -1;
@@ -38,10 +39,31 @@ nfg_parse_ipv4_range(const char *s, uint32_t *first, uint32_t *count)
 	memcpy(lo, s, n);
 	lo[n] = '\0';
 	snprintf(hi, sizeof(hi), "%s", dash ? dash + 1 : lo);
-	if (nfg_parse_ipv4(lo, &a) < 0 || nfg_parse_ipv4(hi, &b) < 0 || ntohl(b) < ntohl(a))
+	if (nfg_parse_ip(lo, family, first) < 0 || nfg_parse_ip(hi, &fb, b) < 0 || fb != *family)
 		return -1;
-	*first = ntohl(a);
-	*count = ntohl(b) - ntohl(a) + 1;
+	/* The 32 bits that vary: IPv4's address, IPv6's last word. */
+	unsigned word = *family == AF_INET ? 0 : 12;
+	if (word && memcmp(first, b, word) != 0)
+		return -1;
+	uint32_t a32, b32;
+	memcpy(&a32, first + word, 4);
+	memcpy(&b32, b + word, 4);
+	if (ntohl(b32) < ntohl(a32))
+		return -1;
+	*count = ntohl(b32) - ntohl(a32) + 1;
+	return 0;
+}
+
+int
+nfg_parse_ipv4_range(const char *s, uint32_t *first, uint32_t *count)
+{
+	uint8_t a[16];
+	int family;
+
+	if (nfg_parse_ip_range(s, &family, a, count) < 0 || family != AF_INET)
+		return -1;
+	memcpy(first, a, 4);
+	*first = ntohl(*first);
 	return 0;
 }
 

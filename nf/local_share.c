@@ -16,24 +16,32 @@
 const char *const local_share_modes[] = { "port_mask", "ip", NULL };
 
 int
-local_share_parse_ips(struct nfg_instance *inst, const char *param, uint32_t *first,
-		      uint32_t *nb)
+local_share_parse_ips(struct nfg_instance *inst, const char *param, struct local_addresses *a)
 {
 	const char *s = nfg_param_string(inst, param);
+	uint8_t first[16];
+	int family;
 
-	*first = *nb = 0;
+	memset(a, 0, sizeof(*a));
 	if (!s)
 		return 0;
-	if (nfg_parse_ipv4_range(s, first, nb) < 0 || *nb > 4096)
-		return nfg_error(inst, param, "expected \"a.b.c.d\" or a range \"a.b.c.d-a.b.c.e\" "
-				 "of at most 4096 addresses, got \"%s\"", s);
+	if (nfg_parse_ip_range(s, &family, first, &a->nb) < 0 || a->nb > 4096)
+		return nfg_error(inst, param, "expected an address or a range of at most 4096: "
+				 "\"a.b.c.d\", \"a.b.c.d-a.b.c.e\", or IPv6 addresses that differ "
+				 "in their last 32 bits (\"2001:db8::10-2001:db8::1f\"), got \"%s\"", s);
+	a->ipv6 = family == AF_INET6;
+	if (a->ipv6)
+		memcpy(a->ip6_prefix, first, sizeof(a->ip6_prefix));
+	memcpy(&a->first, first + (a->ipv6 ? 12 : 0), 4);
+	a->first = rte_be_to_cpu_32(a->first);
 	return 0;
 }
 
 int
 local_share_init(struct local_share *s, struct nfg_instance *inst, const char *port,
-		 const char *what, uint32_t ip_first, uint32_t nb_ips, uint16_t lo, uint16_t hi)
+		 const char *what, const struct local_addresses *a, uint16_t lo, uint16_t hi)
 {
+	uint32_t ip_first = a->first, nb_ips = a->nb;
 	char err[160];
 	unsigned workers = nfg_worker_count();
 
@@ -46,6 +54,8 @@ local_share_init(struct local_share *s, struct nfg_instance *inst, const char *p
 								     : NFG_STEER_BY_PORT;
 	s->ip_first = ip_first;
 	s->nb_ips = nb_ips;
+	s->ipv6 = a->ipv6;
+	memcpy(s->ip6_prefix, a->ip6_prefix, sizeof(s->ip6_prefix));
 	s->port_lo = lo;
 	s->port_hi = hi;
 	s->workers = workers;
@@ -71,10 +81,22 @@ local_share_init(struct local_share *s, struct nfg_instance *inst, const char *p
 		.mask = s->slices.mask,
 		.workers = workers,
 		.owner = nfg_instance_name(inst),
+		.ipv6 = a->ipv6,
 	};
+	memcpy(claim.ip6_prefix, a->ip6_prefix, sizeof(claim.ip6_prefix));
 	if (nfg_port_claim(port, &claim, err, sizeof(err)) < 0)
 		return nfg_error(inst, what, "%s", err);
 	return 0;
+}
+
+void
+local_share_slot_order(const struct local_share *s, unsigned worker, uint32_t *order)
+{
+	uint32_t nb_ips = local_share_ips(s, worker), per_ip = local_share_ports_per_ip(s, worker);
+
+	for (uint32_t p = 0, i = 0; p < per_ip; p++)
+		for (uint32_t ip = 0; ip < nb_ips; ip++)
+			order[i++] = ip * per_ip + p;
 }
 
 void

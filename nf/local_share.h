@@ -18,7 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ip.h>
+
 #include "nfg/operator.h"
+#include "nfg/packet.h"
 #include "nfg/steering.h"
 
 #define LOCAL_SHARE_PARAMS                                                                     \
@@ -32,11 +35,27 @@
 
 extern const char *const local_share_modes[];
 
+/* Local addresses as a parameter gives them: IPv4, or IPv6 addresses that
+ * differ in their last 32 bits only (then first and nb count those). */
+struct local_addresses {
+	uint32_t first, nb;          /* host order; nb 0: not given */
+	bool ipv6;
+	uint8_t ip6_prefix[12];      /* IPv6: the first 96 bits of every address */
+};
+
+/*
+ * A share is numbered by 32-bit address "names": the IPv4 address, or an
+ * IPv6 address's last 32 bits. An IPv4 share may carry IPv6 connections
+ * too: those leave from the port's IPv6 address, and their slots are named
+ * by the share's one IPv4 address (the port's own).
+ */
 struct local_share {
 	enum nfg_steer_by by;
 	uint32_t ip_first, nb_ips;   /* host order; nb_ips 0: the port's address, set later */
 	uint16_t port_lo, port_hi;
 	unsigned workers;
+	bool ipv6;                   /* IPv6 addresses: ip6_prefix, then the name */
+	uint8_t ip6_prefix[12];
 	struct nfg_port_slices slices; /* by port */
 };
 
@@ -46,14 +65,18 @@ struct local_share {
  * "ip" steering then refuses) and ports [lo, hi]. Declares the share on
  * `port` so the port steers answers to their worker. Errors name `what`.
  */
-/* A "src_ips" parameter: "a.b.c.d" or "a.b.c.d-a.b.c.e" (host order out;
- * *nb 0 when the parameter is absent). */
-int local_share_parse_ips(struct nfg_instance *inst, const char *param, uint32_t *first,
-			  uint32_t *nb);
+/* A "src_ips" parameter: "a.b.c.d", "a.b.c.d-a.b.c.e", or the same of IPv6
+ * addresses ("2001:db8::10-2001:db8::1f"); a->nb 0 when it is absent. */
+int local_share_parse_ips(struct nfg_instance *inst, const char *param,
+			  struct local_addresses *a);
 
 int local_share_init(struct local_share *s, struct nfg_instance *inst, const char *port,
-		     const char *what, uint32_t ip_first, uint32_t nb_ips, uint16_t lo, uint16_t hi);
+		     const char *what, const struct local_addresses *a, uint16_t lo, uint16_t hi);
 void local_share_free(struct local_share *s);
+
+/* The worker's slots in the order connections should take them: port-major,
+ * so that consecutive connections differ in address and port. */
+void local_share_slot_order(const struct local_share *s, unsigned worker, uint32_t *order);
 
 /* Once the address is known (nb_ips was 0 at init). */
 static inline void
@@ -99,6 +122,30 @@ local_share_addr(const struct local_share *s, unsigned worker, uint32_t slot, ui
 		*ip = rte_cpu_to_be_32(s->ip_first + worker + k * s->workers);
 		*port = rte_cpu_to_be_16((uint16_t)(s->port_lo + j));
 	}
+}
+
+/* The name of a received segment's local address in the share (network
+ * order): IPv4's address; an IPv6 address's last 32 bits in an IPv6 share;
+ * in an IPv4 share, for IPv6, its one address. Only for parsed IP frames. */
+static inline uint32_t
+local_share_name(const struct local_share *s, struct rte_mbuf *m)
+{
+	uint32_t last;
+
+	if (likely(nfg_is_ipv4(m)))
+		return ((const struct rte_ipv4_hdr *)nfg_l3(m))->dst_addr;
+	if (!s->ipv6)
+		return rte_cpu_to_be_32(s->ip_first);
+	memcpy(&last, ((const struct rte_ipv6_hdr *)nfg_l3(m))->dst_addr + 12, 4);
+	return last;
+}
+
+/* An IPv6 share's address of name ip_be (network order). */
+static inline void
+local_share_addr6(const struct local_share *s, uint32_t ip_be, uint8_t a[16])
+{
+	memcpy(a, s->ip6_prefix, sizeof(s->ip6_prefix));
+	memcpy(a + 12, &ip_be, 4);
 }
 
 /* The worker whose share holds (ip, port) (network byte order), or

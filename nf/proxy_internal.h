@@ -95,7 +95,8 @@ struct px_config {
 	struct nfg_proxy_backend backends[PX_MAX_BACKENDS];
 	unsigned nb_backends;
 	/* IPv6 (nf/tcp_ip6.h): backends of that family, and the source address
-	 * the proxy opens them from (the server port's first IPv6 address). A
+	 * the proxy opens them from without IPv6 src_ips (the server port's
+	 * first IPv6 address; local_share.h). A
 	 * client reaches only backends of its own family: the proxy rewrites
 	 * addresses in place and does not translate between families. */
 	bool backend_is6[PX_MAX_BACKENDS];
@@ -109,7 +110,7 @@ struct px_config {
 	unsigned nb_hooks;
 	bool data_hooks;          /* some hook looks at spliced segments */
 	struct listen_set listen;
-	uint32_t src_ip;          /* server side, network order; 0: the server port's */
+	struct local_addresses src; /* src_ip or src_ips (nb 0: the server port's) */
 	uint16_t port_lo, port_hi;
 	struct local_share share; /* server-side local addresses, per worker */
 	uint32_t inspect_bytes, inspect_ms;

@@ -150,24 +150,27 @@ px_setup(struct nfg_instance *inst)
 	cfg->linger_ms = (uint32_t)nfg_param_int(inst, "linger_ms");
 	cfg->retry_next = nfg_param_bool(inst, "retry_next_backend");
 	cfg->held_buffers = (uint32_t)nfg_param_int(inst, "held_buffers");
-	json_t *src = nfg_param(inst, "src_ip");
-	uint32_t ip_first = 0, nb_ips = 0;
-	if (src && nfg_param(inst, "src_ips"))
+	const char *src = nfg_param(inst, "src_ip") ? "src_ip" : "src_ips";
+	if (nfg_param(inst, "src_ip") && nfg_param(inst, "src_ips"))
 		return nfg_error(inst, "src_ips", "give src_ip or src_ips, not both");
-	if (src) {
-		nfg_parse_ipv4(json_string_value(src), &cfg->src_ip);
-		ip_first = ntohl(cfg->src_ip);
-		nb_ips = 1;
-	} else if (local_share_parse_ips(inst, "src_ips", &ip_first, &nb_ips) < 0) {
+	if (local_share_parse_ips(inst, src, &cfg->src) < 0)
 		return -1;
-	}
-	cfg->src_ip = htonl(ip_first);
 	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
-	if (local_share_init(&cfg->share, inst, nfg_param_string(inst, "server_port"),
-			     src ? "src_ip" : "src_ips", ip_first, nb_ips, cfg->port_lo,
-			     cfg->port_hi) < 0)
+	if (local_share_init(&cfg->share, inst, nfg_param_string(inst, "server_port"), src,
+			     &cfg->src, cfg->port_lo, cfg->port_hi) < 0 ||
+	    parse_backends(inst, cfg) < 0)
 		return -1;
-	if (parse_backends(inst, cfg) < 0 ||
+	/* Addresses are rewritten in place, never translated between families. */
+	for (unsigned b = 0; b < cfg->nb_backends && cfg->src.ipv6; b++)
+		if (!cfg->backend_is6[b])
+			return nfg_error(inst, src, "IPv6 source addresses, and backend %s is IPv4: "
+					 "give IPv4 backends a proxy of their own",
+					 cfg->backends[b].name);
+	/* An IPv6 connection of an IPv4 share is named by its one address. */
+	if (!cfg->src.ipv6 && cfg->src.nb > 1 && cfg->any_v6_backend)
+		return nfg_error(inst, src, "IPv4 source addresses, and IPv6 backends: give IPv6 "
+				 "src_ips, or one IPv4 address or none");
+	if (
 	    listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;
@@ -197,7 +200,7 @@ px_setup(struct nfg_instance *inst)
 	uint32_t slots = 0;
 	for (unsigned k = 0; k < workers; k++)
 		slots = RTE_MAX(slots, local_share_slots(&cfg->share, k));
-	if (nb_ips == 0) /* one address, known at start */
+	if (cfg->src.nb == 0) /* one address, known at start */
 		for (unsigned k = 0; k < workers; k++)
 			slots = RTE_MAX(slots, local_share_ports_per_ip(&cfg->share, k));
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * slots *
@@ -248,11 +251,13 @@ const struct nfg_param px_params[] = {
 	{ .name = "inspect_ms", .type = NFG_T_INT, .def = "1000", .min = 1, .max = 600000,
 	  .doc = "how long to wait for it" },
 	{ .name = "src_ips", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,
-	  .doc = "server-side source addresses \"a.b.c.d-a.b.c.e\" (for steering \"ip\": "
-		 "one or more per worker)" },
+	  .doc = "server-side source addresses \"a.b.c.d-a.b.c.e\", or IPv6 ones that differ "
+		 "in their last 32 bits, for IPv6 backends only (for steering \"ip\": one or "
+		 "more per worker)" },
 	LOCAL_SHARE_PARAMS,
-	{ .name = "src_ip", .type = NFG_T_IPV4, .flags = NFG_P_OPTIONAL,
-	  .doc = "our address toward backends (default: the server port's)" },
+	{ .name = "src_ip", .type = NFG_T_IP, .flags = NFG_P_OPTIONAL,
+	  .doc = "our address toward backends, IPv4 or (IPv6 backends only) IPv6 (default: "
+		 "the server port's)" },
 	{ .name = "src_ports", .type = NFG_T_PORTRANGE, .def = "\"1024-65535\"",
 	  .doc = "our ports toward backends, split between workers; one per connection" },
 	{ .name = "connect_rto_ms", .type = NFG_T_INT, .def = "500", .min = 1, .max = 60000,

@@ -88,9 +88,14 @@ open_one(struct tcp_connector *k)
 	if (unlikely(cfg->target_is6[t])) {
 		struct tcp_addr6 *a = &e->addr6[idx];
 		c->v6 = 1;
-		c->local_ip = k->src_fold6;
+		if (cfg->share.ipv6) {
+			local_share_addr6(&cfg->share, c->local_ip, a->local);
+			c->local_ip = tcp_ip6_fold(a->local);
+		} else {
+			memcpy(a->local, cfg->src_ip6, 16);
+			c->local_ip = k->src_fold6;
+		}
 		c->remote_ip = k->target_fold6[t];
-		memcpy(a->local, cfg->src_ip6, 16);
 		memcpy(a->remote, cfg->target_ip6[t], 16);
 	}
 	c->remote_port = cfg->target_port[t];
@@ -134,21 +139,11 @@ budget(struct tcp_connector *k, uint64_t tsc)
 
 /* ---- the data path ------------------------------------------------------ */
 
-/* The local address that names a received segment's slot: IPv4's own; for
- * IPv6 the one IPv4 source address its slots are named by. */
-static inline uint32_t
-slot_address(const struct tcp_connector *k, struct rte_mbuf *m)
-{
-	if (likely(nfg_is_ipv4(m)))
-		return ((const struct rte_ipv4_hdr *)nfg_l3(m))->dst_addr;
-	return rte_cpu_to_be_32(k->cfg->src_ip_first);
-}
-
 static struct tcp_conn *
 lookup(struct tcp_connector *k, struct rte_mbuf *m, const struct rte_tcp_hdr *th)
 {
-	uint32_t slot = local_share_slot(&k->cfg->share, k->worker, slot_address(k, m),
-					 th->dst_port);
+	uint32_t slot = local_share_slot(&k->cfg->share, k->worker,
+					 local_share_name(&k->cfg->share, m), th->dst_port);
 
 	if (slot == UINT32_MAX)
 		return NULL;
@@ -180,8 +175,8 @@ tcp_connector_process(struct rte_graph *graph, struct rte_node *node, void **obj
 		struct tcp_conn *c = lookup(k, m, th);
 		/* Another worker's connection (steering missed it): a reset from
 		 * here would kill it, so only count it. */
-		if (!c && local_share_foreign(&k->cfg->share, k->worker, slot_address(k, m),
-					      th->dst_port)) {
+		if (!c && local_share_foreign(&k->cfg->share, k->worker,
+					      local_share_name(&k->cfg->share, m), th->dst_port)) {
 			nfg_drop(node, TC_DROP_NOT_OWNER, &m, 1);
 			continue;
 		}
@@ -259,13 +254,18 @@ tcp_connector_setup(struct nfg_instance *inst, struct tcp_connector_config *cfg,
 		    uint64_t per_conn)
 {
 	if (tcp_engine_config_read(inst, &cfg->engine) < 0 ||
-	    local_share_parse_ips(inst, "src_ips", &cfg->src_ip_first, &cfg->nb_src_ips) < 0 ||
-	    parse_targets(inst, cfg) < 0)
+	    local_share_parse_ips(inst, "src_ips", &cfg->src) < 0 || parse_targets(inst, cfg) < 0)
 		return -1;
+	if (cfg->src.ipv6)
+		for (uint32_t i = 0; i < cfg->schedule_len; i++)
+			if (!cfg->target_is6[cfg->schedule[i]])
+				return nfg_error(inst, "src_ips", "IPv6 source addresses, and target "
+						 "%u is IPv4: give IPv4 targets a client of their own",
+						 cfg->schedule[i]);
 	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
 	unsigned workers = nfg_worker_count();
 	if (local_share_init(&cfg->share, inst, nfg_param_string(inst, "port"), "src_ips",
-			     cfg->src_ip_first, cfg->nb_src_ips, cfg->port_lo, cfg->port_hi) < 0)
+			     &cfg->src, cfg->port_lo, cfg->port_hi) < 0)
 		return -1;
 	cfg->rate = nfg_param_number(inst, "rate");
 	cfg->ramp_s = nfg_param_number(inst, "ramp_s");
@@ -303,15 +303,18 @@ tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 	if (!port)
 		return -1;
 	if (cfg->any_v6) {
+		/* Also for IPv6 src_ips: the port's prefix is what tells nd
+		 * which neighbours are on the link. */
 		if (port->nb_ipv6 == 0)
 			return nfg_error(inst, "targets", "IPv6 targets, and port %s has no ipv6 "
-					 "address to send from", port->name);
-		if (cfg->nb_src_ips > 1)
-			return nfg_error(inst, "src_ips", "a range of source addresses is IPv4's: "
-					 "with IPv6 targets give one address or none");
+					 "address (%s)", port->name, cfg->src.ipv6 ? "the link's prefix"
+					 : "to send from");
+		if (cfg->src.nb > 1 && !cfg->src.ipv6)
+			return nfg_error(inst, "src_ips", "IPv4 source addresses, and IPv6 targets: "
+					 "give IPv6 src_ips, or one IPv4 address or none");
 		memcpy(cfg->src_ip6, port->ipv6[0], 16);
 	}
-	if (cfg->nb_src_ips == 0) {
+	if (cfg->src.nb == 0) {
 		bool all_v6 = true;
 		for (uint32_t i = 0; i < cfg->schedule_len; i++)
 			all_v6 &= cfg->target_is6[cfg->schedule[i]];
@@ -319,9 +322,7 @@ tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 			return nfg_error(inst, "src_ips", "not given, and port %s has no ipv4 address",
 					 port->name);
 		/* Over IPv6 only, the IPv4 address merely names the slots. */
-		cfg->src_ip_first = port->nb_ipv4 ? ntohl(port->ipv4[0]) : 0;
-		cfg->nb_src_ips = 1;
-		local_share_set_address(&cfg->share, cfg->src_ip_first);
+		local_share_set_address(&cfg->share, port->nb_ipv4 ? ntohl(port->ipv4[0]) : 0);
 	}
 	return 0;
 }
@@ -363,10 +364,7 @@ tcp_connector_init(struct tcp_connector *k, struct nfg_instance *inst,
 	if (!k->free_fifo || !k->tw_fifo)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for %u connection slots",
 				 worker, nb);
-	/* Port-major order, so consecutive connections differ in port and address. */
-	for (uint32_t p = 0, i = 0; p < per_ip; p++)
-		for (uint32_t ip = 0; ip < nb_ips; ip++)
-			k->free_fifo[i++] = ip * per_ip + p;
+	local_share_slot_order(&cfg->share, worker, k->free_fifo);
 	k->free_count = nb;
 	k->quota = cfg->connections ? cfg->connections / workers +
 					      (worker < cfg->connections % workers)

@@ -34,7 +34,8 @@ extern const struct nfg_param tcp_connector_target_fields[];
 	{ .name = "targets", .type = NFG_T_LIST, .fields = tcp_connector_target_fields,        \
 	  .min = 1, .max = TCP_CONNECTOR_MAX_TARGETS, .doc = "servers to connect to, by weight" }, \
 	{ .name = "src_ips", .type = NFG_T_STRING, .flags = NFG_P_OPTIONAL,                    \
-	  .doc = "source address or range \"a.b.c.d-a.b.c.e\" (default: the port's)" },        \
+	  .doc = "source address or range, \"a.b.c.d-a.b.c.e\" or IPv6 \"2001:db8::10-"        \
+		 "2001:db8::1f\" (last 32 bits vary; IPv6 targets only) (default: the port's)" },  \
 	{ .name = "src_ports", .type = NFG_T_PORTRANGE, .def = "\"1024-65535\"",               \
 	  .doc = "source ports, shared between workers as \"steering\" says" },                \
 	LOCAL_SHARE_PARAMS,                                                                    \
@@ -52,15 +53,14 @@ extern const struct nfg_param tcp_connector_target_fields[];
 /* Shared, read-only: from the operator's parameters. */
 struct tcp_connector_config {
 	struct tcp_engine_config engine;
-	uint32_t src_ip_first, nb_src_ips; /* host order; 0 ips: the port's first address */
+	struct local_addresses src;        /* src_ips (nb 0: the port's first address) */
 	uint16_t port_lo, port_hi;
 	uint32_t target_ip[TCP_CONNECTOR_MAX_TARGETS];   /* network order */
 	uint8_t target_ip6[TCP_CONNECTOR_MAX_TARGETS][16]; /* where target_is6 */
 	bool target_is6[TCP_CONNECTOR_MAX_TARGETS];
 	bool any_v6;                       /* some target is IPv6 */
-	uint8_t src_ip6[16];               /* IPv6's source: the port's first IPv6 address.
-					    * An IPv6 connection's slot is named by it and
-					    * its port as by the one IPv4 source address. */
+	uint8_t src_ip6[16];               /* IPv6's source without an IPv6 src_ips: the
+					    * port's first IPv6 address (local_share.h) */
 	uint16_t target_port[TCP_CONNECTOR_MAX_TARGETS];
 	uint16_t schedule[TCP_CONNECTOR_WEIGHT_SLOTS];   /* weighted round robin */
 	uint32_t schedule_len;

@@ -42,8 +42,8 @@ same_family(const struct px_worker *w, uint32_t i, unsigned b)
 }
 
 /* The server-side connection of slot i, to backend b: from the slot's local
- * address and port in the worker's share, over IPv6 from the server port's
- * IPv6 address (its slot still named by the port, as tcp_connector's are). */
+ * address and port in the worker's share; over IPv6 from the share's IPv6
+ * address, or from the server port's (local_share.h). */
 static void
 backend_address(struct px_worker *w, uint32_t i, unsigned b, struct tcp_conn *sc)
 {
@@ -55,9 +55,14 @@ backend_address(struct px_worker *w, uint32_t i, unsigned b, struct tcp_conn *sc
 	sc->remote_port = cfg->backends[b].port;
 	if (cfg->backend_is6[b]) {
 		sc->v6 = 1;
-		sc->local_ip = w->src_fold6;
+		if (cfg->share.ipv6) {
+			local_share_addr6(&cfg->share, sc->local_ip, w->es.addr6[i].local);
+			sc->local_ip = tcp_ip6_fold(w->es.addr6[i].local);
+		} else {
+			memcpy(w->es.addr6[i].local, cfg->src_ip6, 16);
+			sc->local_ip = w->src_fold6;
+		}
 		sc->remote_ip = w->backend_fold6[b];
-		memcpy(w->es.addr6[i].local, cfg->src_ip6, 16);
 		memcpy(w->es.addr6[i].remote, cfg->backend_ip6[b], 16);
 	}
 }
@@ -487,9 +492,7 @@ from_server(struct px_worker *w, struct rte_mbuf *m)
 	if (!th)
 		return;
 	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
-	/* The slot's name: IPv4's local address, or for IPv6 the IPv4 source
-	 * address the share names slots by (backend_address()). */
-	uint32_t local = ip6 ? w->cfg->src_ip : ((const struct rte_ipv4_hdr *)nfg_l3(m))->dst_addr;
+	uint32_t local = local_share_name(&w->cfg->share, m);
 	uint32_t i = local_share_slot(&w->cfg->share, w->worker, local, th->dst_port);
 	struct tcp_conn *sc = i < w->nb_slots ? &w->es.conns[i] : NULL;
 	/* Another worker's connection (steering missed it): a reset from here
@@ -596,13 +599,12 @@ proxy_start(struct nfg_instance *inst)
 					 "address to open them from", sp->name);
 		memcpy(cfg->src_ip6, sp->ipv6[0], 16);
 	}
-	if (cfg->src_ip == 0) {
+	if (cfg->src.nb == 0) {
 		if (sp->nb_ipv4 == 0 && !all_v6)
 			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",
 					 sp->name);
 		/* With IPv6 backends only, the IPv4 address merely names the slots. */
-		cfg->src_ip = sp->nb_ipv4 ? sp->ipv4[0] : 0;
-		local_share_set_address(&cfg->share, ntohl(cfg->src_ip));
+		local_share_set_address(&cfg->share, sp->nb_ipv4 ? ntohl(sp->ipv4[0]) : 0);
 	}
 	return 0;
 }
@@ -650,8 +652,7 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
-	for (uint32_t k = 0; k < w->nb_slots; k++)
-		w->free_fifo[k] = k;
+	local_share_slot_order(&cfg->share, worker, w->free_fifo);
 	w->free_head = 0;
 	w->free_count = w->nb_slots;
 	return 0;

@@ -40,9 +40,11 @@ fold128(const uint8_t a[16])
 }
 
 /* IPv6, at p: TCP or UDP right after the fixed header (a packet with
- * extension headers stays where it arrived, fragments with the rest). Port
- * rules apply by the port alone: an IPv6 connection of a share is named by
- * its port (nf/tcp_connector.h); address rules are IPv4's. */
+ * extension headers stays where it arrived, fragments with the rest). An
+ * IPv6 claim's rule applies to its addresses, by their last 32 bits. An IPv4
+ * claim's port rule applies by the port alone: the IPv6 connections of an
+ * IPv4 share are named by their port (local_share.h); its address rules are
+ * IPv4's. */
 static unsigned
 owner6(const struct nfg_port_steer *st, const uint8_t *p, uint32_t len)
 {
@@ -52,12 +54,16 @@ owner6(const struct nfg_port_steer *st, const uint8_t *p, uint32_t len)
 		return NFG_OWNER_HERE;
 	const uint16_t *ports = (const void *)(ip6 + 1);
 	uint16_t dst_port = rte_be_to_cpu_16(ports[1]);
+	uint32_t last;
 
+	memcpy(&last, ip6->dst_addr + 12, 4);
 	for (unsigned i = 0; i < st->nb_rules; i++) {
 		const struct nfg_claim *r = &st->rules[i];
-		unsigned owner = r->by == NFG_STEER_BY_PORT
-					 ? nfg_steer_rule_owner(r, ip6->proto, r->ip_lo, dst_port)
-					 : NFG_OWNER_HERE;
+		unsigned owner = NFG_OWNER_HERE;
+		if (r->ipv6 && nfg_claim_owns_ipv6(r, ip6->dst_addr))
+			owner = nfg_steer_rule_owner(r, ip6->proto, rte_be_to_cpu_32(last), dst_port);
+		else if (!r->ipv6 && r->by == NFG_STEER_BY_PORT)
+			owner = nfg_steer_rule_owner(r, ip6->proto, r->ip_lo, dst_port);
 		if (owner != NFG_OWNER_HERE)
 			return owner;
 	}
@@ -100,6 +106,8 @@ nfg_steer_owner(const struct nfg_port_steer *st, const struct rte_mbuf *m)
 	uint16_t dst_port = rte_be_to_cpu_16(ports[1]);
 
 	for (unsigned i = 0; i < st->nb_rules; i++) {
+		if (st->rules[i].ipv6)
+			continue;
 		unsigned owner = nfg_steer_rule_owner(&st->rules[i], ip->next_proto_id, dst_ip,
 						      dst_port);
 		if (owner != NFG_OWNER_HERE)

@@ -130,6 +130,13 @@ flows_install(struct nfg_port_spec *ps, unsigned workers, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return false;
 	}
+	/* The rules below are IPv4's: the answers to IPv6 connections (of an
+	 * IPv6 share, or named by their port in an IPv4 one) would miss them. */
+	if (ps->nb_ipv6) {
+		snprintf(why, len, "the port has IPv6 addresses, and nfg's rte_flow rules are "
+			 "IPv4's");
+		return false;
+	}
 	for (unsigned i = 0; i < ps->nb_steer_rules; i++) {
 		const struct nfg_claim *r = &ps->steer_rules[i];
 		/* Rules match exact addresses, so that other traffic to the port
@@ -217,7 +224,7 @@ nfg_steer_port_start(struct nfg_graph *g, struct nfg_port_spec *ps, bool device_
 	 * operators then use the port's first one. */
 	for (unsigned i = 0; i < ps->nb_steer_rules && ps->nb_ipv4; i++) {
 		struct nfg_claim *r = &ps->steer_rules[i];
-		if (r->ip_lo == 0 && r->ip_hi == UINT32_MAX)
+		if (nfg_claim_any_address(r))
 			r->ip_lo = r->ip_hi = ntohl(ps->ipv4[0]);
 	}
 	/*

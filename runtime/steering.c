@@ -107,18 +107,35 @@ nfg_slices_free(struct nfg_port_slices *s)
 static bool
 claims_overlap(const struct nfg_claim *a, const struct nfg_claim *b)
 {
-	return a->proto == b->proto && a->ip_lo <= b->ip_hi && b->ip_lo <= a->ip_hi &&
-	       a->port_lo <= b->port_hi && b->port_lo <= a->port_hi;
+	return a->proto == b->proto && a->ipv6 == b->ipv6 &&
+	       (!a->ipv6 || memcmp(a->ip6_prefix, b->ip6_prefix, sizeof(a->ip6_prefix)) == 0) &&
+	       a->ip_lo <= b->ip_hi && b->ip_lo <= a->ip_hi && a->port_lo <= b->port_hi &&
+	       b->port_lo <= a->port_hi;
+}
+
+/* A claim's address number n as text: IPv4, or IPv6 after its prefix. */
+static void
+claim_address(const struct nfg_claim *c, uint32_t n, char *buf, size_t len)
+{
+	uint8_t a[16];
+	uint32_t be = htonl(n);
+
+	if (!c->ipv6) {
+		inet_ntop(AF_INET, &be, buf, (socklen_t)len);
+		return;
+	}
+	memcpy(a, c->ip6_prefix, 12);
+	memcpy(a + 12, &be, 4);
+	inet_ntop(AF_INET6, a, buf, (socklen_t)len);
 }
 
 static const char *
 claim_words(const struct nfg_claim *c, char *buf, size_t len)
 {
-	struct in_addr lo = { htonl(c->ip_lo) }, hi = { htonl(c->ip_hi) };
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &lo, a, sizeof(a));
-	inet_ntop(AF_INET, &hi, b, sizeof(b));
+	claim_address(c, c->ip_lo, a, sizeof(a));
+	claim_address(c, c->ip_hi, b, sizeof(b));
 	if (nfg_claim_any_address(c))
 		snprintf(buf, len, "the port's addresses");
 	else if (c->ip_lo == c->ip_hi)
@@ -176,8 +193,8 @@ nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be)
 		if (port->ipv4[i] == ip_be)
 			return true;
 	for (unsigned i = 0; i < ps->nb_claims; i++)
-		if (!nfg_claim_any_address(&ps->claims[i]) && ps->claims[i].ip_lo <= ip &&
-		    ip <= ps->claims[i].ip_hi)
+		if (!ps->claims[i].ipv6 && !nfg_claim_any_address(&ps->claims[i]) &&
+		    ps->claims[i].ip_lo <= ip && ip <= ps->claims[i].ip_hi)
 			return true;
 	return false;
 }
@@ -185,8 +202,13 @@ nfg_port_owns_ipv4(const struct nfg_port *port, uint32_t ip_be)
 bool
 nfg_port_owns_ipv6(const struct nfg_port *port, const uint8_t ip[16])
 {
+	const struct nfg_port_spec *ps = container_of(port, struct nfg_port_spec, runtime);
+
 	for (unsigned i = 0; i < port->nb_ipv6; i++)
 		if (memcmp(port->ipv6[i], ip, 16) == 0)
+			return true;
+	for (unsigned i = 0; i < ps->nb_claims; i++)
+		if (nfg_claim_owns_ipv6(&ps->claims[i], ip))
 			return true;
 	return false;
 }

@@ -17,8 +17,8 @@
  * An operator claims the local addresses it owns on its port with
  * nfg_port_claim() during setup: the addresses it opens connections from (with
  * their per-worker share) and those it listens on. One declaration feeds
- * everything that needs it: overlapping claims are refused, arp answers for
- * every claimed address, and when the port starts nfg installs rte_flow rules
+ * everything that needs it: overlapping claims are refused, arp (IPv4) and
+ * nd (IPv6) answer for every claimed address, and when the port starts nfg installs rte_flow rules
  * that send each share to its worker's queue; where the port refuses them,
  * port_rx computes the owner of every packet and hands the others over a ring
  * to their owner.
@@ -29,6 +29,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,17 +103,33 @@ struct nfg_claim {
 	enum nfg_steer_by by;
 	uint8_t proto;            /* IPPROTO_TCP, IPPROTO_UDP */
 	uint32_t ip_lo, ip_hi;    /* local addresses, host byte order; 0 to UINT32_MAX:
-				   * any address of the port (the port's own) */
+				   * any address of the port (the port's own). IPv6:
+				   * the addresses' last 32 bits */
 	uint16_t port_lo, port_hi;
 	uint16_t mask;            /* NFG_STEER_BY_PORT */
 	unsigned workers;
 	const char *owner;        /* the node that declared it, for messages */
+	bool ipv6;                /* IPv6 addresses: ip6_prefix, then ip_lo..ip_hi */
+	uint8_t ip6_prefix[12];
 };
 
 static inline bool
 nfg_claim_any_address(const struct nfg_claim *c)
 {
-	return c->ip_lo == 0 && c->ip_hi == UINT32_MAX;
+	return !c->ipv6 && c->ip_lo == 0 && c->ip_hi == UINT32_MAX;
+}
+
+/* True when an IPv6 claim covers address a (network order). */
+static inline bool
+nfg_claim_owns_ipv6(const struct nfg_claim *c, const uint8_t a[16])
+{
+	uint32_t last;
+
+	if (!c->ipv6 || memcmp(a, c->ip6_prefix, sizeof(c->ip6_prefix)) != 0)
+		return false;
+	memcpy(&last, a + 12, 4);
+	last = rte_be_to_cpu_32(last);
+	return c->ip_lo <= last && last <= c->ip_hi;
 }
 
 /* During setup: the port's packets for these local addresses are the

@@ -21,6 +21,10 @@ int nfg_parse_ipv4(const char *s, uint32_t *addr_be);
 /* "a.b.c.d" or "a.b.c.d-a.b.c.e" (ascending): the first address in host
  * order and how many. */
 int nfg_parse_ipv4_range(const char *s, uint32_t *first, uint32_t *count);
+/* The same for either family: "ADDR" or "ADDR-ADDR" of one family, ascending;
+ * an IPv6 range varies in its last 32 bits only (the first 96 are equal).
+ * first: the first address, network order (4 or 16 bytes). */
+int nfg_parse_ip_range(const char *s, int *family, uint8_t first[16], uint32_t *count);
 /* family is AF_INET or AF_INET6; addr holds 4 or 16 bytes, network order. */
 int nfg_parse_ip(const char *s, int *family, uint8_t addr[16]);
 int nfg_parse_prefix(const char *s, int *family, uint8_t addr[16], unsigned *plen);

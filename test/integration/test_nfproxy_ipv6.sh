@@ -4,7 +4,8 @@
 # curl -4 through the same proxy one of the IPv4 backends beside them; 1 MB
 # comes back through it byte for byte; a client whose chosen backend is of the
 # other family is reset and counted (backend_of_other_family); the records
-# name both halves with their IPv6 addresses; table empty, mbufs back.
+# name both halves with their IPv6 addresses; with IPv6 src_ips on two
+# workers, nginx sees only those addresses; table empty, mbufs back.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init px6
 
@@ -90,4 +91,35 @@ v6b = [r for r in backends if r["remote"] in ("[2001:2:32::10]:80", "[2001:2:32:
 assert len(v6b) == 7 and all(r["local"].startswith("[2001:2:32::1]:") for r in v6b), v6b
 print("records ok:", len(rows))
 PY
+
+# IPv6 source addresses toward the backends, on two workers each with its own
+# (steering "ip"): nd answers for the claimed addresses, nginx sees only
+# them, and every answer reaches the worker whose address it is for.
+nfg_start nf proxy2 nfproxy --set workers=2 --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1 \
+	--set ports.c.ipv4=198.18.31.1/24 --set ports.c.ipv6=2001:2:31::1/64 \
+	--set ports.s.ipv4=198.19.31.1/24 --set ports.s.ipv6=2001:2:32::1/64 \
+	--set 'nodes.proxy.listen=["[2001:2:31::1]:80"]' \
+	--set 'nodes.proxy.backends=[{"name": "a6", "ip": "2001:2:32::10", "port": 80}]' \
+	--set nodes.proxy.policy=round_robin --set nodes.proxy.src_ips=2001:2:32::100-2001:2:32::103 \
+	--set nodes.proxy.steering=ip
+: >"$WORK/nginx.access.log"
+for i in $(seq 20); do
+	a=$(in_ns cli curl -6 -sS --max-time 5 $url6) || fail "curl -6 via IPv6 src_ips failed"
+	[ "$a" = "backend A6" ] || fail "via IPv6 src_ips got '$a'"
+done
+wait_quiet proxy2
+nfg_stop "$NFG_PID" proxy2
+c2() { stat_get proxy2 "nodes/proxy/counters/$1"; }
+[ "$(c2 proxied)" = 20 ] || fail "IPv6 src_ips: proxied $(c2 proxied), want 20"
+[ "$(stat_get proxy2 nodes/proxy/connections_open)" = 0 ] || fail "IPv6 src_ips: table not empty"
+[ "$(drop_get proxy2 proxy not_owner)" = 0 ] || fail "answers reached the wrong worker"
+from=$(awk '{print $1}' "$WORK/nginx.access.log" | sort | uniq -c)
+inside=$(awk '$1 ~ /^2001:2:32::10[0-3]$/' "$WORK/nginx.access.log" | wc -l)
+distinct=$(awk '{print $1}' "$WORK/nginx.access.log" | sort -u | wc -l)
+# A worker's connections take its two addresses in turn (port-major slots),
+# and one of the two workers made at least ten.
+[ "$inside" = 20 ] && [ "$distinct" -ge 2 ] ||
+	fail "nginx saw requests from: $from (want 20 from 2001:2:32::100-103)"
+note "IPv6 src_ips on 2 workers: 20 exact, nginx saw $(echo $from)"
 echo ok

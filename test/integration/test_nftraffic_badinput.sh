@@ -1,6 +1,7 @@
 #!/bin/bash
 # nftraffic's bad input: a target that is no address, a payload file that does
-# not exist, two clients whose source ports overlap — each a clear error at
+# not exist, two clients whose source ports overlap, source addresses of the
+# other family than the targets' — each a clear error at
 # check or start; a next hop that never answers ARP — counted failures at run
 # time, a clean end, every mbuf back.
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +31,20 @@ expect_error "IPv6 targets from a port without an IPv6 address" \
 	"nodes.client.targets: IPv6 targets, and port p0 has no ipv6 address" \
 	"$NFG" run nftraffic-client --set ports.p0.device=net_null0 \
 	--set 'nodes.client.targets[0].ip=2001:2::2' --duration 1 -- --file-prefix="$RUN-t6"
+expect_error "an IPv6 source range whose ends differ before the last 32 bits" \
+	'nodes.client.src_ips: expected an address or a range of at most 4096' \
+	"$NFG" check nftraffic --set nodes.client.src_ips=2001:2::10-2001:3::1f
+expect_error "IPv6 source addresses and an IPv4 target" \
+	"nodes.client.src_ips: IPv6 source addresses, and target 0 is IPv4" \
+	"$NFG" check nftraffic --set nodes.client.src_ips=2001:2::10-2001:2::1f
+expect_error "a range of IPv4 source addresses and IPv6 targets" \
+	"nodes.client.src_ips: IPv4 source addresses, and IPv6 targets" \
+	"$NFG" run nftraffic-client --set ports.p0.device=net_null0 --set ports.p0.ipv6=2001:2::1/64 \
+	--set 'nodes.client.targets[0].ip=2001:2::2' --set nodes.client.src_ips=198.18.0.1-198.18.0.4 \
+	--duration 1 -- --file-prefix="$RUN-r4"
+expect_error "an IPv6 proxy source address and an IPv4 backend" \
+	"nodes.proxy.src_ip: IPv6 source addresses, and backend a1 is IPv4" \
+	"$NFG" check nfproxy --set nodes.proxy.src_ip=2001:2::5
 mkfifo "$WORK/fifo"
 expect_error "a FIFO for a payload file (refused, not waited on)" '"'"$WORK/fifo"'" is not a regular file' \
 	timeout 20 "$NFG" check nftraffic --set nodes.client.request_file="$WORK/fifo" \

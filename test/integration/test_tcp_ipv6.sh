@@ -9,6 +9,8 @@
 #    its 400 connections to an IPv6 target and half to an IPv4 one: all 400
 #    complete with the exact body, and nginx's access log holds 200 requests
 #    from each of the client's two addresses;
+#  - the client from a range of IPv6 source addresses on two workers: nginx
+#    logs 50 requests from each;
 #  - tables empty and mbufs back in the pool at the end of every run.
 # Addresses from 2001:2::/48 (RFC 5180), nodad so they are usable at once.
 . "$(dirname "$0")/lib.sh"
@@ -109,4 +111,24 @@ rec6=$(grep -c '^client,[0-9]*,\[2001:2:26::1\]:[0-9]*,\[2001:2:26::2\]:80,passi
 	"$WORK/client-records.csv")
 [ "$rec6" = 200 ] || fail "$rec6 IPv6 client records closed normally, want 200"
 note "client: 400 completed, nginx saw 200 from each family; records name [2001:2:26::2]:80"
+
+# IPv6 source addresses, two workers each with its own (steering "ip"): nd
+# answers Linux's solicitations for them, nginx logs exactly 50 requests from
+# each of the eight (each worker's 200 connections cycle over its four
+# addresses in turn), and every answer reached the worker that owns it.
+: >"$log"
+nfg_start nf client2 nftraffic-client --set workers=2 --set ports.p0.device=net_af_packet0,iface=n0 \
+	--set ports.p0.ipv4=198.18.26.1/24 --set ports.p0.ipv6=2001:2:26::1/64 \
+	--set 'nodes.client.targets=[{"ip": "2001:2:26::2", "port": 80}]' \
+	--set nodes.client.src_ips=2001:2:26::100-2001:2:26::107 --set nodes.client.steering=ip \
+	--set nodes.client.connections=400 --set nodes.client.rate=2000 --set nodes.client.concurrency=1
+wait "$NFG_PID" || fail "the client with IPv6 src_ips exited with $?"
+grep -q "mbufs: all .* back in the pool" "$WORK/client2.log" || fail "client2: mbufs not all back"
+c2() { stat_get client2 "nodes/client/counters/$1"; }
+[ "$(c2 completed)" = 400 ] || fail "IPv6 src_ips: $(c2 completed) of 400 completed"
+[ "$(drop_get client2 client not_owner)" = 0 ] || fail "IPv6 src_ips: answers reached the wrong worker"
+per=$(awk '{print $1}' "$log" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+want=$(for i in 0 1 2 3 4 5 6 7; do printf '2001:2:26::10%s=50 ' $i; done)
+[ "$per" = "$want" ] || fail "nginx saw: $per; want $want"
+note "IPv6 src_ips on 2 workers: 400 completed, nginx saw 50 from each of 2001:2:26::100-107"
 echo ok

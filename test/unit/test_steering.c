@@ -286,6 +286,82 @@ START_TEST(owner_of_both_directions)
 }
 END_TEST
 
+/* A TCP answer over IPv6 to (dst, dport). */
+static struct rte_mbuf *
+tcp6_packet(uint8_t *frame, const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+	    uint16_t dport)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	size_t n;
+
+	inet_ntop(AF_INET6, src, s, sizeof(s));
+	inet_ntop(AF_INET6, dst, d, sizeof(d));
+	n = build_udp6(frame, s, d, sport, dport, 0);
+	frame[14 + 6] = IPPROTO_TCP; /* the owner reads no further than the ports */
+	return harness_pkt(frame, n);
+}
+
+/* An IPv6 share is steered by its addresses' last 32 bits: the answer to
+ * every slot's connection reaches the worker that owns the slot, by port
+ * bits or by address; the same 32 bits as an IPv4 address, or after
+ * another prefix, are not the share's. */
+START_TEST(ipv6_shares_steer_by_their_last_word)
+{
+	static const struct { enum nfg_steer_by by; unsigned workers; } cases[] = {
+		{ NFG_STEER_BY_IP, 3 }, { NFG_STEER_BY_PORT, 2 },
+	};
+	uint8_t prefix[16], remote[16], frame[128];
+	char err[160];
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:2:5::", prefix), 1);
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:2:9::2", remote), 1);
+	for (unsigned k = 0; k < RTE_DIM(cases); k++) {
+		struct local_share ls = {
+			.by = cases[k].by, .ip_first = 0x100, .nb_ips = 7, .port_lo = 1024,
+			.port_hi = 2047, .workers = cases[k].workers, .ipv6 = true,
+		};
+		memcpy(ls.ip6_prefix, prefix, 12);
+		if (ls.by == NFG_STEER_BY_PORT)
+			ck_assert_int_eq(nfg_slices_init(&ls.slices, 1024, 2047, 0, ls.workers,
+							 err, sizeof(err)), 0);
+		struct nfg_port_steer st = {
+			.workers = ls.workers, .nb_rules = 1,
+			.rules = { { .by = ls.by, .proto = IPPROTO_TCP, .ip_lo = 0x100,
+				     .ip_hi = 0x106, .port_lo = 1024, .port_hi = 2047,
+				     .mask = ls.slices.mask, .workers = ls.workers,
+				     .ipv6 = true } },
+		};
+		memcpy(st.rules[0].ip6_prefix, prefix, 12);
+		for (unsigned w = 0; w < ls.workers; w++) {
+			uint32_t n = local_share_slots(&ls, w);
+			ck_assert_uint_gt(n, 0);
+			for (uint32_t slot = 0; slot < n; slot += 1 + n / 500) {
+				uint32_t ip;
+				uint16_t port;
+				uint8_t local[16];
+				local_share_addr(&ls, w, slot, &ip, &port);
+				local_share_addr6(&ls, ip, local);
+				ck_assert_mem_eq(local, prefix, 12);
+				ck_assert_uint_eq(local_share_slot(&ls, w, ip, port), slot);
+				struct rte_mbuf *m = tcp6_packet(frame, remote, local, 80, ntohs(port));
+				ck_assert_uint_eq(nfg_steer_owner(&st, m), w);
+				rte_pktmbuf_free(m);
+				/* The same 32 bits as IPv4 are no address of the share. */
+				m = tcp_packet(frame, 0xc6120101, ntohl(ip), 80, ntohs(port));
+				ck_assert_uint_eq(nfg_steer_owner(&st, m), NFG_OWNER_HERE);
+				rte_pktmbuf_free(m);
+				/* Nor after another prefix. */
+				local[5] ^= 1;
+				m = tcp6_packet(frame, remote, local, 80, ntohs(port));
+				ck_assert_uint_eq(nfg_steer_owner(&st, m), NFG_OWNER_HERE);
+				rte_pktmbuf_free(m);
+			}
+		}
+		nfg_slices_free(&ls.slices);
+	}
+}
+END_TEST
+
 static void
 assert_refused(const char *client_params, const char *words)
 {
@@ -334,6 +410,9 @@ assert_claims_refused(const char *nodes, const char *words)
 #define CLIENT(NAME, MORE)                                                             \
 	"\"" NAME "\": {\"op\": \"tcp_client\", \"port\": \"p\", "                         \
 	"\"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 80}]" MORE "}"
+#define CLIENT6(NAME, SRC)                                                             \
+	"\"" NAME "\": {\"op\": \"tcp_client\", \"port\": \"p\", \"src_ips\": \"" SRC "\", "       \
+	"\"targets\": [{\"ip\": \"2001:2::2\", \"port\": 80}]}"
 #define SERVER(NAME, MORE) "\"" NAME "\": {\"op\": \"tcp_server\", \"port\": \"p\"" MORE "}"
 
 START_TEST(overlapping_claims_are_refused)
@@ -352,6 +431,13 @@ START_TEST(overlapping_claims_are_refused)
 	assert_claims_refused(SERVER("a", ", \"listen\": [\"*:80\"]") ", "
 			      SERVER("b", ", \"listen\": [\"198.18.0.7:80\"]"),
 			      "198.18.0.7 port 80 on port p overlaps the port's addresses port 80 of a");
+	/* IPv6 ranges (the targets' family does not matter to the claims). */
+	assert_claims_refused(CLIENT6("a", "2001:2::10-2001:2::1f") ", "
+			      CLIENT6("b", "2001:2::1f-2001:2::2f"),
+			      "2001:2::1f-2001:2::2f ports 1024-65535 on port p overlaps "
+			      "2001:2::10-2001:2::1f ports 1024-65535 of a");
+	assert_claims_refused(CLIENT6("a", "2001:2::10-2001:3::1f") ", " CLIENT6("b", "2001:2::5"),
+			      "nodes.a.src_ips: expected an address or a range");
 }
 END_TEST
 
@@ -377,6 +463,42 @@ START_TEST(the_port_owns_what_operators_claim)
 		bool want = last == 1 || (last >= 10 && last <= 19) || last == 50;
 		ck_assert_msg(nfg_port_owns_ipv4(p, ip) == want, "%s", s);
 	}
+	harness_free(h);
+}
+END_TEST
+
+/* An IPv6 claim: the port owns its addresses (nd answers for them), not
+ * their last 32 bits as IPv4 addresses (arp does not), and the same numbers
+ * as an IPv4 claim beside it are no overlap. */
+START_TEST(the_port_owns_claimed_ipv6_addresses)
+{
+	struct harness *h = harness_load(
+		"{\"ports\": {\"p\": {\"device\": \"loop:w\", \"ipv4\": \"198.18.0.1/24\", "
+		"\"ipv6\": \"2001:2::1/64\"}},\n"
+		" \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"p\"},\n"
+		"  \"m\": {\"op\": \"merge\"}, \"s\": {\"op\": \"split\", \"outputs\": 2}, "
+		CLIENT6("a", "2001:2::a00-2001:2::a0f") ", "
+		CLIENT("b", ", \"src_ips\": \"0.0.10.8-0.0.10.23\"") ",\n"
+		"  \"tx\": {\"op\": \"port_tx\", \"port\": \"p\"}},\n"
+		" \"edges\": [\"rx -> s\", \"s.out0 -> a -> m\", \"s.out1 -> b -> m\", \"m -> tx\"]}");
+	const struct nfg_port *p = nfg_port_get("p");
+	uint8_t a[16];
+
+	ck_assert_ptr_nonnull(p);
+	for (unsigned last = 0x9f0; last < 0xa20; last++) {
+		char s[48];
+		snprintf(s, sizeof(s), "2001:2::%x", last);
+		inet_pton(AF_INET6, s, a);
+		ck_assert_msg(nfg_port_owns_ipv6(p, a) == (last >= 0xa00 && last <= 0xa0f), "%s", s);
+		snprintf(s, sizeof(s), "2001:3::%x", last);
+		inet_pton(AF_INET6, s, a);
+		ck_assert_msg(!nfg_port_owns_ipv6(p, a), "%s", s);
+	}
+	inet_pton(AF_INET6, "2001:2::1", a);
+	ck_assert(nfg_port_owns_ipv6(p, a));
+	for (uint32_t last = 0xa00; last < 0xa20; last++)
+		ck_assert_msg(nfg_port_owns_ipv4(p, htonl(last)) == (last >= 0xa08 && last <= 0xa17),
+			      "0.0.%u.%u", last >> 8, last & 0xff); /* b's, not a's */
 	harness_free(h);
 }
 END_TEST
@@ -446,6 +568,8 @@ steering_suite(void)
 	tcase_add_test(tc, graph_files_with_shares_that_cannot_work);
 	tcase_add_test(tc, overlapping_claims_are_refused);
 	tcase_add_test(tc, the_port_owns_what_operators_claim);
+	tcase_add_test(tc, the_port_owns_claimed_ipv6_addresses);
+	tcase_add_test(tc, ipv6_shares_steer_by_their_last_word);
 	suite_add_tcase(s, tc);
 	return s;
 }

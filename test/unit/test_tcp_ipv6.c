@@ -6,7 +6,8 @@
  * pseudo-header; an IPv4 and an IPv6 connection with the same ports side by
  * side; RSTs for segments without a connection; a listen address of one
  * family refusing the other; and IPv6 segments that are not whole (a
- * fragment, a short payload) or carry a bad checksum, counted and dropped.
+ * fragment, a short payload) or carry a bad checksum, counted and dropped;
+ * tcp_client from a range of IPv6 source addresses.
  * The ND side (nd) has its own tests; here the next hop's MAC is static.
  */
 #include <arpa/inet.h>
@@ -237,6 +238,65 @@ START_TEST(bad_ipv6_segments)
 }
 END_TEST
 
+/* tcp_client from a range of IPv6 source addresses: consecutive connections
+ * leave from consecutive addresses (their TCP checksums over each one's
+ * pseudo-header), a SYN-ACK to one of them finds its connection, and one to
+ * an address beside the range finds none. */
+START_TEST(client_from_ipv6_source_range)
+{
+	struct tcp_test t;
+	struct oseg o[8];
+	static const char *const src[] = { "2001:2::100", "2001:2::101", "2001:2::102",
+					   "2001:2::103" };
+
+	tt_load(&t,
+		"{\"ports\": {\"p\": {\"device\": \"wire:w\", \"mac\": \"" NF_MAC "\",\n"
+		"   \"ipv6\": \"" NF6 "/64\"}, \"q\": {\"device\": \"wire:w\"}},\n"
+		" \"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"raw\": {\"op\": \"test_inject\"},\n"
+		"  \"parse\": {\"op\": \"parse\"},\n"
+		"  \"cli\": {\"op\": \"tcp_client\", \"port\": \"p\", \"next_hop_mac\": \"" PEER_MAC "\",\n"
+		"           \"targets\": [{\"ip\": \"" PEER6 "\", \"port\": 80}],\n"
+		"           \"src_ips\": \"2001:2::100-2001:2::103\", \"src_ports\": \"41000-41001\",\n"
+		"           \"connections\": 4, \"request\": \"" "GET / HTTP/1.1\\r\\n\\r\\n" "\",\n"
+		"           \"response_bytes\": 10, \"response_end\": \"bytes\"},\n"
+		"  \"out\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},\n"
+		" \"edges\": [\"in -> parse -> cli -> out\", \"parse.malformed -> bad\", \"raw -> cli\"]}",
+		"cli");
+	tt_walk(&t, 2);
+	ck_assert_uint_eq(tt_take(&t, o, 8), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t a[16], peer[16];
+		inet_pton(AF_INET6, src[i], a);
+		inet_pton(AF_INET6, PEER6, peer);
+		ck_assert_msg(o[i].v6 && o[i].flags == TH_SYN, "segment %u", i);
+		ck_assert_mem_eq(o[i].src6, a, 16);
+		ck_assert_mem_eq(o[i].dst6, peer, 16);
+		ck_assert_uint_eq(o[i].sport, 41000);
+	}
+	/* The third's SYN-ACK: its ACK and request, from its address. */
+	uint8_t mss[4] = { 2, 4, 0x04, 0xc4 };
+	struct tseg sa = { .sport = 80, .dport = 41000, .seq = 5000, .ack = o[2].seq + 1,
+			   .flags = TH_SYN | TH_ACK, .win = 65535, .opt = mss, .optlen = 4,
+			   .src6 = PEER6, .dst6 = src[2] };
+	tt_send(&t, &sa);
+	struct oseg r;
+	tt_take1(&t, &r);
+	ck_assert_msg(r.flags & TH_ACK, "flags %s", tt_flags(r.flags));
+	ck_assert_uint_eq(r.ack, 5001);
+	ck_assert_uint_eq(r.len, 18);
+	ck_assert_mem_eq(r.src6, o[2].src6, 16);
+	ck_assert_uint_eq(tt_ctr(&t, "established"), 1);
+	/* Beside the range: no connection, a reset. */
+	sa.dst6 = "2001:2::104";
+	sa.ack = o[0].seq + 1;
+	tt_send(&t, &sa);
+	tt_take1(&t, &r);
+	ck_assert_msg(r.flags & TH_RST, "flags %s", tt_flags(r.flags));
+	ck_assert_uint_eq(tt_ctr(&t, "established"), 1);
+	tt_free(&t);
+}
+END_TEST
+
 static Suite *
 tcp_ipv6_suite(void)
 {
@@ -248,6 +308,7 @@ tcp_ipv6_suite(void)
 	tcase_add_test(tc, rst_for_no_connection);
 	tcase_add_test(tc, listen_addresses_by_family);
 	tcase_add_test(tc, bad_ipv6_segments);
+	tcase_add_test(tc, client_from_ipv6_source_range);
 	suite_add_tcase(s, tc);
 	return s;
 }
