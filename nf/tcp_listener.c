@@ -154,26 +154,33 @@ tcp_listener_process(struct rte_graph *graph, struct rte_node *node, void **objs
 		     uint16_t nb_objs)
 {
 	struct tcp_listener *l = nfg_node_state(node);
-	uint32_t hash[TUPLE_BURST];
+	uint32_t hash[TUPLE_BURST], tw_bucket[TUPLE_BURST];
 
 	tcp_engine_tick(&l->e, graph, nfg_clock());
 	for (uint16_t base = 0; base < nb_objs; base += TUPLE_BURST) {
 		struct rte_mbuf **pkts = (struct rte_mbuf **)objs + base;
 		uint16_t n = RTE_MIN((uint16_t)(nb_objs - base), (uint16_t)TUPLE_BURST);
 		/* First every segment's table cell (and for a SYN its TIME_WAIT
-		 * entry), fetched while the others are hashed; then the segments. */
+		 * chain), fetched while the others are hashed; then each SYN's
+		 * newest TIME_WAIT entry; then the segments. */
+		bool any_syn = false;
 		for (uint16_t i = 0; i < n; i++) {
 			hash[i] = tuple_table_segment_hash(&l->table, pkts[i]);
+			tw_bucket[i] = UINT32_MAX;
 			if (hash[i] && l->time_wait.live) {
 				const struct rte_tcp_hdr *th = nfg_l4(pkts[i]);
 				uint32_t rip, lip;
 				if (th->tcp_flags & RTE_TCP_SYN_FLAG) {
 					tcp_segment_keys(pkts[i], &rip, &lip);
-					time_wait_prefetch(&l->time_wait, rip, lip, th->src_port,
-							   th->dst_port);
+					tw_bucket[i] = time_wait_prefetch(&l->time_wait, rip, lip,
+									  th->src_port, th->dst_port);
+					any_syn = true;
 				}
 			}
 		}
+		for (uint16_t i = 0; any_syn && i < n; i++)
+			if (tw_bucket[i] != UINT32_MAX)
+				time_wait_prefetch_entry(&l->time_wait, tw_bucket[i]);
 		for (uint16_t i = 0; i < n; i++)
 			segment(l, pkts[i], hash[i]);
 	}

@@ -36,7 +36,9 @@ time_wait_init(struct time_wait *t, uint32_t capacity, uint32_t lifetime_us, int
 		time_wait_free(t);
 		return -1;
 	}
-	memset(t->chain, 0xff, 2ull * n * sizeof(*t->chain)); /* TW_NONE */
+	/* Empty chains: position 2^32 - 1, which the ring holds only after as
+	 * many entries (and then the walk meets real entries, compared in full). */
+	memset(t->chain, 0xff, 2ull * n * sizeof(*t->chain));
 	t->ring_mask = n - 1;
 	t->chain_mask = 2 * n - 1;
 	t->lifetime_us = lifetime_us;
@@ -54,28 +56,15 @@ time_wait_free(struct time_wait *t)
 }
 
 
-static void
-unlink_entry(struct time_wait *t, uint32_t idx)
-{
-	const struct tw_entry *e = &t->ring[idx];
-	uint32_t *at = &t->chain[time_wait_bucket(t, e->remote_ip, e->local_ip, e->remote_port,
-					e->local_port)];
-
-	while (*at != TW_NONE && *at != idx)
-		at = &t->ring[*at].next;
-	if (*at == idx)
-		*at = e->next;
-}
-
-/* The oldest entry leaves (expired, or to make room). */
+/* The oldest entry leaves (expired, or to make room). Its chain keeps the
+ * link to it: a chain runs from newest to oldest, so what it holds past
+ * the ring's head is a stale tail that no walk follows (time_wait_find). */
 static void
 pop(struct time_wait *t)
 {
-	uint32_t idx = t->head & t->ring_mask;
-	struct tw_entry *e = &t->ring[idx];
+	struct tw_entry *e = &t->ring[t->head & t->ring_mask];
 
 	if (e->live) {
-		unlink_entry(t, idx);
 		e->live = 0;
 		t->live--;
 	}
@@ -90,16 +79,16 @@ time_wait_add(struct time_wait *t, uint32_t remote_ip, uint32_t local_ip, uint16
 
 	if (!room)
 		pop(t);
-	uint32_t idx = t->tail++ & t->ring_mask;
+	uint32_t pos = t->tail++;
 	uint32_t *head = &t->chain[time_wait_bucket(t, remote_ip, local_ip, remote_port, local_port)];
-	t->ring[idx] = (struct tw_entry){
+	t->ring[pos & t->ring_mask] = (struct tw_entry){
 		.remote_ip = remote_ip, .local_ip = local_ip,
 		.remote_port = remote_port, .local_port = local_port,
 		.rcv_nxt = rcv_nxt, .snd_nxt = snd_nxt,
 		.expire_us = now_us + t->lifetime_us,
 		.next = *head, .live = 1,
 	};
-	*head = idx;
+	*head = pos;
 	t->live++;
 	return room;
 }
@@ -108,14 +97,20 @@ struct tw_entry *
 time_wait_find(const struct time_wait *t, uint32_t remote_ip, uint32_t local_ip,
 	       uint16_t remote_port, uint16_t local_port)
 {
-	uint32_t idx = t->chain[time_wait_bucket(t, remote_ip, local_ip, remote_port, local_port)];
+	uint32_t pos = t->chain[time_wait_bucket(t, remote_ip, local_ip, remote_port, local_port)];
 
-	while (idx != TW_NONE) {
-		struct tw_entry *e = &t->ring[idx];
-		if (e->remote_ip == remote_ip && e->local_ip == local_ip &&
+	/* Newest to oldest, and each link strictly older, so the walk ends. A
+	 * link left from an earlier wrap of the positions may lead into another
+	 * chain: its entries are real ones, compared in full, never a false
+	 * answer. */
+	while (time_wait_in_ring(t, pos)) {
+		struct tw_entry *e = &t->ring[pos & t->ring_mask];
+		if (e->live && e->remote_ip == remote_ip && e->local_ip == local_ip &&
 		    e->remote_port == remote_port && e->local_port == local_port)
 			return e;
-		idx = e->next;
+		if ((int32_t)(e->next - pos) >= 0)
+			return NULL;
+		pos = e->next;
 	}
 	return NULL;
 }
@@ -123,7 +118,15 @@ time_wait_find(const struct time_wait *t, uint32_t remote_ip, uint32_t local_ip,
 void
 time_wait_remove(struct time_wait *t, struct tw_entry *e)
 {
-	unlink_entry(t, (uint32_t)(e - t->ring));
+	uint32_t *head = &t->chain[time_wait_bucket(t, e->remote_ip, e->local_ip, e->remote_port,
+						    e->local_port)];
+	uint32_t pos = t->head + (((uint32_t)(e - t->ring) - t->head) & t->ring_mask);
+
+	/* A 4-tuple used again is mostly the newest of its chain (the lookup
+	 * just read the chain's head): it leaves at no cost. Elsewhere in its
+	 * chain it stays, dead, until the head passes it. */
+	if (*head == pos)
+		*head = e->next;
 	e->live = 0;
 	t->live--;
 }

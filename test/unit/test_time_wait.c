@@ -2,7 +2,8 @@
  *
  * The TIME_WAIT store (nf/time_wait.h) against a plain model: random adds,
  * finds, early removals and expiries, with a ring small enough to fill and
- * wrap many times; the clock crosses 2^32 microseconds on the way.
+ * wrap many times; the clock crosses 2^32 microseconds on the way, and the
+ * ring positions 2^32.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -28,6 +29,10 @@ START_TEST(time_wait_agrees_with_a_model)
 	unsigned recycled = 0;
 
 	ck_assert_int_eq(time_wait_init(&t, CAP, 1000, SOCKET_ID_ANY), 0);
+	/* Ring positions wrap past 2^32 on the way too: the chains' empty value
+	 * (2^32 - 1) and links from before the wrap then name positions the
+	 * ring holds again. */
+	t.head = t.tail = UINT32_MAX - 10000;
 	memset(m, 0, sizeof(m));
 	srand(7);
 	for (unsigned step = 0; step < 200000; step++) {
@@ -89,6 +94,7 @@ START_TEST(time_wait_agrees_with_a_model)
 		ck_assert_uint_le(t.tail - t.head, CAP);
 	}
 	ck_assert_uint_gt(recycled, 0); /* the ring did fill */
+	ck_assert_uint_lt(t.tail, 40000); /* and its positions wrapped */
 	time_wait_free(&t);
 }
 END_TEST
