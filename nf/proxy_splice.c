@@ -311,9 +311,13 @@ maybe_linger(struct px_worker *w, uint32_t i)
  * SACK blocks (RFC 2018) name the other direction's bytes in this sender's
  * receive space, as its ACK does, so in delayed binding each edge moves as
  * the ACK does: the direction's fixed translation, less what data hooks
- * changed before it. Blocks wholly below `floor` (what the proxy itself
- * acknowledged to the client) say nothing the receiver can use and go; the
- * left edge of one across it is raised to it. When the receiver did not
+ * changed before it. A block reaching down to `floor` (what the proxy itself
+ * acknowledged to the client, where the ACK beside it is raised to) goes:
+ * wholly below, it says nothing the receiver can use; across it (the
+ * backend still misses some of the held payload the proxy resends, and
+ * holds bytes the client sent after), it would start at or below that ACK,
+ * a block the sender discards (blocks lie above the ACK, RFC 2018 3; Linux
+ * counts it invalid). When the receiver did not
  * negotiate SACK, or no block is left, the option becomes NOPs. The TCP
  * checksum follows (RFC 1624).
  */
@@ -337,10 +341,8 @@ translate_sack(struct rte_tcp_hdr *th, const struct px_slot *s, unsigned data_di
 				uint32_t v = rte_be_to_cpu_32(raw);
 				edge[k] = v + ack_add - (uint32_t)shift_of_ack(s, data_dir, base, v);
 			}
-			if (floor && SEQ_LEQ(edge[1], *floor))
+			if (floor && SEQ_LEQ(edge[0], *floor))
 				continue;
-			if (floor && SEQ_LT(edge[0], *floor))
-				edge[0] = *floor;
 			uint32_t out[2] = { rte_cpu_to_be_32(edge[0]), rte_cpu_to_be_32(edge[1]) };
 			memcpy(sack + 2 + 8 * kept++, out, 8);
 		}

@@ -2416,6 +2416,16 @@ START_TEST(delayed_binding_translates_sack_blocks)
 	ck_assert_uint_eq(o[0].nb_sack, 1);
 	ck_assert_uint_eq(o[0].sack[0][0], p.snd + 10);
 	ck_assert_uint_eq(o[0].sack[0][1], p.snd + 20);
+	/* A block across the held request's end (the proxy resends its lost
+	 * tail, the client's next bytes arrived): it would start at the ACK the
+	 * client sees, which a sender discards; it goes. */
+	n = sack_opt(opt, b.iss + 1 + REQ_LEN - 5, b.rcv + 30, b.rcv + 40, b.rcv + 50, 2);
+	s_seg_opt(&t, &b, TH_ACK, s_base + 300, b.rcv, opt, n, NULL, 0);
+	take1(&t, false, &o[0]);
+	to_client(&o[0], &p);
+	ck_assert_uint_eq(o[0].nb_sack, 1);
+	ck_assert_uint_eq(o[0].sack[0][0], p.snd + 40);
+	ck_assert_uint_eq(o[0].sack[0][1], p.snd + 50);
 	/* Only the held block: the option becomes NOPs. */
 	n = sack_opt(opt, b.iss + 1, b.iss + 1 + REQ_LEN, 0, 0, 1);
 	s_seg_opt(&t, &b, TH_ACK, s_base + 300, b.rcv, opt, n, NULL, 0);
