@@ -38,6 +38,20 @@ local_share_parse_ips(struct nfg_instance *inst, const char *param, struct local
 }
 
 int
+local_share_check_peers(struct nfg_instance *inst, const char *param,
+			const struct local_addresses *a, const char *v4_peer, bool any_v6_peer,
+			const char *peers)
+{
+	if (a->ipv6 && v4_peer)
+		return nfg_error(inst, param, "IPv6 source addresses, and %s is IPv4: give IPv4 "
+				 "%s a node of their own", v4_peer, peers);
+	if (!a->ipv6 && a->nb > 1 && any_v6_peer)
+		return nfg_error(inst, param, "IPv4 source addresses, and IPv6 %s: give IPv6 "
+				 "%s, or one IPv4 address or none", peers, param);
+	return 0;
+}
+
+int
 local_share_init(struct local_share *s, struct nfg_instance *inst, const char *port,
 		 const char *what, const struct local_addresses *a, uint16_t lo, uint16_t hi)
 {

@@ -70,6 +70,16 @@ struct local_share {
 int local_share_parse_ips(struct nfg_instance *inst, const char *param,
 			  struct local_addresses *a);
 
+/* Sources and the peers they reach must fit: addresses are sent and
+ * rewritten as they are, never translated between families, so IPv6 sources
+ * reach only IPv6 peers; and the IPv6 connections of an IPv4 share are named
+ * by its one address, so an IPv4 range reaches only IPv4 peers. `v4_peer`
+ * names the first IPv4 peer (NULL: none), `peers` what they are ("targets").
+ * 0, or -1 after nfg_error() on `param`. */
+int local_share_check_peers(struct nfg_instance *inst, const char *param,
+			    const struct local_addresses *a, const char *v4_peer, bool any_v6_peer,
+			    const char *peers);
+
 int local_share_init(struct local_share *s, struct nfg_instance *inst, const char *port,
 		     const char *what, const struct local_addresses *a, uint16_t lo, uint16_t hi);
 void local_share_free(struct local_share *s);

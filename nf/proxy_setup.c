@@ -160,17 +160,12 @@ px_setup(struct nfg_instance *inst)
 			     &cfg->src, cfg->port_lo, cfg->port_hi) < 0 ||
 	    parse_backends(inst, cfg) < 0)
 		return -1;
-	/* Addresses are rewritten in place, never translated between families. */
-	for (unsigned b = 0; b < cfg->nb_backends && cfg->src.ipv6; b++)
+	char v4_backend[96] = "";
+	for (unsigned b = 0; b < cfg->nb_backends && !v4_backend[0]; b++)
 		if (!cfg->backend_is6[b])
-			return nfg_error(inst, src, "IPv6 source addresses, and backend %s is IPv4: "
-					 "give IPv4 backends a proxy of their own",
-					 cfg->backends[b].name);
-	/* An IPv6 connection of an IPv4 share is named by its one address. */
-	if (!cfg->src.ipv6 && cfg->src.nb > 1 && cfg->any_v6_backend)
-		return nfg_error(inst, src, "IPv4 source addresses, and IPv6 backends: give IPv6 "
-				 "src_ips, or one IPv4 address or none");
-	if (
+			snprintf(v4_backend, sizeof(v4_backend), "backend %s", cfg->backends[b].name);
+	if (local_share_check_peers(inst, src, &cfg->src, v4_backend[0] ? v4_backend : NULL,
+				    cfg->any_v6_backend, "backends") < 0 ||
 	    listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;

@@ -256,12 +256,13 @@ tcp_connector_setup(struct nfg_instance *inst, struct tcp_connector_config *cfg,
 	if (tcp_engine_config_read(inst, &cfg->engine) < 0 ||
 	    local_share_parse_ips(inst, "src_ips", &cfg->src) < 0 || parse_targets(inst, cfg) < 0)
 		return -1;
-	if (cfg->src.ipv6)
-		for (uint32_t i = 0; i < cfg->schedule_len; i++)
-			if (!cfg->target_is6[cfg->schedule[i]])
-				return nfg_error(inst, "src_ips", "IPv6 source addresses, and target "
-						 "%u is IPv4: give IPv4 targets a client of their own",
-						 cfg->schedule[i]);
+	char v4_target[32] = "";
+	for (uint32_t i = 0; i < cfg->schedule_len && !v4_target[0]; i++)
+		if (!cfg->target_is6[cfg->schedule[i]])
+			snprintf(v4_target, sizeof(v4_target), "target %u", cfg->schedule[i]);
+	if (local_share_check_peers(inst, "src_ips", &cfg->src, v4_target[0] ? v4_target : NULL,
+				    cfg->any_v6, "targets") < 0)
+		return -1;
 	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
 	unsigned workers = nfg_worker_count();
 	if (local_share_init(&cfg->share, inst, nfg_param_string(inst, "port"), "src_ips",
@@ -309,9 +310,6 @@ tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 			return nfg_error(inst, "targets", "IPv6 targets, and port %s has no ipv6 "
 					 "address (%s)", port->name, cfg->src.ipv6 ? "the link's prefix"
 					 : "to send from");
-		if (cfg->src.nb > 1 && !cfg->src.ipv6)
-			return nfg_error(inst, "src_ips", "IPv4 source addresses, and IPv6 targets: "
-					 "give IPv6 src_ips, or one IPv4 address or none");
 		memcpy(cfg->src_ip6, port->ipv6[0], 16);
 	}
 	if (cfg->src.nb == 0) {
