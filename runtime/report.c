@@ -14,6 +14,7 @@
 
 #include "nfg/rate.h"
 #include "runtime.h"
+#include "walk.h"
 
 /* "  node  key  value  what it counts" */
 static void
@@ -205,7 +206,7 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	json_object_set_new(root, "stopped_by_signal", json_boolean(res->stopped_by_signal));
 	add_when_and_where(root, res);
 	/* Nodes' cycles: exact with --profile, else scaled from one walk in 64. */
-	json_object_set_new(root, "cycles_timed_walks", json_integer(g->profile ? 1 : 64));
+	json_object_set_new(root, "cycles_timed_walks", json_integer(g->profile ? 1 : NFG_WALK_SAMPLE));
 	json_object_set_new(root, "in", json_integer((json_int_t)r->in));
 	json_object_set_new(root, "out", json_integer((json_int_t)r->out));
 	json_object_set_new(root, "dropped", json_integer((json_int_t)r->dropped));

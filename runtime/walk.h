@@ -37,7 +37,8 @@ struct nfg_walk {
 	 * does not pass for 64 walks' work (1 ms: no walk of 256 packets, or of a
 	 * timer run, takes that long uninterrupted). */
 	uint64_t outlier_cycles;
-	uint32_t walks, sample_mask;
+	uint32_t walks;         /* of nfg_worker_step, which has no loop of its own */
+	uint32_t sample_mask;   /* a walk w is timed when (w & sample_mask) == 0 */
 	/* Timed walks (with the polls after them), weighted: all, and those that
 	 * moved packets. Written by the worker, read by the main lcore. */
 	uint64_t cycles, busy_cycles;
@@ -98,13 +99,6 @@ nfg_walk(struct nfg_walk *w, const bool timed)
 	} while (head != graph->tail);
 	graph->tail = 0;
 	return true;
-}
-
-/* Is this walk one of the timed sample? */
-static __rte_always_inline bool
-nfg_walk_is_timed(struct nfg_walk *w)
-{
-	return (w->walks++ & w->sample_mask) == 0;
 }
 
 /* The graph's sources, every walk timed with `profile`, else a sample. */

@@ -130,9 +130,9 @@ walk_timed(struct worker *w)
 /* Inlined into the loop: at a few cycles a packet, a call and its register
  * saves per walk show. */
 static __rte_always_inline void
-walk_once(struct worker *w)
+walk_once(struct worker *w, unsigned i)
 {
-	if (unlikely(nfg_walk_is_timed(&w->walk))) {
+	if (unlikely((i & w->walk.sample_mask) == 0)) {
 		walk_timed(w);
 		return;
 	}
@@ -190,7 +190,7 @@ worker_main(void *arg)
 	ask_every_poll(w);
 	for (;;) {
 		for (unsigned i = 0; i < DONE_CHECK_WALKS && !control_now(); i++)
-			walk_once(w);
+			walk_once(w, i);
 		if (stopping_now())
 			break;
 		if (control_now() & CONTROL_PAUSE)
@@ -202,7 +202,7 @@ worker_main(void *arg)
 	for (unsigned i = 0; i < w->nb_inlets; i++)
 		nfg_walk_drop_source(&w->walk, w->inlets[i]);
 	for (unsigned i = 0; i < DRAIN_WALKS; i++)
-		walk_once(w);
+		walk_once(w, i);
 	__atomic_store_n(&w->end_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 	w->running = false;
 	return 0;
@@ -287,7 +287,7 @@ nfg_worker_step(unsigned worker)
 		w->stepped = true;
 		ask_every_poll(w);
 	}
-	walk_once(w);
+	walk_once(w, w->walk.walks++);
 }
 
 int
