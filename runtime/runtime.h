@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <rte_per_lcore.h>
+
 #include "../model/model.h"
 
 /* rte_node ids nfg keeps tables by (build.c: instances, worker.c: polls). */
@@ -30,6 +32,21 @@ struct nfg_run_options {
 
 /* clock.c: unit tests play time forward (nfg_clock) instead of sleeping. */
 void nfg_clock_advance_ms(double ms);
+/* A walk's clock: NFG_CLOCK_UNREAD from the start of a walk until its first
+ * nfg_clock(), which keeps what it read there for the rest of the walk and
+ * its polls; NFG_CLOCK_NOT_IN_WALK outside walks (every call reads). */
+enum { NFG_CLOCK_UNREAD = 0, NFG_CLOCK_NOT_IN_WALK = 1 };
+RTE_DECLARE_PER_LCORE(uint64_t, nfg_walk_clock);
+static inline void
+nfg_clock_walk_begin(void)
+{
+	RTE_PER_LCORE(nfg_walk_clock) = NFG_CLOCK_UNREAD;
+}
+static inline void
+nfg_clock_walk_end(void)
+{
+	RTE_PER_LCORE(nfg_walk_clock) = NFG_CLOCK_NOT_IN_WALK;
+}
 
 /* log.c: one-line messages from nfg itself (DPDK's own log is left at
  * warning level so a run prints what matters). */

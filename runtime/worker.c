@@ -132,12 +132,14 @@ walk_timed(struct worker *w)
 static __rte_always_inline void
 walk_once(struct worker *w, unsigned i)
 {
+	nfg_clock_walk_begin();
 	if (unlikely((i & w->walk.sample_mask) == 0)) {
 		walk_timed(w);
-		return;
+	} else {
+		nfg_walk(&w->walk, false);
+		run_polls(w);
 	}
-	nfg_walk(&w->walk, false);
-	run_polls(w);
+	nfg_clock_walk_end();
 }
 
 void
