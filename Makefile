@@ -89,6 +89,11 @@ $(BUILD)/bench/bare_loop: bench/bare_loop.c $(BUILD)/libnfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE) $(LDLIBS)
 
+# How far apart two CPUs are, printed beside the rows that cross between them.
+$(BUILD)/bench/core_pingpong: bench/core_pingpong.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -o $@ $< -lpthread
+
 FUZZERS := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard test/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
@@ -164,11 +169,11 @@ test: deps
 	$(MAKE) check unit integration
 
 bench: deps
-	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop
+	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop $(BUILD)/bench/core_pingpong
 	BUILD=$(BUILD) bench/run_all.sh
 
 bench-quick: deps
-	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop
+	$(MAKE) -j$$(nproc) all $(BUILD)/bench/bare_loop $(BUILD)/bench/core_pingpong
 	QUICK=1 BUILD=$(BUILD) bench/run_all.sh
 
 install: all

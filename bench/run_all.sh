@@ -29,7 +29,8 @@
 #   tcp-memif    nftraffic as two processes joined by memif: the client on CPU 0,
 #                the server on CPU 1 (server closes, holds TIME_WAIT); conn/s vs
 #                the same Linux baseline, with failed connections and each side's
-#                busy cycles per connection
+#                busy cycles per connection; beside it how far apart CPUs 0 and 1
+#                are (a cache line's round trip, bench/core_pingpong.c)
 #   held-N       nftraffic connections/s while N connections are held open
 #                (1k, 100k, 1M), vs none held (connection tables are preallocated:
 #                memory does not grow with N; see the README for bytes per slot)
@@ -185,6 +186,14 @@ held() { # N
 	json "$BUILD/bench/held.json" "s['nodes']['client']['counters']['completed']/(s['seconds']-$start)"
 }
 
+# CPU 0 to CPU 1 and back for a cache line, TSC cycles: what every frame
+# between the two processes of the memif rows pays, set by where the host put
+# the two vCPUs (see bench/core_pingpong.c). Probed beside those rows.
+C2C=()
+core_distance() {
+	"$BUILD/bench/core_pingpong" 0 1 2>/dev/null || echo 0
+}
+
 ensure_hugepages() {
 	local free
 	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
@@ -299,6 +308,7 @@ if [ "$QUICK" != 1 ]; then
 	TCPM=()
 	for i in $(seq "$RUNS"); do
 		progress "tcp-memif run $i/$RUNS"
+		C2C+=("$(core_distance)")
 		TCPM+=("$(tcp_memif)")
 	done
 	for k in 1 2 3 4; do
@@ -311,8 +321,11 @@ if [ "$QUICK" != 1 ]; then
 		ROWS+=("nftraffic, $n held open, conn/s|cps|held_$n|nftraffic|nftraffic, none held")
 	done
 	ensure_hugepages
+	C2C+=("$(core_distance)")
 	pair "nfproxy, 1 core, proxied conn/s" cps nfproxy nfg_proxy_cps haproxy haproxy_cps "HAProxy TCP mode, 1 thread"
 	proxy_figures
+	C2C+=("$(core_distance)")
+	read -r MIN[core_rtt] MED[core_rtt] MAX[core_rtt] < <(printf '%s\n' "${C2C[@]}" | stats)
 fi
 fi # BULK_ONLY
 
@@ -412,6 +425,10 @@ date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	if [ -n "${MED[tcpm_1]:-}" ]; then
 		printf 'nftraffic over memif: failed connections %s (median of runs), busy cycles per\n' "${MED[tcpm_2]}"
 		printf '  connection: client %.0f (CPU 0), server %.0f (CPU 1)\n' "${MED[tcpm_3]}" "${MED[tcpm_4]}"
+	fi
+	if [ -n "${MED[core_rtt]:-}" ]; then
+		printf 'CPU 0 <-> CPU 1, a cache line there and back: %s TSC cycles (median of the probes\n' "${MED[core_rtt]}"
+		printf '  beside the memif rows; %s to %s), which those rows pay on every frame\n' "${MIN[core_rtt]}" "${MAX[core_rtt]}"
 	fi
 	if [ -n "${MED[nfproxy]:-}" ]; then
 		# The proxy runs before and after the traffic: its busy share over its
