@@ -55,7 +55,8 @@ static const char usage[] =
 	"  --interval S        top: seconds between refreshes (default 1)\n"
 	"  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n"
 	"\n"
-	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked\n";
+	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked,\n"
+	"             4 an operator failed at everything (a client: no connection completed)\n";
 
 struct cli {
 	char **sets;

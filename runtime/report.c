@@ -72,6 +72,39 @@ nfg_progress_print(struct nfg_graph *g, const struct nfg_reading *prev,
 	fflush(stdout);
 }
 
+/* Counted failures and not one success (NFG_CTR_FAILURE, NFG_CTR_SUCCESS):
+ * a client whose every connection was refused. */
+static bool
+nothing_succeeded(const struct nfg_instance *inst, const struct nfg_node_reading *nr)
+{
+	uint64_t success = 0, failure = 0;
+
+	for (unsigned c = 0; c < inst->nb_counters; c++) {
+		if (inst->counters[c].kind == NFG_CTR_SUCCESS)
+			success += nr->counters[c];
+		else if (inst->counters[c].kind == NFG_CTR_FAILURE)
+			failure += nr->counters[c];
+	}
+	return failure && !success;
+}
+
+/* The summary's last word on such an operator: what it counted. */
+static void
+print_failed(FILE *out, const struct nfg_instance *inst, const struct nfg_node_reading *nr)
+{
+	const char *sep = ":";
+
+	fprintf(out, "\nfailed: %s (%s) had no success", inst->name, inst->op->name);
+	for (unsigned c = 0; c < inst->nb_counters; c++) {
+		enum nfg_counter_kind kind = inst->counters[c].kind;
+		if (kind == NFG_CTR_SUCCESS || (kind == NFG_CTR_FAILURE && nr->counters[c])) {
+			fprintf(out, "%s %s %" PRIu64, sep, inst->counters[c].name, nr->counters[c]);
+			sep = ",";
+		}
+	}
+	fprintf(out, " (exit status 4)\n");
+}
+
 void
 nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		  const struct nfg_run_result *res, FILE *out)
@@ -118,9 +151,7 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		const struct nfg_instance *inst = g->instances[i];
 		for (unsigned c = 0; c < inst->nb_counters; c++) {
 			uint64_t v = r->nodes[i].counters[c];
-			if (v == 0 || inst->counters[c].kind == NFG_CTR_INFO)
-				continue;
-			if (inst->counters[c].kind == NFG_CTR_OUT)
+			if (v == 0 || inst->counters[c].kind != NFG_CTR_DROP)
 				continue;
 			if (!header)
 				fprintf(out, "\ndrops\n");
@@ -161,7 +192,19 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 			res->pool_size);
 	else
 		fprintf(out, "\nmbufs: all %u back in the pool\n", res->pool_size);
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		if (nothing_succeeded(g->instances[i], &r->nodes[i]))
+			print_failed(out, g->instances[i], &r->nodes[i]);
 	fflush(out);
+}
+
+bool
+nfg_run_failed(const struct nfg_graph *g, const struct nfg_reading *r)
+{
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		if (nothing_succeeded(g->instances[i], &r->nodes[i]))
+			return true;
+	return false;
 }
 
 /* When and where the run was, for whoever plots it later (nfg report). */
@@ -273,6 +316,12 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	json_object_set_new(root, "drops", drops);
 	json_object_set_new(root, "mbufs", json_pack("{s:i, s:i}", "pool", res->pool_size,
 						      "leaked", res->pool_leaked));
+	/* The operators that had failures and no success (exit status 4). */
+	json_t *failed = json_array();
+	for (unsigned i = 0; i < g->nb_instances; i++)
+		if (nothing_succeeded(g->instances[i], &r->nodes[i]))
+			json_array_append_new(failed, json_string(g->instances[i]->name));
+	json_object_set_new(root, "failed", failed);
 	/* A row per second per worker and in total, as --timeline writes them. */
 	if (res->timeline)
 		json_object_set(root, "timeline", res->timeline);

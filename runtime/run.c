@@ -228,6 +228,8 @@ teardown:
 			rc = 1;
 		}
 		tl = NULL;
+		if (rc == 0 && nfg_run_failed(g, final))
+			rc = 4;
 		if (res.pool_leaked)
 			rc = 3;
 		nfg_reading_free(g, final);

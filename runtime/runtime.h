@@ -180,6 +180,8 @@ struct nfg_run_result {
 };
 void nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		       const struct nfg_run_result *res, FILE *out);
+/* Did an operator count failures and not one success? (exit status 4) */
+bool nfg_run_failed(const struct nfg_graph *g, const struct nfg_reading *r);
 int nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 			 const struct nfg_run_result *res, const char *path);
 

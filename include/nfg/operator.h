@@ -85,6 +85,13 @@ enum nfg_counter_kind {
 	NFG_CTR_INFO, /* something worth counting */
 	NFG_CTR_DROP, /* packets freed by the operator; the counter name is the reason */
 	NFG_CTR_OUT,  /* packets that left the process through a port */
+	/* A unit of the operator's work that succeeded (a connection completed),
+	 * and one that failed (refused, timed out, reset). An operator that
+	 * counted failures and not one success fails the run: it ends with exit
+	 * status 4 and says so (a client whose every connection was refused).
+	 * Both are shown as counters, as NFG_CTR_INFO. */
+	NFG_CTR_SUCCESS,
+	NFG_CTR_FAILURE,
 };
 
 /* A counter: `name` is its stable key (letters, digits and '_': what

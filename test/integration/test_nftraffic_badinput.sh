@@ -57,7 +57,8 @@ expect_error "overlapping ports" "nodes.client.src_ips: 198.18.0.1-198.18.0.16 p
 	"$NFG" check "$ROOT/bench/nftraffic-hold.json" --set nodes.holder.src_ips=198.18.0.5
 
 # A next hop that never answers: ARP gives up on the held SYNs, the client's
-# connections time out; all counted, nothing left behind.
+# connections time out; all counted, nothing left behind, and the run fails
+# (exit status 4: not one connection completed).
 netns nf; netns void
 veth_pair nf n0 void v0
 "$NFG" check nftraffic-client >/dev/null || fail "nftraffic-client does not check"
@@ -65,8 +66,9 @@ in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=
 	--set ports.p0.ipv4=198.18.9.1/24 --set 'nodes.client.targets[0].ip=198.18.9.99' \
 	--set nodes.client.connections=20 --set nodes.client.rto_initial_ms=100 \
 	--set nodes.client.max_retries=2 --set nodes.arp.hold_ms=200 \
-	--stats-json "$WORK/void.json" -- --file-prefix="$RUN-void" >"$WORK/void.log" 2>&1 ||
-	fail "nfg exited with $? on an unreachable next hop"
+	--stats-json "$WORK/void.json" -- --file-prefix="$RUN-void" >"$WORK/void.log" 2>&1
+rc=$?
+[ "$rc" = 4 ] || fail "nfg exited with $rc on an unreachable next hop, not 4 (nothing completed)"
 WORK_JSON=void
 [ "$(stat_get void nodes/client/counters/failed_timeout)" = 20 ] ||
 	fail "failed_timeout $(stat_get void nodes/client/counters/failed_timeout), want 20"

@@ -21,6 +21,7 @@ for role in client server; do
 done
 [ "$(stat_get run dropped)" = 0 ] || fail "$(stat_get run dropped) packets dropped"
 [ "$(stat_get run mbufs/leaked)" = 0 ] || fail "mbufs leaked"
+[ "$(stat_get run failed)" = "[]" ] || fail "operators named as failed: $(stat_get run failed)"
 note "1,000,000 connections on 2 workers in $(stat_get run seconds | cut -c1-5) s; tables empty"
 
 # Rounds: 3 per connection answered in full; a server that closes after its
@@ -37,4 +38,17 @@ r() { stat_get "$1" "nodes/client/counters/$2"; }
 [ "$(r short messages_received)" = 1000 ] && [ "$(r short ended_early)" = 1000 ] ||
 	fail "server closing after one round: $(r short messages_received) answers, $(r short ended_early) ended early"
 note "rounds: 3,000 answers for 1,000 x 3; a server closing after one: 1,000 ended_early"
+
+# A client whose every connection fails fails the run: exit status 4, a last
+# line naming it, `failed` in the JSON. The server took part (it refused them)
+# and counted no failure of its own, so it is not named.
+"$NFG" run nftraffic --set nodes.client.connections=50 --set 'nodes.client.targets[0].port=81' \
+	--stats-json "$WORK/refused.json" -- --file-prefix="$RUN-refused" >"$WORK/refused.log" 2>&1
+rc=$?
+[ "$rc" = 4 ] || fail "every connection refused: exit status $rc, not 4"
+[ "$(r refused failed_refused)" = 50 ] || fail "refused: $(r refused failed_refused) of 50"
+grep -q '^failed: client (tcp_client) had no success: completed 0, failed_refused 50 (exit status 4)$' \
+	"$WORK/refused.log" || fail "no line naming the failed client: $(tail -3 "$WORK/refused.log")"
+[ "$(stat_get refused failed)" = "['client']" ] || fail "JSON failed: $(stat_get refused failed)"
+note "50 connections refused: exit status 4, the client named in the summary and the JSON"
 echo ok
