@@ -506,9 +506,10 @@ struct rte_mempool *nfg_pktmbuf_pool(void);
  * no longer called then, so they need not ask; an operator that produces from
  * its poll (a TCP client opening connections) asks here and stops opening. */
 bool nfg_stopping(void);
-/* The time timers are kept by, in TSC cycles (rte_get_tsc_hz() a second):
- * read it once per burst or poll. It is the TSC in a run; unit tests move it
- * forward to make timers fall due without waiting. */
+/* The time timers are kept by, in TSC cycles (rte_get_tsc_hz() a second).
+ * On a worker it is read once a walk: the first call in a walk reads the
+ * TSC, the rest of the walk and its polls get that value. It is the TSC in a
+ * run; unit tests move it forward to make timers fall due without waiting. */
 uint64_t nfg_clock(void);
 /* For an NFG_OP_POLL_WHEN_ASKED operator, called on the worker: run this
  * node's poll() after the current walk. */
