@@ -8,7 +8,10 @@
  */
 #include <stdlib.h>
 
+#include <rte_cycles.h>
+
 #include "../../nf/timer_wheel.h"
+#include "../../runtime/runtime.h" /* the walk's clock */
 #include "harness.h"
 
 #define MAX_FIRES 4096
@@ -338,6 +341,28 @@ START_TEST(ticks_from_the_tsc)
 }
 END_TEST
 
+/* The clock timers tick by: in a walk the first read holds for the rest of
+ * it (one TSC read a walk); outside walks, and in the next walk, it moves. */
+START_TEST(the_clock_is_read_once_a_walk)
+{
+	harness_eal_init();
+	uint64_t before = nfg_clock();
+	rte_delay_us_block(10);
+	ck_assert_uint_gt(nfg_clock(), before); /* outside a walk: every call reads */
+
+	nfg_clock_walk_begin();
+	uint64_t first = nfg_clock();
+	rte_delay_us_block(10);
+	ck_assert_uint_eq(nfg_clock(), first);
+	nfg_clock_walk_end();
+	ck_assert_uint_gt(nfg_clock(), first);
+
+	nfg_clock_walk_begin();
+	ck_assert_uint_gt(nfg_clock(), first); /* the next walk reads again */
+	nfg_clock_walk_end();
+}
+END_TEST
+
 /* Re-arming later only records the new tick; the timer fires then, not at
  * the tick it first hung at. Re-arming earlier moves it at once. Cancelling
  * only disarms; the slot drops the link when it comes round. Against a
@@ -431,6 +456,7 @@ timer_wheel_suite(void)
 	tcase_add_test(tc, fire_may_rearm_its_timer);
 	tcase_add_test(tc, random_operations_match_a_model);
 	tcase_add_test(tc, ticks_from_the_tsc);
+	tcase_add_test(tc, the_clock_is_read_once_a_walk);
 	tcase_add_test(tc, lazy_rearm_fires_at_the_last_tick_asked);
 	suite_add_tcase(s, tc);
 	return s;
