@@ -225,6 +225,23 @@ print_params(const struct nfg_param *params, int indent)
 	}
 }
 
+/* What `nfg ops NAME` says of a counter beside its name: drops, and the
+ * successes and failures that decide exit status 4. */
+static const char *
+counter_kind_label(enum nfg_counter_kind kind)
+{
+	switch (kind) {
+	case NFG_CTR_DROP:
+		return "drop";
+	case NFG_CTR_SUCCESS:
+		return "success";
+	case NFG_CTR_FAILURE:
+		return "failure";
+	default:
+		return "";
+	}
+}
+
 static void
 print_outputs(const struct nfg_op *op)
 {
@@ -267,7 +284,7 @@ cmd_ops(int argc, char **argv, struct cli *c)
 	if (op->counters && op->counters[0].name) {
 		printf("Counters:\n");
 		for (const struct nfg_counter *ct = op->counters; ct->name; ct++)
-			printf("  %-24s %-6s %s\n", ct->name, ct->kind == NFG_CTR_DROP ? "drop" : "",
+			printf("  %-24s %-7s %s\n", ct->name, counter_kind_label(ct->kind),
 			       ct->doc ? ct->doc : "");
 	}
 	printf("\nParameters:\n");

@@ -20,6 +20,9 @@ for op in $("$NFG" ops | awk 'NF && !/^nfg ops/ {print $1}'); do
 done
 [ "$nops" -ge 16 ] || fail "only $nops operators"
 note "$nops operators document themselves"
+# The counters that decide exit status 4 say so.
+"$NFG" ops tcp_client | grep -Eq '^  completed +success ' || fail "tcp_client: completed not marked success"
+"$NFG" ops tcp_client | grep -Eq '^  failed_refused +failure ' || fail "tcp_client: failed_refused not marked failure"
 
 for f in "$ROOT"/configs/*.json; do
 	"$NFG" check "$f" || fail "shipped graph $(basename "$f") does not check"
