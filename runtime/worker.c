@@ -392,6 +392,11 @@ nfg_walk_init(struct nfg_walk *w, struct rte_graph *graph, bool profile)
 	w->sample_mask = profile ? 0 : NFG_WALK_SAMPLE - 1;
 	w->weight = profile ? 1 : NFG_WALK_SAMPLE;
 	w->outlier_cycles = rte_get_tsc_hz() / 1000;
+	w->clock_cost = UINT64_MAX;
+	for (unsigned i = 0; i < 64; i++) { /* the least: an interrupted pair reads more */
+		uint64_t start = rte_rdtsc();
+		w->clock_cost = RTE_MIN(w->clock_cost, rte_rdtsc() - start);
+	}
 	/* rte_graph keeps the sources just before cir_start, graph->head of them
 	 * (a negative offset). */
 	for (int32_t i = (int32_t)graph->head; i < 0 && w->nb_sources < NFG_WALK_MAX_SOURCES; i++)
