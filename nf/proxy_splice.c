@@ -120,9 +120,10 @@ retarget6(struct rte_ipv6_hdr *ip6, const struct tcp_addr6 *a, uint16_t ck)
 }
 
 /* An IPv4 segment's addresses become the connection's, its TTL fresh; the
- * IP checksum follows the changed words. */
+ * IP checksum follows the changed words (`addrs`: the addresses' change,
+ * which the TCP checksum's pseudo-header takes too). */
 static void
-retarget4(struct rte_ipv4_hdr *ip, const struct tcp_conn *out)
+retarget4(struct rte_ipv4_hdr *ip, const struct tcp_conn *out, uint64_t addrs)
 {
 	/* TTL and protocol share one 16-bit word. */
 	uint16_t old_word, new_word;
@@ -135,15 +136,15 @@ retarget4(struct rte_ipv4_hdr *ip, const struct tcp_conn *out)
 	bytes[0] = 64;
 	memcpy(&new_word, bytes, 2);
 	ip->time_to_live = 64;
-	ip->hdr_checksum = nfg_cksum_update16(ip->hdr_checksum, old_word, new_word);
-	ip->hdr_checksum = nfg_cksum_update32(ip->hdr_checksum, ip->src_addr, out->local_ip);
-	ip->hdr_checksum = nfg_cksum_update32(ip->hdr_checksum, ip->dst_addr, out->remote_ip);
+	ip->hdr_checksum = nfg_cksum_apply(ip->hdr_checksum,
+					   addrs + nfg_cksum_delta16(old_word, new_word));
 	ip->src_addr = out->local_ip;
 	ip->dst_addr = out->remote_ip;
 }
 
 /* Rewrites a segment for connection i of the other side's engine `to`, in
- * place; `in_shift`: the window scale of the side it came from. */
+ * place; `in_shift`: the window scale of the side it came from. Every
+ * checksum change is summed first and folded once. */
 static void
 retarget(struct rte_mbuf *m, struct tcp_engine *to, uint32_t i, uint32_t seq_add,
 	 uint32_t ack_add, const uint32_t *ack_floor, uint8_t in_shift)
@@ -154,38 +155,38 @@ retarget(struct rte_mbuf *m, struct tcp_engine *to, uint32_t i, uint32_t seq_add
 	struct rte_ipv4_hdr *ip = nfg_l3(m);
 	struct rte_tcp_hdr *th = nfg_l4(m);
 	uint16_t ck = th->cksum;
+	uint64_t addrs = 0, d;
 
 	if (unlikely(out->v6))
 		ck = retarget6(nfg_l3(m), &to->addr6[i], ck);
-	else {
-		ck = nfg_cksum_update32(ck, ip->src_addr, out->local_ip);
-		ck = nfg_cksum_update32(ck, ip->dst_addr, out->remote_ip);
-	}
-	ck = nfg_cksum_update16(ck, th->src_port, out->local_port);
-	ck = nfg_cksum_update16(ck, th->dst_port, out->remote_port);
+	else
+		addrs = nfg_cksum_delta32(ip->src_addr, out->local_ip) +
+			nfg_cksum_delta32(ip->dst_addr, out->remote_ip);
+	d = addrs + nfg_cksum_delta16(th->src_port, out->local_port) +
+	    nfg_cksum_delta16(th->dst_port, out->remote_port);
 	uint32_t seq = rte_cpu_to_be_32(rte_be_to_cpu_32(th->sent_seq) + seq_add);
-	ck = nfg_cksum_update32(ck, th->sent_seq, seq);
+	d += nfg_cksum_delta32(th->sent_seq, seq);
 	th->sent_seq = seq;
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG) {
 		uint32_t a = rte_be_to_cpu_32(th->recv_ack) + ack_add;
 		if (ack_floor && SEQ_LT(a, *ack_floor))
 			a = *ack_floor; /* (NULL: no floor; 0 is a sequence number too) */
 		uint32_t ack = rte_cpu_to_be_32(a);
-		ck = nfg_cksum_update32(ck, th->recv_ack, ack);
+		d += nfg_cksum_delta32(th->recv_ack, ack);
 		th->recv_ack = ack;
 	}
 	if (unlikely(in_shift != out->rcv_shift) && !(th->tcp_flags & RTE_TCP_SYN_FLAG)) {
 		uint32_t bytes = (uint32_t)rte_be_to_cpu_16(th->rx_win) << in_shift;
 		uint32_t units = bytes >> out->rcv_shift; /* down: see the top of this file */
 		uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
-		ck = nfg_cksum_update16(ck, th->rx_win, win);
+		d += nfg_cksum_delta16(th->rx_win, win);
 		th->rx_win = win;
 	}
-	th->cksum = ck;
+	th->cksum = nfg_cksum_apply(ck, d);
 	th->src_port = out->local_port;
 	th->dst_port = out->remote_port;
 	if (likely(!out->v6))
-		retarget4(ip, out); /* (IPv6's addresses were written above) */
+		retarget4(ip, out, addrs); /* (IPv6's addresses were written above) */
 
 	/* Byte copies: the frame need not start 2-byte aligned (a port may
 	 * deliver it anywhere), and struct rte_ether_hdr says it does. */

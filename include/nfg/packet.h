@@ -85,6 +85,36 @@ nfg_cksum_update32(uint16_t cksum, uint32_t old_value, uint32_t new_value)
 	return nfg_cksum_update16(cksum, (uint16_t)old_value, (uint16_t)new_value);
 }
 
+/* Many changes to one checksum, folded once: each change's term summed
+ * (nfg_cksum_delta16/32, in network order as stored), then applied with
+ * nfg_cksum_apply. The same RFC 1624 equation as above, since one's
+ * complement addition does not care about order or grouping (RFC 1071:
+ * wider words, deferred carries); a segment rewritten in ten places pays
+ * one fold instead of ten. */
+static inline uint64_t
+nfg_cksum_delta16(uint16_t old_word, uint16_t new_word)
+{
+	return (uint64_t)(uint16_t)~old_word + new_word;
+}
+
+static inline uint64_t
+nfg_cksum_delta32(uint32_t old_value, uint32_t new_value)
+{
+	return (uint64_t)(uint32_t)~old_value + new_value;
+}
+
+static inline uint16_t
+nfg_cksum_apply(uint16_t cksum, uint64_t delta)
+{
+	uint64_t sum = (uint16_t)~cksum + delta;
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /* Which of n buckets a 32-bit hash falls in: its top bits, scaled to n
  * (multiply-shift, as in Lemire's "fast alternative to the modulo
  * reduction"), where h % n would cost a division. */
