@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -39,12 +40,27 @@ nfg_run_option(const char *name)
 	return NULL;
 }
 
+static struct timespec first_signal;
+
+/* A second ^C does not wait for a clean stop; but one ^C can arrive twice
+ * at once (GNU timeout passes it to the child and to its process group), so
+ * a second within a second of the first is that same one. */
 static void
 on_signal(int sig)
 {
-	got_signal = sig;
-	/* A second ^C should not wait for a clean stop. */
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+	if (!got_signal) {
+		first_signal = now;
+		got_signal = sig;
+		return;
+	}
+	if ((now.tv_sec - first_signal.tv_sec) * 1000000000L + (now.tv_nsec - first_signal.tv_nsec) <
+	    1000000000L)
+		return;
 	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void
