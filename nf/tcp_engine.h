@@ -82,6 +82,7 @@ enum tcp_counter {
 	TC_DROP_BAD_SEGMENT,
 	TC_DROP_NOT_OWNER, /* for another worker's connection: steering missed it */
 	TC_DROP_PAWS,      /* a timestamp older than the last one taken (RFC 7323 5) */
+	TC_DROP_NOT_FOR_US, /* to an address not the port's, for no connection: not answered */
 	TC_NB,
 };
 
@@ -132,6 +133,9 @@ struct tcp_engine_config {
 	bool verify_checksum;
 	bool rst_when_full;       /* table full: answer a SYN with RST (else drop it) */
 	struct rte_ether_addr src_mac, dst_mac;
+	/* The port the engine sends and receives on (NULL in tests without
+	 * one): which destinations are ours to answer. */
+	const struct nfg_port *port;
 	bool dst_mac_static;      /* else the Ethernet dst is left for an arp node */
 };
 
@@ -361,6 +365,11 @@ void tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now);
 void tcp_retransmit(struct tcp_engine *e, struct tcp_conn *c, bool one_segment);
 /* RST in answer to a segment that has no connection (RFC 9293, 3.10.7.1). */
 void tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m);
+/* Whether m is to an address of the engine's port, its own or one an
+ * operator claimed there (what arp and nd answer for). On a link several
+ * hosts or runs share, segments for the others arrive too: they open no
+ * connection and get no RST. Asked only where no connection matched. */
+bool tcp_engine_owns_destination(const struct tcp_engine *e, struct rte_mbuf *m);
 /* A segment without payload: SYN, ACK, FIN or RST flags, at `seq` (the ACK
  * field is rcv_nxt when the ACK flag is set). */
 void tcp_send_control(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags,

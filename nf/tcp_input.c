@@ -413,6 +413,18 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 	return true;
 }
 
+bool
+tcp_engine_owns_destination(const struct tcp_engine *e, struct rte_mbuf *m)
+{
+	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
+
+	if (!e->cfg->port)
+		return true;
+	if (ip6)
+		return nfg_port_owns_ipv6(e->cfg->port, ip6->dst_addr);
+	return nfg_port_owns_ipv4(e->cfg->port, ((const struct rte_ipv4_hdr *)nfg_l3(m))->dst_addr);
+}
+
 void
 tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 {
@@ -420,7 +432,9 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 
 	read_segment(m, &s);
 	if (!c || c->state == TCP_CLOSED) {
-		if (s.flags & RTE_TCP_RST_FLAG)
+		if (!tcp_engine_owns_destination(e, m))
+			nfg_drop(e->node, TC_DROP_NOT_FOR_US, &m, 1);
+		else if (s.flags & RTE_TCP_RST_FLAG)
 			nfg_drop(e->node, TC_DROP_RST_NO_CONNECTION, &m, 1);
 		else {
 			nfg_count(e->node, TC_DROP_NO_CONNECTION, 1);

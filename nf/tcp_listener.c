@@ -119,7 +119,8 @@ segment(struct tcp_listener *l, struct rte_mbuf *m, uint32_t hash)
 	}
 	if (!c && syn &&
 	    (ip6 ? listen_set_match6(&l->cfg->listen, ip6->dst_addr, th->dst_port)
-		 : listen_set_match(&l->cfg->listen, lip, th->dst_port))) {
+		 : listen_set_match(&l->cfg->listen, lip, th->dst_port)) &&
+	    tcp_engine_owns_destination(e, m)) { /* "*" is any address of ours */
 		accept_syn(l, m, th, hash);
 		return;
 	}

@@ -463,8 +463,10 @@ from_client(struct px_worker *w, struct rte_mbuf *m, uint32_t hash)
 			return;
 		}
 	}
-	if (syn && (ip6 ? listen_set_match6(&w->cfg->listen, ip6->dst_addr, key.vport)
-			: listen_set_match(&w->cfg->listen, key.vip, key.vport))) {
+	if (syn &&
+	    (ip6 ? listen_set_match6(&w->cfg->listen, ip6->dst_addr, key.vport)
+		 : listen_set_match(&w->cfg->listen, key.vip, key.vport)) &&
+	    tcp_engine_owns_destination(&w->ec, m)) { /* "*" is any address of ours */
 		accept_client(w, m, &key);
 		return;
 	}

@@ -67,10 +67,13 @@ const struct nfg_counter tcp_counters[] = {
 			  "retransmission timeouts that fired with data outstanding" },
 	[TC_SACK_RETRANSMITS] = { "sack_retransmits", NFG_CTR_INFO,
 				  "holes resent because the peer's SACK blocks showed them" },
+	[TC_DROP_NOT_FOR_US] = { "not_for_us", NFG_CTR_DROP,
+				 "to an address that is not the port's, for no connection of "
+				 "ours (another host's on a shared link): not answered" },
 	[TC_DROP_PAWS] = { "paws", NFG_CTR_DROP,
 			   "a timestamp older than the last one taken: an old duplicate "
 			   "(RFC 7323 5.3), answered with an ACK" },
-	{ 0 },
+	[TC_NB] = { 0 },
 };
 
 int
@@ -117,6 +120,7 @@ tcp_engine_config_fit(struct nfg_instance *inst, struct tcp_engine_config *cfg,
 		      const struct nfg_port *port, uint16_t mtu)
 {
 	cfg->src_mac = port->mac;
+	cfg->port = port;
 	/* IPv6's header is 20 bytes longer: its segments carry that much less
 	 * where an MTU bounds them (a port's MTU is at least 1280 with IPv6). */
 	cfg->mss6 = mtu && mtu >= 60u + TCP_MSS_MIN ? (uint16_t)RTE_MIN(cfg->mss, mtu - 60u)

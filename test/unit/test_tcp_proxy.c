@@ -794,7 +794,8 @@ START_TEST(syn_retransmitted_and_segments_before_the_handshake)
 	ck_assert_uint_eq(pxw()->free_count, pxw()->nb_slots - 1);
 	ck_assert_uint_eq(ctr(&t, "accepted"), 1);
 
-	/* A SYN to a port we do not listen on, and one to another address: RST. */
+	/* A SYN to a port we do not listen on: RST. One to an address that is
+	 * not the port's (another host's, on a shared link): no answer. */
 	syn.dport = 81;
 	inject(&t, "inc", tseg_mbuf_between(&syn, CLI, VIP, CLI_MAC, PX_C_MAC));
 	take1(&t, false, &o);
@@ -802,12 +803,8 @@ START_TEST(syn_retransmitted_and_segments_before_the_handshake)
 	ck_assert_uint_eq(o.sport, 81);
 	syn.dport = 80;
 	inject(&t, "inc", tseg_mbuf_between(&syn, CLI, "198.18.1.9", CLI_MAC, PX_C_MAC));
-	struct rte_mbuf **pkts;
-	unsigned n = harness_collected(t.h, "outc", &pkts);
-	ck_assert_uint_eq(n, t.cur_c + 1);
-	tt_read_segment(pkts[t.cur_c++], &o);
-	ck_assert_uint_eq(o.src_ip, ip4("198.18.1.9"));
-	ck_assert_seg(&o, TH_RST | TH_ACK, 0, 1001);
+	none(&t);
+	ck_assert_uint_eq(ctr(&t, "not_for_us"), 1);
 	ck_assert_uint_eq(ctr(&t, "accepted"), 1);
 
 	/* Data with the handshake's ACK (the bare ACK was lost): established and held. */

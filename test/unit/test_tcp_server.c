@@ -253,6 +253,43 @@ START_TEST(handshake_request_response_close)
 }
 END_TEST
 
+/* On a link several hosts (or nfg runs) share, segments for the others arrive
+ * too: listening on "*" means the port's own addresses, and a segment to
+ * another address gets no connection and no RST, only a count. */
+START_TEST(segments_for_another_host_are_not_answered)
+{
+	struct tcp_test t;
+	struct oseg o;
+	uint8_t f[256];
+
+	server_load(&t, 100, "\"listen\": [\"*:80\"]");
+	struct tseg syn = { .sport = 1300, .dport = 80, .seq = 7000, .flags = TH_SYN, .win = 65535 };
+	size_t len = tseg_frame_between(f, &syn, PEER_IP, "198.18.0.9", NULL, NULL);
+	tt_send_frame(&t, f, len);
+	tt_none(&t);
+	struct tseg ack = { .sport = 1301, .dport = 80, .seq = 7000, .ack = 99, .flags = TH_ACK,
+			    .win = 65535 };
+	len = tseg_frame_between(f, &ack, PEER_IP, "198.18.0.9", NULL, NULL);
+	tt_send_frame(&t, f, len);
+	tt_none(&t);
+	ck_assert_uint_eq(tt_ctr(&t, "not_for_us"), 2);
+	ck_assert_uint_eq(tt_ctr(&t, "accepted"), 0);
+	ck_assert_uint_eq(tt_ctr(&t, "resets_sent"), 0);
+	/* Ours: a SYN to a port nobody listens on is reset, one to 80 accepted. */
+	syn.dport = 81;
+	tt_send(&t, &syn);
+	tt_take1(&t, &o);
+	ck_assert_uint_eq(o.flags, TH_RST | TH_ACK);
+	syn.dport = 80;
+	tt_send(&t, &syn);
+	tt_take1(&t, &o);
+	ck_assert_uint_eq(o.flags, TH_SYN | TH_ACK);
+	ck_assert_uint_eq(tt_ctr(&t, "accepted"), 1);
+	ck_assert_uint_eq(tt_ctr(&t, "not_for_us"), 2);
+	tt_free(&t);
+}
+END_TEST
+
 START_TEST(syn_rcvd_bad_ack_retransmitted_syn_and_rst)
 {
 	struct tcp_test t;
@@ -1530,6 +1567,7 @@ tcp_server_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, handshake_request_response_close);
 	tcase_add_test(tc, syn_rcvd_bad_ack_retransmitted_syn_and_rst);
+	tcase_add_test(tc, segments_for_another_host_are_not_answered);
 	tcase_add_test(tc, established_in_order_duplicate_out_of_order);
 	tcase_add_test(tc, full_table_evicts_the_oldest_half_open);
 	tcase_add_test(tc, eviction_works_after_the_table_cycled);
