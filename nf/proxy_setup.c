@@ -187,8 +187,11 @@ px_setup(struct nfg_instance *inst)
 		[PX_FORWARDED_C2S - TC_NB] = "segments_to_server",
 		[PX_FORWARDED_S2C - TC_NB] = "segments_to_client",
 	};
+	/* A connection proxied is the proxy's success, whatever ended it (a
+	 * client's RST, an idle timeout): a run that proxied is no failure. */
 	for (unsigned k = 0; k < RTE_DIM(names); k++)
-		nfg_instance_add_counter(inst, names[k], NFG_CTR_INFO);
+		nfg_instance_add_counter(inst, names[k],
+					 k == PX_PROXIED - TC_NB ? NFG_CTR_SUCCESS : NFG_CTR_INFO);
 	for (unsigned b = 0; b < cfg->nb_backends; b++)
 		nfg_instance_add_counter(inst, cfg->backend_counter_names[b], NFG_CTR_INFO);
 	cfg->records = tcp_records_capacity(inst);

@@ -373,7 +373,7 @@ static const struct nfg_param client_params[] = {
 
 static const struct nfg_op tcp_client_op = {
 	.api_version = NFG_API_VERSION,
-	TCP_OP_COMMON,
+	TCP_OP_COMMON_COUNTING(tcp_client_counters),
 	.name = "tcp_client",
 	.summary = "open TCP connections at a rate, request, read the response, close",
 	.doc = "The client half of nftraffic: a user-space TCP stack that opens connections to\n"

@@ -46,14 +46,21 @@
 				 "as records_full)" }
 
 extern const struct nfg_counter tcp_counters[];
+/* The same for the clients, where a connection aborted (no route to the
+ * target, still unanswered when the run stopped) is a failure too: a client
+ * that reached nothing ends the run with exit status 4. (A message received
+ * whole is a success for every role: close "reset" ends each exchange as
+ * aborted on one side and reset on the other.) */
+extern struct nfg_counter tcp_client_counters[];
 
 /* What every operator on one TCP engine per worker shares in its struct
  * nfg_op: outputs, flags, counters and reports. */
-#define TCP_OP_COMMON                                                                          \
+#define TCP_OP_COMMON_COUNTING(table)                                                          \
 	.outputs = (const char *const[]){ "out", NULL },                                       \
-	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED, .counters = tcp_counters,            \
+	.flags = NFG_OP_RECORDS | NFG_OP_POLL_WHEN_ASKED, .counters = (table),                 \
 	.progress = tcp_progress, .summarize = tcp_summarize, .stats_json = tcp_stats_json,    \
 	.observe = tcp_engine_observe
+#define TCP_OP_COMMON TCP_OP_COMMON_COUNTING(tcp_counters)
 
 /* Reads the engine parameters (setup: no port facts yet). */
 int tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg);

@@ -19,7 +19,7 @@ const struct nfg_counter tcp_counters[] = {
 	[TC_ABORTED] = { "aborted", NFG_CTR_INFO, "reset by us, or open when the run stopped" },
 	[TC_RELEASED] = { "released", NFG_CTR_INFO, "connections that ended, whatever the cause" },
 	[TC_MSGS_SENT] = { "messages_sent", NFG_CTR_INFO, "requests (client), responses (server), or sends (tcp_service)" },
-	[TC_MSGS_RCVD] = { "messages_received", NFG_CTR_INFO, "requests or responses received whole" },
+	[TC_MSGS_RCVD] = { "messages_received", NFG_CTR_SUCCESS, "requests or responses received whole" },
 	[TC_RETRANSMITS] = { "retransmits", NFG_CTR_INFO, "segments sent again" },
 	[TC_RST_SENT] = { "resets_sent", NFG_CTR_INFO, "RST segments sent" },
 	[TC_RST_RCVD] = { "resets_received", NFG_CTR_INFO, "RST segments that ended a connection" },
@@ -75,6 +75,15 @@ const struct nfg_counter tcp_counters[] = {
 			   "(RFC 7323 5.3), answered with an ACK" },
 	[TC_NB] = { 0 },
 };
+
+struct nfg_counter tcp_client_counters[TC_NB + 1];
+
+static void __attribute__((constructor))
+tcp_client_counters_init(void)
+{
+	memcpy(tcp_client_counters, tcp_counters, sizeof(tcp_client_counters));
+	tcp_client_counters[TC_ABORTED].kind = NFG_CTR_FAILURE;
+}
 
 int
 tcp_engine_config_read(struct nfg_instance *inst, struct tcp_engine_config *cfg)

@@ -111,7 +111,7 @@ static const struct nfg_param client_params[] = {
 
 static const struct nfg_op tcp_service_client_op = {
 	.api_version = NFG_API_VERSION,
-	TCP_OP_COMMON,
+	TCP_OP_COMMON_COUNTING(tcp_client_counters),
 	.name = "tcp_service_client",
 	.summary = "open TCP connections at a rate for a plugin's service (nfg/tcp.h)",
 	.doc = "Runs the client side of a TCP service a plugin brings: opens connections to\n"

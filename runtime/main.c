@@ -56,7 +56,8 @@ static const char usage[] =
 	"  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n"
 	"\n"
 	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked,\n"
-	"             4 an operator failed at everything (a client: no connection completed)\n";
+	"             4 an operator failed at everything (a client: no connection completed,\n"
+	"               no response received)\n";
 
 struct cli {
 	char **sets;

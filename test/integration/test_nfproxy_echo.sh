@@ -57,4 +57,28 @@ nfg_stop "$NFG_PID" nat
 [ "$(stat_get nat nodes/proxy/counters/closed_both_ways)" = 1 ] || fail "NAT: not closed both ways"
 [ "$(stat_get nat nodes/proxy/counters/attempted)" = 0 ] || fail "NAT: the proxy made its own SYN"
 note "immediate binding: 1 MB echoed back byte-identical"
+
+# A client that ends with a RST once its echo is back: proxied, reset while
+# spliced, and no failure of the proxy's: the run exits 0 (nfg_stop checks).
+nfg_start nf rst nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1 --set 'nodes.proxy.listen=["198.18.1.1:7"]' \
+	--set 'nodes.proxy.backends=[{"name": "echo", "ip": "198.19.1.10", "port": 7}]' \
+	--set nodes.proxy.policy=round_robin --set nodes.proxy.policy_params=null
+in_ns cli python3 - <<'EOF' || fail "the echo before the RST did not come back"
+import socket, struct
+s = socket.create_connection(("198.18.1.1", 7), timeout=10)
+s.sendall(b"hello")
+got = b""
+while len(got) < 5:
+    got += s.recv(5 - len(got))
+assert got == b"hello", got
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+EOF
+wait_quiet rst
+nfg_stop "$NFG_PID" rst
+[ "$(stat_get rst nodes/proxy/counters/proxied)" = 1 ] || fail "RST client: proxied $(stat_get rst nodes/proxy/counters/proxied)"
+[ "$(stat_get rst nodes/proxy/counters/reset_while_spliced)" = 1 ] || fail "RST client: not reset while spliced"
+[ "$(stat_get rst failed)" = "[]" ] || fail "RST client: the proxy counted as failed: $(stat_get rst failed)"
+note "a client that resets after its echo: proxied, exit status 0"
 echo ok

@@ -76,4 +76,19 @@ WORK_JSON=void
 	fail "arp unresolved $(stat_get void nodes/arp/counters/unresolved)"
 [ "$(stat_get void mbufs/leaked)" = 0 ] || fail "mbufs leaked"
 note "unreachable next hop: 20 connections failed_timeout, $(stat_get void nodes/arp/counters/unresolved) packets unresolved by arp"
+
+# A target outside the port's subnet, with no gateway: arp has no route, no
+# SYN leaves, and the connections are still open when the run stops. Counted
+# aborted, and for a client that is failing too: exit status 4.
+in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=n0 \
+	--set ports.p0.ipv4=198.18.9.1/24 --set 'nodes.client.targets[0].ip=198.19.9.99' \
+	--set nodes.client.connections=10 --duration 1 \
+	--stats-json "$WORK/noroute.json" -- --file-prefix="$RUN-noroute" >"$WORK/noroute.log" 2>&1
+rc=$?
+[ "$rc" = 4 ] || fail "nfg exited with $rc with no route to the target, not 4"
+grep -q "^failed: client (tcp_client) had no success: completed 0, aborted 10, messages_received 0" \
+	"$WORK/noroute.log" || fail "no 'failed:' line naming the aborted connections: $(tail -2 "$WORK/noroute.log")"
+[ "$(stat_get noroute nodes/arp/counters/no_route)" -ge 10 ] ||
+	fail "arp no_route $(stat_get noroute nodes/arp/counters/no_route)"
+note "no route to the target: 10 connections aborted at the stop, exit status 4"
 echo ok

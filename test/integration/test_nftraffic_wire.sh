@@ -47,8 +47,17 @@ note "rounds: 3,000 answers for 1,000 x 3; a server closing after one: 1,000 end
 rc=$?
 [ "$rc" = 4 ] || fail "every connection refused: exit status $rc, not 4"
 [ "$(r refused failed_refused)" = 50 ] || fail "refused: $(r refused failed_refused) of 50"
-grep -q '^failed: client (tcp_client) had no success: completed 0, failed_refused 50 (exit status 4)$' \
+grep -q '^failed: client (tcp_client) had no success: completed 0, failed_refused 50, messages_received 0 (exit status 4)$' \
 	"$WORK/refused.log" || fail "no line naming the failed client: $(tail -3 "$WORK/refused.log")"
 [ "$(stat_get refused failed)" = "['client']" ] || fail "JSON failed: $(stat_get refused failed)"
 note "50 connections refused: exit status 4, the client named in the summary and the JSON"
+
+# close "reset": each exchange ends in a RST (aborted by the client, reset for
+# the server), and every response came whole: a success, exit status 0.
+"$NFG" run nftraffic --set nodes.client.connections=50 --set nodes.client.close=reset \
+	--stats-json "$WORK/reset.json" -- --file-prefix="$RUN-reset" >"$WORK/reset.log" 2>&1 ||
+	fail "close reset: exit status $?: $(tail -2 "$WORK/reset.log")"
+[ "$(r reset messages_received)" = 50 ] || fail "close reset: $(r reset messages_received) responses of 50"
+[ "$(stat_get reset failed)" = "[]" ] || fail "close reset: JSON failed: $(stat_get reset failed)"
+note "close reset: 50 responses, every exchange reset, exit status 0"
 echo ok
