@@ -109,6 +109,12 @@ struct tcp_app {
 	 * With window scaling it is announced rounded up to the scale's unit, so
 	 * a window that shrinks as its left edge moves keeps its right edge. */
 	uint32_t (*rcv_window)(struct tcp_engine *e, const struct tcp_conn *c);
+	/* rcv_window is a hard limit (nfproxy's held buffer): announced rounded
+	 * down instead, since an edge up to a unit past it invites bytes that
+	 * would be dropped and sent again only on the peer's RTO. The edge may
+	 * then seem to move back by less than a unit, which senders must bear
+	 * (RFC 7323 2.4). */
+	bool rcv_window_is_limit;
 	/* Optional: the idle timer fired; return true if the application dealt
 	 * with it (else the connection times out). */
 	bool (*idle)(struct tcp_engine *e, struct tcp_conn *c);

@@ -202,8 +202,10 @@ build(struct tcp_engine *e, const struct tcp_conn *c, uint8_t flags, uint32_t se
 	uint32_t bytes = e->app->rcv_window ? e->app->rcv_window(e, c) : e->cfg->rcv_buf;
 	/* A SYN's window is never scaled (RFC 7323 2.2); later ones are, rounded
 	 * up to the unit: the window only shrinks by what arrived, so the right
-	 * edge we announced never moves back (RFC 7323 2.4). */
-	uint32_t units = syn ? bytes : (bytes + (1u << c->rcv_shift) - 1) >> c->rcv_shift;
+	 * edge we announced never moves back (RFC 7323 2.4). Down where the
+	 * window is a hard limit (struct tcp_app). */
+	uint32_t round_up = e->app->rcv_window_is_limit ? 0 : (1u << c->rcv_shift) - 1;
+	uint32_t units = syn ? bytes : (bytes + round_up) >> c->rcv_shift;
 	uint16_t win = rte_cpu_to_be_16((uint16_t)RTE_MIN(units, (uint32_t)UINT16_MAX));
 	th->src_port = c->local_port;
 	th->dst_port = c->remote_port;

@@ -96,7 +96,11 @@ decide(struct px_worker *w, uint32_t i, bool final)
 
 	if (s->state != PX_COLLECT)
 		return;
-	final |= s->held_len >= cfg->inspect_bytes;
+	/* The buffer is full when the room left is less than a window unit:
+	 * the window announced is rounded down to units (tcp_app
+	 * rcv_window_is_limit), so that room never opens to the client. */
+	final |= cfg->inspect_bytes - RTE_MIN(s->held_len, cfg->inspect_bytes) <
+		 (1u << w->ec.conns[i].rcv_shift);
 	int b = cfg->policy->select(cfg->policy_state, &ci, s->held ? s->held : no_payload,
 				    s->held_len, final);
 	if (b == NFG_PROXY_MORE && !final)
@@ -243,6 +247,7 @@ static const struct tcp_app client_side = {
 	.released = client_released,
 	.fill = no_fill,
 	.rcv_window = client_window,
+	.rcv_window_is_limit = true, /* the held buffer */
 	.idle = client_idle,
 };
 

@@ -74,4 +74,30 @@ PY
 [ "$(c 'backend a1')" = 4 ] && [ "$(c 'backend b1')" = 3 ] ||
 	fail "per backend: a1 $(c 'backend a1'), b1 $(c 'backend b1')"
 [ "$(c closed_both_ways)" = 7 ] || fail "closed both ways: $(c closed_both_ways)"
+
+# A first request longer than the held buffer (4,096 bytes), from Linux, which
+# scales its window (units of 128 to it): the window announced never reaches
+# past the buffer, so nothing it sends is dropped and sent again on its RTO
+# (it was, when rounded up); the policy decides with what fits.
+nfg_start nf big nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1
+in_ns cli python3 - <<'EOF' || fail "the long request through the proxy: see above"
+import socket, struct
+req = b"GET / HTTP/1.1\r\nHost: b.example\r\nX-Big: " + b"x" * 4040 + b"\r\nConnection: close\r\n\r\n"
+s = socket.create_connection(("198.18.1.1", 80), timeout=10)
+s.sendall(req)
+resp = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    resp += d
+retrans = struct.unpack_from("I", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), 100)[0]
+assert b"backend B" in resp, resp[:300]
+assert retrans == 0, "the client retransmitted %d times" % retrans
+print("long request: %d bytes, answered by B, no retransmission" % len(req))
+EOF
+wait_quiet big
+nfg_stop "$NFG_PID" big
+note "a 4,103-byte first request: routed by its Host, no byte sent twice"
 echo ok
