@@ -114,7 +114,8 @@ parse_options(int argc, char **argv, struct cli *c)
 		case 'r':
 		case 'i': {
 			double v = strtod(optarg, &end);
-			if (*end || v < 0 || (opt == 'i' && v < 0.1)) {
+			/* (!(v <= 1e9): NaN and infinity too; 0 already means no end) */
+			if (*end || end == optarg || v < 0 || !(v <= 1e9) || (opt == 'i' && v < 0.1)) {
 				fprintf(stderr, "nfg: --%s: expected seconds%s, got \"%s\"\n",
 					opt == 'd' ? "duration" : opt == 'r' ? "progress" : "interval",
 					opt == 'i' ? " (0.1 or more)" : "", nfg_esc(optarg));
@@ -404,9 +405,18 @@ main(int argc, char **argv)
 		}
 	if (parse_options(sub_argc, argv + 1, &c) < 0)
 		return 2;
-	optind += 0;
 	int sub_optind = optind;
 	char **sub_argv = argv + 1;
+
+	/* Every command takes one name (a graph, an operator, a file) at most:
+	 * a second would be ignored, and a file given there never checked. */
+	if (sub_argc - sub_optind > 1) {
+		fprintf(stderr, "nfg: %s takes one %s; \"%s\" is one too many (options go "
+			"before or after it; EAL's after --); see nfg --help\n", nfg_esc(cmd),
+			strcmp(cmd, "ops") == 0 ? "operator name" : "graph or file",
+			nfg_esc(sub_argv[sub_optind + 1]));
+		return 2;
+	}
 
 	if (strcmp(cmd, "ops") == 0) {
 		optind = sub_optind;

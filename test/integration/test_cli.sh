@@ -48,6 +48,18 @@ out=$("$NFG" run default --duration 2>&1); rc=$?
 	fail "option without its value: exit $rc, $out"
 out=$("$NFG" frob 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "unknown command: exit $rc"
+for d in nan inf -1 abc; do
+	out=$("$NFG" check default --duration "$d" 2>&1); rc=$?
+	[ $rc -eq 2 ] && echo "$out" | grep -q -- "--duration: expected seconds" ||
+		fail "--duration $d: exit $rc, $out"
+done
+# A second name would be ignored (a second graph never checked): usage error.
+echo '{' >"$WORK/broken.json"
+out=$("$NFG" check nftraffic "$WORK/broken.json" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "check takes one graph or file" ||
+	fail "check with two graphs: exit $rc, $out"
+out=$("$NFG" ops tcp_client extra 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "ops with two names: exit $rc, $out"
 out=$("$NFG" check nftraffic-client --set nodes.client.src_ports=0-5 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "src_ports: port 0 cannot be a source port" ||
 	fail "source port 0 accepted: $out"
