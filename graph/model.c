@@ -365,6 +365,11 @@ add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 		nfg_err(path, "expected an IPv4 address with prefix like \"198.18.0.1/24\"");
 		return -1;
 	}
+	const char *why = nfg_ip_unfit(AF_INET, addr);
+	if (why) {
+		nfg_err(path, "%s is %s, not an address a port can own", json_string_value(v), why);
+		return -1;
+	}
 	if (ps->nb_ipv4 == NFG_PORT_MAX_ADDRS) {
 		nfg_err(path, "at most %d addresses per port", NFG_PORT_MAX_ADDRS);
 		return -1;
@@ -372,22 +377,6 @@ add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 	memcpy(&ps->ipv4[ps->nb_ipv4], addr, 4);
 	ps->ipv4_prefix[ps->nb_ipv4++] = (uint8_t)plen;
 	return 0;
-}
-
-/* A unicast address a host may own (RFC 4291 2.4): not the unspecified
- * address, loopback, multicast or an IPv4-mapped address. */
-static const char *
-ipv6_unfit(const uint8_t a[16])
-{
-	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (a[0] == 0xff)
-		return "a multicast address";
-	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
-		return a[15] ? "the loopback address" : "the unspecified address";
-	if (memcmp(a, mapped, sizeof(mapped)) == 0)
-		return "an IPv4-mapped address";
-	return NULL;
 }
 
 static int
@@ -404,7 +393,7 @@ add_ipv6(struct nfg_port_spec *ps, json_t *v, const char *path)
 		nfg_err(path, "expected an IPv6 address with prefix like \"2001:2::1/64\"");
 		return -1;
 	}
-	if ((why = ipv6_unfit(addr))) {
+	if ((why = nfg_ip_unfit(AF_INET6, addr))) {
 		nfg_err(path, "%s is %s, not an address a port can own", json_string_value(v), why);
 		return -1;
 	}

@@ -23,6 +23,31 @@ nfg_parse_ipv4(const char *s, uint32_t *addr_be)
 	return 0;
 }
 
+const char *
+nfg_ip_unfit(int family, const uint8_t *a)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (family == AF_INET) {
+		if (a[0] == 0)
+			return "the unspecified address"; /* 0/8: "this network" (RFC 1122) */
+		if (a[0] == 127)
+			return "a loopback address";
+		if (a[0] >= 224 && a[0] < 240)
+			return "a multicast address";
+		if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+			return "the broadcast address";
+		return a[0] >= 240 ? "a reserved address" : NULL;
+	}
+	if (a[0] == 0xff)
+		return "a multicast address";
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return a[15] ? "a loopback address" : "the unspecified address";
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return "an IPv4-mapped address";
+	return NULL;
+}
+
 int
 nfg_parse_ip_range(const char *s, int *family, uint8_t first[16], uint32_t *count)
 {

@@ -28,6 +28,12 @@ int nfg_parse_ip_range(const char *s, int *family, uint8_t first[16], uint32_t *
 /* family is AF_INET or AF_INET6; addr holds 4 or 16 bytes, network order. */
 int nfg_parse_ip(const char *s, int *family, uint8_t addr[16]);
 int nfg_parse_prefix(const char *s, int *family, uint8_t addr[16], unsigned *plen);
+/* Why addr (network order, of family AF_INET or AF_INET6) cannot be a
+ * host's — a port's own, a peer to connect to: "the unspecified address",
+ * "a loopback address", "a multicast address", "the broadcast address",
+ * "a reserved address" (IPv4 240/4), "an IPv4-mapped address"; NULL for a
+ * unicast address. */
+const char *nfg_ip_unfit(int family, const uint8_t *addr);
 int nfg_parse_mac(const char *s, struct rte_ether_addr *mac);
 /* 80, "80" or "1000-2000". */
 int nfg_parse_portrange(json_t *v, uint16_t *lo, uint16_t *hi);

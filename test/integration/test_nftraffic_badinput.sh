@@ -18,6 +18,16 @@ expect_error() { # WHAT PATTERN CMD...
 }
 expect_error "unknown target" "nodes.client.targets\[0\].ip: expected an IPv4 or IPv6 address" \
 	"$NFG" check nftraffic --set 'nodes.client.targets[0].ip=server.example'
+# Addresses no host has: refused at check, naming what they are (a client
+# aimed at 255.255.255.255 sent its SYNs to everyone before).
+expect_error "a broadcast target" "nodes.client.targets\[0\].ip: 255.255.255.255 is the broadcast address" \
+	"$NFG" check nftraffic --set 'nodes.client.targets[0].ip=255.255.255.255'
+expect_error "a multicast IPv6 target" "nodes.client.targets\[0\].ip: ff02::1 is a multicast address" \
+	"$NFG" check nftraffic --set 'nodes.client.targets[0].ip=ff02::1'
+expect_error "a loopback backend" "nodes.proxy.backends\[0\].ip: 127.0.0.1 is a loopback address" \
+	"$NFG" check nfproxy --set 'nodes.proxy.backends[0].ip=127.0.0.1'
+expect_error "a multicast port address" "ports.a.ipv4: 224.1.1.1/24 is a multicast address" \
+	"$NFG" check default --set ports.a.ipv4=224.1.1.1/24
 expect_error "missing payload file" 'nodes.server.response_file: cannot open "/nonexistent/body"' \
 	"$NFG" check nftraffic --set nodes.server.response_file=/nonexistent/body \
 	--set nodes.server.response_size=null
