@@ -118,3 +118,16 @@ local_share_free(struct local_share *s)
 {
 	nfg_slices_free(&s->slices);
 }
+
+int
+local_share_check_peer_ip(struct nfg_instance *inst, const char *param, size_t i,
+			  const char *text, int family, const uint8_t *a)
+{
+	const char *why = nfg_ip_unfit(family, a);
+	char where[48];
+
+	if (!why)
+		return 0;
+	snprintf(where, sizeof(where), "%s[%zu].ip", param, i);
+	return nfg_error(inst, where, "%s is %s: no host to connect to", text, why);
+}

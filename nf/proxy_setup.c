@@ -25,13 +25,9 @@ parse_backends(struct nfg_instance *inst, struct px_config *cfg)
 		uint8_t a[16];
 		int family = AF_INET; /* the loader checked it as NFG_T_IP */
 		nfg_parse_ip(json_string_value(json_object_get(b, "ip")), &family, a);
-		const char *why = nfg_ip_unfit(family, a);
-		if (why) {
-			char where[32];
-			snprintf(where, sizeof(where), "backends[%zu].ip", i);
-			return nfg_error(inst, where, "%s is %s: no host to connect to",
-					 json_string_value(json_object_get(b, "ip")), why);
-		}
+		if (local_share_check_peer_ip(inst, "backends", i,
+					      json_string_value(json_object_get(b, "ip")), family, a) < 0)
+			return -1;
 		cfg->backend_is6[i] = family == AF_INET6;
 		if (cfg->backend_is6[i])
 			memcpy(cfg->backend_ip6[i], a, 16); /* be->ip stays 0 */
