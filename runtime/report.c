@@ -310,6 +310,12 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 					      (json_int_t)pr->tx_errors, "rx_nombuf",
 					      (json_int_t)pr->rx_nombuf, "unread_at_stop",
 					      (json_int_t)pr->unread_at_stop));
+		/* As the summary's drops list it: "dropped" counts it too. */
+		if (pr->unread_at_stop)
+			json_array_append_new(drops, json_pack("{s:n, s:s, s:s, s:I}", "node", "port",
+							       g->ports[p].name, "reason",
+							       "unread_at_stop", "packets",
+							       (json_int_t)pr->unread_at_stop));
 	}
 	json_object_set_new(root, "nodes", nodes);
 	json_object_set_new(root, "ports", ports);

@@ -97,4 +97,24 @@ grep -q "stopped by signal" "$WORK/endless.log" || fail "no summary after SIGTER
 grep -q "mbufs: all .* back in the pool" "$WORK/endless.log" || fail "mbufs not back after SIGTERM"
 grep -q "^\[ *1.0s\] in " "$WORK/endless.log" || fail "no progress line"
 [ "$(stat_get endless stopped_by_signal)" = True ] || fail "stats do not say stopped by signal"
+
+# Frames still queued on a port at the stop are dropped and listed with the
+# other drops, in the summary and in the JSON: 100 frames sent over a wire
+# to an end nothing reads.
+cat >"$WORK/unread.json" <<'EOF'
+{ "ports": { "p": { "device": "wire:x" }, "q": { "device": "wire:x" } },
+  "nodes": { "gen": { "op": "generator", "count": 100, "src_ip": "198.18.0.1", "dst_ip": "198.18.0.2" },
+             "tx": { "op": "port_tx", "port": "p" } },
+  "edges": [ "gen -> tx" ] }
+EOF
+"$NFG" run "$WORK/unread.json" --stats-json "$WORK/unread.out.json" -- --file-prefix="$RUN-unread" \
+	>"$WORK/unread.log" 2>&1 || fail "the unread run exited with $?"
+grep -Eq "port q +received, unread at stop +100" "$WORK/unread.log" || fail "summary: $(grep -A3 '^drops' "$WORK/unread.log")"
+python3 - "$WORK/unread.out.json" <<'PY' || fail "JSON drops: see above"
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = [{"node": None, "port": "q", "reason": "unread_at_stop", "packets": 100}]
+assert s["drops"] == want and s["dropped"] == 100, (s["drops"], s["dropped"])
+PY
+note "100 frames left on a port at the stop: in the summary's and the JSON's drops"
 echo ok
