@@ -27,7 +27,11 @@
 #define PX_MAX_BACKENDS 64
 #define PX_MAX_HOOKS 8
 #define PX_HOOK_ROOM 1024 /* a request hook may grow the first payload this much */
-#define PX_MAX_SHIFTS 8   /* length changes by data hooks, per direction */
+/* Length changes by data hooks, per direction and connection: each one moves
+ * every later sequence number, and retransmissions must change the same way,
+ * so each is remembered for the connection's life. One more resets the
+ * connection (counted hook_resizes_over_limit). */
+#define PX_MAX_SHIFTS 8
 #define PX_MAX_FRAME_IP 1500 /* a data hook grows a segment no bigger than this (IP) */
 
 enum px_output { PX_TO_CLIENT, PX_TO_SERVER };
@@ -65,6 +69,7 @@ enum px_counter {
 	PX_OTHER_FAMILY,    /* the backend chosen is of the other IP family: client reset */
 	PX_FORWARDED_C2S,
 	PX_FORWARDED_S2C,
+	PX_HOOK_RESIZES_OVER, /* a data hook changed lengths more than PX_MAX_SHIFTS times */
 	PX_NB_COUNTERS,
 };
 

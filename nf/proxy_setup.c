@@ -189,6 +189,7 @@ px_setup(struct nfg_instance *inst)
 		[PX_OTHER_FAMILY - TC_NB] = "backend_of_other_family",
 		[PX_FORWARDED_C2S - TC_NB] = "segments_to_server",
 		[PX_FORWARDED_S2C - TC_NB] = "segments_to_client",
+		[PX_HOOK_RESIZES_OVER - TC_NB] = "hook_resizes_over_limit",
 	};
 	/* A connection proxied is the proxy's success, whatever ended it (a
 	 * client's RST, an idle timeout): a run that proxied is no failure. */

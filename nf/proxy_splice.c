@@ -225,9 +225,11 @@ shift_of_ack(const struct px_slot *s, unsigned dir, uint32_t base, uint32_t ack)
 }
 
 /* Remembers that the segment [seq, seq + len) became `now` bytes long. A
- * retransmission must change the same way; anything else resets. */
+ * retransmission must change the same way; anything else resets, and so
+ * does a change beyond PX_MAX_SHIFTS (counted apart). */
 static bool
-note_resize(struct px_slot *s, unsigned dir, uint32_t seq, uint32_t len, uint32_t now)
+note_resize(struct px_worker *w, struct px_slot *s, unsigned dir, uint32_t seq, uint32_t len,
+	    uint32_t now)
 {
 	uint32_t at = seq + len;
 	int32_t delta = (int32_t)now - (int32_t)len;
@@ -236,11 +238,20 @@ note_resize(struct px_slot *s, unsigned dir, uint32_t seq, uint32_t len, uint32_
 	for (unsigned k = 0; k < n; k++) {
 		if (s->shifts[dir][k].at == at) {
 			int32_t before = k ? s->shifts[dir][k - 1].total : 0;
-			return s->shifts[dir][k].total - before == delta;
+			if (s->shifts[dir][k].total - before == delta)
+				return true;
+			w->ctr[PX_HOOK_CLOSED]++; /* a retransmission changed otherwise */
+			return false;
 		}
 	}
-	if (n == PX_MAX_SHIFTS || (n && !SEQ_GT(at, s->shifts[dir][n - 1].at)))
-		return false; /* too many, or a change inside bytes already sent */
+	if (n == PX_MAX_SHIFTS) {
+		w->ctr[PX_HOOK_RESIZES_OVER]++;
+		return false;
+	}
+	if (n && !SEQ_GT(at, s->shifts[dir][n - 1].at)) {
+		w->ctr[PX_HOOK_CLOSED]++; /* a change inside bytes already sent */
+		return false;
+	}
 	s->shifts[dir][n] = (struct px_shift){ at, (n ? s->shifts[dir][n - 1].total : 0) + delta };
 	s->nb_shifts[dir]++;
 	return true;
@@ -278,10 +289,8 @@ run_data_hooks(struct px_worker *w, uint32_t i, struct rte_mbuf *m, unsigned dir
 		now = (uint32_t)n;
 	}
 	if (now != len) {
-		if (!note_resize(&w->slots[i], dir, rte_be_to_cpu_32(th->sent_seq), len, now)) {
-			w->ctr[PX_HOOK_CLOSED]++;
+		if (!note_resize(w, &w->slots[i], dir, rte_be_to_cpu_32(th->sent_seq), len, now))
 			return false;
-		}
 		if (now > len)
 			rte_pktmbuf_append(m, (uint16_t)(now - len));
 		else

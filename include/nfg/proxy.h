@@ -2,14 +2,14 @@
  *
  * nfg proxy API: the policies that choose a backend for a proxied connection
  * and the hooks that see (and may change) its payload. The tcp_proxy operator
- * calls them; plugins bring their own with NFG_PROXY_PLUGIN.
+ * calls them; plugins bring their own through NFG_PLUGIN_WITH (below).
  *
  * With delayed binding the proxy answers the client's handshake itself and
  * collects the first payload (up to "inspect_bytes", or until "inspect_ms"
  * passed). The policy sees it and returns a backend. The request hooks may
  * then rewrite that first payload — any length — before the proxy sends it to
  * the backend; from then on the two connections are spliced and data hooks
- * see each segment in place (same length).
+ * see each segment in place (and may change its length: see `data`).
  *
  * Policies and hooks are entries of two extension points (nfg/extension.h):
  * a plugin lists them in NFG_PLUGIN_WITH as
@@ -89,7 +89,9 @@ struct nfg_proxy_hook {
 	 * the sequence numbers of everything after a length change, for the rest
 	 * of the connection. A retransmitted segment comes through the hook again:
 	 * a hook that changes lengths must change the same bytes the same way
-	 * (else the connection is reset). May be NULL. */
+	 * (else the connection is reset). Each length change is remembered for
+	 * the connection's life: 8 per direction at most; a ninth resets the
+	 * connection (counted hook_resizes_over_limit). May be NULL. */
 	int (*data)(void *state, const struct nfg_proxy_conn *conn,
 		    enum nfg_proxy_direction dir, uint8_t *payload, uint32_t len, uint32_t cap);
 	void (*release)(void *state);

@@ -2046,6 +2046,32 @@ START_TEST(data_hooks_change_lengths_both_ways)
 }
 END_TEST
 
+/* A data hook may change lengths PX_MAX_SHIFTS times a direction (each one is
+ * remembered for retransmissions); one more resets both sides and is counted
+ * as such, not as the hook's closing. */
+START_TEST(data_hook_resizes_beyond_the_limit)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+
+	px_load(&t, "\"hooks\": [\"test_px_edit\"]");
+	splice_one(&t, &p, 40002, 1000, &b, 0, 5000);
+	for (unsigned k = 0; k < PX_MAX_SHIFTS; k++) {
+		s_send(&t, &b, TH_ACK | TH_PSH, "grow", 4);
+		expect_c(&t, &p, TH_ACK | TH_PSH, p.iss + 1 + 6 * k, 1019, 65535, "grow++", 6);
+	}
+	s_send(&t, &b, TH_ACK | TH_PSH, "grow", 4);
+	expect_c(&t, &p, TH_RST, p.iss + 1 + 6 * PX_MAX_SHIFTS, 0, 4096 - REQ_LEN, NULL, 0);
+	expect_s(&t, &b, TH_RST, b.iss + 19, 0, 65535, NULL, 0);
+	ck_assert_uint_eq(ctr(&t, "hook_resizes_over_limit"), 1);
+	ck_assert_uint_eq(ctr(&t, "closed_by_hook"), 0);
+	assert_released(&p);
+	assert_all_free();
+	px_free(&t);
+}
+END_TEST
+
 START_TEST(data_hook_changes_payload_in_place)
 {
 	struct px_test t;
@@ -2595,6 +2621,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, syn_flood_beyond_the_table);
 	tcase_add_test(tc, garbage_mid_splice_disturbs_nothing);
 	tcase_add_test(tc, held_buffers_exhausted);
+	tcase_add_test(tc, data_hook_resizes_beyond_the_limit);
 	tcase_add_test(tc, data_hook_changes_payload_in_place);
 	tcase_add_test(tc, data_hooks_change_lengths_both_ways);
 	tcase_add_test(tc, immediate_binding_is_a_nat);
