@@ -355,6 +355,16 @@ server_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t
 	(void)n; /* data from the backend is spliced, never delivered here */
 }
 
+/* The backend side's idle timer (armed when it connected and nothing of ours
+ * was outstanding: an empty first payload) is the slot's idle timer too, so
+ * an idle connection ends counted as one, whichever side's timer fires. */
+static bool
+server_idle(struct tcp_engine *e, struct tcp_conn *c)
+{
+	px_timer(worker_of(e), conn_index(e, c));
+	return true;
+}
+
 static const struct tcp_app server_side = {
 	.established = server_established,
 	.data = server_data,
@@ -362,6 +372,7 @@ static const struct tcp_app server_side = {
 	.think_over = server_nothing,
 	.released = server_released,
 	.fill = server_fill,
+	.idle = server_idle,
 };
 
 /* ---- the data path ------------------------------------------------------- */

@@ -1591,6 +1591,40 @@ START_TEST(idle_timeout_resets_both_sides)
 }
 END_TEST
 
+/* A client that sends nothing first: at inspect_ms the policy decides
+ * without payload, the backend speaks first, then nobody does. The backend
+ * side's idle timer (nothing of ours outstanding there) may fire first: the
+ * connection still ends as an idle timeout, not as two failed ones. */
+START_TEST(idle_after_an_empty_first_payload)
+{
+	struct px_test t;
+	struct cpeer p;
+	struct speer b;
+	struct oseg o[4];
+
+	px_load(&t, "\"idle_timeout_ms\": 100, \"inspect_ms\": 10");
+	c_open(&t, &p, 40001, 1000);
+	wait_out(&t, 1000);
+	s_expect_syn(&t, &b, &p, 0);
+	ck_assert_uint_eq(s_accept(&t, &b, 5000, 65535, 1460, o, 4), 1);
+	ck_assert_uint_eq(o[0].len, 0);
+	s_send(&t, &b, TH_ACK | TH_PSH, "BANNER", 6);
+	take1(&t, false, &o[0]);
+	ck_assert_uint_eq(o[0].len, 6);
+	ck_assert_mem_eq(o[0].data, "BANNER", 6);
+	wait_out(&t, 1000);
+	harness_walk(t.h, 2);
+	take1(&t, false, &o[0]);
+	ck_assert_msg(o[0].flags & TH_RST, "to the client: %s", tt_flags(o[0].flags));
+	take1(&t, true, &o[0]);
+	ck_assert_msg(o[0].flags & TH_RST, "to the backend: %s", tt_flags(o[0].flags));
+	ck_assert_uint_eq(ctr(&t, "idle_timeouts"), 1);
+	assert_released(&p);
+	assert_all_free();
+	px_free(&t);
+}
+END_TEST
+
 START_TEST(client_leaves_before_the_backend_answers)
 {
 	struct px_test t;
@@ -2614,6 +2648,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, new_syn_during_linger_is_a_new_connection);
 	tcase_add_test(tc, rst_mid_splice_from_either_side);
 	tcase_add_test(tc, idle_timeout_resets_both_sides);
+	tcase_add_test(tc, idle_after_an_empty_first_payload);
 	tcase_add_test(tc, client_leaves_before_the_backend_answers);
 	tcase_add_test(tc, backend_refuses_or_stays_silent);
 	tcase_add_test(tc, retry_next_backend);
