@@ -135,9 +135,16 @@ struct px_worker {
 	struct px_slot *slots;
 	uint32_t nb_slots;
 	struct tuple_table table; /* client 4-tuple -> slot */
-	/* Free slots, oldest first: a slot's backend-side address and port are
-	 * reused as late as possible (the backend's TIME_WAIT has time to end). */
-	uint32_t *free_fifo, free_head, free_count;
+	/* Free slots and free backend-side ports, kept apart (px_take, px_give):
+	 * a slot's state (both connections, slots[i]) is reused newest first,
+	 * while it is still in the cache; the local port it opens its backend
+	 * connection from is reused oldest first, so a 4-tuple comes back to
+	 * the backend as late as possible (its TIME_WAIT has time to end).
+	 * port_of[i]: slot i's port, as its index in the worker's share;
+	 * slot_at[p]: the slot using port p, UINT32_MAX when none. */
+	uint32_t *free_stack, free_count;
+	uint32_t *port_fifo, port_head; /* free_count ports, oldest at port_head */
+	uint32_t *port_of, *slot_at;
 	struct half_open half_open; /* client handshakes not finished, oldest first */
 	struct rte_mempool *held_pool;
 	uint32_t next_id, id_stride;
@@ -157,20 +164,43 @@ px_key_hash(const struct px_worker *w, const struct px_key *k)
 	return tuple_table_hash(&w->table, k->client_ip, k->vip, k->client_port, k->vport);
 }
 
-static inline void
-px_free_push(struct px_worker *w, uint32_t i)
+/* The slot px_take gives next, or UINT32_MAX when all are in use. */
+static inline uint32_t
+px_next_free(const struct px_worker *w)
 {
-	w->free_fifo[(w->free_head + w->free_count++) % w->nb_slots] = i;
+	return w->free_count ? w->free_stack[w->free_count - 1] : UINT32_MAX;
 }
 
+/* Takes the slot px_next_free named (there is one) and the oldest free port. */
 static inline uint32_t
-px_free_pop(struct px_worker *w)
+px_take(struct px_worker *w)
 {
-	uint32_t i = w->free_fifo[w->free_head];
+	uint32_t i = w->free_stack[--w->free_count];
+	uint32_t p = w->port_fifo[w->port_head];
 
-	w->free_head = (w->free_head + 1) % w->nb_slots;
-	w->free_count--;
+	w->port_head = w->port_head + 1 == w->nb_slots ? 0 : w->port_head + 1;
+	w->port_of[i] = p;
+	w->slot_at[p] = i;
 	return i;
+}
+
+/* Frees slot i (pushed to be taken next) and its port (to be taken last). */
+static inline void
+px_give(struct px_worker *w, uint32_t i)
+{
+	uint32_t p = w->port_of[i];
+	uint32_t tail = w->port_head + w->free_count;
+
+	w->slot_at[p] = UINT32_MAX;
+	w->port_fifo[tail >= w->nb_slots ? tail - w->nb_slots : tail] = p;
+	w->free_stack[w->free_count++] = i;
+}
+
+/* The slot using the backend-side port the share names p, or UINT32_MAX. */
+static inline uint32_t
+px_slot_at(const struct px_worker *w, uint32_t p)
+{
+	return p < w->nb_slots ? w->slot_at[p] : UINT32_MAX;
 }
 
 static inline struct px_key

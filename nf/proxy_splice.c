@@ -600,5 +600,5 @@ px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 	s->state = PX_FREE;
 	s->flags = 0;
 	half_open_remove(&w->half_open, i);
-	px_free_push(w, i);
+	px_give(w, i);
 }

@@ -6,9 +6,10 @@
  * inspect_bytes, or for inspect_ms — announcing a window no bigger than the
  * room left, so nothing is lost while the decision waits. The policy then
  * names a backend; the proxy connects to it (the engine, acting as a client,
- * from the local address and port of the slot in the worker's share,
- * local_share.h, so backend segments find their slot by address), sends it the held payload after the request hooks, and from
- * then on splices the two connections (proxy_splice.c).
+ * from the oldest free local address and port of the worker's share,
+ * local_share.h; backend segments find their slot by it), sends it the held
+ * payload after the request hooks, and from then on splices the two
+ * connections (proxy_splice.c).
  *
  * A backend that refuses or does not answer gets the client a reset, or the
  * next backend when retry_next_backend is set. Only configured backends are
@@ -42,7 +43,7 @@ same_family(const struct px_worker *w, uint32_t i, unsigned b)
 }
 
 /* The server-side connection of slot i, to backend b: from the slot's local
- * address and port in the worker's share; over IPv6 from the share's IPv6
+ * address and port in the worker's share (port_of); over IPv6 from the share's IPv6
  * address, or from the server port's (local_share.h). */
 static void
 backend_address(struct px_worker *w, uint32_t i, unsigned b, struct tcp_conn *sc)
@@ -50,7 +51,7 @@ backend_address(struct px_worker *w, uint32_t i, unsigned b, struct tcp_conn *sc
 	const struct px_config *cfg = w->cfg;
 
 	memset(sc, 0, sizeof(*sc));
-	local_share_addr(&cfg->share, w->worker, i, &sc->local_ip, &sc->local_port);
+	local_share_addr(&cfg->share, w->worker, w->port_of[i], &sc->local_ip, &sc->local_port);
 	sc->remote_ip = cfg->backends[b].ip;
 	sc->remote_port = cfg->backends[b].port;
 	if (cfg->backend_is6[b]) {
@@ -396,7 +397,7 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 		struct px_key key = px_key_of(&w->ec.conns[i]);
 		tuple_table_del(&w->table, px_key_hash(w, &key), i);
 		s->state = PX_FREE;
-		px_free_push(w, i);
+		px_give(w, i);
 		return;
 	}
 	s->backend = (uint8_t)b;
@@ -419,14 +420,14 @@ accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 		w->ctr[TC_HALF_OPEN_EVICTED]++;
 		px_release(w, half_open_oldest(&w->half_open), CAUSE_ABORTED, false);
 	}
-	uint32_t i = w->free_count ? w->free_fifo[w->free_head] : UINT32_MAX;
+	uint32_t i = px_next_free(w);
 
 	if (i == UINT32_MAX || tuple_table_add(&w->table, px_key_hash(w, key), i) < 0) {
 		nfg_count(e->node, TC_DROP_TABLE_FULL, 1);
 		tcp_reply_rst(e, m);
 		return;
 	}
-	px_free_pop(w);
+	px_take(w);
 	struct px_slot *s = &w->slots[i];
 	memset(s, 0, sizeof(*s));
 	s->state = PX_COLLECT;
@@ -511,7 +512,7 @@ from_server(struct px_worker *w, struct rte_mbuf *m)
 		return;
 	const struct rte_ipv6_hdr *ip6 = tcp_segment_ip6(m);
 	uint32_t local = local_share_name(&w->cfg->share, m);
-	uint32_t i = local_share_slot(&w->cfg->share, w->worker, local, th->dst_port);
+	uint32_t i = px_slot_at(w, local_share_slot(&w->cfg->share, w->worker, local, th->dst_port));
 	struct tcp_conn *sc = i < w->nb_slots ? &w->es.conns[i] : NULL;
 	/* Another worker's connection (steering missed it): a reset from here
 	 * would kill it, so only count it. */
@@ -660,18 +661,27 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 			w->backend_fold6[b] = tcp_ip6_fold(cfg->backend_ip6[b]);
 	}
 	w->slots = rte_zmalloc_socket("px_slots", w->nb_slots * sizeof(*w->slots), 0, socket);
-	w->free_fifo = rte_malloc_socket("px_free", w->nb_slots * sizeof(uint32_t), 0, socket);
+	size_t words = w->nb_slots * sizeof(uint32_t);
+	w->free_stack = rte_malloc_socket("px_free", words, 0, socket);
+	w->port_fifo = rte_malloc_socket("px_ports", words, 0, socket);
+	w->port_of = rte_malloc_socket("px_port_of", words, 0, socket);
+	w->slot_at = rte_malloc_socket("px_slot_at", words, 0, socket);
 	snprintf(name, sizeof(name), "pxh%u_%p", worker, (void *)w);
 	w->held_pool = rte_mempool_create(name, cfg->held_buffers, cfg->inspect_bytes + PX_HOOK_ROOM,
 					  0, 0, NULL, NULL, NULL, NULL, socket, 0);
 	int table = tuple_table_init(&w->table, w->nb_slots, socket);
-	if (!w->slots || !w->free_fifo || !w->held_pool || table < 0 ||
+	if (!w->slots || !w->free_stack || !w->port_fifo || !w->port_of || !w->slot_at ||
+	    !w->held_pool || table < 0 ||
 	    half_open_init(&w->half_open, w->nb_slots, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
-	local_share_slot_order(&cfg->share, worker, w->free_fifo);
-	w->free_head = 0;
+	local_share_slot_order(&cfg->share, worker, w->port_fifo);
+	w->port_head = 0;
+	for (uint32_t i = 0; i < w->nb_slots; i++) {
+		w->free_stack[i] = w->nb_slots - 1 - i; /* slot 0 first */
+		w->slot_at[i] = UINT32_MAX;
+	}
 	w->free_count = w->nb_slots;
 	return 0;
 }
@@ -694,7 +704,10 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	tuple_table_free(&w->table);
 	rte_mempool_free(w->held_pool);
 	rte_free(w->slots);
-	rte_free(w->free_fifo);
+	rte_free(w->free_stack);
+	rte_free(w->port_fifo);
+	rte_free(w->port_of);
+	rte_free(w->slot_at);
 	half_open_free(&w->half_open);
 	rte_free(w);
 }

@@ -539,7 +539,7 @@ c_open(struct px_test *t, struct cpeer *p, uint16_t port, uint32_t isn)
 	c_ack(t, p);
 }
 
-/* The proxy's SYN to backend `backend`, from our port for the client's slot. */
+/* The proxy's SYN to backend `backend`, from the port the client's slot took. */
 static void
 s_expect_syn(struct px_test *t, struct speer *b, const struct cpeer *p, unsigned backend)
 {
@@ -548,7 +548,7 @@ s_expect_syn(struct px_test *t, struct speer *b, const struct cpeer *p, unsigned
 	memset(b, 0, sizeof(*b));
 	b->ip = backend ? B2 : B1;
 	b->port = backend ? 8080 : 80;
-	b->pport = (uint16_t)(PORT_LO + p->slot);
+	b->pport = (uint16_t)(PORT_LO + pxw()->port_of[p->slot]);
 	take1(t, true, &o);
 	to_server(&o, b);
 	ck_assert_seg(&o, TH_SYN, o.seq, 0);
@@ -646,23 +646,29 @@ assert_released(const struct cpeer *p)
 	ck_assert_uint_eq(w->es.conns[p->slot].state, TCP_CLOSED);
 }
 
-/* Nothing left: every slot free and on the free stack once, no table entry,
- * every held buffer back in its pool. */
+/* Nothing left: every slot free and on the free stack once, every port on
+ * the port queue once and used by no slot, no table entry, every held buffer
+ * back in its pool. */
 static void
 assert_all_free(void)
 {
 	struct px_worker *w = pxw();
-	static bool seen[65536];
+	static bool seen[65536], port_seen[65536];
 
 	ck_assert_uint_eq(w->free_count, w->nb_slots);
 	ck_assert_uint_eq(w->table.used, 0);
 	ck_assert_uint_eq(held_free(), w->cfg->held_buffers);
 	memset(seen, 0, sizeof(seen));
+	memset(port_seen, 0, sizeof(port_seen));
 	for (uint32_t k = 0; k < w->free_count; k++) {
-		uint32_t slot = w->free_fifo[(w->free_head + k) % w->nb_slots];
+		uint32_t slot = w->free_stack[k];
+		uint32_t port = w->port_fifo[(w->port_head + k) % w->nb_slots];
 		ck_assert_uint_lt(slot, w->nb_slots);
+		ck_assert_uint_lt(port, w->nb_slots);
 		ck_assert_msg(!seen[slot], "slot %u twice on the free list", slot);
-		seen[slot] = true;
+		ck_assert_msg(!port_seen[port], "port %u twice on the port queue", port);
+		ck_assert_uint_eq(w->slot_at[port], UINT32_MAX);
+		seen[slot] = port_seen[port] = true;
 	}
 	for (uint32_t i = 0; i < w->nb_slots; i++) {
 		ck_assert_uint_eq(w->slots[i].state, PX_FREE);
@@ -1523,6 +1529,11 @@ START_TEST(new_syn_during_linger_is_a_new_connection)
 	c_send(&t, &p2, TH_ACK | TH_PSH, REQ, REQ_LEN);
 	expect_c(&t, &p2, TH_ACK, p2.iss + 1, p2.snd, 4096 - REQ_LEN, NULL, 0);
 	s_expect_syn(&t, &b2, &p2, 1);
+	/* The freed slot's state is reused at once (it is in the cache); its
+	 * port is not: the backend gets the 4-tuple again as late as can be. */
+	ck_assert_uint_eq(p2.slot, old_slot);
+	ck_assert_uint_eq(b.pport, PORT_LO);
+	ck_assert_uint_eq(b2.pport, PORT_LO + 1);
 	ck_assert_uint_eq(pxw()->free_count, pxw()->nb_slots - 1);
 	px_free(&t);
 }
