@@ -39,10 +39,16 @@ extern "C" {
 
 #define NFG_PORT_MAX_CLAIMS 32
 
-/* The masked bits of a port, packed into a number (bit-by-bit PEXT). */
+/* The masked bits of a port, packed into a number (PEXT): a shift when the
+ * mask is one run of bits (the default's low bits), else bit by bit. */
 static inline unsigned
 nfg_mask_value(uint16_t port, uint16_t mask)
 {
+	if (mask == 0)
+		return 0;
+	unsigned low = (unsigned)__builtin_ctz(mask), run = (unsigned)mask >> low;
+	if ((run & (run + 1)) == 0)
+		return ((unsigned)port >> low) & run;
 	unsigned v = 0, out_bit = 0;
 
 	for (unsigned b = 0; b < 16; b++) {
@@ -70,7 +76,10 @@ struct nfg_port_slices {
 static inline unsigned
 nfg_slice_owner(uint16_t mask, unsigned workers, uint16_t port)
 {
-	return nfg_mask_value(port, mask) % workers;
+	unsigned v = nfg_mask_value(port, mask);
+
+	/* No division on the data path for the usual counts of workers. */
+	return (workers & (workers - 1)) == 0 ? v & (workers - 1) : v % workers;
 }
 
 /*

@@ -87,6 +87,35 @@ START_TEST(port_slices_for_masks_of_every_width)
 }
 END_TEST
 
+/* The masked bits of a port, bit by bit: what the shortcuts must agree with. */
+static unsigned
+mask_value_by_bits(uint16_t port, uint16_t mask)
+{
+	unsigned v = 0, out = 0;
+
+	for (unsigned b = 0; b < 16; b++)
+		if (mask & (1u << b))
+			v |= ((port >> b) & 1u) << out++;
+	return v;
+}
+
+/* Every mask (one run of bits or scattered ones), ports spread over the whole
+ * range, worker counts powers of two or not. */
+START_TEST(mask_value_and_owner_agree_with_the_bits)
+{
+	for (uint32_t mask = 0; mask <= 0xffff; mask++) {
+		for (uint32_t k = 0; k < 16; k++) {
+			uint16_t port = (uint16_t)(k * 4099u + mask * 7u);
+			unsigned want = mask_value_by_bits(port, (uint16_t)mask);
+			ck_assert_uint_eq(nfg_mask_value(port, (uint16_t)mask), want);
+			unsigned workers = 1 + (k % 8);
+			ck_assert_uint_eq(nfg_slice_owner((uint16_t)mask, workers, port),
+					  want % workers);
+		}
+	}
+}
+END_TEST
+
 START_TEST(port_slices_refuse_what_cannot_work)
 {
 	struct nfg_port_slices s;
@@ -562,6 +591,7 @@ steering_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, port_slices_for_masks_of_every_width);
 	tcase_add_test(tc, port_slices_refuse_what_cannot_work);
+	tcase_add_test(tc, mask_value_and_owner_agree_with_the_bits);
 	tcase_add_test(tc, symmetric_rss_key_hashes_both_directions_alike);
 	tcase_add_test(tc, owner_of_both_directions);
 	tcase_add_test(tc, hand_off_keeps_order_and_gives_back_what_did_not_fit);
