@@ -148,6 +148,7 @@ struct px_worker {
 	struct half_open half_open; /* client handshakes not finished, oldest first */
 	struct rte_mempool *held_pool;
 	uint32_t next_id, id_stride;
+	uint32_t stop_scan;       /* the next slot to reset at the stop */
 	unsigned worker;
 	uint64_t *ctr;
 	uint32_t src_fold6, backend_fold6[PX_MAX_BACKENDS]; /* tcp_ip6_fold() of those */

@@ -199,6 +199,9 @@ tcp_connector_poll(struct rte_graph *graph, struct rte_node *node)
 	bool stopping = nfg_stopping();
 
 	tcp_engine_tick(e, graph, tsc);
+	/* A peer outside keeps what we leave open: reset it. */
+	if (stopping)
+		tcp_abort_open(e);
 	tcp_timers_poll(e, tsc);
 	uint32_t n = stopping ? 0 : budget(k, tsc);
 	for (uint32_t i = 0; i < n; i++)

@@ -138,6 +138,8 @@ struct tcp_engine_config {
 	uint32_t idle_timeout_ms; /* nothing from the peer for this long: give up */
 	bool verify_checksum;
 	bool rst_when_full;       /* table full: answer a SYN with RST (else drop it) */
+	bool rst_at_stop;         /* the run stopping: reset what is open (a peer outside
+				   * this process would keep it) */
 	struct rte_ether_addr src_mac, dst_mac;
 	/* The port the engine sends and receives on (NULL in tests without
 	 * one): which destinations are ours to answer. */
@@ -151,6 +153,7 @@ struct tcp_engine {
 	void *app_ctx;
 	struct tcp_conn *conns;
 	uint32_t nb_conns;
+	uint32_t stop_scan;       /* tcp_abort_open: the next connection to look at */
 	struct timer_wheel tw;
 	struct rte_mempool *pool;
 	uint64_t *ctr;
@@ -365,6 +368,12 @@ void tcp_send_message(struct tcp_engine *e, struct tcp_conn *c, uint32_t len);
 void tcp_close(struct tcp_engine *e, struct tcp_conn *c);
 /* Reset the connection and release it. */
 void tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause);
+/* The run is stopping: reset the connections still open (TIME_WAIT guards a
+ * closed one, it stays), at most TCP_STOP_RESETS a call, for the drain walks
+ * to send. True while some may be left. Nothing when the port's peer is in
+ * this process (cfg->rst_at_stop). */
+#define TCP_STOP_RESETS 256
+bool tcp_abort_open(struct tcp_engine *e);
 /* Send what the window allows: data, FIN, or an ACK when `ack_now`. */
 void tcp_output(struct tcp_engine *e, struct tcp_conn *c, bool ack_now);
 /* Go back to snd_una and send again (RTO, fast retransmit). */

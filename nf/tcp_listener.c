@@ -199,13 +199,18 @@ tcp_listener_poll(struct rte_graph *graph, struct rte_node *node)
 	struct tcp_listener *l = nfg_node_state(node);
 	uint64_t tsc = nfg_clock();
 
+	bool stopping = nfg_stopping();
+
 	if (has_timers(l))
 		nfg_node_poll_request(node);
-	if (tsc < l->e.next_tick_tsc)
+	if (tsc < l->e.next_tick_tsc && !stopping)
 		return;
 	tcp_engine_tick(&l->e, graph, tsc);
-	if (tcp_timers_poll(&l->e, tsc))
-		tcp_flush(&l->e);
+	/* A peer outside keeps what we leave open: reset it. */
+	if (stopping)
+		tcp_abort_open(&l->e);
+	tcp_timers_poll(&l->e, tsc);
+	tcp_flush(&l->e);
 }
 
 /* ---- setup -------------------------------------------------------------- */

@@ -624,6 +624,23 @@ tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause)
 	tcp_release(e, c, cause);
 }
 
+bool
+tcp_abort_open(struct tcp_engine *e)
+{
+	unsigned budget = TCP_STOP_RESETS;
+
+	if (!e->cfg->rst_at_stop)
+		return false;
+	for (; e->stop_scan < e->nb_conns && budget; e->stop_scan++) {
+		struct tcp_conn *c = &e->conns[e->stop_scan];
+		if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT) {
+			tcp_abort(e, c, CAUSE_ABORTED);
+			budget--;
+		}
+	}
+	return e->stop_scan < e->nb_conns;
+}
+
 void
 tcp_reply_rst(struct tcp_engine *e, struct rte_mbuf *m)
 {

@@ -565,19 +565,46 @@ proxy_input(struct rte_graph *graph, struct rte_node *node, unsigned input, void
 	return nb_objs;
 }
 
-/* Called on every walk (an operator with named inputs is a source): timers. */
+/* The run is stopping: both sides of what is still proxied get a RST (peers
+ * outside this process would keep the connections), TCP_STOP_RESETS slots a
+ * walk; what lingers has ended well and just goes. Not when a port's peer is
+ * this process. */
+static void
+reset_at_stop(struct px_worker *w)
+{
+	unsigned budget = TCP_STOP_RESETS;
+
+	if (!w->ec.cfg->rst_at_stop || !w->es.cfg->rst_at_stop)
+		return;
+	for (; w->stop_scan < w->nb_slots && budget; w->stop_scan++) {
+		uint8_t state = w->slots[w->stop_scan].state;
+		if (state == PX_FREE)
+			continue;
+		if (state == PX_LINGER)
+			px_release(w, w->stop_scan, CAUSE_PASSIVE_CLOSE, false);
+		else
+			px_release(w, w->stop_scan, CAUSE_ABORTED, true);
+		budget--;
+	}
+}
+
+/* Called on every walk (an operator with named inputs is a source): timers,
+ * and the resets at the stop. */
 static uint16_t
 proxy_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t nb_objs)
 {
 	struct px_worker *w = nfg_node_state(node);
 	uint64_t tsc = nfg_clock();
+	bool stopping = nfg_stopping();
 	(void)objs;
 	(void)nb_objs;
 
-	if (tsc < w->ec.next_tick_tsc && tsc < w->es.next_tick_tsc)
+	if (tsc < w->ec.next_tick_tsc && tsc < w->es.next_tick_tsc && !stopping)
 		return 0;
 	tcp_engine_tick(&w->ec, graph, tsc);
 	tcp_engine_tick(&w->es, graph, tsc);
+	if (stopping)
+		reset_at_stop(w);
 	tcp_timers_poll(&w->ec, tsc);
 	tcp_timers_poll(&w->es, tsc);
 	tcp_flush(&w->ec);

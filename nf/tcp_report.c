@@ -130,6 +130,7 @@ tcp_engine_config_fit(struct nfg_instance *inst, struct tcp_engine_config *cfg,
 {
 	cfg->src_mac = port->mac;
 	cfg->port = port;
+	cfg->rst_at_stop = !port->in_process;
 	/* IPv6's header is 20 bytes longer: its segments carry that much less
 	 * where an MTU bounds them (a port's MTU is at least 1280 with IPv6). */
 	cfg->mss6 = mtu && mtu >= 60u + TCP_MSS_MIN ? (uint16_t)RTE_MIN(cfg->mss, mtu - 60u)

@@ -246,6 +246,7 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 		rte_eth_allmulticast_enable(pid);
 	p->tx_offloads = conf.txmode.offloads;
 	p->socket = rte_eth_dev_socket_id(pid);
+	p->in_process = ring;
 	if (ring)
 		p->mtu = (uint16_t)ps->mtu; /* 0: none, as given */
 	else if (ps->mtu)

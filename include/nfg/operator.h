@@ -478,6 +478,8 @@ struct nfg_port {
 	uint8_t ipv6_prefix[NFG_PORT_MAX_ADDRS];
 	uint16_t mtu;               /* the device's MTU while the run lasts; 0: none
 				     * (the in-process wire carries any frame) */
+	bool in_process;            /* the in-process wire or loop (net_ring): its
+				     * peer is this process, and stops with it */
 };
 
 /* The value of a run option that operators may use (NULL when not given):
