@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -395,10 +396,35 @@ check_memory(const struct nfg_graph *g, unsigned mbufs)
 	return -1;
 }
 
+/* The graph's "lcores" are CPUs this process may run on: said here, not by
+ * EAL (which prints its whole usage for a CPU it cannot have). */
+static int
+check_lcores(const struct nfg_graph *g)
+{
+	cpu_set_t mine;
+	char list[256] = "";
+	size_t len = 0;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine) != 0)
+		return 0; /* EAL will say */
+	for (int c = 0; c < CPU_SETSIZE && len < sizeof(list) - 16; c++)
+		if (CPU_ISSET(c, &mine))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%d", len ? "," : "", c);
+	for (unsigned w = 0; w < g->nb_workers && w < NFG_MAX_WORKERS; w++) {
+		int cpu = g->lcores[w];
+		if (cpu >= 0 && (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &mine))) {
+			nfg_log_err("lcores: CPU %d is not one this process may run on (CPUs here: %s)",
+				    cpu, list);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbufs)
 {
-	if (check_memory(g, mbufs) < 0)
+	if (check_lcores(g) < 0 || check_memory(g, mbufs) < 0)
 		return -1;
 	/* First, so that the hugepages killed runs held count as free. */
 	sweep_dead_prefixes();

@@ -67,6 +67,10 @@ out=$("$NFG" check nftraffic-server --set nodes.server.response=null \
 	--set nodes.server.response_file=/proc/self/status 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "holds more than its size says" ||
 	fail "a /proc file taken as a response: $out"
+# A CPU the machine does not have: nfg says so, not EAL's whole usage.
+out=$("$NFG" run nftraffic --set 'lcores=[99]' --duration 1 -- --file-prefix="$RUN-cpu" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "lcores: CPU 99 is not one this process may run on" &&
+	! echo "$out" | grep -q "EAL common options" || fail "lcores [99]: exit $rc, $out"
 note "bad input refused with the place named"
 
 # A device that does not exist: a clean error, not a DPDK panic.
