@@ -223,6 +223,7 @@ px_conn_info(const struct px_worker *w, uint32_t i)
 /* proxy_setup.c: the operator's parameters, setup(), and the release of
  * what it made. */
 extern const struct nfg_param px_params[];
+extern struct nfg_counter px_counters[]; /* the engine's, then the proxy's */
 int px_setup(struct nfg_instance *inst);
 void px_config_free(void *cfg);
 

@@ -176,26 +176,6 @@ px_setup(struct nfg_instance *inst)
 	    nfg_instance_add_input(inst, "server") != PX_FROM_SERVER)
 		return -1;
 	cfg->backend_counter0 = PX_NB_COUNTERS;
-	static const char *const names[] = {
-		[PX_PROXIED - TC_NB] = "proxied", [PX_DONE - TC_NB] = "closed_both_ways",
-		[PX_REJECTED - TC_NB] = "rejected_by_policy",
-		[PX_BACKEND_FAILED - TC_NB] = "backend_failed",
-		[PX_RETRIED - TC_NB] = "next_backend_tried",
-		[PX_CLIENT_GONE - TC_NB] = "client_left_before_backend",
-		[PX_RESETS - TC_NB] = "reset_while_spliced",
-		[PX_IDLE_TIMEOUTS - TC_NB] = "idle_timeouts",
-		[PX_HOOK_CLOSED - TC_NB] = "closed_by_hook",
-		[PX_NO_HELD_BUFFER - TC_NB] = "no_held_buffer",
-		[PX_OTHER_FAMILY - TC_NB] = "backend_of_other_family",
-		[PX_FORWARDED_C2S - TC_NB] = "segments_to_server",
-		[PX_FORWARDED_S2C - TC_NB] = "segments_to_client",
-		[PX_HOOK_RESIZES_OVER - TC_NB] = "hook_resizes_over_limit",
-	};
-	/* A connection proxied is the proxy's success, whatever ended it (a
-	 * client's RST, an idle timeout): a run that proxied is no failure. */
-	for (unsigned k = 0; k < RTE_DIM(names); k++)
-		nfg_instance_add_counter(inst, names[k],
-					 k == PX_PROXIED - TC_NB ? NFG_CTR_SUCCESS : NFG_CTR_INFO);
 	for (unsigned b = 0; b < cfg->nb_backends; b++)
 		nfg_instance_add_counter(inst, cfg->backend_counter_names[b], NFG_CTR_INFO);
 	cfg->records = tcp_records_capacity(inst);
@@ -227,6 +207,51 @@ static const struct nfg_param backend_fields[] = {
 	{ .name = "group", .type = NFG_T_STRING, .def = "\"\"", .doc = "label for the match policy" },
 	{ 0 },
 };
+
+/* The engine's counters (both sides add to them), then the proxy's; one per
+ * backend follows at setup. */
+struct nfg_counter px_counters[PX_NB_COUNTERS + 1];
+
+static const struct nfg_counter proxy_counters[] = {
+	/* A connection proxied is the proxy's success, whatever ended it (a
+	 * client's RST, an idle timeout): a run that proxied is no failure. */
+	[PX_PROXIED - TC_NB] = { "proxied", NFG_CTR_SUCCESS,
+				 "connections spliced: the client's and the backend's both up" },
+	[PX_DONE - TC_NB] = { "closed_both_ways", NFG_CTR_INFO,
+			      "spliced connections that ended with FINs both ways, both acknowledged" },
+	[PX_REJECTED - TC_NB] = { "rejected_by_policy", NFG_CTR_INFO,
+				  "the policy named no backend: the client was reset" },
+	[PX_BACKEND_FAILED - TC_NB] = { "backend_failed", NFG_CTR_INFO,
+					"the backend refused or did not answer: the client was reset" },
+	[PX_RETRIED - TC_NB] = { "next_backend_tried", NFG_CTR_INFO,
+				 "a backend failed and the next one was tried (retry_next_backend)" },
+	[PX_CLIENT_GONE - TC_NB] = { "client_left_before_backend", NFG_CTR_INFO,
+				     "the client left before its backend connection was up" },
+	[PX_RESETS - TC_NB] = { "reset_while_spliced", NFG_CTR_INFO,
+				"spliced connections ended by a RST from either end" },
+	[PX_IDLE_TIMEOUTS - TC_NB] = { "idle_timeouts", NFG_CTR_INFO,
+				       "connections reset after idle_timeout_ms without a segment" },
+	[PX_HOOK_CLOSED - TC_NB] = { "closed_by_hook", NFG_CTR_INFO,
+				     "connections a hook asked to close (both ends reset)" },
+	[PX_NO_HELD_BUFFER - TC_NB] = { "no_held_buffer", NFG_CTR_INFO,
+					"more clients collecting at once than held_buffers: reset" },
+	[PX_OTHER_FAMILY - TC_NB] = { "backend_of_other_family", NFG_CTR_INFO,
+				      "the backend chosen is of the other IP family: client reset" },
+	[PX_FORWARDED_C2S - TC_NB] = { "segments_to_server", NFG_CTR_INFO,
+				       "spliced segments forwarded from clients to backends" },
+	[PX_FORWARDED_S2C - TC_NB] = { "segments_to_client", NFG_CTR_INFO,
+				       "spliced segments forwarded from backends to clients" },
+	[PX_HOOK_RESIZES_OVER - TC_NB] = { "hook_resizes_over_limit", NFG_CTR_INFO,
+					   "a data hook changed a direction's length more than 8 "
+					   "times: the connection was reset" },
+};
+
+static void __attribute__((constructor))
+px_counters_init(void)
+{
+	memcpy(px_counters, tcp_counters, TC_NB * sizeof(px_counters[0]));
+	memcpy(px_counters + TC_NB, proxy_counters, sizeof(proxy_counters));
+}
 
 const struct nfg_param px_params[] = {
 	{ .name = "client_port", .type = NFG_T_PORT, .doc = "the port clients come from" },

@@ -23,6 +23,11 @@ note "$nops operators document themselves"
 # The counters that decide exit status 4 say so.
 "$NFG" ops tcp_client | grep -Eq '^  completed +success ' || fail "tcp_client: completed not marked success"
 "$NFG" ops tcp_client | grep -Eq '^  failed_refused +failure ' || fail "tcp_client: failed_refused not marked failure"
+# The proxy's own counters, after the engine's: each with what it counts.
+"$NFG" ops tcp_proxy | grep -Eq '^  proxied +success connections spliced' ||
+	fail "tcp_proxy: proxied not listed as its success"
+"$NFG" ops tcp_proxy | grep -Eq '^  reset_while_spliced +spliced connections ended by a RST' ||
+	fail "tcp_proxy: reset_while_spliced not documented"
 
 for f in "$ROOT"/configs/*.json; do
 	"$NFG" check "$f" || fail "shipped graph $(basename "$f") does not check"
