@@ -142,11 +142,30 @@ match_setup(struct nfg_instance *inst, json_t *params, const struct nfg_proxy_ba
 	    json_array_size(rules) > MAX_RULES)
 		return nfg_error(inst, "policy_params.rules", "expected 1 to %d rules like "
 				 "{\"host\": \"a.example\", \"group\": \"a\"}", MAX_RULES);
+	/* A key misspelt would silently do nothing (a rule without its test, a
+	 * default that is not one): every key must be one we read. */
+	const char *key;
+	json_t *val;
+	json_object_foreach(params, key, val)
+		if (strcmp(key, "rules") != 0 && strcmp(key, "default") != 0)
+			return nfg_error(inst, "policy_params", "unknown key \"%s\" (\"match\" takes "
+					 "\"rules\" and \"default\")", key);
 	json_array_foreach(rules, i, r) {
 		char where[64];
 		struct rule *rule = &m->rules[m->nb_rules];
 		unsigned found = 0;
 		snprintf(where, sizeof(where), "policy_params.rules[%zu]", i);
+		if (!json_is_object(r))
+			return nfg_error(inst, where, "expected an object like {\"host\": "
+					 "\"a.example\", \"group\": \"a\"}");
+		json_object_foreach(r, key, val) {
+			unsigned k = 0;
+			while (k < RTE_DIM(kinds) && strcmp(key, kinds[k]) != 0)
+				k++;
+			if (k == RTE_DIM(kinds) && strcmp(key, "group") != 0)
+				return nfg_error(inst, where, "unknown key \"%s\" (a rule takes one of "
+						 "prefix, contains, host, path, and group)", key);
+		}
 		for (unsigned k = 0; k < 4; k++) {
 			json_t *v = json_object_get(r, kinds[k]);
 			if (!v)

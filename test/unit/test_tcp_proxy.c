@@ -2557,6 +2557,33 @@ START_TEST(match_policy_refused_without_first_bytes)
 }
 END_TEST
 
+/* A misspelt key would do nothing (a rule without its test, no default):
+ * each is refused by name, as is a rule that is not an object. */
+START_TEST(match_policy_refuses_unknown_keys)
+{
+	static const struct {
+		const char *params, *want;
+	} cases[] = {
+		{ "{\"rules\": [{\"hots\": \"b.example\", \"group\": \"b\"}]}",
+		  "policy_params.rules[0]: unknown key \"hots\"" },
+		{ "{\"rules\": [{\"host\": \"b.example\", \"group\": \"b\", \"weight\": 2}]}",
+		  "policy_params.rules[0]: unknown key \"weight\"" },
+		{ "{\"rules\": [{\"host\": \"b.example\", \"group\": \"b\"}], \"defualt\": \"a\"}",
+		  "policy_params: unknown key \"defualt\"" },
+		{ "{\"rules\": [\"b.example\"]}", "policy_params.rules[0]: expected an object" },
+	};
+	char json[8192], params[512];
+
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		snprintf(params, sizeof(params), "\"policy\": \"match\", \"policy_params\": %s",
+			 cases[i].params);
+		px_json(json, sizeof(json), params);
+		const char *msg = harness_load_error(json);
+		ck_assert_msg(msg && strstr(msg, cases[i].want), "case %u: %s", i, msg);
+	}
+}
+END_TEST
+
 /* While the proxy collects the client's first bytes it sends no SACK blocks
  * of its own, though SACK was agreed: bytes it held beyond a hole are
  * forgotten at the splice, and blocks for them would be reneging. */
@@ -2639,6 +2666,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, delayed_binding_backend_scales_client_does_not);
 	tcase_add_test(tc, delayed_binding_translates_sack_blocks);
 	tcase_add_test(tc, match_policy_refused_without_first_bytes);
+	tcase_add_test(tc, match_policy_refuses_unknown_keys);
 	tcase_add_test(tc, no_sack_blocks_while_collecting);
 	tcase_add_test(tc, delayed_binding_strips_sack_the_backend_refused);
 	tcase_add_test(tc, immediate_binding_passes_options_through);
