@@ -40,8 +40,20 @@ local_share_parse_ips(struct nfg_instance *inst, const char *param, struct local
 int
 local_share_check_peers(struct nfg_instance *inst, const char *param,
 			const struct local_addresses *a, const char *v4_peer, bool any_v6_peer,
-			const char *peers)
+			const char *peers, const char *port)
 {
+	unsigned nb_ipv4, nb_ipv6;
+
+	if (nfg_port_addresses(port, &nb_ipv4, &nb_ipv6) == 0) {
+		/* Also for IPv6 source addresses: the port's prefix is what tells
+		 * nd which neighbours are on the link. */
+		if (any_v6_peer && nb_ipv6 == 0)
+			return nfg_error(inst, peers, "IPv6 %s, and port %s has no ipv6 address (%s)",
+					 peers, port, a->ipv6 ? "the link's prefix" : "to send from");
+		if (a->nb == 0 && v4_peer && nb_ipv4 == 0)
+			return nfg_error(inst, param, "not given, and port %s has no ipv4 address",
+					 port);
+	}
 	if (a->ipv6 && v4_peer)
 		return nfg_error(inst, param, "IPv6 source addresses, and %s is IPv4: give IPv4 "
 				 "%s a node of their own", v4_peer, peers);

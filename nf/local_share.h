@@ -81,10 +81,12 @@ int local_share_check_peer_ip(struct nfg_instance *inst, const char *param, size
  * reach only IPv6 peers; and the IPv6 connections of an IPv4 share are named
  * by its one address, so an IPv4 range reaches only IPv4 peers. `v4_peer`
  * names the first IPv4 peer (NULL: none), `peers` what they are ("targets").
- * 0, or -1 after nfg_error() on `param`. */
+ * And `port`, the one they are reached through, needs an IPv6 address for
+ * IPv6 peers, and an IPv4 one for IPv4 peers when `a` gives no source.
+ * 0, or -1 after nfg_error() on `param` (or `peers`). */
 int local_share_check_peers(struct nfg_instance *inst, const char *param,
 			    const struct local_addresses *a, const char *v4_peer, bool any_v6_peer,
-			    const char *peers);
+			    const char *peers, const char *port);
 
 int local_share_init(struct local_share *s, struct nfg_instance *inst, const char *port,
 		     const char *what, const struct local_addresses *a, uint16_t lo, uint16_t hi);

@@ -168,7 +168,8 @@ px_setup(struct nfg_instance *inst)
 		if (!cfg->backend_is6[b])
 			snprintf(v4_backend, sizeof(v4_backend), "backend %s", cfg->backends[b].name);
 	if (local_share_check_peers(inst, src, &cfg->src, v4_backend[0] ? v4_backend : NULL,
-				    cfg->any_v6_backend, "backends") < 0 ||
+				    cfg->any_v6_backend, "backends",
+				    nfg_param_string(inst, "server_port")) < 0 ||
 	    listen_set_parse(&cfg->listen, inst, "listen", nfg_param_string(inst, "client_port")) < 0 ||
 	    setup_policy_and_hooks(inst, cfg) < 0)
 		return -1;

@@ -267,7 +267,7 @@ tcp_connector_setup(struct nfg_instance *inst, struct tcp_connector_config *cfg,
 		if (!cfg->target_is6[cfg->schedule[i]])
 			snprintf(v4_target, sizeof(v4_target), "target %u", cfg->schedule[i]);
 	if (local_share_check_peers(inst, "src_ips", &cfg->src, v4_target[0] ? v4_target : NULL,
-				    cfg->any_v6, "targets") < 0)
+				    cfg->any_v6, "targets", nfg_param_string(inst, "port")) < 0)
 		return -1;
 	nfg_parse_portrange(nfg_param(inst, "src_ports"), &cfg->port_lo, &cfg->port_hi);
 	unsigned workers = nfg_worker_count();
@@ -309,25 +309,12 @@ tcp_connector_start(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 
 	if (!port)
 		return -1;
-	if (cfg->any_v6) {
-		/* Also for IPv6 src_ips: the port's prefix is what tells nd
-		 * which neighbours are on the link. */
-		if (port->nb_ipv6 == 0)
-			return nfg_error(inst, "targets", "IPv6 targets, and port %s has no ipv6 "
-					 "address (%s)", port->name, cfg->src.ipv6 ? "the link's prefix"
-					 : "to send from");
+	/* The port has the addresses needed (local_share_check_peers, at setup). */
+	if (cfg->any_v6)
 		memcpy(cfg->src_ip6, port->ipv6[0], 16);
-	}
-	if (cfg->src.nb == 0) {
-		bool all_v6 = true;
-		for (uint32_t i = 0; i < cfg->schedule_len; i++)
-			all_v6 &= cfg->target_is6[cfg->schedule[i]];
-		if (port->nb_ipv4 == 0 && !all_v6)
-			return nfg_error(inst, "src_ips", "not given, and port %s has no ipv4 address",
-					 port->name);
-		/* Over IPv6 only, the IPv4 address merely names the slots. */
+	/* Over IPv6 only, the IPv4 address merely names the slots. */
+	if (cfg->src.nb == 0)
 		local_share_set_address(&cfg->share, port->nb_ipv4 ? ntohl(port->ipv4[0]) : 0);
-	}
 	return 0;
 }
 

@@ -636,22 +636,12 @@ proxy_start(struct nfg_instance *inst)
 	 * families on the client side, IPv6 backends on the server side. */
 	cfg->client_engine.ipv6 = cp->nb_ipv6 > 0;
 	cfg->server_engine.ipv6 = cfg->any_v6_backend;
-	bool all_v6 = true;
-	for (unsigned b = 0; b < cfg->nb_backends; b++)
-		all_v6 &= cfg->backend_is6[b];
-	if (cfg->any_v6_backend) {
-		if (sp->nb_ipv6 == 0)
-			return nfg_error(inst, "backends", "IPv6 backends, and port %s has no ipv6 "
-					 "address to open them from", sp->name);
+	/* The port has the addresses needed (local_share_check_peers, at setup). */
+	if (cfg->any_v6_backend)
 		memcpy(cfg->src_ip6, sp->ipv6[0], 16);
-	}
-	if (cfg->src.nb == 0) {
-		if (sp->nb_ipv4 == 0 && !all_v6)
-			return nfg_error(inst, "src_ip", "not given, and port %s has no ipv4 address",
-					 sp->name);
-		/* With IPv6 backends only, the IPv4 address merely names the slots. */
+	/* With IPv6 backends only, the IPv4 address merely names the slots. */
+	if (cfg->src.nb == 0)
 		local_share_set_address(&cfg->share, sp->nb_ipv4 ? ntohl(sp->ipv4[0]) : 0);
-	}
 	return 0;
 }
 

@@ -151,6 +151,19 @@ claim_words(const struct nfg_claim *c, char *buf, size_t len)
 }
 
 int
+nfg_port_addresses(const char *port_name, unsigned *nb_ipv4, unsigned *nb_ipv6)
+{
+	const struct nfg_port_spec *ps =
+		nfg_current_graph ? nfg_graph_port(nfg_current_graph, port_name) : NULL;
+
+	if (!ps)
+		return -1;
+	*nb_ipv4 = ps->nb_ipv4;
+	*nb_ipv6 = ps->nb_ipv6;
+	return 0;
+}
+
+int
 nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, size_t errlen)
 {
 	struct nfg_port_spec *ps =

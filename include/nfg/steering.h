@@ -148,6 +148,10 @@ nfg_claim_owns_ipv6(const struct nfg_claim *c, const uint8_t a[16])
  * common addresses and ports). */
 int nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, size_t errlen);
 
+/* During setup: how many IPv4 and IPv6 addresses the graph gives the port
+ * (what `nfg check` can judge before any port starts). -1 for an unknown port. */
+int nfg_port_addresses(const char *port_name, unsigned *nb_ipv4, unsigned *nb_ipv6);
+
 struct nfg_port_steer; /* a port's software steering (nfg_port.steer), opaque */
 
 /*

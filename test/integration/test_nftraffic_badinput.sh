@@ -37,10 +37,16 @@ expect_error "an IPv6 listen address that is not the port's" \
 	"nodes.server.listen\[0\]: 2001:2::9 is not one of port p0's ipv6 addresses" \
 	"$NFG" run nftraffic-server --set ports.p0.device=net_null0 --set ports.p0.ipv6=2001:2::1/64 \
 	--set 'nodes.server.listen=["[2001:2::9]:80"]' --duration 1 -- --file-prefix="$RUN-l6"
+# What the port cannot serve is refused by check already, not only by run.
 expect_error "IPv6 targets from a port without an IPv6 address" \
 	"nodes.client.targets: IPv6 targets, and port p0 has no ipv6 address" \
-	"$NFG" run nftraffic-client --set ports.p0.device=net_null0 \
-	--set 'nodes.client.targets[0].ip=2001:2::2' --duration 1 -- --file-prefix="$RUN-t6"
+	"$NFG" check nftraffic-client --set 'nodes.client.targets[0].ip=2001:2::2'
+expect_error "IPv6 backends from a port without an IPv6 address" \
+	"nodes.proxy.backends: IPv6 backends, and port s has no ipv6 address" \
+	"$NFG" check nfproxy --set 'nodes.proxy.backends[0].ip=2001:2::2'
+expect_error "IPv4 backends, no source address given, a port without an IPv4 address" \
+	"nodes.proxy.src_ips: not given, and port s has no ipv4 address" \
+	"$NFG" check nfproxy --set ports.s.ipv4=null
 expect_error "an IPv6 source range whose ends differ before the last 32 bits" \
 	'nodes.client.src_ips: expected an address or a range of at most 4096' \
 	"$NFG" check nftraffic --set nodes.client.src_ips=2001:2::10-2001:3::1f

@@ -426,7 +426,8 @@ assert_claims_refused(const char *nodes, const char *words)
 {
 	char json[2048];
 	snprintf(json, sizeof(json),
-		 "{\"ports\": {\"p\": {\"device\": \"loop:w\", \"ipv4\": \"198.18.0.1/24\"}},\n"
+		 "{\"ports\": {\"p\": {\"device\": \"loop:w\", \"ipv4\": \"198.18.0.1/24\",\n"
+		 "  \"ipv6\": \"2001:2::1/64\"}},\n"
 		 " \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"p\"},\n"
 		 "  \"m\": {\"op\": \"merge\"}, %s,\n"
 		 "  \"tx\": {\"op\": \"port_tx\", \"port\": \"p\"}},\n"
