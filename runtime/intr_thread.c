@@ -302,6 +302,7 @@ nfg_intr_gate_tick(const struct nfg_graph *g, double t)
 		return;
 	gate.last_breath = t;
 	nfg_workers_pause();
+	nfg_port_counts_note(g); /* a peer's disconnect may hide them now */
 	gate_release();
 	/* Whatever was pending runs now, with no worker in a burst. Held again
 	 * only once the thread is back in our callback: all it did in between
@@ -312,10 +313,11 @@ nfg_intr_gate_tick(const struct nfg_graph *g, double t)
 }
 
 void
-nfg_intr_gate_close(void)
+nfg_intr_gate_close(const struct nfg_graph *g)
 {
 	if (!gate.active)
 		return;
+	nfg_port_counts_note(g); /* a peer's disconnect may hide them now */
 	gate_release();
 	gate.active = false;
 }

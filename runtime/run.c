@@ -206,7 +206,7 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 		watch(g, o, start, &res, tl);
 	nfg_request_stop();
 	nfg_workers_wait();
-	nfg_intr_gate_close();
+	nfg_intr_gate_close(g);
 	res.seconds = seconds_since(start);
 	final = nfg_reading_take(g);
 	nfg_reading_add_extras(g, final);

@@ -113,7 +113,7 @@ void nfg_interrupt_thread_park(void);
  * once the workers stopped. */
 int nfg_intr_gate_open(const struct nfg_graph *g);
 void nfg_intr_gate_tick(const struct nfg_graph *g, double t);
-void nfg_intr_gate_close(void);
+void nfg_intr_gate_close(const struct nfg_graph *g);
 
 /* worker.c */
 int nfg_workers_launch(struct nfg_graph *g);
@@ -164,6 +164,10 @@ struct nfg_reading {
 void nfg_reading_add_extras(struct nfg_graph *g, struct nfg_reading *r);
 
 struct nfg_reading *nfg_reading_take(struct nfg_graph *g);
+/* Looks at every port's counters now (stats.c): right before a driver may
+ * hide them (net_memif reads 0 once its peer is gone), so that readings
+ * still report them. */
+void nfg_port_counts_note(const struct nfg_graph *g);
 /* Sums the operators' counters again (after fini counted what they held). */
 void nfg_reading_recount(struct nfg_graph *g, struct nfg_reading *r);
 void nfg_reading_free(struct nfg_graph *g, struct nfg_reading *r);

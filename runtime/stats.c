@@ -6,6 +6,7 @@
  * sums them. A reading can be a few packets behind; it is never torn on
  * x86-64 since each counter is one aligned 64-bit word.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,63 @@ sum_counters(struct nfg_graph *g, struct nfg_reading *r)
 		r->dropped += r->ports[p].unread_at_stop;
 }
 
+/* The most each port counter of the running graph has shown. Readings come
+ * from several threads (progress, metrics, telemetry, timeline). */
+static struct rte_eth_stats *port_most;
+static const struct nfg_graph *port_most_graph;
+static pthread_mutex_t port_most_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+keep_most(uint64_t *most, uint64_t *now)
+{
+	if (*now < *most)
+		*now = *most;
+	*most = *now;
+}
+
+/* Port p's counters from its driver, never going back: net_memif reads 0
+ * while its peer is away (it counts only the rings of a live connection) and
+ * its counters again once a peer is back, so a run whose peer left first
+ * ended with zeros. A reading reports the most each counter has shown, and
+ * nfg_port_counts_note looks right before the driver can hide them
+ * (runtime/intr_thread.c). */
+static int
+port_stats(const struct nfg_graph *g, unsigned p, struct rte_eth_stats *st)
+{
+	const struct nfg_port *port = &g->ports[p].runtime;
+
+	if (!port->name || rte_eth_stats_get(port->port_id, st) != 0)
+		return -1;
+	pthread_mutex_lock(&port_most_lock);
+	if (port_most_graph != g) {
+		free(port_most);
+		port_most = calloc(g->nb_ports, sizeof(*port_most));
+		port_most_graph = g;
+	}
+	if (port_most) {
+		struct rte_eth_stats *m = &port_most[p];
+		keep_most(&m->ipackets, &st->ipackets);
+		keep_most(&m->opackets, &st->opackets);
+		keep_most(&m->ibytes, &st->ibytes);
+		keep_most(&m->obytes, &st->obytes);
+		keep_most(&m->imissed, &st->imissed);
+		keep_most(&m->ierrors, &st->ierrors);
+		keep_most(&m->oerrors, &st->oerrors);
+		keep_most(&m->rx_nombuf, &st->rx_nombuf);
+	}
+	pthread_mutex_unlock(&port_most_lock);
+	return 0;
+}
+
+void
+nfg_port_counts_note(const struct nfg_graph *g)
+{
+	struct rte_eth_stats st;
+
+	for (unsigned p = 0; p < g->nb_ports; p++)
+		port_stats(g, p, &st);
+}
+
 struct nfg_reading *
 nfg_reading_take(struct nfg_graph *g)
 {
@@ -112,8 +170,7 @@ nfg_reading_take(struct nfg_graph *g)
 	}
 	for (unsigned p = 0; p < g->nb_ports; p++) {
 		struct rte_eth_stats st;
-		const struct nfg_port *port = &g->ports[p].runtime;
-		if (!port->name || rte_eth_stats_get(port->port_id, &st) != 0)
+		if (port_stats(g, p, &st) != 0)
 			continue;
 		r->ports[p] = (struct nfg_port_reading){
 			.rx = st.ipackets, .tx = st.opackets, .rx_bytes = st.ibytes,

@@ -7,7 +7,8 @@
 # lock against a burst, which crashed the process that stayed (nfproxy: 1
 # run in 6) until nfg held that thread while the links are up
 # (runtime/intr_thread.c). Every connection a client saw established was
-# accepted by the server, and each new client connects to the same server.
+# accepted by the server, and each new client connects to the same server;
+# the server's port counters hold every client's frames at the end.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init memif_peers
 
@@ -33,6 +34,15 @@ for k in 1 2 3; do
 	note "client $k: $e connections established, then left"
 done
 nfg_stop "$NFG_PID" srv
+# The server's port counters hold all three clients' frames: net_memif reads
+# 0 while no peer is connected, and nfg keeps the most they showed. Every
+# frame a client's port sent reached the server, but those still in the ring
+# when the client left (at most the ring's 1024 each).
+sent=0
+for k in 1 2 3; do sent=$((sent + $(stat_get "cli$k" ports/p0/tx))); done
+got=$(stat_get srv ports/p0/rx)
+[ "$got" -le "$sent" ] && [ "$got" -ge $((sent - 3 * 1024)) ] ||
+	fail "the server's port counted $got frames in, the clients' ports $sent out"
 accepted=$(stat_get srv nodes/server/counters/accepted)
 [ "$accepted" -ge "$established" ] ||
 	fail "the server accepted $accepted connections, the clients saw $established established"
