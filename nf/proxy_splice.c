@@ -370,6 +370,32 @@ translate_sack(struct rte_tcp_hdr *th, const struct px_slot *s, unsigned data_di
 				       rte_raw_cksum(opt, (size_t)(end - opt)));
 }
 
+/* The session records of both halves (--records): the sender's half received
+ * the segment's new bytes (beyond what came before in its sequence space:
+ * not a retransmission's), the other half sent them; and the FIN. */
+static void
+record_forwarded(struct px_worker *w, uint32_t i, bool from_client, uint32_t fresh, bool fin)
+{
+	struct tcp_engine *in = from_client ? &w->ec : &w->es, *out = from_client ? &w->es : &w->ec;
+	uint32_t rin = in->conns[i].record, rout = out->conns[i].record;
+	uint32_t bytes = fresh - (fin && fresh); /* the FIN takes the last number */
+
+	if (rin != UINT32_MAX) {
+		in->records.r[rin].bytes_in += bytes;
+		if (bytes)
+			records_mark(&in->records, rin, REC_FIRST_IN);
+		if (fin)
+			records_mark(&in->records, rin, REC_FIN_IN);
+	}
+	if (rout != UINT32_MAX) {
+		out->records.r[rout].bytes_out += bytes;
+		if (bytes)
+			records_mark(&out->records, rout, REC_FIRST_OUT);
+		if (fin)
+			records_mark(&out->records, rout, REC_FIN_OUT);
+	}
+}
+
 /* Common to both directions: the segment's end, FIN, RST and activity. */
 static bool
 forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
@@ -397,6 +423,8 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		return false;
 	}
 	/* A SYN (immediate binding) starts the sequence space. */
+	if (!(flags & RTE_TCP_SYN_FLAG) && SEQ_GT(end, *next))
+		record_forwarded(w, i, from_client, end - *next, flags & RTE_TCP_FIN_FLAG);
 	if ((flags & RTE_TCP_SYN_FLAG) || SEQ_GT(end, *next))
 		*next = end;
 	/* Where this segment's bytes go, and which of the other direction's bytes

@@ -34,7 +34,13 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 	e->ctr = nfg_node_counters(node);
 	e->pool = nfg_pktmbuf_pool();
 	e->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
-	e->start_tsc = nfg_clock();
+	/* One time base for every engine of the process, so session records of
+	 * different operators compare (nfproxy's two halves; a client and its
+	 * server on the wire). */
+	static uint64_t process_start_tsc;
+	if (!process_start_tsc)
+		process_start_tsc = nfg_clock();
+	e->start_tsc = process_start_tsc;
 	/* The timestamp clock (RFC 7323 5.4: 1 ms to 1 s per tick): the TSC
 	 * shifted, so reading it costs a shift per burst; from a random start,
 	 * so it tells nothing of our uptime. */

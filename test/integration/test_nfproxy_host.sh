@@ -69,6 +69,18 @@ for r in backends:
 assert sorted(r["conn"] for r in clients) == sorted(r["conn"] for r in backends)
 assert sum(r["remote"] == "198.19.1.11:80" for r in backends) == 3
 assert all(r["cause"] in ("active_close", "passive_close") for r in rows), [r["cause"] for r in rows]
+# Spliced bytes count on both halves: what the client sent is what the
+# backend got, the answer the other way (nginx's head and body); FINs both
+# ways have times; the halves' times share one base (the backend's SYN
+# follows the client's, in delayed binding).
+half = {r["conn"]: r for r in backends}
+for c in clients:
+    b = half[c["conn"]]
+    assert int(c["bytes_in"]) == int(b["bytes_out"]) > 0, (c, b)
+    assert int(c["bytes_out"]) == int(b["bytes_in"]) > 100, (c, b)
+    for r in (c, b):
+        assert all(int(r[t]) >= 0 for t in ("first_out_ns", "first_in_ns", "fin_out_ns", "fin_in_ns")), r
+    assert int(c["syn_ns"]) <= int(b["syn_ns"]) <= int(c["fin_in_ns"]), (c, b)
 print("records ok:", len(rows))
 PY
 [ "$(c 'backend a1')" = 4 ] && [ "$(c 'backend b1')" = 3 ] ||
