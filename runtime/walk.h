@@ -7,8 +7,9 @@
  *    RTE_LIBRTE_GRAPH_STATS (Debian's is) reads the TSC twice around every
  *    node call; for a node that costs a few cycles per packet that is most
  *    of its time. Here every call counts its packets and itself, and one walk
- *    in NFG_WALK_SAMPLE reads the TSC, its cycles weighted by NFG_WALK_SAMPLE
- *    so the totals estimate the whole run (--profile: every walk, exact).
+ *    in NFG_WALK_SAMPLE on average (at random gaps) reads the TSC, its cycles
+ *    weighted by NFG_WALK_SAMPLE so the totals estimate the whole run
+ *    (--profile: every walk, exact).
  *  - Sources are the worker's own list, so a finite source that is done
  *    leaves the walk instead of being called for nothing on every walk.
  *  - The timed walks also say how busy the worker is: the share of their
@@ -42,8 +43,14 @@ struct nfg_walk {
 	 * port's poll, a source with nothing due) would show about that much
 	 * on every walk, more than it costs. */
 	uint64_t clock_cost;
-	uint32_t walks;         /* of nfg_worker_step, which has no loop of its own */
-	uint32_t sample_mask;   /* a walk w is timed when (w & sample_mask) == 0 */
+	/* Walks left until the next timed one. The gaps are random, 1 to
+	 * 2 * NFG_WALK_SAMPLE - 1 (NFG_WALK_SAMPLE on average, so the weight
+	 * holds): with a fixed stride a pipeline whose walks repeat in a cycle
+	 * (a client opening connections every few walks) was timed always in the
+	 * same phase of it, and its cost came out 10x too low or too high. */
+	uint32_t until_timed;
+	bool profile;           /* every walk timed */
+	uint64_t rng;           /* xorshift state for the gaps */
 	/* Timed walks (with the polls after them), weighted: all, and those that
 	 * moved packets. Written by the worker, read by the main lcore. */
 	uint64_t cycles, busy_cycles;
@@ -105,6 +112,22 @@ nfg_walk(struct nfg_walk *w, const bool timed)
 			nfg_walk_call(graph, node);
 	} while (head != graph->tail);
 	graph->tail = 0;
+	return true;
+}
+
+/* Whether this walk is the next timed one (and if so, draws the gap to the
+ * one after it). */
+static __rte_always_inline bool
+nfg_walk_timed_now(struct nfg_walk *w)
+{
+	if (likely(--w->until_timed != 0))
+		return false;
+	uint64_t x = w->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	w->rng = x;
+	w->until_timed = w->profile ? 1 : 1 + (uint32_t)(x % (2 * NFG_WALK_SAMPLE - 1));
 	return true;
 }
 

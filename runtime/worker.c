@@ -16,6 +16,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_per_lcore.h>
+#include <rte_random.h>
 
 #include "runtime.h"
 #include "walk.h"
@@ -133,10 +134,10 @@ walk_timed(struct worker *w)
  * clock, so it stays as the walk left it until the loop ends
  * (nfg_clock_walk_end). */
 static __rte_always_inline void
-walk_once(struct worker *w, unsigned i)
+walk_once(struct worker *w)
 {
 	nfg_clock_walk_begin();
-	if (unlikely((i & w->walk.sample_mask) == 0)) {
+	if (unlikely(nfg_walk_timed_now(&w->walk))) {
 		walk_timed(w);
 	} else {
 		nfg_walk(&w->walk, false);
@@ -194,7 +195,7 @@ worker_main(void *arg)
 	ask_every_poll(w);
 	for (;;) {
 		for (unsigned i = 0; i < DONE_CHECK_WALKS && !control_now(); i++)
-			walk_once(w, i);
+			walk_once(w);
 		if (stopping_now())
 			break;
 		if (control_now() & CONTROL_PAUSE)
@@ -206,7 +207,7 @@ worker_main(void *arg)
 	for (unsigned i = 0; i < w->nb_inlets; i++)
 		nfg_walk_drop_source(&w->walk, w->inlets[i]);
 	for (unsigned i = 0; i < DRAIN_WALKS; i++)
-		walk_once(w, i);
+		walk_once(w);
 	nfg_clock_walk_end();
 	__atomic_store_n(&w->end_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 	w->running = false;
@@ -292,7 +293,7 @@ nfg_worker_step(unsigned worker)
 		w->stepped = true;
 		ask_every_poll(w);
 	}
-	walk_once(w, w->walk.walks++);
+	walk_once(w);
 	nfg_clock_walk_end(); /* the caller's code after the step reads the clock */
 }
 
@@ -389,7 +390,9 @@ nfg_walk_init(struct nfg_walk *w, struct rte_graph *graph, bool profile)
 {
 	memset(w, 0, sizeof(*w));
 	w->graph = graph;
-	w->sample_mask = profile ? 0 : NFG_WALK_SAMPLE - 1;
+	w->profile = profile;
+	w->until_timed = 1; /* the first walk is timed */
+	w->rng = rte_rand() | 1;
 	w->weight = profile ? 1 : NFG_WALK_SAMPLE;
 	w->outlier_cycles = rte_get_tsc_hz() / 1000;
 	w->clock_cost = UINT64_MAX;
