@@ -377,22 +377,20 @@ static void
 record_forwarded(struct px_worker *w, uint32_t i, bool from_client, uint32_t fresh, bool fin)
 {
 	struct tcp_engine *in = from_client ? &w->ec : &w->es, *out = from_client ? &w->es : &w->ec;
-	uint32_t rin = in->conns[i].record, rout = out->conns[i].record;
+	struct tcp_conn *cin = &in->conns[i], *cout = &out->conns[i];
 	uint32_t bytes = fresh - (fin && fresh); /* the FIN takes the last number */
 
-	if (rin != UINT32_MAX) {
-		in->records.r[rin].bytes_in += bytes;
-		if (bytes)
-			records_mark(&in->records, rin, REC_FIRST_IN);
-		if (fin)
-			records_mark(&in->records, rin, REC_FIN_IN);
+	if (cin->record != UINT32_MAX)
+		in->records.r[cin->record].bytes_in += bytes;
+	if (cout->record != UINT32_MAX)
+		out->records.r[cout->record].bytes_out += bytes;
+	if (bytes) {
+		tcp_record_time(in, cin, REC_FIRST_IN);
+		tcp_record_time(out, cout, REC_FIRST_OUT);
 	}
-	if (rout != UINT32_MAX) {
-		out->records.r[rout].bytes_out += bytes;
-		if (bytes)
-			records_mark(&out->records, rout, REC_FIRST_OUT);
-		if (fin)
-			records_mark(&out->records, rout, REC_FIN_OUT);
+	if (fin) {
+		tcp_record_time(in, cin, REC_FIN_IN);
+		tcp_record_time(out, cout, REC_FIN_OUT);
 	}
 }
 

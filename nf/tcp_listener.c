@@ -198,7 +198,6 @@ tcp_listener_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct tcp_listener *l = nfg_node_state(node);
 	uint64_t tsc = nfg_clock();
-
 	bool stopping = nfg_stopping();
 
 	if (has_timers(l))
