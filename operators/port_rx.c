@@ -72,11 +72,17 @@ port_rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	(void)objs;
 	(void)nb_objs;
 
-	if (unlikely(st->steer != NULL))
-		n = receive_steered(node, st);
-	else
-		n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)node->objs,
-				     st->burst);
+	if (likely(st->steer == NULL)) {
+		/* Straight into the next node's stream: moving our own stream
+		 * there would swap the two arrays, and a worker would write
+		 * into one and then the other, twice the lines of a loop that
+		 * keeps one array. */
+		void **to = rte_node_next_stream_get(graph, node, PORT_RX_OUT, st->burst);
+		n = rte_eth_rx_burst(st->port_id, st->queue, (struct rte_mbuf **)to, st->burst);
+		rte_node_next_stream_put(graph, node, PORT_RX_OUT, n);
+		return n;
+	}
+	n = receive_steered(node, st);
 	if (n == 0)
 		return 0;
 	node->idx = n;

@@ -29,32 +29,36 @@
 #define NFG_WALK_MAX_SOURCES 64
 
 struct nfg_walk {
+	/* Read on every walk: one cache line with the first sources (the
+	 * struct is cache-line aligned). At a couple of cycles a packet, each
+	 * further line a walk touches shows in its cost. */
 	struct rte_graph *graph;
-	struct rte_node *sources[NFG_WALK_MAX_SOURCES];
 	unsigned nb_sources;
-	uint64_t weight;        /* cycles of a timed call count this many times */
-	/* A timed walk longer than this was interrupted (the vCPU or thread was
-	 * taken away): it counts once, not `weight` times, so one preemption
-	 * does not pass for 64 walks' work (1 ms: no walk of 256 packets, or of a
-	 * timer run, takes that long uninterrupted). */
-	uint64_t outlier_cycles;
-	/* What two TSC reads around nothing measure (~20-40 cycles here):
-	 * taken off each timed call, or a node that returns at once (an idle
-	 * port's poll, a source with nothing due) would show about that much
-	 * on every walk, more than it costs. */
-	uint64_t clock_cost;
 	/* Walks left until the next timed one. The gaps are random, 1 to
 	 * 2 * NFG_WALK_SAMPLE - 1 (NFG_WALK_SAMPLE on average, so the weight
 	 * holds): with a fixed stride a pipeline whose walks repeat in a cycle
 	 * (a client opening connections every few walks) was timed always in the
 	 * same phase of it, and its cost came out 10x too low or too high. */
 	uint32_t until_timed;
+	struct rte_node *sources[NFG_WALK_MAX_SOURCES];
+	/* Read on timed walks only. */
+	uint64_t weight;        /* cycles of a timed call count this many times */
+	/* What two TSC reads around nothing measure (~20-40 cycles here):
+	 * taken off each timed call, or a node that returns at once (an idle
+	 * port's poll, a source with nothing due) would show about that much
+	 * on every walk, more than it costs. */
+	uint64_t clock_cost;
+	/* A timed walk longer than this was interrupted (the vCPU or thread was
+	 * taken away): it counts once, not `weight` times, so one preemption
+	 * does not pass for 64 walks' work (1 ms: no walk of 256 packets, or of a
+	 * timer run, takes that long uninterrupted). */
+	uint64_t outlier_cycles;
 	bool profile;           /* every walk timed */
 	uint64_t rng;           /* xorshift state for the gaps */
 	/* Timed walks (with the polls after them), weighted: all, and those that
 	 * moved packets. Written by the worker, read by the main lcore. */
 	uint64_t cycles, busy_cycles;
-};
+} __rte_cache_aligned;
 
 /* One call of a node on its stream, counted. No prefetch of the stream: it
  * was just written by the node before (or is about to be, for a source). */
@@ -69,32 +73,35 @@ nfg_walk_call(struct rte_graph *graph, struct rte_node *node)
 	return rc;
 }
 
+/* A timed call: the TSC read that ends it starts the next, so a walk of n
+ * nodes reads it n + 1 times, not 2n (a read costs ~30 cycles here, and a
+ * walk of a looping port ~330). What the walk does between two calls counts
+ * to the second. */
 static __rte_always_inline void
-nfg_walk_call_timed(struct rte_graph *graph, struct rte_node *node, uint64_t weight,
-		    uint64_t clock_cost)
+nfg_walk_call_timed(struct rte_graph *graph, struct rte_node *node, uint64_t *tsc,
+		    uint64_t weight, uint64_t clock_cost)
 {
-	uint64_t start = rte_rdtsc();
-
 	nfg_walk_call(graph, node);
-	uint64_t spent = rte_rdtsc() - start;
+	uint64_t now = rte_rdtsc(), spent = now - *tsc;
 	node->total_cycles += (spent > clock_cost ? spent - clock_cost : 0) * weight;
+	*tsc = now;
 }
 
 /* One walk: the sources, then every stream they made pending, in the order
  * rte_graph_walk() takes them; each node timed when `timed` (a constant at
- * each call site, so the untimed walk carries no test for it). Returns
- * whether it moved packets. */
+ * each call site, so the untimed walk carries no test for it), from *tsc,
+ * which is left at the TSC when the last call returned. Returns whether it
+ * moved packets. */
 static __rte_always_inline bool
-nfg_walk(struct nfg_walk *w, const bool timed)
+nfg_walk(struct nfg_walk *w, const bool timed, uint64_t *tsc)
 {
 	struct rte_graph *graph = w->graph;
 	struct rte_node *const *src = w->sources;
 	struct rte_node *const *const end = src + w->nb_sources;
-	const uint64_t weight = w->weight, clock_cost = w->clock_cost;
 
 	for (; src < end; src++) {
 		if (timed)
-			nfg_walk_call_timed(graph, *src, weight, clock_cost);
+			nfg_walk_call_timed(graph, *src, tsc, w->weight, w->clock_cost);
 		else
 			nfg_walk_call(graph, *src);
 	}
@@ -107,7 +114,7 @@ nfg_walk(struct nfg_walk *w, const bool timed)
 		struct rte_node *node = (struct rte_node *)RTE_PTR_ADD(graph, cir_start[head]);
 		head = (head + 1) & mask;
 		if (timed)
-			nfg_walk_call_timed(graph, node, weight, clock_cost);
+			nfg_walk_call_timed(graph, node, tsc, w->weight, w->clock_cost);
 		else
 			nfg_walk_call(graph, node);
 	} while (head != graph->tail);

@@ -43,11 +43,11 @@ struct finite_source {
 };
 
 struct worker {
+	struct nfg_walk walk;                 /* first: its hot line is the struct's */
+	unsigned nb_polls;                    /* read on every walk */
 	unsigned index;
 	unsigned lcore;
-	struct nfg_walk walk;
 	struct poll_entry polls[64];          /* after every walk */
-	unsigned nb_polls;
 	struct poll_entry asked[MAX_ASKED_POLLS]; /* after a walk in which they asked */
 	unsigned nb_asked;
 	struct finite_source finite[NFG_WALK_MAX_SOURCES];
@@ -117,8 +117,8 @@ run_polls(struct worker *w)
 static __rte_noinline void
 walk_timed(struct worker *w)
 {
-	uint64_t start = rte_rdtsc();
-	bool moved = nfg_walk(&w->walk, true);
+	uint64_t start = rte_rdtsc(), tsc = start;
+	bool moved = nfg_walk(&w->walk, true, &tsc);
 
 	run_polls(w);
 	uint64_t spent = rte_rdtsc() - start;
@@ -140,7 +140,7 @@ walk_once(struct worker *w)
 	if (unlikely(nfg_walk_timed_now(&w->walk))) {
 		walk_timed(w);
 	} else {
-		nfg_walk(&w->walk, false);
+		nfg_walk(&w->walk, false, NULL);
 		run_polls(w);
 	}
 }
