@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * port_rx: receives bursts from one queue of a port (the worker's own queue)
- * straight into the node's stream and moves the whole stream to "out".
+ * straight into the stream of the node after it ("out").
  *
  * When the port steers in software (include/nfg/steering.h: the device took
  * no rte_flow rules for the shares operators declared, or "rss": "software"),
  * a packet owned by another worker goes onto the ring to that worker, and
  * what other workers handed to this one joins the stream first (up to half
- * of it, so neither starves the other). Each worker
- * then sees exactly the packets of the connections it owns.
+ * of it, so neither starves the other), and the stream, sorted in the
+ * node's own, moves to "out". Each worker then sees exactly the packets of
+ * the connections it owns.
  */
 #include <rte_ethdev.h>
 

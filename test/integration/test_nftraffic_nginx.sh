@@ -53,8 +53,14 @@ for x in a:4000 b:2000; do
 	n=${x%%:*} want=${x##*:}
 	got=$(stat_get "$n" nodes/client/counters/completed)
 	[ "$got" = "$want" ] || fail "client $n: completed $got of $want (reset $(stat_get "$n" nodes/client/counters/failed_reset), resets sent $(stat_get "$n" nodes/client/counters/resets_sent))"
-	[ "$(stat_get "$n" nodes/client/counters/no_connection)" = 0 ] ||
-		fail "client $n answered $(stat_get "$n" nodes/client/counters/no_connection) segments of no connection of its own"
+	# The other's segments are seen and left alone. (Not "no segment
+	# answered with a RST": a client closes passively here and forgets the
+	# connection at the ACK of its FIN, so a segment nginx retransmits after
+	# that, its timer fired on a loaded host, rightly gets one.)
+	[ "$(stat_get "$n" nodes/client/counters/not_for_us)" -gt 0 ] ||
+		fail "client $n saw no segment of the other client's"
+	[ "$(stat_get "$n" nodes/client/counters/failed_reset)" = 0 ] ||
+		fail "client $n: $(stat_get "$n" nodes/client/counters/failed_reset) connections reset"
 	[ "$(stat_get "$n" mbufs/leaked)" = 0 ] || fail "client $n: mbufs leaked"
 done
 ok=$(grep -c '"GET / HTTP/1.1" 200 ' "$WORK/nginx-srv.access.log")
