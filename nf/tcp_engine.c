@@ -4,6 +4,7 @@
 #include <rte_random.h>
 
 #include "nfg/operator.h"
+#include "host_secret.h"
 #include "tcp_engine.h"
 
 uint64_t tcp_ip6_key[2];
@@ -37,20 +38,27 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 	/* One time base for every engine of the process, so session records of
 	 * different operators compare (nfproxy's two halves; a client and its
 	 * server on the wire). */
-	static uint64_t process_start_tsc;
-	if (!process_start_tsc)
+	static uint64_t process_start_tsc, process_start_host_us;
+	if (!process_start_tsc) {
 		process_start_tsc = nfg_clock();
+		process_start_host_us = nfg_host_clock_us();
+	}
 	e->start_tsc = process_start_tsc;
+	e->start_host_us = process_start_host_us;
 	/* The timestamp clock (RFC 7323 5.4: 1 ms to 1 s per tick): the TSC
-	 * shifted, so reading it costs a shift per burst; from a random start,
-	 * so it tells nothing of our uptime. */
+	 * shifted, so reading it costs a shift per burst; from the boot's clock
+	 * (so a later run's TSvals are above this one's: host_secret.h) plus an
+	 * offset from the boot's key, so it tells nothing of our uptime. */
 	uint64_t hz = rte_get_tsc_hz();
 	e->ts_shift = 0;
 	while (e->ts_shift < 63 && (1ull << e->ts_shift) < hz / 1000)
 		e->ts_shift++;
 	uint64_t tick_us = ((1ull << e->ts_shift) * 1000000) / (hz ? hz : 1);
 	e->ts_tick_us = (uint32_t)(tick_us ? tick_us : 1);
-	e->ts_base = (uint32_t)rte_rand();
+	uint64_t key[2];
+	nfg_host_secret(key);
+	e->ts_base = (uint32_t)((key[0] ^ key[1]) >> 32) +
+		     (uint32_t)(e->start_host_us / e->ts_tick_us);
 	e->ts_now = e->ts_base;
 	e->ts_now_be = rte_cpu_to_be_32(e->ts_now);
 	e->ts_now_sum = (e->ts_now_be & 0xffff) + (e->ts_now_be >> 16);

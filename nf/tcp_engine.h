@@ -159,13 +159,14 @@ struct tcp_engine {
 	uint64_t *ctr;
 	uint64_t tsc_per_us;
 	uint64_t start_tsc;
+	uint64_t start_host_us;   /* the boot's clock at start_tsc (host_secret.h) */
 	uint64_t now_tsc;         /* nfg_clock(), refreshed once per burst */
 	uint32_t now_us;          /* refreshed once per burst */
 	uint64_t tick_now;        /* the timer wheel's tick, refreshed with now_us */
 	uint32_t ts_now;          /* RFC 7323 TSval clock, refreshed with now_us */
 	uint32_t ts_now_be;       /* ... as a segment carries it */
 	uint32_t ts_now_sum;      /* ... and its two 16-bit words summed (checksums) */
-	uint32_t ts_base;         /* its random start (RFC 7323 5.4) */
+	uint32_t ts_base;         /* the boot's clock plus a keyed offset (RFC 7323 5.4) */
 	uint8_t ts_shift;         /* TSC cycles >> ts_shift: ticks of at least 1 ms */
 	uint32_t ts_tick_us;      /* a tick in microseconds, for RTT samples */
 	uint16_t ip_id;

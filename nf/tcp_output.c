@@ -17,6 +17,7 @@
 
 #include "nfg/operator.h"
 #include "tcp_cc.h"
+#include "host_secret.h"
 #include "tcp_engine.h"
 
 #define HDRS_LEN TCP_HDRS_LEN
@@ -32,21 +33,21 @@ static uint64_t iss_secret[2];
  * incarnation of a 4-tuple starts above the old one's sequence numbers. The
  * hash is two rounds of multiply-xorshift over the 4-tuple mixed with a
  * random 128-bit key: as hard to guess from outside as jhash, a third of
- * its cost. */
+ * its cost. Key and clock are the boot's (host_secret.h), so this holds
+ * across runs too: a run started again on the same tuples is above the
+ * last one's, not below it half the time. */
 static uint32_t
 choose_iss(struct tcp_engine *e, const struct tcp_conn *c)
 {
-	if (unlikely(iss_secret[0] == 0)) {
-		iss_secret[0] = rte_rand() | 1;
-		iss_secret[1] = rte_rand();
-	}
+	if (unlikely(iss_secret[0] == 0))
+		nfg_host_secret(iss_secret);
 	uint64_t x = ((uint64_t)c->local_ip << 32 | c->remote_ip) ^ iss_secret[0];
 	x *= 0x9e3779b97f4a7c15ull;
 	x ^= x >> 29;
 	x ^= ((uint64_t)c->local_port << 16 | c->remote_port) ^ iss_secret[1];
 	x *= 0xbf58476d1ce4e5b9ull;
 	x ^= x >> 32;
-	return (uint32_t)x + e->now_us * 4;
+	return (uint32_t)x + (uint32_t)(e->start_host_us + e->now_us) * 4;
 }
 
 static void
