@@ -330,22 +330,28 @@ tcp_records_capacity(struct nfg_instance *inst)
 void
 tcp_records_flush(struct nfg_instance *inst, struct tcp_engine *e)
 {
-	static bool started;
+	static bool started, failed;
 	const char *path = nfg_run_option("records");
 
-	if (!path || !e->records.r)
+	if (!path || !e->records.r || failed)
 		return;
 	size_t n = strlen(path);
 	bool csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
 	FILE *f = fopen(path, started ? "a" : "w");
-	if (!f) {
+	if (f) {
+		if (!started)
+			records_write_header(f, csv);
+		started = true;
+		records_write(&e->records, f, csv, e->start_tsc);
+		errno = ferror(f) ? (errno ? errno : EIO) : 0;
+		if (fclose(f) != 0 && errno == 0)
+			errno = EIO;
+	}
+	/* Said once: the engines after this one would only say it again. */
+	if (!f || errno != 0) {
 		nfg_node_log(inst, NFG_LOG_ERROR, "cannot write session records to %s: %s", path,
 			     strerror(errno));
-		return;
+		failed = true;
+		nfg_run_output_failed();
 	}
-	if (!started)
-		records_write_header(f, csv);
-	started = true;
-	records_write(&e->records, f, csv, e->start_tsc);
-	fclose(f);
 }

@@ -40,6 +40,14 @@ nfg_run_option(const char *name)
 	return NULL;
 }
 
+static bool output_failed;
+
+void
+nfg_run_output_failed(void)
+{
+	output_failed = true;
+}
+
 static struct timespec first_signal;
 
 /* A second ^C does not wait for a clean stop; but one ^C can arrive twice
@@ -145,6 +153,8 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 	unsigned mbufs = nfg_pool_size_for(g);
 	int rc = 1;
 
+	output_failed = false;
+
 	nfg_current_graph = g;
 	run_options = o;
 	/* Before EAL: a ^C while it starts (seconds with many hugepages) is kept
@@ -243,6 +253,8 @@ teardown:
 			nfg_log_err("--timeline %s: writing failed", nfg_esc(o->timeline));
 			rc = 1;
 		}
+		if (output_failed)
+			rc = 1;
 		tl = NULL;
 		if (rc == 0 && nfg_run_failed(g, final))
 			rc = 4;

@@ -485,6 +485,10 @@ struct nfg_port {
 /* The value of a run option that operators may use (NULL when not given):
  * "records" (--records FILE). */
 const char *nfg_run_option(const char *name);
+/* An output the run was asked for (the --records file) could not be written
+ * whole: the operator says why (nfg_node_log) and calls this, and the run
+ * ends with exit status 1 instead of leaving a short file behind in silence. */
+void nfg_run_output_failed(void);
 
 /* NULL when no such port (or before ports started). */
 const struct nfg_port *nfg_port_get(const char *name);

@@ -126,4 +126,14 @@ want = [{"node": None, "port": "q", "reason": "unread_at_stop", "packets": 100}]
 assert s["drops"] == want and s["dropped"] == 100, (s["drops"], s["dropped"])
 PY
 note "100 frames left on a port at the stop: in the summary's and the JSON's drops"
+
+# A --records file that cannot be written whole is an error with exit status
+# 1, as --stats-json's and --timeline's are (it was a short file and 0).
+"$NFG" run nftraffic --set nodes.client.connections=200 --records /dev/full --quiet \
+	-- --file-prefix="$RUN-full" >"$WORK/full.log" 2>&1
+rc=$?
+[ "$rc" = 1 ] || fail "--records /dev/full: exit status $rc, want 1"
+grep -q "cannot write session records to /dev/full: No space left on device" "$WORK/full.log" ||
+	fail "--records /dev/full: no error: $(tail -3 "$WORK/full.log")"
+note "--records on a full device: an error and exit status 1"
 echo ok
