@@ -6,9 +6,11 @@
  */
 /* pthread_setname_np needs _GNU_SOURCE, which the Makefile defines. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,10 +173,21 @@ capture_file_open(struct capture_file *f, const char *path, uint32_t snaplen,
 	uint16_t port;
 
 	memset(f, 0, sizeof(*f));
-	f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A FIFO (a live capture: wireshark -k -i FIFO) is opened without
+	 * waiting: with no reader yet, open() would block the run's start for
+	 * ever, deaf to ^C. Its writes block as a file's do. */
+	struct stat st;
+	bool fifo = stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+	f->fd = open(path, O_WRONLY | O_CLOEXEC | (fifo ? O_NONBLOCK : O_CREAT | O_TRUNC), 0644);
+	if (f->fd < 0 && fifo && errno == ENXIO)
+		return fail(f, CAPTURE_FILE_EPATH, err, errlen,
+			    "%s is a FIFO that nothing reads yet: start its reader first "
+			    "(e.g. wireshark -k -i %s)", path, path);
 	if (f->fd < 0)
 		return fail(f, CAPTURE_FILE_EPATH, err, errlen, "cannot open %s for writing: %s",
 			    path, strerror(errno));
+	if (fifo)
+		fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
 	/* The same ports, in the same order, that rte_pcapng_fdopen describes. */
 	RTE_ETH_FOREACH_DEV(port) {
 		if (nb_ports++ == 0)
