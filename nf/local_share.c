@@ -11,6 +11,7 @@
 #include <rte_byteorder.h>
 
 #include "local_share.h"
+#include "nfg/steering.h"
 #include "nfg/values.h"
 
 const char *const local_share_modes[] = { "port_mask", "ip", NULL };
@@ -133,13 +134,27 @@ local_share_free(struct local_share *s)
 
 int
 local_share_check_peer_ip(struct nfg_instance *inst, const char *param, size_t i,
-			  const char *text, int family, const uint8_t *a)
+			  const char *text, int family, const uint8_t *a,
+			  const struct local_addresses *src, const char *port)
 {
 	const char *why = nfg_ip_unfit(family, a);
 	char where[48];
 
-	if (!why)
-		return 0;
 	snprintf(where, sizeof(where), "%s[%zu].ip", param, i);
-	return nfg_error(inst, where, "%s is %s: no host to connect to", text, why);
+	if (why)
+		return nfg_error(inst, where, "%s is %s: no host to connect to", text, why);
+	/* Our own address: a connection to ourselves, which nothing answers
+	 * (arp and nd resolve no address of ours), left to time out. */
+	if (nfg_port_has_address(port, family, a))
+		return nfg_error(inst, where, "%s is port %s's own address: no host to connect to",
+				 text, port);
+	uint32_t name;
+	memcpy(&name, a + (family == AF_INET6 ? 12 : 0), 4);
+	name = rte_be_to_cpu_32(name);
+	if (src->nb && src->ipv6 == (family == AF_INET6) &&
+	    (!src->ipv6 || memcmp(src->ip6_prefix, a, sizeof(src->ip6_prefix)) == 0) &&
+	    name - src->first < src->nb)
+		return nfg_error(inst, where, "%s is one of the source addresses: no host to "
+				 "connect to", text);
+	return 0;
 }

@@ -71,10 +71,12 @@ int local_share_parse_ips(struct nfg_instance *inst, const char *param,
 			  struct local_addresses *a);
 
 /* A peer's address (entry i of the list `param`, e.g. "targets", as written:
- * `text`) must be one a host can have (nfg_ip_unfit). 0, or -1 after
- * nfg_error() on "param[i].ip". */
+ * `text`) must be one a host can have (nfg_ip_unfit), and not one of ours:
+ * not an address the graph gives `port`, not among the sources `src` (parsed
+ * before). 0, or -1 after nfg_error() on "param[i].ip". */
 int local_share_check_peer_ip(struct nfg_instance *inst, const char *param, size_t i,
-			      const char *text, int family, const uint8_t *a);
+			      const char *text, int family, const uint8_t *a,
+			      const struct local_addresses *src, const char *port);
 
 /* Sources and the peers they reach must fit: addresses are sent and
  * rewritten as they are, never translated between families, so IPv6 sources

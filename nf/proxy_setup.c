@@ -26,7 +26,8 @@ parse_backends(struct nfg_instance *inst, struct px_config *cfg)
 		int family = AF_INET; /* the loader checked it as NFG_T_IP */
 		nfg_parse_ip(json_string_value(json_object_get(b, "ip")), &family, a);
 		if (local_share_check_peer_ip(inst, "backends", i,
-					      json_string_value(json_object_get(b, "ip")), family, a) < 0)
+					      json_string_value(json_object_get(b, "ip")), family, a,
+					      &cfg->src, nfg_param_string(inst, "server_port")) < 0)
 			return -1;
 		cfg->backend_is6[i] = family == AF_INET6;
 		if (cfg->backend_is6[i])

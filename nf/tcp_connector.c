@@ -233,7 +233,8 @@ parse_targets(struct nfg_instance *inst, struct tcp_connector_config *cfg)
 		int family = AF_INET; /* the loader checked it as NFG_T_IP */
 		nfg_parse_ip(json_string_value(json_object_get(t, "ip")), &family, a);
 		if (local_share_check_peer_ip(inst, "targets", i,
-					      json_string_value(json_object_get(t, "ip")), family, a) < 0)
+					      json_string_value(json_object_get(t, "ip")), family, a,
+					      &cfg->src, nfg_param_string(inst, "port")) < 0)
 			return -1;
 		cfg->target_is6[i] = family == AF_INET6;
 		if (cfg->target_is6[i])

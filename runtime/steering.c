@@ -163,6 +163,21 @@ nfg_port_addresses(const char *port_name, unsigned *nb_ipv4, unsigned *nb_ipv6)
 	return 0;
 }
 
+bool
+nfg_port_has_address(const char *port_name, int family, const uint8_t *addr)
+{
+	const struct nfg_port_spec *ps =
+		nfg_current_graph ? nfg_graph_port(nfg_current_graph, port_name) : NULL;
+
+	for (unsigned i = 0; ps && family == AF_INET && i < ps->nb_ipv4; i++)
+		if (memcmp(&ps->ipv4[i], addr, 4) == 0)
+			return true;
+	for (unsigned i = 0; ps && family == AF_INET6 && i < ps->nb_ipv6; i++)
+		if (memcmp(ps->ipv6[i], addr, 16) == 0)
+			return true;
+	return false;
+}
+
 int
 nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, size_t errlen)
 {

@@ -151,6 +151,9 @@ int nfg_port_claim(const char *port_name, const struct nfg_claim *c, char *err, 
 /* During setup: how many IPv4 and IPv6 addresses the graph gives the port
  * (what `nfg check` can judge before any port starts). -1 for an unknown port. */
 int nfg_port_addresses(const char *port_name, unsigned *nb_ipv4, unsigned *nb_ipv6);
+/* During setup: whether `addr` (4 bytes for AF_INET, 16 for AF_INET6, network
+ * order) is one of the addresses the graph gives the port. */
+bool nfg_port_has_address(const char *port_name, int family, const uint8_t *addr);
 
 struct nfg_port_steer; /* a port's software steering (nfg_port.steer), opaque */
 

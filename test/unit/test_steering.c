@@ -413,8 +413,19 @@ START_TEST(graph_files_with_shares_that_cannot_work)
 	assert_refused(", \"port_mask\": 1", "port_mask 0x1 names 2 owners, the graph has 3 workers");
 	assert_refused(", \"src_ports\": \"5000-5001\"", "owns no port of 5000-5001");
 	assert_refused(", \"steering\": \"ip\"", "give src_ips a range of at least 3");
-	assert_refused(", \"steering\": \"ip\", \"src_ips\": \"198.18.0.1-198.18.0.2\"",
+	assert_refused(", \"steering\": \"ip\", \"src_ips\": \"198.18.0.10-198.18.0.11\"",
 		       "3 workers need at least 3 addresses, got 2");
+	/* A target that is one of our own addresses: nothing would answer. */
+	assert_refused(", \"src_ips\": \"198.18.0.1-198.18.0.9\"",
+		       "198.18.0.2 is one of the source addresses");
+	const char *msg = harness_load_error(
+		"{\"ports\": {\"p\": {\"device\": \"loop:w\", \"ipv4\": \"198.18.0.1/24\"}},\n"
+		" \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"p\"},\n"
+		"  \"c\": {\"op\": \"tcp_client\", \"port\": \"p\", "
+		"\"targets\": [{\"ip\": \"198.18.0.1\", \"port\": 80}]},\n"
+		"  \"tx\": {\"op\": \"port_tx\", \"port\": \"p\"}},\n"
+		" \"edges\": [\"rx -> c -> tx\"]}");
+	ck_assert_msg(msg && strstr(msg, "198.18.0.1 is port p's own address"), "%s", msg);
 	assert_refused(", \"steering\": \"rss\"", "expected one of");
 }
 END_TEST
