@@ -446,7 +446,12 @@ nfg_eal_start(struct nfg_graph *g, const struct nfg_run_options *o, unsigned mbu
 	int rc = rte_eal_init(eal_argc, argv_copy);
 	free(argv_copy);
 	if (rc < 0) {
-		nfg_log_err("DPDK EAL did not start: %s", rte_strerror(rte_errno));
+		/* EAL leaves rte_errno at 0 for some failures (a prefix another
+		 * primary holds): then its own lines above say why. */
+		if (rte_errno)
+			nfg_log_err("DPDK EAL did not start: %s", rte_strerror(rte_errno));
+		else
+			nfg_log_err("DPDK EAL did not start (its messages above say why)");
 		fprintf(stderr, "nfg: EAL arguments were:");
 		for (int i = 1; i < eal_argc; i++)
 			fprintf(stderr, " %s", eal_argv[i]);

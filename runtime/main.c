@@ -39,7 +39,7 @@ static const char usage[] =
 	"  --duration S        run: stop after S seconds (default, or 0: when finite sources\n"
 	"                      are done, else at SIGINT/SIGTERM)\n"
 	"  --stats-json FILE   run: write the final counters as JSON\n"
-	"  --progress S        run: seconds between progress lines (default 1)\n"
+	"  --progress S        run: seconds between progress lines (default 1, at least 0.1)\n"
 	"  --quiet             run: no progress line (the summary still prints)\n"
 	"  --records FILE      run: per-connection session records of TCP operators\n"
 	"                      (.csv, else JSON lines)\n"
@@ -114,11 +114,13 @@ parse_options(int argc, char **argv, struct cli *c)
 		case 'r':
 		case 'i': {
 			double v = strtod(optarg, &end);
-			/* (!(v <= 1e9): NaN and infinity too; 0 already means no end) */
-			if (*end || end == optarg || v < 0 || !(v <= 1e9) || (opt == 'i' && v < 0.1)) {
+			/* (!(v <= 1e9): NaN and infinity too; a duration of 0 means
+			 * no end; lines and samples closer than 0.1 s say nothing
+			 * more, and --progress 0 silently meant 1 s) */
+			if (*end || end == optarg || v < 0 || !(v <= 1e9) || (opt != 'd' && v < 0.1)) {
 				fprintf(stderr, "nfg: --%s: expected seconds%s, got \"%s\"\n",
 					opt == 'd' ? "duration" : opt == 'r' ? "progress" : "interval",
-					opt == 'i' ? " (0.1 or more)" : "", nfg_esc(optarg));
+					opt != 'd' ? " (0.1 or more)" : "", nfg_esc(optarg));
 				return -1;
 			}
 			if (opt == 'd')

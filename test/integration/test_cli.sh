@@ -58,6 +58,11 @@ for d in nan inf -1 abc; do
 	[ $rc -eq 2 ] && echo "$out" | grep -q -- "--duration: expected seconds" ||
 		fail "--duration $d: exit $rc, $out"
 done
+for p in 0 0.01 -1; do # (0 silently meant 1 s)
+	out=$("$NFG" check default --progress "$p" 2>&1); rc=$?
+	[ $rc -eq 2 ] && echo "$out" | grep -q -- "--progress: expected seconds (0.1 or more)" ||
+		fail "--progress $p: exit $rc, $out"
+done
 # A second name would be ignored (a second graph never checked): usage error.
 echo '{' >"$WORK/broken.json"
 out=$("$NFG" check nftraffic "$WORK/broken.json" 2>&1); rc=$?
