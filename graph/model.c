@@ -483,6 +483,15 @@ load_port(struct nfg_graph *g, struct nfg_port_spec *ps, const char *name, json_
 	if (mac) {
 		nfg_parse_mac(json_string_value(mac), &ps->mac);
 		ps->has_mac = true;
+		/* The device refuses it at start with a bare EINVAL: say so here. */
+		if (!rte_is_unicast_ether_addr(&ps->mac) || rte_is_zero_ether_addr(&ps->mac)) {
+			char at[96];
+			snprintf(at, sizeof(at), "%s.mac", path);
+			nfg_err(at, "%s is a %s address: a port needs a unicast MAC (e.g. "
+				"02:00:00:00:00:01)", json_string_value(mac),
+				rte_is_zero_ether_addr(&ps->mac) ? "zero" : "multicast or broadcast");
+			return -1;
+		}
 	}
 	if (add_addresses(ps, obj, path, "ipv4", add_ipv4) < 0 ||
 	    add_addresses(ps, obj, path, "ipv6", add_ipv6) < 0)
@@ -526,8 +535,26 @@ load_ports(struct nfg_graph *g)
 	}
 	g->ports = calloc(json_object_size(ports) + 1, sizeof(*g->ports));
 	json_object_foreach(ports, name, v) {
-		if (load_port(g, &g->ports[g->nb_ports++], name, v) < 0)
+		struct nfg_port_spec *ps = &g->ports[g->nb_ports++];
+		if (load_port(g, ps, name, v) < 0) {
 			rc = -1;
+			continue;
+		}
+		/* One device, one port: a second would reconfigure the first
+		 * (DPDK: "device or resource busy" at start). Wires and loops
+		 * are named ends, checked where they are made. */
+		for (unsigned k = 0; ps->kind != NFG_PORT_WIRE && ps->kind != NFG_PORT_LOOP &&
+				     k + 1 < g->nb_ports; k++)
+			if (g->ports[k].device && strcspn(g->ports[k].device, ",") ==
+							  strcspn(ps->device, ",") &&
+			    strncmp(g->ports[k].device, ps->device, strcspn(ps->device, ",")) == 0) {
+				char at[96];
+				snprintf(at, sizeof(at), "ports.%s.device", name);
+				nfg_err(at, "%.*s is port %s's device already: one device (DPDK's name "
+					"for it: before the first comma), one port",
+					(int)strcspn(ps->device, ","), ps->device, g->ports[k].name);
+				rc = -1;
+			}
 	}
 	/* A wire has exactly two ends. */
 	for (unsigned i = 0; i < g->nb_ports && rc == 0; i++) {

@@ -182,6 +182,16 @@ START_TEST(bad_device)
 }
 END_TEST
 
+START_TEST(one_device_one_port)
+{
+	assert_error("{\"ports\": {\"a\": {\"device\": \"net_null0\"},\n"
+		     "  \"b\": {\"device\": \"net_null0,size=64\"}},\n"
+		     " \"nodes\": {\"g\": {\"op\": \"generator\"}, \"d\": {\"op\": \"drop\"}},\n"
+		     " \"edges\": [\"g -> d\"]}",
+		     "ports.b.device", "net_null0 is port a's device already");
+}
+END_TEST
+
 START_TEST(unknown_top_level_key)
 {
 	assert_error("{\"nodez\": {}, \"nodes\": {\"g\": {\"op\": \"generator\"}, "
@@ -358,6 +368,9 @@ START_TEST(wrong_type_by_override)
 		{ "eal=[1]", "--set eal=[1]: eal[0]: expected a string" },
 		{ "ports.a.device=5", "--set ports.a.device=5: ports.a.device: expected a string" },
 		{ "ports.a.mtu=67", "--set ports.a.mtu=67: ports.a.mtu: 67 is below the smallest MTU an IPv4 link has (68)" },
+		/* refused by the device at start with a bare EINVAL, before */
+		{ "ports.a.mac=ff:ff:ff:ff:ff:ff", "--set ports.a.mac=ff:ff:ff:ff:ff:ff: ports.a.mac: ff:ff:ff:ff:ff:ff is a multicast or broadcast address" },
+		{ "ports.a.mac=00:00:00:00:00:00", "ports.a.mac: 00:00:00:00:00:00 is a zero address" },
 		{ "nodes.g.op=5", "--set nodes.g.op=5: nodes.g.op: expected the name of an operator" },
 		{ "nodes.g.count=abc", "--set nodes.g.count=abc: nodes.g.count: expected an integer" },
 		{ "edges[0]=5", "--set edges[0]=5: edges[0]: expected a string" },
@@ -505,6 +518,7 @@ loader_suite(void)
 	tcase_add_test(tc, plugin_missing);
 	tcase_add_test(tc, wire_needs_two_ends);
 	tcase_add_test(tc, bad_device);
+	tcase_add_test(tc, one_device_one_port);
 	tcase_add_test(tc, unknown_top_level_key);
 	tcase_add_test(tc, ambiguous_default_output);
 	tcase_add_test(tc, optional_output_gets_counted_drop);
