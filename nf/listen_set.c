@@ -44,8 +44,11 @@ listen_set_parse(struct listen_set *ls, struct nfg_instance *inst, const char *p
 		}
 		ls->port[i] = rte_cpu_to_be_16((uint16_t)port);
 		ls->nb = (unsigned)i + 1;
-		/* An IPv6 address is answered for by nd as one of the port's own:
-		 * claims (steering, arp) are IPv4's. */
+		/* An IPv6 address is answered for by nd as one of the port's own
+		 * (only those): it must be one. Claims (steering, arp) are IPv4's. */
+		if (ls->is6[i] && !nfg_port_has_address(port_name, AF_INET6, ls->ip6[i]))
+			return nfg_error(inst, where, "%s is not one of port %s's ipv6 addresses "
+					 "(nd answers only for those)", ip + 1, port_name);
 		if (ls->is6[i])
 			continue;
 
@@ -61,22 +64,6 @@ listen_set_parse(struct listen_set *ls, struct nfg_instance *inst, const char *p
 		};
 		if (nfg_port_claim(port_name, &claim, err, sizeof(err)) < 0)
 			return nfg_error(inst, where, "%s", err);
-	}
-	return 0;
-}
-
-int
-listen_set_check_ipv6(const struct listen_set *ls, struct nfg_instance *inst, const char *param,
-		      const struct nfg_port *port)
-{
-	for (unsigned i = 0; i < ls->nb; i++) {
-		if (!ls->is6[i] || nfg_port_owns_ipv6(port, ls->ip6[i]))
-			continue;
-		char where[48], a[INET6_ADDRSTRLEN];
-		snprintf(where, sizeof(where), "%s[%u]", param, i);
-		inet_ntop(AF_INET6, ls->ip6[i], a, sizeof(a));
-		return nfg_error(inst, where, "%s is not one of port %s's ipv6 addresses (nd answers "
-				 "only for those)", a, port->name);
 	}
 	return 0;
 }

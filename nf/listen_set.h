@@ -26,15 +26,11 @@ struct listen_set {
 	unsigned nb;
 };
 
-/* From the node's parameter `param` (a list of strings), claimed on `port`.
- * Errors name the entry ("listen[1]"). */
+/* From the node's parameter `param` (a list of strings), claimed on `port`;
+ * an IPv6 address must be one of the port's own (nd answers solicitations
+ * only for those). Errors name the entry ("listen[1]"). */
 int listen_set_parse(struct listen_set *ls, struct nfg_instance *inst, const char *param,
 		     const char *port);
-
-/* At start: each IPv6 listen address must be one of the port's own (nd
- * answers solicitations only for those); 0, or -1 after nfg_error(). */
-int listen_set_check_ipv6(const struct listen_set *ls, struct nfg_instance *inst,
-			  const char *param, const struct nfg_port *port);
 
 /* Network byte order. */
 static inline bool

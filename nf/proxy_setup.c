@@ -294,7 +294,8 @@ const struct nfg_param px_params[] = {
 	{ .name = "connect_retries", .type = NFG_T_INT, .def = "2", .min = 0, .max = 10,
 	  .doc = "SYN retransmissions before the backend counts as down" },
 	{ .name = "retry_next_backend", .type = NFG_T_BOOL, .def = "false",
-	  .doc = "a backend that fails: try the next one (else reset the client)" },
+	  .doc = "a backend that fails: try the next one in the list, of whatever group the "
+		 "policy chose from (else reset the client)" },
 	{ .name = "idle_timeout_ms", .type = NFG_T_INT, .def = "60000", .min = 10, .max = 86400000,
 	  .doc = "reset both sides after this long without a segment" },
 	{ .name = "linger_ms", .type = NFG_T_INT, .def = "2000", .min = 0, .max = 240000,

@@ -246,8 +246,6 @@ tcp_listener_start(struct nfg_instance *inst, struct tcp_listener_config *cfg)
 
 	if (!port)
 		return nfg_error(inst, "port", "the port did not start");
-	if (listen_set_check_ipv6(&cfg->listen, inst, "listen", port) < 0)
-		return -1;
 	return tcp_engine_config_port(inst, &cfg->engine) ? 0 : -1;
 }
 

@@ -623,8 +623,6 @@ proxy_start(struct nfg_instance *inst)
 
 	if (!cp || !sp)
 		return nfg_error(inst, NULL, "its ports did not start");
-	if (listen_set_check_ipv6(&cfg->listen, inst, "listen", cp) < 0)
-		return -1;
 	/* Both sides fit the smaller MTU: a spliced segment from one leaves on
 	 * the other port. (In immediate binding the ends' own SYNs pass: the
 	 * MSS they announce is theirs, as through any router.) */

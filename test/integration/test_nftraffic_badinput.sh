@@ -33,10 +33,24 @@ expect_error "missing payload file" 'nodes.server.response_file: cannot open "/n
 	--set nodes.server.response_size=null
 expect_error "a directory for a payload file" 'nodes.server.response_file: "/tmp" is a directory; expected a regular file' \
 	"$NFG" check nftraffic --set nodes.server.response_file=/tmp --set nodes.server.response_size=null
+# (by check too: run alone refused these, at start)
 expect_error "an IPv6 listen address that is not the port's" \
 	"nodes.server.listen\[0\]: 2001:2::9 is not one of port p0's ipv6 addresses" \
-	"$NFG" run nftraffic-server --set ports.p0.device=net_null0 --set ports.p0.ipv6=2001:2::1/64 \
-	--set 'nodes.server.listen=["[2001:2::9]:80"]' --duration 1 -- --file-prefix="$RUN-l6"
+	"$NFG" check nftraffic-server --set ports.p0.ipv6=2001:2::1/64 \
+	--set 'nodes.server.listen=["[2001:2::9]:80"]'
+expect_error "an IPv6 listen address on a port without IPv6" \
+	"nodes.server.listen\[0\]: :: is not one of port p0's ipv6 addresses" \
+	"$NFG" check nftraffic-server --set 'nodes.server.listen=["[::]:80"]'
+# Our own addresses as the peer: nothing would answer (the run sat with every
+# connection open until the retries ran out).
+expect_error "a target that is the port's own address" \
+	"nodes.client.targets\[0\].ip: 198.18.20.1 is port p0's own address" \
+	"$NFG" check nftraffic-client --set ports.p0.ipv4=198.18.20.1/24 \
+	--set 'nodes.client.targets[0].ip=198.18.20.1'
+expect_error "source addresses that take in the target" \
+	"nodes.client.targets\[0\].ip: 198.18.20.2 is one of the source addresses" \
+	"$NFG" check nftraffic-client --set ports.p0.ipv4=198.18.20.1/24 \
+	--set 'nodes.client.targets[0].ip=198.18.20.2' --set nodes.client.src_ips=198.18.20.1-198.18.20.254
 # What the port cannot serve is refused by check already, not only by run.
 expect_error "IPv6 targets from a port without an IPv6 address" \
 	"nodes.client.targets: IPv6 targets, and port p0 has no ipv6 address" \
