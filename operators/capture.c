@@ -6,7 +6,9 @@
  * slow disk never holds up the data path: what finds no room is counted as
  * not_captured and goes on all the same.
  */
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_malloc.h>
 
@@ -97,8 +99,21 @@ capture_setup(struct nfg_instance *inst)
 	cfg->snaplen = (uint32_t)nfg_param_int(inst, "snaplen");
 	cfg->max_packets = (uint64_t)nfg_param_int(inst, "max_packets");
 	cfg->sink = nfg_param_bool(inst, "sink");
-	if (nfg_param_string(inst, "file")[0] == '\0')
+	const char *file = nfg_param_string(inst, "file");
+	if (file[0] == '\0')
 		return nfg_error(inst, "file", "a path for the pcapng file");
+	/* What can be judged before the run (nfg check too): the file is made at
+	 * start, in a directory that must be there. */
+	struct stat st;
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+		return nfg_error(inst, "file", "\"%s\" is a directory; expected a file name", file);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", file);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (slash && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return nfg_error(inst, "file", "cannot make \"%s\": no directory %s", file, dir);
 	/* The copy buffers (one packet buffer each, with room for the pcapng
 	 * block around it, and the mbuf header) and the ring. */
 	nfg_instance_reserve_memory(inst, (uint64_t)CAPTURE_POOL *

@@ -391,16 +391,35 @@ start_error_for(const char *file)
 	return start_error(text);
 }
 
+static const char *
+load_error_for(const char *file)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "{\"nodes\": {\"in\": {\"op\": \"test_inject\"},\n"
+		 "  \"cap\": {\"op\": \"capture\", \"file\": \"%s\", \"sink\": true}},\n"
+		 " \"edges\": [\"in -> cap\"]}", file);
+	return harness_load_error(text);
+}
+
 START_TEST(unwritable_file_refused_at_start)
 {
-	const char *msg = start_error_for("/nonexistent-nfg-dir/x.pcapng");
+	/* What can be judged before the run is refused when the graph loads
+	 * (nfg check too): a missing directory, a directory for the file. */
+	const char *msg = load_error_for("/nonexistent-nfg-dir/x.pcapng");
 	ck_assert_ptr_nonnull(msg);
 	ck_assert_msg(strstr(msg, "nodes.cap.file") && strstr(msg, "/nonexistent-nfg-dir/x.pcapng")
-		      && strstr(msg, "No such file or directory"), "%s", msg);
-
-	msg = start_error_for("/tmp");
+		      && strstr(msg, "no directory /nonexistent-nfg-dir"), "%s", msg);
+	msg = load_error_for("/tmp");
 	ck_assert_ptr_nonnull(msg);
-	ck_assert_msg(strstr(msg, "nodes.cap.file") && strstr(msg, "Is a directory"), "%s", msg);
+	ck_assert_msg(strstr(msg, "nodes.cap.file") && strstr(msg, "is a directory"), "%s", msg);
+
+	/* The rest at start: a directory where no file can be made. */
+	msg = start_error_for("/proc/nfg-x.pcapng");
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_msg(strstr(msg, "nodes.cap.file") && strstr(msg, "cannot open /proc/nfg-x.pcapng"),
+		      "%s", msg);
 
 	const char *file = capture_path();
 	ck_assert_ptr_null(start_error_for(file)); /* and a good one starts (and stops) */
