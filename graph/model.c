@@ -20,12 +20,13 @@
 
 struct nfg_graph *nfg_current_graph;
 
+/* The whole file, read to its end: a size from stat or ftell is not the
+ * size of what /proc and other pseudo-files give (they say 0). */
 static char *
 read_file(const char *path, size_t *size)
 {
 	struct stat st;
-	char *buf = NULL;
-	long n;
+	size_t cap = 4096, n = 0;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		errno = EISDIR;
@@ -34,18 +35,29 @@ read_file(const char *path, size_t *size)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+	char *buf = malloc(cap + 1);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		char *bigger = realloc(buf, cap * 2 + 1);
+		if (!bigger) {
 			free(buf);
 			buf = NULL;
+			errno = ENOMEM;
 		}
-		if (buf) {
-			buf[n] = '\0';
-			*size = (size_t)n;
-		}
+		buf = bigger;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
 	}
 	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*size = n;
+	}
 	return buf;
 }
 
@@ -1047,6 +1059,10 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 	}
 	if (check_nul(text, size) < 0)
 		goto fail;
+	if (strspn(text, " \t\r\n") == size) {
+		nfg_err(NULL, "the graph file is empty: a graph is a JSON object of ports, nodes and edges");
+		goto fail;
+	}
 	g->root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &jerr);
 	if (!g->root) {
 		nfg_err_pos(jerr.line, jerr.column, "syntax error: %s", jerr.text);

@@ -475,6 +475,21 @@ START_TEST(user_strings_escaped_in_messages)
 }
 END_TEST
 
+/* An empty file, and a file whose size says 0 but that has text (/proc). */
+START_TEST(empty_and_sizeless_files)
+{
+	const char *msg = load_bytes_error("\n \n", 3, NULL, 0);
+
+	ck_assert_msg(msg && strstr(msg, "the graph file is empty"), "%s", msg);
+	harness_eal_init();
+	nfg_errors_quiet(true);
+	struct nfg_graph *g = nfg_graph_load("/proc/self/status", NULL, 0);
+	nfg_errors_quiet(false);
+	ck_assert_ptr_null(g);
+	ck_assert_msg(strstr(nfg_last_error(), "expected near 'Name'"), "%s", nfg_last_error());
+}
+END_TEST
+
 START_TEST(nul_byte_is_located)
 {
 	static const char text[] = "{\n  \"nodes\": {},\n  \"ed\0ges\": []\n}\n";
@@ -519,6 +534,7 @@ loader_suite(void)
 	tcase_add_test(tc, wire_needs_two_ends);
 	tcase_add_test(tc, bad_device);
 	tcase_add_test(tc, one_device_one_port);
+	tcase_add_test(tc, empty_and_sizeless_files);
 	tcase_add_test(tc, unknown_top_level_key);
 	tcase_add_test(tc, ambiguous_default_output);
 	tcase_add_test(tc, optional_output_gets_counted_drop);
