@@ -28,9 +28,14 @@ read_key(uint64_t key[2])
 
 	if (fd < 0)
 		return false;
-	ssize_t n = read(fd, key, 2 * sizeof(key[0]));
+	uint64_t got[2];
+	ssize_t n = read(fd, got, sizeof(got));
 	close(fd);
-	return n == (ssize_t)(2 * sizeof(key[0])) && (key[0] | key[1]) != 0;
+	if (n != (ssize_t)sizeof(got) || (got[0] | got[1]) == 0)
+		return false; /* (a half-written file is never in place: see make_key) */
+	key[0] = got[0];
+	key[1] = got[1];
+	return true;
 }
 
 /* A fresh key into place; false when another process's got there first or
@@ -53,6 +58,8 @@ make_key(const uint64_t key[2])
 	return placed;
 }
 
+/* First called by an engine's init on the main lcore (the timestamp base),
+ * so workers that ask later only copy what is kept. */
 void
 nfg_host_secret(uint64_t key[2])
 {
