@@ -552,12 +552,13 @@ load_ports(struct nfg_graph *g)
 			rc = -1;
 			continue;
 		}
-		/* One device, one port: a second would reconfigure the first
-		 * (DPDK: "device or resource busy" at start). Wires and loops
-		 * are named ends, checked where they are made. */
-		for (unsigned k = 0; ps->kind != NFG_PORT_WIRE && ps->kind != NFG_PORT_LOOP &&
-				     k + 1 < g->nb_ports; k++)
-			if (g->ports[k].device && strcspn(g->ports[k].device, ",") ==
+		/* One virtual device, one port: a second would reconfigure the
+		 * first (DPDK: "device or resource busy" at start). Wires and loops
+		 * are named ends, checked where they are made; a PCI address may
+		 * carry several ports (representors), the driver judges. */
+		for (unsigned k = 0; ps->kind == NFG_PORT_VDEV && k + 1 < g->nb_ports; k++)
+			if (g->ports[k].device && g->ports[k].kind == NFG_PORT_VDEV &&
+			    strcspn(g->ports[k].device, ",") ==
 							  strcspn(ps->device, ",") &&
 			    strncmp(g->ports[k].device, ps->device, strcspn(ps->device, ",")) == 0) {
 				char at[96];
