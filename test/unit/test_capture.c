@@ -379,28 +379,29 @@ start_error(const char *text)
 	return err;
 }
 
+/* A graph whose capture node writes `file`. */
 static const char *
-start_error_for(const char *file)
+capture_graph(const char *file)
 {
-	char text[512];
+	static char text[512];
 
 	snprintf(text, sizeof(text),
 		 "{\"nodes\": {\"in\": {\"op\": \"test_inject\"},\n"
 		 "  \"cap\": {\"op\": \"capture\", \"file\": \"%s\", \"sink\": true}},\n"
 		 " \"edges\": [\"in -> cap\"]}", file);
-	return start_error(text);
+	return text;
+}
+
+static const char *
+start_error_for(const char *file)
+{
+	return start_error(capture_graph(file));
 }
 
 static const char *
 load_error_for(const char *file)
 {
-	char text[512];
-
-	snprintf(text, sizeof(text),
-		 "{\"nodes\": {\"in\": {\"op\": \"test_inject\"},\n"
-		 "  \"cap\": {\"op\": \"capture\", \"file\": \"%s\", \"sink\": true}},\n"
-		 " \"edges\": [\"in -> cap\"]}", file);
-	return harness_load_error(text);
+	return harness_load_error(capture_graph(file));
 }
 
 START_TEST(unwritable_file_refused_at_start)
