@@ -632,6 +632,8 @@ tcp_abort_open(struct tcp_engine *e)
 
 	if (!e->cfg->rst_at_stop)
 		return false;
+	if (nfg_tx_backlogged()) /* the port has not sent the last batch yet */
+		return e->stop_scan < e->nb_conns;
 	for (; e->stop_scan < e->nb_conns && budget; e->stop_scan++) {
 		struct tcp_conn *c = &e->conns[e->stop_scan];
 		if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT) {

@@ -576,6 +576,8 @@ reset_at_stop(struct px_worker *w)
 
 	if (!w->ec.cfg->rst_at_stop || !w->es.cfg->rst_at_stop)
 		return;
+	if (nfg_tx_backlogged()) /* a port has not sent the last batch yet */
+		budget = 0;
 	for (; w->stop_scan < w->nb_slots && budget; w->stop_scan++) {
 		uint8_t state = w->slots[w->stop_scan].state;
 		if (state == PX_FREE)
@@ -586,6 +588,8 @@ reset_at_stop(struct px_worker *w)
 			px_release(w, w->stop_scan, CAUSE_ABORTED, true);
 		budget--;
 	}
+	if (w->stop_scan < w->nb_slots)
+		nfg_drain_request(); /* the rest in the next walks */
 }
 
 /* Called on every walk (an operator with named inputs is a source): timers,

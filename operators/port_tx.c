@@ -3,7 +3,10 @@
  * port_tx: sends to the worker's tx queue of a port. What the queue does not
  * take right away waits in a small buffer and is retried on the next call or
  * the next poll (asked for only while the buffer holds packets); only when
- * that buffer is full are packets dropped, and counted as queue_full.
+ * that buffer is full are packets dropped, and counted as queue_full. While
+ * it holds packets it says so (nfg_tx_backlog): at the stop, the TCP
+ * operators resetting their connections wait for it, and the drain goes on
+ * until it is empty.
  */
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -47,6 +50,7 @@ keep_unsent(struct rte_node *node, struct port_tx_state *st, struct rte_mbuf **p
 	st->nb_pending += keep;
 	nfg_drop(node, PORT_TX_QUEUE_FULL, pkts + keep, left - keep);
 	nfg_node_poll_request(node);
+	nfg_tx_backlog();
 }
 
 /* Packets wait from an earlier call: they go first, so the order holds. */
@@ -89,8 +93,10 @@ port_tx_poll(struct rte_graph *graph, struct rte_node *node)
 	(void)graph;
 
 	nfg_count(node, PORT_TX_SENT, flush_pending(st));
-	if (st->nb_pending)
+	if (st->nb_pending) {
 		nfg_node_poll_request(node);
+		nfg_tx_backlog();
+	}
 }
 
 static int

@@ -8,7 +8,9 @@
  * they are done, and a source that is leaves the walk. When the run stops,
  * the sources that bring packets in leave the walk and the worker walks a
  * little longer, so packets in flight reach their end instead of being cut
- * mid-graph.
+ * mid-graph; longer still while an operator has more to send before it is
+ * done (nfg_drain_request: a TCP operator resetting its open connections a
+ * batch a walk), up to DRAIN_MAX_MS.
  */
 #include <sched.h>
 
@@ -22,6 +24,9 @@
 #include "walk.h"
 
 #define DRAIN_WALKS 256
+/* However much is asked for, the stop ends after this: a million resets take
+ * ~4,000 walks, a fraction of it. */
+#define DRAIN_MAX_MS 2000
 #define DONE_CHECK_WALKS 1024 /* how often finite sources are asked */
 #define MAX_ASKED_POLLS 64    /* one bit each in a word */
 #define NOT_ASKED 0xff
@@ -64,6 +69,12 @@ struct worker {
  * its worker's `asked`; every worker's graph has the same nodes, so a node's
  * bit is the same on each. */
 static RTE_DEFINE_PER_LCORE(uint64_t, polls_asked);
+/* An operator asked for another drain walk during this one. */
+static RTE_DEFINE_PER_LCORE(bool, drain_asked);
+/* A port's tx on this lcore kept frames back (its queue was full) during
+ * this walk, and during the last one (what nfg_tx_backlogged says). */
+static RTE_DEFINE_PER_LCORE(bool, tx_backlog);
+static RTE_DEFINE_PER_LCORE(bool, tx_backlog_last);
 
 static __rte_always_inline unsigned
 control_now(void)
@@ -160,6 +171,45 @@ nfg_stopping(void)
 	return stopping_now();
 }
 
+void
+nfg_drain_request(void)
+{
+	RTE_PER_LCORE(drain_asked) = true;
+}
+
+void
+nfg_tx_backlog(void)
+{
+	RTE_PER_LCORE(tx_backlog) = true;
+	RTE_PER_LCORE(drain_asked) = true;
+}
+
+bool
+nfg_tx_backlogged(void)
+{
+	return RTE_PER_LCORE(tx_backlog_last);
+}
+
+/* The walks after the stop: DRAIN_WALKS, then on while the last one was asked
+ * for more or its polls left packets in a stream (a timer's retransmission,
+ * the last resets: the next walk takes them to their end), up to
+ * DRAIN_MAX_MS. */
+static void
+drain(struct worker *w)
+{
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * DRAIN_MAX_MS;
+
+	for (unsigned i = 0;; i++) {
+		RTE_PER_LCORE(drain_asked) = false;
+		RTE_PER_LCORE(tx_backlog_last) = RTE_PER_LCORE(tx_backlog);
+		RTE_PER_LCORE(tx_backlog) = false;
+		walk_once(w);
+		bool more = RTE_PER_LCORE(drain_asked) || w->walk.graph->tail != 0;
+		if (i + 1 >= DRAIN_WALKS && (!more || rte_rdtsc() > deadline))
+			break;
+	}
+}
+
 /* Finite sources that are done leave the walk. */
 static void
 drop_done_sources(struct worker *w)
@@ -206,8 +256,7 @@ worker_main(void *arg)
 	/* No new packets from now on: only what is inside drains. */
 	for (unsigned i = 0; i < w->nb_inlets; i++)
 		nfg_walk_drop_source(&w->walk, w->inlets[i]);
-	for (unsigned i = 0; i < DRAIN_WALKS; i++)
-		walk_once(w);
+	drain(w);
 	nfg_clock_walk_end();
 	__atomic_store_n(&w->end_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 	w->running = false;

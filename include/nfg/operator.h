@@ -512,6 +512,18 @@ struct rte_mempool *nfg_pktmbuf_pool(void);
  * no longer called then, so they need not ask; an operator that produces from
  * its poll (a TCP client opening connections) asks here and stops opening. */
 bool nfg_stopping(void);
+/* While stopping, called on the worker by an operator with more to send
+ * before it is done (resets for the peers of connections still open, a batch
+ * a walk): the worker walks again. Without it the stop's drain is a few
+ * hundred walks; with it, up to 2 s. */
+void nfg_drain_request(void);
+/* A port's tx on this worker keeps frames back because its queue is full
+ * (port_tx says so, and asks for a drain walk). While stopping, an operator
+ * that sends a batch a walk holds the next one back while this is true of
+ * the last walk: the port takes what it can, and nothing is dropped for a
+ * queue the peer empties more slowly than the stop fills it. */
+void nfg_tx_backlog(void);
+bool nfg_tx_backlogged(void);
 /* The time timers are kept by, in TSC cycles (rte_get_tsc_hz() a second).
  * On a worker it is read once a walk: the first call in a walk reads the
  * TSC, the rest of the walk and its polls get that value. It is the TSC in a
