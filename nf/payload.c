@@ -123,6 +123,14 @@ payload_from_params(struct nfg_instance *inst, const char *name, const char *fal
 			p->bytes[i] = (uint8_t)('a' + (i % 26));
 		return p->bytes ? 0 : -1;
 	}
+	/* "\r\n" typed on a command line arrives as backslashes and letters: a
+	 * --set value that is not JSON is taken as it is. Such a text with no
+	 * real line break is that mistake, not a message anyone sends. */
+	if (text && (strstr(text, "\\r") || strstr(text, "\\n")) && !strpbrk(text, "\r\n"))
+		return nfg_error(inst, name, "has \\r or \\n as a backslash and a letter, and no line "
+				 "break: on the command line, give it as a JSON string, e.g. "
+				 "--set 'nodes.NODE.%s=\"GET / HTTP/1.1\\r\\nHost: nfg\\r\\n\\r\\n\"' "
+				 "(or use %s for bytes as they are)", name, hex);
 	const char *t = text ? text : fallback;
 	p->len = (uint32_t)strlen(t);
 	p->bytes = (uint8_t *)strdup(t);

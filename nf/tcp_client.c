@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "nf_builtin.h"
+#include "http_response.h"
 #include "payload.h"
 #include "tcp_connector.h"
 #include "tcp_params.h"
@@ -31,6 +32,7 @@ struct client_config {
 	enum response_end response_end;
 	uint32_t response_bytes;
 	enum close_policy close;
+	bool head; /* the request is a HEAD: its response has no body */
 };
 
 struct client_worker {
@@ -53,9 +55,9 @@ send_request(struct tcp_engine *e, struct tcp_conn *c)
 
 	c->t_msg_us = e->now_us;
 	c->rx_msg_start = c->rcv_nxt - (c->irs + 1);
-	c->rx_expect = cfg->response_end == END_BYTES ? cfg->response_bytes : 0;
-	c->hdr_scan = 0;
-	c->scan = 0;
+	http_response_start(c, cfg->head);
+	if (cfg->response_end == END_BYTES)
+		c->rx_expect = cfg->response_bytes;
 	c->rx_sum = FNV_BASIS;
 	c->flags &= (uint8_t)~CF_MSG_DONE;
 	tcp_send_message(e, c, payload_length(&cfg->request, c->id));
@@ -93,117 +95,37 @@ client_established(struct tcp_engine *e, struct tcp_conn *c)
 	send_request(e, c);
 }
 
-/* HTTP/1.1 response framing, one byte at a time so it survives any
- * segmentation: find the end of the headers (CRLFCRLF) and the value of
- * Content-Length; the body then ends after that many bytes.
- * hdr_scan: bits 0-2 CRLFCRLF progress, bits 3-7 progress in the
- * "content-length:" name at the start of a line (31: reading digits,
- * 30: elsewhere in a line), bit 8 set once the headers ended. */
-#define HS_CRLF(x) ((x) & 7u)
-#define HS_NAME(x) (((x) >> 3) & 31u)
-#define HS_BODY 0x100u
-#define NAME_DIGITS 31u
-#define NAME_NONE 30u
-
-static void
-scan_http(struct tcp_conn *c, const uint8_t *p, uint32_t n, uint32_t *body_at)
+/* FNV-1a of the body (or the whole response), for the session record, to
+ * check what arrived end to end. Without records nobody reads it. */
+static inline void
+sum_body(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n)
 {
-	static const char name[] = "content-length:";
-	unsigned crlf = HS_CRLF(c->hdr_scan), nm = HS_NAME(c->hdr_scan);
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t ch = p[i];
-		crlf = (ch == (crlf % 2 == 0 ? '\r' : '\n')) ? crlf + 1 : (ch == '\r' ? 1 : 0);
-		if (crlf == 4) {
-			c->hdr_scan = HS_BODY;
-			*body_at = i + 1;
-			return;
-		}
-		if (ch == '\n') {
-			nm = 0; /* a new line: maybe the header we want */
-		} else if (nm == NAME_DIGITS) {
-			if (ch >= '0' && ch <= '9')
-				c->rx_expect = c->rx_expect * 10 + (ch - '0');
-			else if (ch != ' ' && ch != '\t')
-				nm = NAME_NONE;
-		} else if (nm < sizeof(name) - 1) {
-			char lower = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-			nm = lower == name[nm] ? nm + 1 : NAME_NONE;
-			if (nm == sizeof(name) - 1) {
-				nm = NAME_DIGITS;
-				c->rx_expect = 0;
-			}
-		}
-	}
-	c->hdr_scan = (uint16_t)(crlf | nm << 3);
-}
-
-/* The common case, the whole header block in one segment: find its end and
- * Content-Length a line at a time (memchr) instead of byte by byte. */
-static bool
-scan_http_whole(struct tcp_conn *c, const uint8_t *p, uint32_t n, uint32_t *body_at)
-{
-	static const char name[] = "content-length:";
-	const uint8_t *end = p + n;
-	uint32_t expect = 0;
-
-	/* Line by line, once: the headers end at an empty line after a CRLF. */
-	for (const uint8_t *line = p; line < end;) {
-		const uint8_t *nl = memchr(line, '\n', (size_t)(end - line));
-		if (!nl)
-			return false; /* not all here: the byte scanner takes over */
-		size_t len = (size_t)(nl - line);
-		if (len == 1 && line[0] == '\r' && line - p >= 2 && line[-2] == '\r') {
-			c->rx_expect = expect;
-			c->hdr_scan = HS_BODY;
-			*body_at = (uint32_t)(nl + 1 - p);
-			return true;
-		}
-		if (len > sizeof(name) - 1 && (line[0] | 0x20) == 'c' &&
-		    strncasecmp((const char *)line, name, sizeof(name) - 1) == 0) {
-			const uint8_t *d = line + sizeof(name) - 1;
-			expect = 0;
-			while (d < nl && (*d == ' ' || *d == '\t'))
-				d++;
-			for (; d < nl && *d >= '0' && *d <= '9'; d++)
-				expect = expect * 10 + (uint32_t)(*d - '0');
-		}
-		line = nl + 1;
-	}
-	return false;
+	if (!e->records.cap)
+		return;
+	uint32_t h = c->rx_sum;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	c->rx_sum = h;
 }
 
 static void
 client_data(struct tcp_engine *e, struct tcp_conn *c, const uint8_t *p, uint32_t n)
 {
 	const struct client_config *cfg = worker_of(e)->cfg;
-	uint32_t body_at = 0;
 
 	if (c->flags & CF_MSG_DONE)
 		return; /* bytes beyond the response: counted, not judged */
-	if (cfg->response_end == END_HTTP && !(c->hdr_scan & HS_BODY)) {
-		if (c->hdr_scan != 0 || !scan_http_whole(c, p, n, &body_at))
-			scan_http(c, p, n, &body_at);
-		if (!(c->hdr_scan & HS_BODY))
-			return;
-		/* The body starts here; remember where in the stream. */
-		c->rx_msg_start = c->rcv_nxt - (c->irs + 1) - (n - body_at);
-		c->rx_sum = FNV_BASIS;
-		if (c->rx_expect == 0) {
+	if (cfg->response_end == END_HTTP) {
+		uint32_t body_at;
+		bool done = http_response_take(c, p, n, &body_at);
+		sum_body(e, c, p + body_at, n - body_at);
+		if (done)
 			finish_round(e, c);
-			return;
-		}
+		return;
 	}
-	/* FNV-1a of the body (or the whole response), for the session record,
-	 * to check what arrived end to end. Without records nobody reads it. */
-	if (e->records.cap) {
-		uint32_t h = c->rx_sum;
-		for (uint32_t i = body_at; i < n; i++)
-			h = (h ^ p[i]) * 16777619u;
-		c->rx_sum = h;
-	}
+	sum_body(e, c, p, n);
 	uint32_t got = c->rcv_nxt - (c->irs + 1) - c->rx_msg_start;
-	if (cfg->response_end != END_CLOSE && c->rx_expect && got >= c->rx_expect)
+	if (cfg->response_end == END_BYTES && got >= c->rx_expect)
 		finish_round(e, c);
 }
 
@@ -213,8 +135,10 @@ client_peer_closed(struct tcp_engine *e, struct tcp_conn *c)
 	const struct client_config *cfg = worker_of(e)->cfg;
 
 	uint32_t got = c->rcv_nxt - (c->irs + 1) - c->rx_msg_start;
-	if (!(c->flags & CF_MSG_DONE) && cfg->response_end == END_CLOSE && got > 1)
-		finish_round(e, c); /* got counts the FIN too */
+	if (!(c->flags & CF_MSG_DONE) &&
+	    ((cfg->response_end == END_CLOSE && got > 1) || /* got counts the FIN too */
+	     (cfg->response_end == END_HTTP && http_response_ends_at_close(c))))
+		finish_round(e, c);
 	/* The server closed with rounds left (a 400 and close, say): the
 	 * connection ends well, the exchange did not; say so. */
 	if (c->round < cfg->rounds)
@@ -286,6 +210,8 @@ client_setup(struct nfg_instance *inst)
 	    payload_from_params(inst, "request", "GET / HTTP/1.1\r\nHost: nfg\r\n\r\n",
 				&cfg->request) < 0)
 		return -1;
+	cfg->head = cfg->request.len >= 5 && memcmp(cfg->request.bytes, "HEAD ", 5) == 0 &&
+		    (cfg->request.counter_at < 0 || cfg->request.counter_at >= 5);
 	cfg->rounds = (uint16_t)nfg_param_int(inst, "rounds");
 	cfg->think_ms = (uint32_t)nfg_param_int(inst, "think_ms");
 	cfg->response_bytes = (uint32_t)nfg_param_int(inst, "response_bytes");
@@ -299,8 +225,9 @@ client_setup(struct nfg_instance *inst)
 			cfg->close = (enum close_policy)i;
 	if (cfg->response_end == END_BYTES && cfg->response_bytes == 0)
 		return nfg_error(inst, "response_bytes", "response_end \"bytes\" needs response_bytes");
-	if (cfg->response_end == END_CLOSE && cfg->close == CLOSE_CLIENT && cfg->rounds > 1)
-		return nfg_error(inst, "rounds", "with response_end \"close\" a connection has one round");
+	if (cfg->response_end == END_CLOSE && cfg->rounds > 1)
+		return nfg_error(inst, "rounds", "with response_end \"close\" a connection has one round "
+				 "(its response ends when the server closes)");
 	return 0;
 }
 
@@ -363,7 +290,8 @@ static const struct nfg_param client_params[] = {
 	{ .name = "think_ms", .type = NFG_T_INT, .def = "0", .min = 0, .max = 3600000,
 	  .doc = "pause between a response and the next request" },
 	{ .name = "response_end", .type = NFG_T_ENUM, .def = "\"http\"", .choices = response_ends,
-	  .doc = "how a response ends: HTTP Content-Length, the server's FIN, or a byte count" },
+	  .doc = "how a response ends: HTTP framing (Content-Length, chunked, none for HEAD, "
+		  "204 and 304), the server's FIN, or a byte count" },
 	{ .name = "response_bytes", .type = NFG_T_INT, .def = "0", .min = 0, .max = 1 << 30,
 	  .doc = "response length for response_end \"bytes\"" },
 	{ .name = "close", .type = NFG_T_ENUM, .def = "\"client\"", .choices = close_policies,
@@ -378,7 +306,7 @@ static const struct nfg_op tcp_client_op = {
 	.summary = "open TCP connections at a rate, request, read the response, close",
 	.doc = "The client half of nftraffic: a user-space TCP stack that opens connections to\n"
 	       "the targets (weighted) from its source addresses and ports, sends the request,\n"
-	       "reads the response (HTTP Content-Length, a byte count, or until the server\n"
+	       "reads the response (HTTP framing, a byte count, or until the server\n"
 	       "closes), repeats for \"rounds\", and closes as \"close\" says. Retransmits on\n"
 	       "timeout (RFC 6298) and on three duplicate ACKs, honours the peer's window and\n"
 	       "MSS. Its output is IPv4 and IPv6 TCP frames: set next_hop_mac, or send them\n"

@@ -88,6 +88,40 @@ START_TEST(value_out_of_range)
 }
 END_TEST
 
+/* A tcp_client on port a (which has an address) with the given extra
+ * parameters. */
+#define CLIENT_GRAPH(extra)                                                               \
+	"{\n  \"ports\": {\"a\": {\"device\": \"wire:w\", \"ipv4\": \"198.18.0.1/24\"},\n" \
+	"            \"b\": {\"device\": \"wire:w\"}},\n"                                   \
+	"  \"nodes\": {\"c\": {\"op\": \"tcp_client\", \"port\": \"a\",\n"                   \
+	"    \"next_hop_mac\": \"02:00:00:00:00:02\",\n"                                       \
+	"    \"targets\": [{\"ip\": \"198.18.0.2\", \"port\": 80}], " extra "},\n"            \
+	"    \"rx\": {\"op\": \"port_rx\", \"port\": \"a\"},\n"                                \
+	"    \"tx\": {\"op\": \"port_tx\", \"port\": \"a\"}},\n"                             \
+	"  \"edges\": [\"rx -> c\", \"c -> tx\"]\n}\n"
+
+/* "\r\n" typed on a command line (--set without JSON quotes) arrives as a
+ * backslash and a letter: refused, with the way to write it. */
+START_TEST(request_with_typed_backslashes)
+{
+	assert_error(CLIENT_GRAPH("\"request\": \"GET / HTTP/1.1\\\\r\\\\nHost: x\\\\r\\\\n\\\\r\\\\n\""),
+		     "nodes.c.request", "as a JSON string");
+	/* Real line breaks with a backslash somewhere are a request as meant. */
+	struct harness *h = harness_load(
+		CLIENT_GRAPH("\"request\": \"GET /a\\\\b HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\", \"connections\": 1"));
+	ck_assert_ptr_nonnull(h);
+	harness_free(h);
+}
+END_TEST
+
+/* A response that ends at the server's close leaves nothing for a second round. */
+START_TEST(close_ended_response_has_one_round)
+{
+	assert_error(CLIENT_GRAPH("\"response_end\": \"close\", \"close\": \"server\", \"rounds\": 3"),
+		     "nodes.c.rounds", "one round");
+}
+END_TEST
+
 START_TEST(unknown_parameter)
 {
 	assert_error(GOOD_PREFIX "  \"nodes\": {\"g\": {\"op\": \"generator\", \"rte\": 5}},\n"
@@ -523,6 +557,8 @@ loader_suite(void)
 	tcase_add_test(tc, mistyped_parameter);
 	tcase_add_test(tc, value_out_of_range);
 	tcase_add_test(tc, unknown_parameter);
+	tcase_add_test(tc, request_with_typed_backslashes);
+	tcase_add_test(tc, close_ended_response_has_one_round);
 	tcase_add_test(tc, edge_to_unknown_node);
 	tcase_add_test(tc, edge_from_unknown_output);
 	tcase_add_test(tc, output_left_unconnected);
