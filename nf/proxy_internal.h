@@ -18,6 +18,7 @@
 #include <rte_mempool.h>
 
 #include "nfg/proxy.h"
+#include "age_ring.h"
 #include "half_open.h"
 #include "listen_set.h"
 #include "tuple_table.h"
@@ -70,6 +71,7 @@ enum px_counter {
 	PX_FORWARDED_C2S,
 	PX_FORWARDED_S2C,
 	PX_HOOK_RESIZES_OVER, /* a data hook changed lengths more than PX_MAX_SHIFTS times */
+	PX_LINGER_CUT,      /* a lingering connection gave its slot to a new client */
 	PX_NB_COUNTERS,
 };
 
@@ -146,6 +148,7 @@ struct px_worker {
 	uint32_t *port_fifo, port_head; /* free_count ports, oldest at port_head */
 	uint32_t *port_of, *slot_at;
 	struct half_open half_open; /* client handshakes not finished, oldest first */
+	struct age_ring lingering;  /* slots that began to linger, oldest first */
 	struct rte_mempool *held_pool;
 	uint32_t next_id, id_stride;
 	uint32_t stop_scan;       /* the next slot to reset at the stop */

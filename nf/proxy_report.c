@@ -66,6 +66,25 @@ px_summarize(struct nfg_instance *inst, FILE *out)
 	fprintf(out, "  connections left in the table at the end: %" PRIu64 "\n", open);
 	if (lingering)
 		fprintf(out, "  finished, lingering for the last ACKs: %" PRIu64 "\n", lingering);
+	/* Say what to change when slots ran out: they are the backend-side
+	 * source ports, and a finished connection keeps its own for linger_ms. */
+	uint64_t full = 0, evicted = 0, cut = 0;
+	uint32_t slots = 0;
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		struct rte_node *node = nfg_worker_node(w, nfg_instance_name(inst));
+		const struct px_worker *pw = node ? nfg_node_state(node) : NULL;
+		if (!pw)
+			continue;
+		full += pw->ctr[TC_DROP_TABLE_FULL];
+		evicted += pw->ctr[TC_HALF_OPEN_EVICTED];
+		cut += pw->ctr[PX_LINGER_CUT];
+		slots = RTE_MAX(slots, pw->nb_slots);
+	}
+	if (full || evicted || cut)
+		fprintf(out, "  slots ran out (%u per worker, one per backend-side source port of "
+			"src_ips x src_ports): %" PRIu64 " lingering cut short, %" PRIu64
+			" connecting clients reset, %" PRIu64 " SYNs refused; widen src_ports or "
+			"src_ips, or lower linger_ms\n", slots, cut, evicted, full);
 }
 
 void

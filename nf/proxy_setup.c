@@ -246,6 +246,9 @@ static const struct nfg_counter proxy_counters[] = {
 	[PX_HOOK_RESIZES_OVER - TC_NB] = { "hook_resizes_over_limit", NFG_CTR_INFO,
 					   "a data hook changed a direction's length more than 8 "
 					   "times: the connection was reset" },
+	[PX_LINGER_CUT - TC_NB] = { "linger_cut", NFG_CTR_INFO,
+				    "no slot was free: the oldest lingering connection (finished) "
+				    "gave up its slot to a new client" },
 };
 
 static void __attribute__((constructor))
@@ -253,6 +256,12 @@ px_counters_init(void)
 {
 	memcpy(px_counters, tcp_counters, TC_NB * sizeof(px_counters[0]));
 	memcpy(px_counters + TC_NB, proxy_counters, sizeof(proxy_counters));
+	/* The proxy's table is its backend-side source ports, not max_connections. */
+	px_counters[TC_DROP_TABLE_FULL].doc =
+		"a SYN found no slot: one per backend-side source port (src_ips x src_ports), "
+		"every one open or connecting";
+	px_counters[TC_HALF_OPEN_EVICTED].doc =
+		"no slot was free: the oldest client still connecting was reset to make room";
 }
 
 const struct nfg_param px_params[] = {

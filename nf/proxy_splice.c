@@ -315,6 +315,7 @@ maybe_linger(struct px_worker *w, uint32_t i)
 	s->state = PX_LINGER;
 	w->ctr[PX_DONE]++;
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->linger_ms);
+	age_ring_push(&w->lingering, i, s->id); /* its slot is the first to go if short */
 }
 
 /*

@@ -409,14 +409,34 @@ accept_immediate(struct px_worker *w, uint32_t i, struct rte_mbuf *syn)
 	px_from_client(w, i, syn);
 }
 
+/* No slot is free: the oldest connection still lingering (finished, kept
+ * only for a late ACK) gives up its slot. False when none lingers. */
+static bool
+cut_oldest_linger(struct px_worker *w)
+{
+	struct age_entry a;
+
+	while (age_ring_pop(&w->lingering, &a)) {
+		const struct px_slot *s = &w->slots[a.slot];
+		if (s->state != PX_LINGER || s->id != a.id)
+			continue; /* ended early, maybe reused since */
+		w->ctr[PX_LINGER_CUT]++;
+		px_release(w, a.slot, CAUSE_PASSIVE_CLOSE, false);
+		return true;
+	}
+	return false;
+}
+
 static void
 accept_client(struct px_worker *w, struct rte_mbuf *m, const struct px_key *key)
 {
 	struct tcp_engine *e = &w->ec;
 
-	/* Full: the oldest half-open client (a SYN flood's, most likely) makes
-	 * room. In immediate binding the proxy keeps no half-open state. */
-	if (w->free_count == 0 && half_open_oldest(&w->half_open) != HALF_OPEN_NONE) {
+	/* Full: a lingering connection's slot first, it has finished; else the
+	 * oldest half-open client (a SYN flood's, most likely) makes room. In
+	 * immediate binding the proxy keeps no half-open state. */
+	if (w->free_count == 0 && !cut_oldest_linger(w) &&
+	    half_open_oldest(&w->half_open) != HALF_OPEN_NONE) {
 		w->ctr[TC_HALF_OPEN_EVICTED]++;
 		px_release(w, half_open_oldest(&w->half_open), CAUSE_ABORTED, false);
 	}
@@ -691,7 +711,8 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	int table = tuple_table_init(&w->table, w->nb_slots, socket);
 	if (!w->slots || !w->free_stack || !w->port_fifo || !w->port_of || !w->slot_at ||
 	    !w->held_pool || table < 0 ||
-	    half_open_init(&w->half_open, w->nb_slots, socket) < 0)
+	    half_open_init(&w->half_open, w->nb_slots, socket) < 0 ||
+	    age_ring_init(&w->lingering, w->nb_slots, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
@@ -728,6 +749,7 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	rte_free(w->port_of);
 	rte_free(w->slot_at);
 	half_open_free(&w->half_open);
+	age_ring_free(&w->lingering);
 	rte_free(w);
 }
 

@@ -1,7 +1,10 @@
 #!/bin/bash
 # wrk with 200 connections for 10 s through nfproxy to nginx: zero socket
 # errors, only 2xx; afterwards the proxy's connection table is empty and
-# every mbuf is back in the pool.
+# every mbuf is back in the pool. Then wrk with "Connection: close" through a
+# proxy of 100 backend-side ports (its slots), each finished connection
+# lingering 2 s: a new client takes the oldest lingering slot, and no client
+# is reset or refused for want of one.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init pxwrk
 
@@ -38,4 +41,20 @@ c() { stat_get proxy "nodes/proxy/counters/$1"; }
 [ "$(c released)" = $(( $(c accepted) + $(c attempted) )) ] ||
 	fail "released $(c released) of $(c accepted) + $(c attempted) connection sides"
 [ "$(c aborted)" = 0 ] || fail "$(c aborted) connection sides were still open at stop"
+
+nfg_start nf few nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1 --set nodes.proxy.policy=round_robin \
+	--set nodes.proxy.policy_params=null --set nodes.proxy.src_ports=40000-40099
+in_ns cli wrk -t 2 -c 20 -d 3 -H "Connection: close" http://198.18.1.1/ >"$WORK/wrk-few.log" 2>&1 ||
+	fail "wrk failed"
+grep -q "Socket errors" "$WORK/wrk-few.log" && fail "wrk, 100 slots: $(grep 'Socket errors' "$WORK/wrk-few.log")"
+grep -q "Non-2xx" "$WORK/wrk-few.log" && fail "wrk, 100 slots: $(grep 'Non-2xx' "$WORK/wrk-few.log")"
+wait_quiet few
+nfg_stop "$NFG_PID" few
+f() { stat_get few "nodes/proxy/counters/$1"; }
+[ "$(f proxied)" -gt 1000 ] || fail "100 slots: proxied only $(f proxied)"
+[ "$(f linger_cut)" -gt 0 ] && [ "$(f half_open_evicted)" = 0 ] && [ "$(f connection_table_full)" = 0 ] ||
+	fail "100 slots: linger cut $(f linger_cut), clients evicted $(f half_open_evicted), refused $(f connection_table_full)"
+grep -q "slots ran out (100 per worker" "$WORK/few.log" || fail "the summary does not say the slots ran out"
+note "100 slots, 20 clients closing each time: $(f proxied) proxied, $(f linger_cut) lingering slots taken, no client reset"
 echo ok
