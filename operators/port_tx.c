@@ -15,10 +15,15 @@
 
 #define TX_BUFFER 1024
 
+/* While stopping, a queue that takes nothing for this long has no one
+ * emptying it (a memif peer gone): the stop stops waiting for it. */
+#define STUCK_MS 100
+
 struct port_tx_state {
 	uint16_t port_id;
 	uint16_t queue;
 	uint16_t nb_pending;
+	uint64_t stuck_since;  /* nfg_clock() of the first flush that sent nothing */
 	struct rte_mbuf *pending[TX_BUFFER];
 };
 
@@ -86,16 +91,33 @@ port_tx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	return nb_objs;
 }
 
+/* Whether the queue is being emptied: while stopping, one that took nothing
+ * for STUCK_MS is not, and holding the stop for it would be for nothing. */
+static bool
+draining(struct port_tx_state *st, uint16_t sent)
+{
+	if (sent || !nfg_stopping()) {
+		st->stuck_since = 0;
+		return true;
+	}
+	uint64_t now = nfg_clock();
+	if (st->stuck_since == 0)
+		st->stuck_since = now;
+	return now - st->stuck_since < rte_get_tsc_hz() / 1000 * STUCK_MS;
+}
+
 static void
 port_tx_poll(struct rte_graph *graph, struct rte_node *node)
 {
 	struct port_tx_state *st = nfg_node_state(node);
 	(void)graph;
+	uint16_t sent = flush_pending(st);
 
-	nfg_count(node, PORT_TX_SENT, flush_pending(st));
+	nfg_count(node, PORT_TX_SENT, sent);
 	if (st->nb_pending) {
 		nfg_node_poll_request(node);
-		nfg_tx_backlog();
+		if (draining(st, sent))
+			nfg_tx_backlog();
 	}
 }
 

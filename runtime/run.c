@@ -215,9 +215,12 @@ nfg_run(struct nfg_graph *g, const struct nfg_run_options *o)
 	if (nfg_workers_launch(g) == 0)
 		watch(g, o, start, &res, tl);
 	nfg_request_stop();
+	/* The run's time ends at the stop: the drain after it (resets for open
+	 * connections, a port emptying its buffer) is no traffic time, and rates
+	 * divided by it would come out low. */
+	res.seconds = seconds_since(start);
 	nfg_workers_wait();
 	nfg_intr_gate_close(g);
-	res.seconds = seconds_since(start);
 	final = nfg_reading_take(g);
 	nfg_reading_add_extras(g, final);
 	nfg_timeline_stop(tl, res.seconds);
