@@ -200,29 +200,43 @@ print(sum(x["packets"] for x in d if x["node"] == sys.argv[2] and x["reason"] ==
 EOF
 }
 
-# nginx_start ROLE ROOT LISTEN...: nginx in namespace ROLE serving ROOT on each
-# LISTEN ("198.18.3.2:80"), access log $WORK/nginx-ROLE.access.log.
-nginx_start() {
-	local role=$1 root=$2
-	shift 2
-	local conf="$WORK/nginx-$role.conf" listens=""
-	for l in "$@"; do listens="$listens listen $l;"; done
+# nginx_run ROLE HTTP [FORMAT]: nginx in namespace ROLE with HTTP as the body
+# of its http block (servers, log formats), after what every test's nginx
+# has: one worker, its files under $WORK ($WORK/nginx-ROLE.conf), and the
+# access log $WORK/nginx-ROLE.access.log in FORMAT (a log_format HTTP
+# defines; "combined" without). nginx_reopen ROLE starts that log afresh.
+nginx_run() {
+	local role=$1 conf="$WORK/nginx-$1.conf"
 	cat >"$conf" <<NGINX
 worker_processes 1;
 pid $WORK/nginx-$role.pid;
 error_log $WORK/nginx-$role.error.log;
 events { worker_connections 4096; }
 http {
-	access_log $WORK/nginx-$role.access.log;
 	client_body_temp_path $WORK/nginx-body;
 	proxy_temp_path $WORK/nginx-proxy;
 	fastcgi_temp_path $WORK/nginx-fastcgi;
 	uwsgi_temp_path $WORK/nginx-uwsgi;
 	scgi_temp_path $WORK/nginx-scgi;
-	server { $listens root $root; keepalive_requests 1000000; }
+	$2
+	access_log $WORK/nginx-$role.access.log ${3:-combined};
 }
 NGINX
 	in_ns "$role" nginx -c "$conf" || fail "nginx did not start in $role"
+}
+
+nginx_reopen() {
+	: >"$WORK/nginx-$1.access.log"
+	in_ns "$1" nginx -c "$WORK/nginx-$1.conf" -s reopen 2>/dev/null
+}
+
+# nginx_start ROLE ROOT LISTEN...: nginx in namespace ROLE serving ROOT on each
+# LISTEN ("198.18.3.2:80"), access log $WORK/nginx-ROLE.access.log.
+nginx_start() {
+	local role=$1 root=$2 listens=""
+	shift 2
+	for l in "$@"; do listens="$listens listen $l;"; done
+	nginx_run "$role" "server { $listens root $root; keepalive_requests 1000000; }"
 }
 
 # flood NAME COUNT TCP_FLAGS SRC [GARBLE_FROM [CUT]]: COUNT TCP frames with

@@ -15,18 +15,9 @@ addr srv s0 198.19.1.11/24
 mkdir -p "$WORK/a" "$WORK/b"
 echo "backend A" >"$WORK/a/index.html"
 echo "backend B" >"$WORK/b/index.html"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.error.log;
-events { worker_connections 1024; }
-http {
-	access_log $WORK/nginx.access.log;
+nginx_run srv "
 	server { listen 198.19.1.10:80; root $WORK/a; }
-	server { listen 198.19.1.11:80; root $WORK/b; }
-}
-NGINX
-in_ns srv nginx -c "$WORK/nginx.conf" || fail "nginx"
+	server { listen 198.19.1.11:80; root $WORK/b; }"
 
 nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
 	--set ports.s.device=net_af_packet1,iface=n1 --records "$WORK/records.csv"

@@ -25,19 +25,10 @@ echo "backend A6" >"$WORK/a/index.html"
 echo "backend B6" >"$WORK/b/index.html"
 echo "backend v4" >"$WORK/v4/index.html"
 head -c 1048576 /dev/urandom >"$WORK/a/big.bin"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.error.log;
-events { worker_connections 1024; }
-http {
-	access_log $WORK/nginx.access.log;
+nginx_run srv "
 	server { listen [2001:2:32::10]:80; root $WORK/a; }
 	server { listen [2001:2:32::11]:80; root $WORK/b; }
-	server { listen 198.19.31.10:80; root $WORK/v4; }
-}
-NGINX
-in_ns srv nginx -c "$WORK/nginx.conf" || fail "nginx"
+	server { listen 198.19.31.10:80; root $WORK/v4; }"
 
 nfg_start nf proxy nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
 	--set ports.s.device=net_af_packet1,iface=n1 \
@@ -103,7 +94,7 @@ nfg_start nf proxy2 nfproxy --set workers=2 --set ports.c.device=net_af_packet0,
 	--set 'nodes.proxy.backends=[{"name": "a6", "ip": "2001:2:32::10", "port": 80}]' \
 	--set nodes.proxy.policy=round_robin --set nodes.proxy.src_ips=2001:2:32::100-2001:2:32::103 \
 	--set nodes.proxy.steering=ip
-: >"$WORK/nginx.access.log"
+: >"$WORK/nginx-srv.access.log"
 for i in $(seq 20); do
 	a=$(in_ns cli curl -6 -sS --max-time 5 $url6) || fail "curl -6 via IPv6 src_ips failed"
 	[ "$a" = "backend A6" ] || fail "via IPv6 src_ips got '$a'"
@@ -114,9 +105,9 @@ c2() { stat_get proxy2 "nodes/proxy/counters/$1"; }
 [ "$(c2 proxied)" = 20 ] || fail "IPv6 src_ips: proxied $(c2 proxied), want 20"
 [ "$(stat_get proxy2 nodes/proxy/connections_open)" = 0 ] || fail "IPv6 src_ips: table not empty"
 [ "$(drop_get proxy2 proxy not_owner)" = 0 ] || fail "answers reached the wrong worker"
-from=$(awk '{print $1}' "$WORK/nginx.access.log" | sort | uniq -c)
-inside=$(awk '$1 ~ /^2001:2:32::10[0-3]$/' "$WORK/nginx.access.log" | wc -l)
-distinct=$(awk '{print $1}' "$WORK/nginx.access.log" | sort -u | wc -l)
+from=$(awk '{print $1}' "$WORK/nginx-srv.access.log" | sort | uniq -c)
+inside=$(awk '$1 ~ /^2001:2:32::10[0-3]$/' "$WORK/nginx-srv.access.log" | wc -l)
+distinct=$(awk '{print $1}' "$WORK/nginx-srv.access.log" | sort -u | wc -l)
 # A worker's connections take its two addresses in turn (port-major slots),
 # and one of the two workers made at least ten.
 [ "$inside" = 20 ] && [ "$distinct" -ge 2 ] ||

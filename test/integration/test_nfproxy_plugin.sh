@@ -11,18 +11,9 @@ veth_pair nf n1 srv s0
 addr cli c0 198.18.1.2/24
 addr srv s0 198.19.1.10/24
 addr srv s0 198.19.1.11/24
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.error.log;
-events { worker_connections 1024; }
-http {
-	access_log $WORK/nginx.access.log;
-	server { listen 198.19.1.10:80; location / { return 200 "A got X-NFG-Proxy=\$http_x_nfg_proxy\n"; } }
-	server { listen 198.19.1.11:80; location / { return 200 "B got X-NFG-Proxy=\$http_x_nfg_proxy\n"; } }
-}
-NGINX
-in_ns srv nginx -c "$WORK/nginx.conf" || fail "nginx"
+nginx_run srv "
+	server { listen 198.19.1.10:80; location / { return 200 \"A got X-NFG-Proxy=\$http_x_nfg_proxy\n\"; } }
+	server { listen 198.19.1.11:80; location / { return 200 \"B got X-NFG-Proxy=\$http_x_nfg_proxy\n\"; } }"
 
 nfg_start nf proxy nfproxy-plugin --set ports.c.device=net_af_packet0,iface=n0 \
 	--set ports.s.device=net_af_packet1,iface=n1 \

@@ -19,33 +19,19 @@ python3 -c "
 import random; random.seed(5)
 print('\n'.join(' '.join(random.choice(['alpha','beta','gamma','delta','nfg','tcp']) + str(random.randrange(1000)) for _ in range(12)) for _ in range(3000)))
 " >"$WORK/www/text.txt"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx.error.log;
-events { worker_connections 1024; }
-http {
+nginx_run srv "
 	log_format rounds '\$request_method \$uri \$status \$request_completion';
-	access_log $WORK/access.log rounds;
-	client_body_temp_path $WORK/nginx-body;
-	proxy_temp_path $WORK/nginx-proxy;
-	fastcgi_temp_path $WORK/nginx-fastcgi;
-	uwsgi_temp_path $WORK/nginx-uwsgi;
-	scgi_temp_path $WORK/nginx-scgi;
 	types { text/plain txt; }
 	server {
 		listen 198.18.6.2:80; root $WORK/www; keepalive_requests 1000000;
 		gzip on; gzip_min_length 1; gzip_types text/plain;
 		location = /nothing { return 204; }
-	}
-}
-NGINX
-in_ns srv nginx -c "$WORK/nginx.conf" || fail "nginx did not start"
+	}" rounds
+log="$WORK/nginx-srv.access.log"
 
 # run NAME ROUNDS REQUEST: 20 keep-alive connections of ROUNDS requests each.
 run() {
-	: >"$WORK/access.log"
-	in_ns srv nginx -c "$WORK/nginx.conf" -s reopen
+	nginx_reopen srv
 	in_ns nf "$NFG" run nftraffic-client --set ports.p0.device=net_af_packet0,iface=n0 \
 		--set ports.p0.ipv4=198.18.6.1/24 --set 'nodes.client.targets[0].ip=198.18.6.2' \
 		--set nodes.client.connections=20 --set nodes.client.rate=200 \
@@ -61,24 +47,24 @@ run() {
 	[ "$(c "$1" ended_early)" = 0 ] || fail "$1: $(c "$1" ended_early) connections ended early"
 	[ "$(stat_get "$1" nodes/client/connections_open)" = 0 ] || fail "$1: connections left open"
 	# nginx writes a line once it has sent a response whole.
-	for _ in $(seq 50); do [ "$(wc -l <"$WORK/access.log")" -ge $want ] && break; sleep 0.1; done
-	[ "$(grep -c " OK$" "$WORK/access.log")" = $want ] ||
-		fail "$1: nginx completed $(grep -c " OK$" "$WORK/access.log") of $want responses: $(sort "$WORK/access.log" | uniq -c)"
+	for _ in $(seq 50); do [ "$(wc -l <"$log")" -ge $want ] && break; sleep 0.1; done
+	[ "$(grep -c " OK$" "$log")" = $want ] ||
+		fail "$1: nginx completed $(grep -c " OK$" "$log") of $want responses: $(sort "$log" | uniq -c)"
 }
 
 # The records' rx_fnv of every connection, one per line.
 fnvs() { tail -n +2 "$WORK/$1.csv" | awk -F, '{print $NF}' | sort | uniq -c; }
 
 run head 5 'HEAD /text.txt HTTP/1.1\r\nHost: nfg\r\n\r\n'
-[ "$(grep -c "^HEAD /text.txt 200 OK$" "$WORK/access.log")" = 100 ] || fail "head: nginx logged $(sort "$WORK/access.log" | uniq -c)"
+[ "$(grep -c "^HEAD /text.txt 200 OK$" "$log")" = 100 ] || fail "head: nginx logged $(sort "$log" | uniq -c)"
 note "HEAD: 20 connections x 5 rounds, every answer (Content-Length, no body) complete"
 
 run nothing 5 'GET /nothing HTTP/1.1\r\nHost: nfg\r\n\r\n'
-[ "$(grep -c "^GET /nothing 204 OK$" "$WORK/access.log")" = 100 ] || fail "204: nginx logged $(sort "$WORK/access.log" | uniq -c)"
+[ "$(grep -c "^GET /nothing 204 OK$" "$log")" = 100 ] || fail "204: nginx logged $(sort "$log" | uniq -c)"
 note "204: 20 connections x 5 rounds, every answer complete"
 
 run gzip 4 'GET /text.txt HTTP/1.1\r\nHost: nfg\r\nAccept-Encoding: gzip\r\n\r\n'
-[ "$(grep -c "^GET /text.txt 200 OK$" "$WORK/access.log")" = 80 ] || fail "gzip: nginx logged $(sort "$WORK/access.log" | uniq -c)"
+[ "$(grep -c "^GET /text.txt 200 OK$" "$log")" = 80 ] || fail "gzip: nginx logged $(sort "$log" | uniq -c)"
 in_ns nf ip addr add 198.18.6.9/24 dev n0 2>/dev/null || true
 in_ns nf ip link set n0 up
 raw=$(in_ns nf curl -s --raw -H 'Accept-Encoding: gzip' http://198.18.6.2/text.txt | python3 -c "
