@@ -9,7 +9,6 @@
  * the close policy.
  */
 #include <string.h>
-#include <strings.h>
 
 #include <rte_malloc.h>
 
