@@ -223,7 +223,11 @@ nfg_param_check(struct nfg_instance *inst, json_t *obj, const struct nfg_param *
 				return -1;
 			}
 			json_object_set_new(obj, p->name, d);
-			return 0;
+			/* A plugin's default meets the same rules as a value from the
+			 * file, or operators would read what their bounds forbid. */
+			char sub[512];
+			snprintf(sub, sizeof(sub), "%s.%s (the operator's default)", path, p->name);
+			return check_value(inst, d, p, sub);
 		}
 		if (p->flags & NFG_P_OPTIONAL) {
 			json_object_del(obj, p->name); /* null (--set x=null) means absent */

@@ -29,6 +29,14 @@ nfg_op_register(const struct nfg_op *op)
 		nfg_err(NULL, "operator registration without a name or process function");
 		return -1;
 	}
+	/* Names go into graph files, dot output and the terminal: letters,
+	 * digits and '_' only, as node names. */
+	size_t len = strspn(op->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+	if (len == 0 || op->name[len] != '\0' || len > 63) {
+		nfg_err(NULL, "operator name \"%s\": 1 to 63 letters, digits or '_'",
+			nfg_esc(op->name));
+		return -1;
+	}
 	if (op->api_version != NFG_API_VERSION) {
 		nfg_err(NULL, "operator \"%s\" was built for nfg API %u, this is API %u",
 			op->name, op->api_version, NFG_API_VERSION);

@@ -210,10 +210,14 @@ build_template(struct nfg_instance *inst, struct gen_config *cfg)
 		ic->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
 		ic->icmp_ident = rte_cpu_to_be_16(1);
 	}
-	/* The payload text goes right after the L4 header, cut to fit. */
+	/* The payload text goes right after the L4 header; a frame too small for
+	 * it is refused (cutting it would send something else than was asked). */
 	const char *payload = nfg_param_string(inst, "payload");
 	uint16_t hdrs = (uint16_t)(l4 - d) + l4_len;
-	size_t plen = RTE_MIN(strlen(payload), (size_t)(len - hdrs));
+	size_t plen = strlen(payload);
+	if (plen > (size_t)(len - hdrs))
+		return nfg_error(inst, "payload", "%zu bytes do not fit a frame of size %u (%u of it "
+				 "headers): raise size to at least %zu", plen, len, hdrs, hdrs + plen);
 	memcpy(d + hdrs, payload, plen);
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
@@ -314,7 +318,8 @@ static const struct nfg_param gen_params[] = {
 	{ .name = "vlan", .type = NFG_T_INT, .def = "0", .min = 0, .max = 4095,
 	  .doc = "802.1Q VLAN id (0: untagged)" },
 	{ .name = "payload", .type = NFG_T_STRING, .def = "\"\"",
-	  .doc = "text at the start of the payload (the rest is zeros)" },
+	  .doc = "text at the start of the payload (the rest is zeros); it must fit the "
+		  "frame's size" },
 	{ .name = "template", .type = NFG_T_HEX, .flags = NFG_P_OPTIONAL,
 	  .doc = "a whole frame in hex; replaces the fields above" },
 	{ 0 },

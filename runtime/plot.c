@@ -12,6 +12,7 @@
  * prints on stderr is an error worth reading.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -52,6 +53,12 @@ load(const char *file, json_t **root_out)
 		return json_incref(json_object_get(root, "timeline"));
 	}
 	json_decref(root);
+	struct stat st;
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "nfg: %s: a directory (expected the --stats-json of a run, or its "
+			"--timeline in JSON lines)\n", nfg_esc(file));
+		return NULL;
+	}
 	FILE *f = fopen(file, "r");
 	if (!f) {
 		fprintf(stderr, "nfg: %s: %s\n", nfg_esc(file), strerror(errno));

@@ -36,6 +36,8 @@ out=$("$NFG" report "$WORK/empty.json" --png "$WORK/empty.png" 2>&1); rc=$?
 [ ! -e "$WORK/empty.png" ] || fail "a PNG from no timeline"
 out=$("$NFG" report "$WORK/run.json" 2>&1); rc=$?
 [ $rc -eq 2 ] || fail "report without --png: exit $rc: $out"
+dir=$("$NFG" report "$WORK" --png "$WORK/dir.png" 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q "a directory" <<<"$dir" || fail "a directory to report: exit $rc: $dir"
 note "no timeline: $out"
 
 # nfg top on a running graph (until it is stopped).

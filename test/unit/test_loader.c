@@ -122,6 +122,52 @@ START_TEST(close_ended_response_has_one_round)
 }
 END_TEST
 
+START_TEST(generator_payload_must_fit)
+{
+	assert_error(GOOD_PREFIX "  \"nodes\": {\"g\": {\"op\": \"generator\", \"size\": 60,\n"
+				 "    \"payload\": \"0123456789012345678901234567890123456789\"},\n"
+				 "    \"tx\": {\"op\": \"port_tx\", \"port\": \"a\"}},\n"
+				 "  \"edges\": [\"g -> tx\"]\n}\n",
+		     "nodes.g.payload", "raise size to at least 82");
+}
+END_TEST
+
+/* An operator's own defaults meet its bounds (a plugin's were never checked),
+ * and its name is one a graph file can hold. */
+static uint16_t
+no_process(struct rte_graph *g, struct rte_node *n, void **o, uint16_t k)
+{
+	(void)g, (void)n, (void)o;
+	return k;
+}
+
+static const struct nfg_param bad_default_params[] = {
+	{ .name = "limit", .type = NFG_T_INT, .def = "99999", .min = 0, .max = 10, .doc = "x" },
+	{ 0 },
+};
+
+START_TEST(operator_defaults_and_names_are_checked)
+{
+	static const struct nfg_op bad_default = {
+		.api_version = NFG_API_VERSION, .name = "test_bad_default", .summary = "x",
+		.params = bad_default_params, .process = no_process,
+	};
+	static const struct nfg_op bad_name = {
+		.api_version = NFG_API_VERSION, .name = "bad name\x1b[31m", .summary = "x",
+		.process = no_process,
+	};
+
+	ck_assert_int_eq(nfg_op_register(&bad_name), -1);
+	ck_assert_ptr_null(nfg_op_find("bad name\x1b[31m"));
+	if (!nfg_op_find("test_bad_default"))
+		ck_assert_int_eq(nfg_op_register(&bad_default), 0);
+	assert_error(GOOD_PREFIX "  \"nodes\": {\"x\": {\"op\": \"test_bad_default\"},\n"
+				 "    \"rx\": {\"op\": \"port_rx\", \"port\": \"a\"}},\n"
+				 "  \"edges\": [\"rx -> x\"]\n}\n",
+		     "nodes.x.limit (the operator's default)", "from 0 to 10");
+}
+END_TEST
+
 START_TEST(unknown_parameter)
 {
 	assert_error(GOOD_PREFIX "  \"nodes\": {\"g\": {\"op\": \"generator\", \"rte\": 5}},\n"
@@ -558,6 +604,8 @@ loader_suite(void)
 	tcase_add_test(tc, value_out_of_range);
 	tcase_add_test(tc, unknown_parameter);
 	tcase_add_test(tc, request_with_typed_backslashes);
+	tcase_add_test(tc, generator_payload_must_fit);
+	tcase_add_test(tc, operator_defaults_and_names_are_checked);
 	tcase_add_test(tc, close_ended_response_has_one_round);
 	tcase_add_test(tc, edge_to_unknown_node);
 	tcase_add_test(tc, edge_from_unknown_output);
