@@ -1064,7 +1064,10 @@ nfg_graph_load(const char *file, char **sets, unsigned nb_sets)
 		nfg_err(NULL, "the graph file is empty: a graph is a JSON object of ports, nodes and edges");
 		goto fail;
 	}
-	g->root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &jerr);
+	/* A UTF-8 byte-order mark (some editors write one) is not JSON but means
+	 * nothing here: skipped, not a syntax error. */
+	size_t bom = size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	g->root = json_loadb(text + bom, size - bom, JSON_REJECT_DUPLICATES, &jerr);
 	if (!g->root) {
 		nfg_err_pos(jerr.line, jerr.column, "syntax error: %s", jerr.text);
 		goto fail;

@@ -28,11 +28,15 @@ nfg_plugin_load_from(const char *name, const char *dir)
 	char path[4096], exe[4096];
 	ssize_t n;
 
+	char looked[3 * 4096 + 64] = "";
+	size_t at = 0;
+
 	if (name[0] == '/' || access(name, F_OK) == 0 || !dir)
 		goto as_given;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (access(path, F_OK) == 0)
 		return nfg_plugin_load(path);
+	at += (size_t)snprintf(looked + at, sizeof(looked) - at, "%s", path);
 	if (strchr(name, '/'))
 		goto as_given;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -46,9 +50,17 @@ nfg_plugin_load_from(const char *name, const char *dir)
 			snprintf(path, sizeof(path), "%s/%s/%s", exe, sub[i], name);
 			if (access(path, F_OK) == 0)
 				return nfg_plugin_load(path);
+			if (at < sizeof(looked))
+				at += (size_t)snprintf(looked + at, sizeof(looked) - at, ", %s", path);
 		}
 	}
 as_given:
+	/* Not found where a bare name is looked for: say where that was. */
+	if (looked[0] && access(name, F_OK) != 0) {
+		nfg_err(NULL, "plugin %s: no such file here, nor at %s", nfg_esc(name),
+			nfg_esc(looked));
+		return -1;
+	}
 	return nfg_plugin_load(name);
 }
 

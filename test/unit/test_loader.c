@@ -49,6 +49,18 @@ START_TEST(good_file_loads)
 }
 END_TEST
 
+/* A UTF-8 byte-order mark before the JSON (some editors write one) is skipped. */
+START_TEST(byte_order_mark_is_skipped)
+{
+	struct harness *h = harness_load("\xEF\xBB\xBF" GOOD_PREFIX
+					 "  \"nodes\": {\"gen\": {\"op\": \"generator\", \"count\": 1},\n"
+					 "    \"tx\": {\"op\": \"port_tx\", \"port\": \"a\"}},\n"
+					 "  \"edges\": [\"gen -> tx\"]\n}\n");
+	ck_assert_ptr_nonnull(h);
+	harness_free(h);
+}
+END_TEST
+
 START_TEST(syntax_error_has_line_and_column)
 {
 	assert_error("{\n  \"nodes\": {\n    \"a\": {\"op\": \"count\",,}\n  }\n}\n", ":3:",
@@ -604,6 +616,7 @@ loader_suite(void)
 	tcase_add_test(tc, value_out_of_range);
 	tcase_add_test(tc, unknown_parameter);
 	tcase_add_test(tc, request_with_typed_backslashes);
+	tcase_add_test(tc, byte_order_mark_is_skipped);
 	tcase_add_test(tc, generator_payload_must_fit);
 	tcase_add_test(tc, operator_defaults_and_names_are_checked);
 	tcase_add_test(tc, close_ended_response_has_one_round);
