@@ -200,10 +200,8 @@ tcp_connector_poll(struct rte_graph *graph, struct rte_node *node)
 
 	tcp_engine_tick(e, graph, tsc);
 	/* A peer outside keeps what we leave open: reset it. */
-	if (stopping && tcp_abort_open(e)) {
-		nfg_node_poll_request(node); /* the rest in the next walks */
-		nfg_drain_request();
-	}
+	if (stopping)
+		tcp_abort_open(e);
 	tcp_timers_poll(e, tsc);
 	uint32_t n = stopping ? 0 : budget(k, tsc);
 	for (uint32_t i = 0; i < n; i++)

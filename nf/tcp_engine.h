@@ -372,7 +372,8 @@ void tcp_abort(struct tcp_engine *e, struct tcp_conn *c, enum tcp_cause cause);
 /* The run is stopping: reset the connections still open (TIME_WAIT guards a
  * closed one, it stays), at most TCP_STOP_RESETS a call, for the drain walks
  * to send, and none while a port holds the last ones back (nfg_tx_backlogged).
- * True while some may be left: the caller asks for another walk. Nothing when the port's peer is in
+ * True while some may be left, and then the node is polled again and the
+ * drain goes on (nfg_drain_request). Nothing when the port's peer is in
  * this process (cfg->rst_at_stop). */
 #define TCP_STOP_RESETS 256
 bool tcp_abort_open(struct tcp_engine *e);

@@ -206,10 +206,8 @@ tcp_listener_poll(struct rte_graph *graph, struct rte_node *node)
 		return;
 	tcp_engine_tick(&l->e, graph, tsc);
 	/* A peer outside keeps what we leave open: reset it. */
-	if (stopping && tcp_abort_open(&l->e)) {
-		nfg_node_poll_request(node); /* the rest in the next walks */
-		nfg_drain_request();
-	}
+	if (stopping)
+		tcp_abort_open(&l->e);
 	tcp_timers_poll(&l->e, tsc);
 	tcp_flush(&l->e);
 }

@@ -633,7 +633,7 @@ tcp_abort_open(struct tcp_engine *e)
 	if (!e->cfg->rst_at_stop)
 		return false;
 	if (nfg_tx_backlogged()) /* the port has not sent the last batch yet */
-		return e->stop_scan < e->nb_conns;
+		budget = 0;
 	for (; e->stop_scan < e->nb_conns && budget; e->stop_scan++) {
 		struct tcp_conn *c = &e->conns[e->stop_scan];
 		if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT) {
@@ -641,7 +641,11 @@ tcp_abort_open(struct tcp_engine *e)
 			budget--;
 		}
 	}
-	return e->stop_scan < e->nb_conns;
+	if (e->stop_scan == e->nb_conns)
+		return false;
+	nfg_node_poll_request(e->node); /* the rest in the next walks */
+	nfg_drain_request();
+	return true;
 }
 
 void
