@@ -24,6 +24,9 @@
 #include "steer.h"
 
 #define DRAIN_BURST 64
+/* net_af_packet frames per ring (rx and tx each, per queue pair: 8 MB) unless
+ * the devargs say */
+#define AF_PACKET_FRAMES 4096
 
 /* net_tap given an iface that already exists (another nfg run's tap, in
  * this network namespace) would join it as more queues, silently: the two
@@ -62,6 +65,12 @@ probe_vdev(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 	    !strstr(ps->device, "qpairs="))
 		snprintf(devargs + strlen(devargs), sizeof(devargs) - strlen(devargs),
 			 ",qpairs=%u", g->nb_workers);
+	/* Its rings: 512 frames by default, which a burst of a peer's ACKs
+	 * overflows while the worker is busy sending (the kernel drops them, counted in
+	 * rx_missed, kernel_drops.c). */
+	if (strncmp(ps->device, "net_af_packet", 13) == 0 && !strstr(ps->device, "framecnt="))
+		snprintf(devargs + strlen(devargs), sizeof(devargs) - strlen(devargs),
+			 ",framecnt=%u", AF_PACKET_FRAMES);
 	snprintf(name, sizeof(name), "%.*s", (int)len, ps->device);
 
 	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
@@ -221,6 +230,8 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	}
 	if ((rc = rte_eth_dev_start(pid)) != 0)
 		goto fail;
+	if (kernel && strncmp(ps->device, "net_af_packet", 13) == 0)
+		nfg_kernel_drops_watch(pid, iface);
 	/* Not every driver can; that is fine. An interface the admin made
 	 * promiscuous stays so. */
 	if (ps->promiscuous && rte_eth_promiscuous_enable(pid) == 0)
@@ -369,6 +380,7 @@ stop_port(struct nfg_port_spec *ps, uint64_t *unused)
 	struct rte_device *dev = rte_eth_dev_info_get(p->port_id, &info) == 0 ? info.device : NULL;
 
 	nfg_steer_port_stop(ps, NULL);
+	nfg_kernel_drops_forget(p->port_id); /* the driver closes its sockets */
 	rte_eth_dev_stop(p->port_id);
 	/* The interface as the run found it: the kernel keeps what net_af_packet
 	 * or net_tap set on it otherwise. */

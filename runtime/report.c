@@ -160,13 +160,21 @@ nfg_summary_print(struct nfg_graph *g, const struct nfg_reading *r,
 		}
 	}
 	for (unsigned p = 0; p < g->nb_ports; p++) {
-		if (!r->ports[p].unread_at_stop)
-			continue;
-		if (!header)
-			fprintf(out, "\ndrops\n");
-		header = true;
-		fprintf(out, "  port %-15s %-38s %14" PRIu64 "\n", g->ports[p].name,
-			"received, unread at stop", r->ports[p].unread_at_stop);
+		/* missed: the device's rx ring (for net_af_packet, the kernel's
+		 * packet ring) had no room, the worker did not read in time */
+		const struct { const char *why; uint64_t n; } port_drops[] = {
+			{ "missed, its rx ring was full", r->ports[p].rx_missed },
+			{ "received, unread at stop", r->ports[p].unread_at_stop },
+		};
+		for (unsigned d = 0; d < RTE_DIM(port_drops); d++) {
+			if (!port_drops[d].n)
+				continue;
+			if (!header)
+				fprintf(out, "\ndrops\n");
+			header = true;
+			fprintf(out, "  port %-15s %-38s %14" PRIu64 "\n", g->ports[p].name,
+				port_drops[d].why, port_drops[d].n);
+		}
 	}
 	if (!header)
 		fprintf(out, "\ndrops: none\n");

@@ -99,6 +99,14 @@ struct nfg_reading;
 void nfg_graphs_destroy(struct nfg_graph *g, struct nfg_reading *final);
 struct rte_graph *nfg_worker_graph(unsigned worker);
 
+/* kernel_drops.c: frames the kernel dropped before a net_af_packet port read
+ * them (its ring was full), which the driver does not report. Watch after the
+ * port started (iface: its interface), forget before it stops; the count is
+ * the port's since it was watched, and stays readable after. */
+void nfg_kernel_drops_watch(uint16_t port_id, const char *iface);
+uint64_t nfg_kernel_drops(uint16_t port_id);
+void nfg_kernel_drops_forget(uint16_t port_id);
+
 /* ports.c: is this port's driver served by EAL's interrupt thread (memif)? */
 bool nfg_port_served_by_interrupt_thread(uint16_t port_id);
 

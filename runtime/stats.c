@@ -100,6 +100,7 @@ port_stats(const struct nfg_graph *g, unsigned p, struct rte_eth_stats *st)
 
 	if (!port->name || rte_eth_stats_get(port->port_id, st) != 0)
 		return -1;
+	st->imissed += nfg_kernel_drops(port->port_id);
 	pthread_mutex_lock(&port_most_lock);
 	if (port_most_graph != g) {
 		free(port_most);
