@@ -18,48 +18,97 @@
 #define NFG_VERSION "0.1.0"
 #endif
 
-static const char usage[] =
-	"nfg " NFG_VERSION " — network functions as dataflow graphs on DPDK\n"
-	"\n"
-	"usage:\n"
-	"  nfg run GRAPH [options] [-- EAL args]   run a graph\n"
-	"  nfg check GRAPH [options]               check a graph file, print nothing if fine\n"
-	"  nfg dot GRAPH [--png OUT.png] [options] print the graph as Graphviz (or render it)\n"
-	"  nfg ops [NAME] [--plugin SO]            list operators, or document one\n"
-	"  nfg report FILE.json --png OUT.png      plot a recorded run's timeline (gnuplot)\n"
-	"  nfg top [PREFIX|PID] [--interval S]     live view of a running graph (telemetry)\n"
-	"  nfg --help | --version\n"
-	"\n"
-	"GRAPH is a JSON file, or the name of a prebuilt graph (nfg run l2fwd).\n"
-	"\n"
-	"options:\n"
-	"  --set PATH=VALUE    change a value of the file, e.g. --set nodes.fw.rules[0].dport=8080\n"
-	"                      (VALUE is JSON if it parses as JSON, else a string); repeatable\n"
-	"  --plugin SO         load an operator plugin (also \"plugins\" in the file); repeatable\n"
-	"  --duration S        run: stop after S seconds (default, or 0: when finite sources\n"
-	"                      are done, else at SIGINT/SIGTERM)\n"
-	"  --stats-json FILE   run: write the final counters as JSON\n"
-	"  --progress S        run: seconds between progress lines (default 1, at least 0.1)\n"
-	"  --quiet             run: no progress line (the summary still prints)\n"
-	"  --records FILE      run: per-connection session records of TCP operators\n"
-	"                      (.csv, else JSON lines)\n"
-	"  --profile           run: time every node call (cycles/packet exact, but the\n"
-	"                      timing costs; by default one walk in 64 is timed)\n"
-	"  --timeline FILE     run: a row per second per worker and in total (.csv, else\n"
-	"                      JSON lines): packets, busy share, TCP rates, failures,\n"
-	"                      latency; --stats-json gets the same rows\n"
-	"  --metrics ADDR:PORT run: serve the counters for Prometheus at\n"
-	"                      http://ADDR:PORT/metrics, on that address only\n"
-	"                      (127.0.0.1:9100, [::1]:9100; 0.0.0.0 means every interface)\n"
-	"  --png OUT.png       dot, report: draw into a PNG file\n"
-	"  --interval S        top: seconds between refreshes (default 1)\n"
-	"  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n"
-	"\n"
-	"exit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked,\n"
-	"             4 an operator failed at everything (a client: no connection completed,\n"
-	"               no response received)\n";
+/* The help text: each command's line and each option's, with the commands
+ * it applies to, so that "nfg COMMAND --help" shows only what COMMAND takes. */
+static const struct {
+	const char *name, *line;
+} commands[] = {
+	{ "run", "  nfg run GRAPH [options] [-- EAL args]   run a graph\n" },
+	{ "check", "  nfg check GRAPH [options]               check a graph file, print nothing if fine\n" },
+	{ "dot", "  nfg dot GRAPH [--png OUT.png] [options] print the graph as Graphviz (or render it)\n" },
+	{ "ops", "  nfg ops [NAME] [--plugin SO]            list operators, or document one\n" },
+	{ "report", "  nfg report FILE.json --png OUT.png      plot a recorded run's timeline (gnuplot)\n" },
+	{ "top", "  nfg top [PREFIX|PID] [--interval S]     live view of a running graph (telemetry)\n" },
+};
+
+static const struct {
+	const char *cmds; /* the commands it applies to, space-separated */
+	const char *text;
+} options[] = {
+	{ "run check dot",
+	  "  --set PATH=VALUE    change a value of the file, e.g. --set nodes.fw.rules[0].dport=8080\n"
+	  "                      (VALUE is JSON if it parses as JSON, else a string); repeatable\n" },
+	{ "run check dot ops",
+	  "  --plugin SO         load an operator plugin (also \"plugins\" in the file); repeatable\n" },
+	{ "run",
+	  "  --duration S        run: stop after S seconds (default, or 0: when finite sources\n"
+	  "                      are done, else at SIGINT/SIGTERM)\n"
+	  "  --stats-json FILE   run: write the final counters as JSON\n"
+	  "  --progress S        run: seconds between progress lines (default 1, at least 0.1)\n"
+	  "  --quiet             run: no progress line (the summary still prints)\n"
+	  "  --records FILE      run: per-connection session records of TCP operators\n"
+	  "                      (.csv, else JSON lines)\n"
+	  "  --profile           run: time every node call (cycles/packet exact, but the\n"
+	  "                      timing costs; by default one walk in 64 is timed)\n"
+	  "  --timeline FILE     run: a row per second per worker and in total (.csv, else\n"
+	  "                      JSON lines): packets, busy share, TCP rates, failures,\n"
+	  "                      latency; --stats-json gets the same rows\n"
+	  "  --metrics ADDR:PORT run: serve the counters for Prometheus at\n"
+	  "                      http://ADDR:PORT/metrics, on that address only\n"
+	  "                      (127.0.0.1:9100, [::1]:9100; 0.0.0.0 means every interface)\n" },
+	{ "dot report", "  --png OUT.png       dot, report: draw into a PNG file\n" },
+	{ "top", "  --interval S        top: seconds between refreshes (default 1)\n" },
+	{ "run", "  -- EAL args         run: DPDK EAL arguments, after the file's \"eal\" list\n" },
+};
+
+static bool
+applies_to(const char *cmds, const char *cmd)
+{
+	size_t len = strlen(cmd);
+
+	for (const char *at = strstr(cmds, cmd); at; at = strstr(at + 1, cmd))
+		if ((at == cmds || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0'))
+			return true;
+	return false;
+}
+
+/* Everything, or (cmd given and known) what that command takes. */
+static void
+print_help(FILE *out, const char *cmd)
+{
+	bool known = false;
+
+	for (unsigned i = 0; cmd && i < RTE_DIM(commands); i++)
+		known |= strcmp(commands[i].name, cmd) == 0;
+	if (!known)
+		cmd = NULL;
+	fputs("nfg " NFG_VERSION " — network functions as dataflow graphs on DPDK\n\nusage:\n", out);
+	for (unsigned i = 0; i < RTE_DIM(commands); i++)
+		if (!cmd || strcmp(commands[i].name, cmd) == 0)
+			fputs(commands[i].line, out);
+	if (!cmd)
+		fputs("  nfg --help | --version\n", out);
+	if (!cmd || strcmp(cmd, "run") == 0 || strcmp(cmd, "check") == 0 ||
+	    strcmp(cmd, "dot") == 0)
+		fputs("\nGRAPH is a JSON file, or the name of a prebuilt graph (nfg run l2fwd).\n", out);
+	bool header = false;
+	for (unsigned i = 0; i < RTE_DIM(options); i++) {
+		if (cmd && !applies_to(options[i].cmds, cmd))
+			continue;
+		if (!header)
+			fputs("\noptions:\n", out);
+		header = true;
+		fputs(options[i].text, out);
+	}
+	fputs("\nexit status: 0 ok, 1 bad input or start failure, 2 usage, 3 mbufs leaked,\n"
+	      "             4 an operator failed at everything (a client: no connection completed,\n"
+	      "               no response received)\n", out);
+	if (cmd)
+		fputs("\nnfg --help: every command and option\n", out);
+}
 
 struct cli {
+	const char *cmd;
 	char **sets;
 	unsigned nb_sets;
 	char **plugins;
@@ -153,7 +202,7 @@ parse_options(int argc, char **argv, struct cli *c)
 			c->run.profile = true;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			print_help(stdout, c->cmd);
 			exit(0);
 		default:
 			if (optopt) {
@@ -383,12 +432,12 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fputs(usage, stderr);
+		print_help(stderr, NULL);
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		fputs(usage, stdout);
+		print_help(stdout, argc > 2 && argv[1][0] == 'h' ? argv[2] : NULL);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
@@ -396,6 +445,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	const char *cmd = argv[1];
+	c.cmd = cmd;
 	/* Everything after "--" goes to the EAL untouched. */
 	int sub_argc = argc - 1;
 	for (int i = 2; i < argc; i++)

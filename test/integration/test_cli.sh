@@ -9,6 +9,14 @@ nfg_test_init cli
 
 "$NFG" --help | grep -q "^usage:" || fail "--help has no usage"
 "$NFG" --version | grep -q "^nfg [0-9]" || fail "--version"
+# A command's --help is about that command: its usage line and its options.
+"$NFG" run --help | grep -q "^  nfg run GRAPH" || fail "run --help has no usage of run"
+"$NFG" run --help | grep -q "^  --duration S" || fail "run --help lacks --duration"
+"$NFG" run --help | grep -Eq "^  (nfg top|--interval)" && fail "run --help shows top's usage"
+"$NFG" top --help | grep -q "^  --interval S" || fail "top --help lacks --interval"
+"$NFG" top --help | grep -Eq "^  (nfg run|--set|--duration)" && fail "top --help shows run's options"
+"$NFG" help check | grep -q "^  --set PATH=VALUE" || fail "help check lacks --set"
+[ "$("$NFG" nosuch --help | grep -c "^  nfg ")" = 7 ] || fail "an unknown command's --help is not the whole help"
 
 nops=0
 for op in $("$NFG" ops | awk 'NF && !/^nfg ops/ {print $1}'); do
