@@ -61,6 +61,46 @@ store(json_t *parent, const char *key, long index, json_t *value, char *err, siz
 	return -1;
 }
 
+/* A path into a node or port the graph does not have (a typo of its name) is
+ * refused, naming those it has: created, it would only fail later as a node
+ * without "op". A new one is made by setting the key it cannot do without
+ * first (nodes.NAME.op, ports.NAME.device), or as a whole object. `rest` is
+ * the path after `key`, up to `end`. */
+static bool
+unknown_member(json_t *root, json_t *cur, const char *key, const char *rest, const char *end,
+	       char *err, size_t errlen)
+{
+	static const struct {
+		const char *section, *what, *first;
+	} sections[] = { { "nodes", "node", "op" }, { "ports", "port", "device" } };
+
+	for (unsigned i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (cur != json_object_get(root, sections[i].section))
+			continue;
+		size_t n = strlen(sections[i].first);
+		if (*rest == '.' && (size_t)(end - rest - 1) == n &&
+		    strncmp(rest + 1, sections[i].first, n) == 0)
+			return false;
+		int len = snprintf(err, errlen, "the graph has no %s \"%s\" (its %s:", sections[i].what,
+				   key, sections[i].section);
+		const char *name;
+		json_t *v;
+		unsigned shown = 0;
+		json_object_foreach(cur, name, v) {
+			if (len > 0 && (size_t)len < errlen && shown++ < 20)
+				len += snprintf(err + len, errlen - (size_t)len, "%s %s",
+						shown > 1 ? "," : "", name);
+		}
+		if (len > 0 && (size_t)len < errlen)
+			snprintf(err + len, errlen - (size_t)len,
+				 "%s); a new one needs its \"%s\" set first (%s.%s.%s=...)",
+				 shown ? "" : " none", sections[i].first, sections[i].section, key,
+				 sections[i].first);
+		return true;
+	}
+	return false;
+}
+
 int
 nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errlen)
 {
@@ -117,6 +157,8 @@ nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errle
 
 		json_t *next = index < 0 ? json_object_get(cur, key)
 					 : json_array_get(cur, (size_t)index);
+		if (!next && index < 0 && unknown_member(root, cur, key, p, eq, err, errlen))
+			return -1;
 		if (!next) {
 			/* Create what is missing: an array if an index follows. */
 			next = *p == '[' ? json_array() : json_object();

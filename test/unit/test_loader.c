@@ -321,7 +321,9 @@ START_TEST(override_sets_nested_values)
 	ck_assert_int_eq(nfg_override_apply(root, "nodes.fw.rules[0].dport=8080", err, sizeof(err)), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(
 		json_object_get(json_object_get(root, "nodes"), "fw"), "rules"), 0), "dport")), 8080);
-	/* plain strings need no quotes; missing keys are created; arrays append */
+	/* plain strings need no quotes; missing keys are created; arrays append;
+	 * a new node starts with its op */
+	ck_assert_int_eq(nfg_override_apply(root, "nodes.gen.op=generator", err, sizeof(err)), 0);
 	ck_assert_int_eq(nfg_override_apply(root, "nodes.gen.src_ip=198.18.0.9", err, sizeof(err)), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(root,
 		"nodes"), "gen"), "src_ip")), "198.18.0.9");
@@ -329,6 +331,15 @@ START_TEST(override_sets_nested_values)
 	ck_assert_int_eq(nfg_override_apply(root, "nodes.fw.rules[5].dport=1", err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "past the end") != NULL, "%s", err);
 	ck_assert_int_eq(nfg_override_apply(root, "novalue", err, sizeof(err)), -1);
+	/* a misspelt node or port is not created: it is named, with those there are */
+	ck_assert_int_eq(nfg_override_apply(root, "nodes.gne.src_ip=1", err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no node \"gne\" (its nodes: fw, gen)") != NULL, "%s", err);
+	ck_assert_ptr_null(json_object_get(json_object_get(root, "nodes"), "gne"));
+	ck_assert_int_eq(nfg_override_apply(root, "ports={}", err, sizeof(err)), 0);
+	ck_assert_int_eq(nfg_override_apply(root, "ports.p0.ipv4=198.18.0.1/24", err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no port \"p0\" (its ports: none)") != NULL, "%s", err);
+	ck_assert_int_eq(nfg_override_apply(root, "ports.p0.device=net_null0", err, sizeof(err)), 0);
+	ck_assert_int_eq(nfg_override_apply(root, "ports.p0.ipv4=198.18.0.1/24", err, sizeof(err)), 0);
 	json_decref(root);
 }
 END_TEST
