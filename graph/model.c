@@ -678,6 +678,31 @@ load_node(struct nfg_graph *g, const char *name, json_t *obj)
 	return 0;
 }
 
+/* Each worker reads its queue of a port in one place: two port_rx on one
+ * port would take turns at the same queue and split its packets between them
+ * by chance. */
+static int
+one_reader_per_port(struct nfg_graph *g)
+{
+	for (unsigned i = 0; i < g->nb_instances; i++) {
+		const struct nfg_instance *a = g->instances[i];
+		if (strcmp(a->op->name, "port_rx") != 0)
+			continue;
+		const char *port = json_string_value(json_object_get(a->params, "port"));
+		for (unsigned j = i + 1; port && j < g->nb_instances; j++) {
+			const struct nfg_instance *b = g->instances[j];
+			const char *other = json_string_value(json_object_get(b->params, "port"));
+			if (strcmp(b->op->name, "port_rx") != 0 || !other || strcmp(port, other) != 0)
+				continue;
+			nfg_err(b->path, "port \"%s\" is read by %s already: a port has one port_rx "
+				"(each worker reads its queue once); to treat its packets two ways, "
+				"put split or classify after it", nfg_esc(port), nfg_esc(a->name));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 load_nodes(struct nfg_graph *g)
 {
@@ -695,7 +720,7 @@ load_nodes(struct nfg_graph *g)
 		if (load_node(g, name, v) < 0)
 			rc = -1;
 	}
-	return rc;
+	return rc < 0 ? rc : one_reader_per_port(g);
 }
 
 /* ---- edges -------------------------------------------------------------- */

@@ -284,6 +284,15 @@ START_TEST(one_device_one_port)
 }
 END_TEST
 
+START_TEST(one_reader_per_port)
+{
+	assert_error(GOOD_PREFIX "  \"nodes\": {\"rx\": {\"op\": \"port_rx\", \"port\": \"a\"}, "
+				 "\"rx2\": {\"op\": \"port_rx\", \"port\": \"a\"}, \"d\": {\"op\": \"drop\"}},\n"
+				 "  \"edges\": [\"rx -> d\", \"rx2 -> d\"]\n}\n",
+		     "nodes.rx2", "port \"a\" is read by rx already");
+}
+END_TEST
+
 START_TEST(unknown_top_level_key)
 {
 	assert_error("{\"nodez\": {}, \"nodes\": {\"g\": {\"op\": \"generator\"}, "
@@ -642,6 +651,7 @@ loader_suite(void)
 	tcase_add_test(tc, wire_needs_two_ends);
 	tcase_add_test(tc, bad_device);
 	tcase_add_test(tc, one_device_one_port);
+	tcase_add_test(tc, one_reader_per_port);
 	tcase_add_test(tc, empty_and_sizeless_files);
 	tcase_add_test(tc, unknown_top_level_key);
 	tcase_add_test(tc, ambiguous_default_output);
