@@ -188,8 +188,7 @@ px_setup(struct nfg_instance *inst)
 		for (unsigned k = 0; k < workers; k++)
 			slots = RTE_MAX(slots, local_share_ports_per_ip(&cfg->share, k));
 	nfg_instance_reserve_memory(inst, (uint64_t)workers * slots *
-						  (2 * (sizeof(struct tcp_conn) + sizeof(struct tw_link) +
-							sizeof(struct tcp_addr6)) +
+						  (2 * TCP_SLOT_BYTES +
 						   sizeof(struct px_slot) + 64) +
 					  (uint64_t)workers * cfg->held_buffers *
 						  (cfg->inspect_bytes + PX_HOOK_ROOM + 64) +

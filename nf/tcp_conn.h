@@ -52,6 +52,10 @@ enum tcp_cause {
 #define CF_RTO          0x40 /* the timer is the retransmission timer */
 #define CF_AWAITING     0x80 /* a service sent a request and awaits its answer */
 
+/* conn.tlp */
+#define TLP_ARMED 0x01 /* the retransmission timer is set to the probe timeout */
+#define TLP_SENT  0x02 /* a probe went out: the next expiry is a real timeout */
+
 struct tcp_conn {
 	uint32_t remote_ip, local_ip;     /* network order */
 	uint16_t remote_port, local_port; /* network order */
@@ -76,6 +80,7 @@ struct tcp_conn {
 	uint8_t snd_shift, rcv_shift;     /* RFC 7323 window scale: the peer's windows are
 					   * shifted by snd_shift, ours by rcv_shift (0
 					   * when not negotiated) */
+	uint8_t tlp;                      /* TLP_*: tail loss probe (RFC 8985 7) */
 	uint32_t ts_recent;               /* RFC 7323 4.3: the TSval we echo (TO_TS) */
 	uint32_t srtt_us, rttvar_us;      /* RFC 6298; srtt_us 0: no sample yet */
 	uint32_t rtt_seq, rtt_start_us;

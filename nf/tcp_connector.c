@@ -291,9 +291,7 @@ tcp_connector_setup(struct nfg_instance *inst, struct tcp_connector_config *cfg,
 		uint64_t n = (ips ? ips : 1) * local_share_ports_per_ip(&cfg->share, w);
 		slots = n > slots ? n : slots;
 	}
-	nfg_instance_reserve_memory(inst, workers * slots * (sizeof(struct tcp_conn) +
-							     sizeof(struct tw_link) + 4 + 8 +
-							     sizeof(struct tcp_addr6) + per_conn) +
+	nfg_instance_reserve_memory(inst, workers * slots * (TCP_SLOT_BYTES + 4 + 8 + per_conn) +
 					  workers * (uint64_t)cfg->records *
 						  sizeof(struct session_record));
 	nfg_instance_reserve_mbufs(inst, workers * (TCP_OUT_MAX + TCP_OOO_MAX + TCP_STASH +

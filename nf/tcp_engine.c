@@ -77,6 +77,12 @@ tcp_engine_init(struct tcp_engine *e, const struct tcp_engine_config *cfg,
 			return -1;
 		}
 	}
+	e->probes = rte_malloc_socket("tcp_probes", (size_t)nb_conns * sizeof(*e->probes), 0,
+				      socket);
+	if (!e->probes) {
+		tcp_engine_free(e);
+		return -1;
+	}
 	tcp_header_template(e);
 	e->ooo = rte_malloc_socket("tcp_ooo", TCP_OOO_MAX * sizeof(*e->ooo), 0, socket);
 	e->recovery = rte_malloc_socket("tcp_recovery", TCP_RECOVERY_MAX * sizeof(*e->recovery),
@@ -145,4 +151,6 @@ tcp_engine_free(struct tcp_engine *e)
 	e->conns = NULL;
 	rte_free(e->addr6);
 	e->addr6 = NULL;
+	rte_free(e->probes);
+	e->probes = NULL;
 }

@@ -69,6 +69,7 @@ enum tcp_counter {
 	TC_OPT_REPEATED,       /* options: one kind twice (the first counts) */
 	TC_OPT_WSCALE_CLAMPED, /* options: a window scale above 14, used as 14 */
 	TC_TIMEOUTS,           /* retransmission timeouts with data outstanding */
+	TC_LOSS_PROBES,        /* tail loss probes (RFC 8985 7): no ACK for 2 RTTs */
 	TC_SACK_RETRANSMITS,   /* holes resent because the peer's SACK blocks showed them */
 	TC_ENDED_EARLY,        /* client: the peer closed before the rounds were done */
 	/* segments dropped, by reason */
@@ -208,6 +209,12 @@ struct tcp_engine {
 	uint8_t syn_opts[8][TCP_SYN_OPT_MAX];
 	uint8_t syn_opts_len[8];
 	uint32_t syn_opts_sum[8];
+	/* Tail loss probes (tcp_timers.c), by slot: read only while one is out,
+	 * so they live apart from the hot state. */
+	struct tcp_probe {
+		uint32_t end;      /* the sequence number after the probe's data */
+		uint32_t tsval;    /* the TSval it carried */
+	} *probes;
 	/* SACK loss recovery (tcp_sack.c): an entry per connection in it. */
 	struct tcp_recovery {
 		uint32_t recover;  /* snd_max when the loss was seen (RFC 6675 RecoveryPoint) */
@@ -408,13 +415,26 @@ void tcp_sack_dupack(struct tcp_engine *e, struct tcp_conn *c, const struct rte_
 void tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th);
 /* A timeout or the end of the connection: recovery is over. */
 void tcp_sack_leave(struct tcp_engine *e, struct tcp_conn *c);
+/* Whether the ACK's first SACK block is a D-SACK (RFC 2883 4: it reports a
+ * duplicate, below the cumulative ACK). */
+bool tcp_sack_dsack(const struct rte_tcp_hdr *th, uint32_t ack);
 /* tcp_output.c: one segment of up to len bytes from seq, again. */
 void tcp_resend_at(struct tcp_engine *e, struct tcp_conn *c, uint32_t seq, uint32_t len);
+
+/* What the engine holds per connection slot, in its arrays (for the
+ * operators' memory estimates). */
+#define TCP_SLOT_BYTES                                                               \
+	(sizeof(struct tcp_conn) + sizeof(struct tw_link) + sizeof(struct tcp_probe) + \
+	 sizeof(struct tcp_addr6))
 
 /* tcp_timers.c */
 void tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c);
 void tcp_arm_timer_ms(struct tcp_engine *e, struct tcp_conn *c, uint32_t ms);
 void tcp_rtt_sample(struct tcp_engine *e, struct tcp_conn *c, uint32_t rtt_us);
+/* An ACK of new data while a tail loss probe is out (c->tlp & TLP_SENT);
+ * tsecr 0: the segment had no timestamps. */
+void tcp_probe_answered(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th,
+			uint32_t ack, uint32_t tsecr);
 /* Timers fired per run at most, so a mass expiry cannot stall the worker. */
 #define TCP_TIMER_BUDGET 4096u
 unsigned tcp_timers_run(struct tcp_engine *e, uint64_t tsc);

@@ -346,6 +346,8 @@ process_ack(struct tcp_engine *e, struct tcp_conn *c, const struct segment *s)
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_shift;
 
 	if (SEQ_GT(s->ack, c->snd_una)) {
+		if (unlikely(c->tlp & TLP_SENT))
+			tcp_probe_answered(e, c, s->th, s->ack, s->ts ? s->tsecr : 0);
 		tcp_cc_acked(c, s->ack - c->snd_una);
 		c->snd_una = s->ack;
 		if (SEQ_LT(c->snd_nxt, c->snd_una))

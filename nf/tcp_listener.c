@@ -227,8 +227,7 @@ tcp_listener_setup(struct nfg_instance *inst, struct tcp_listener_config *cfg,
 	cfg->records = tcp_records_capacity(inst);
 
 	uint64_t workers = nfg_worker_count();
-	uint64_t conn = sizeof(struct tcp_conn) + sizeof(struct tw_link) + 8 +
-			sizeof(struct tcp_addr6) + per_conn;
+	uint64_t conn = TCP_SLOT_BYTES + 8 + per_conn;
 	nfg_instance_reserve_memory(inst, workers * (cfg->max_connections * conn +
 						     tuple_table_memory(cfg->max_connections) +
 						     time_wait_memory(cfg->time_wait_max) +

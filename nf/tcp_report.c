@@ -65,6 +65,9 @@ const struct nfg_counter tcp_counters[] = {
 				"for another worker's address (steering missed it); not reset" },
 	[TC_TIMEOUTS] = { "timeouts", NFG_CTR_INFO,
 			  "retransmission timeouts that fired with data outstanding" },
+	[TC_LOSS_PROBES] = { "loss_probes", NFG_CTR_INFO,
+			     "tail loss probes: no ACK for two round trips, the last segment "
+			     "resent to draw one (RFC 8985 7) before a timeout would" },
 	[TC_SACK_RETRANSMITS] = { "sack_retransmits", NFG_CTR_INFO,
 				  "holes resent because the peer's SACK blocks showed them" },
 	[TC_DROP_NOT_FOR_US] = { "not_for_us", NFG_CTR_DROP,

@@ -115,3 +115,13 @@ tcp_sack_acked(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hd
 	 * duplicate for each, each answered by a duplicate ACK). */
 	resend_next_hole(e, c, th);
 }
+
+bool
+tcp_sack_dsack(const struct rte_tcp_hdr *th, uint32_t ack)
+{
+	const uint8_t *opt = (const uint8_t *)(th + 1);
+	uint32_t b[4][2];
+	unsigned n = tcp_options_sack_read(opt, (const uint8_t *)th + (th->data_off >> 4) * 4, b);
+
+	return n && SEQ_LT(b[0][0], ack);
+}

@@ -2,7 +2,8 @@
  *
  * The one timer of a connection, and what its expiry means in each state:
  *  - something unacknowledged (SYN, data, FIN): retransmit with exponential
- *    backoff, RFC 6298; after max_retries give up (timeout, RST);
+ *    backoff, RFC 6298; after max_retries give up (timeout, RST); data first
+ *    gets a tail loss probe two RTTs after the last ACK (RFC 8985 7);
  *  - a zero window with data waiting: a one-byte window probe;
  *  - TIME_WAIT: the connection may finally go;
  *  - CF_THINKING: the client's think time before its next request;
@@ -16,6 +17,12 @@
 
 #include "tcp_cc.h"
 #include "tcp_engine.h"
+#include "tcp_options.h"
+
+/* RFC 8985 7.2: a probe timeout's floor (our clocks tick in 1 ms), and the
+ * delayed-ACK wait a lone segment's answer may take (WCDelAckT). */
+#define TLP_MIN_MS 10u
+#define TLP_DELAYED_ACK_MS 200u
 
 /* From the clock read once per burst (tcp_engine_tick), not from the last
  * tick the wheel ran, which may be behind it. The wheel's tick is 1 ms. */
@@ -23,6 +30,25 @@ static inline void
 schedule_ms(struct tcp_engine *e, uint32_t id, uint32_t ms)
 {
 	tw_schedule_at(&e->tw, id, e->tick_now + (ms ? ms : 1));
+}
+
+/* RFC 8985 7.2: the probe timeout, two smoothed RTTs (at least TLP_MIN_MS;
+ * with one segment in flight, plus the peer's worst delayed ACK), when a
+ * probe may go: data outstanding in a synchronized state, an RTT measured,
+ * no probe out since the last ACK of new data, no SACK recovery under way.
+ * 0: no probe, the timer is the RTO. */
+static uint32_t
+probe_timeout_ms(const struct tcp_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	if ((c->tlp & TLP_SENT) || c->srtt_us == 0 || c->recovery || flight == 0 ||
+	    c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
+		return 0;
+	uint32_t ms = RTE_MAX(2 * c->srtt_us / 1000, TLP_MIN_MS);
+	if (flight <= c->mss)
+		ms += TLP_DELAYED_ACK_MS;
+	return ms < c->rto_ms ? ms : 0;
 }
 
 void
@@ -34,7 +60,48 @@ tcp_arm_rto(struct tcp_engine *e, struct tcp_conn *c)
 	if ((c->flags & CF_RTO) && tw_pending(&e->tw, id))
 		return;
 	c->flags = (uint8_t)((c->flags | CF_RTO) & ~CF_THINKING);
-	schedule_ms(e, id, c->rto_ms);
+	uint32_t probe_ms = probe_timeout_ms(c);
+	c->tlp = (uint8_t)((c->tlp & TLP_SENT) | (probe_ms ? TLP_ARMED : 0));
+	schedule_ms(e, id, probe_ms ? probe_ms : c->rto_ms);
+}
+
+/* RFC 8985 7.4.2: once an ACK covers the probe, the episode is over. If it
+ * acknowledges the original transmission (its TSecr is older than the
+ * probe) or reports the probe as a duplicate (D-SACK), the originals had
+ * arrived and only ACKs were late or lost: nothing to answer. Else the probe
+ * repaired a loss, and cwnd answers as to a fast retransmit. */
+void
+tcp_probe_answered(struct tcp_engine *e, struct tcp_conn *c, const struct rte_tcp_hdr *th,
+		   uint32_t ack, uint32_t tsecr)
+{
+	const struct tcp_probe *p = &e->probes[conn_index(e, c)];
+
+	if (SEQ_LT(ack, p->end))
+		return;
+	c->tlp &= (uint8_t)~TLP_SENT;
+	bool original = tsecr && SEQ_LT(tsecr, p->tsval);
+	if (!original && !((c->opts & TO_SACK_PERM) && tcp_sack_dsack(th, ack)))
+		tcp_cc_loss(c, false);
+}
+
+/* No ACK for two round trips with data outstanding: the last segment again
+ * (RFC 8985 7.3), whose answer -- a duplicate ACK or one of everything, if
+ * it was the ACKs that were lost -- ends the wait a whole RTO would be, and
+ * a tail loss is repaired without one (and without cwnd falling to one
+ * segment). Whether it repaired a loss is told by its answer
+ * (tcp_probe_answered). */
+static void
+tail_loss_probe(struct tcp_engine *e, struct tcp_conn *c)
+{
+	uint32_t data_end = c->snd_max - ((c->flags & CF_FIN_SENT) ? 1 : 0);
+	uint32_t len = RTE_MIN((uint32_t)c->mss, data_end - c->snd_una);
+
+	e->ctr[TC_LOSS_PROBES]++;
+	c->tlp = TLP_SENT;
+	e->probes[conn_index(e, c)] = (struct tcp_probe){ data_end, e->ts_now };
+	tcp_resend_at(e, c, data_end - len, len); /* only a FIN outstanding: the FIN */
+	c->flags &= (uint8_t)~CF_RTO;
+	tcp_arm_rto(e, c); /* the RTO proper now */
 }
 
 void
@@ -162,6 +229,11 @@ fire(void *ctx, uint32_t id)
 	    c->state >= TCP_ESTABLISHED) {
 		/* Nothing lost: what could not be built then goes out now. */
 		tcp_output(e, c, false);
+		return;
+	}
+	if ((c->flags & CF_RTO) && (c->tlp & TLP_ARMED) && c->snd_una != c->snd_max &&
+	    c->snd_wnd != 0 && c->state >= TCP_ESTABLISHED) {
+		tail_loss_probe(e, c);
 		return;
 	}
 	if ((c->flags & CF_RTO) && (has_outstanding(c) || window_blocked(c))) {

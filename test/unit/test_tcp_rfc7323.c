@@ -791,6 +791,69 @@ START_TEST(sack_partial_acks_resend_only_holes_the_blocks_show)
 }
 END_TEST
 
+/* The whole response sent and nothing answered (the tail lost, or every ACK
+ * of it): two round trips later -- here the 10 ms floor -- the last segment
+ * goes again as a tail loss probe (RFC 8985 7), not an RTO later. Answered
+ * without a D-SACK, it repaired a loss and cwnd is cut as by a fast
+ * retransmit; answered with one (the originals had arrived, only ACKs were
+ * lost), cwnd stays. */
+static void
+tail_probe(struct tcp_test *t, struct tpeer *p, uint16_t port, bool dsack)
+{
+	struct oseg r[32];
+
+	ck_assert_uint_eq(sack_response(t, p, port, r, 32), 10);
+	uint32_t base = p->iss + 1;
+	p->rcv = base + 10000;
+	p_send(t, p, TH_ACK, NULL, 0);
+	ck_assert_uint_eq(tt_take(t, r, 32), 10); /* the rest: 10000-20000 and the FIN */
+	const struct tcp_conn *c = tt_conn(t, port);
+	uint32_t ssthresh = c->ssthresh, cwnd = c->cwnd;
+
+	double waited = tt_wait(t, r, 150);
+	ck_assert_msg(waited < 30, "the probe came after %.1f ms", waited);
+	ck_assert_uint_eq(r[0].seq, base + 19000);
+	ck_assert_uint_eq(r[0].len, 1000);
+	ck_assert(r[0].flags & TH_FIN);
+	ck_assert_uint_eq(tt_ctr(t, "loss_probes"), 1);
+	ck_assert_uint_eq(tt_ctr(t, "timeouts"), 0);
+	ck_assert_uint_eq(c->cwnd, cwnd); /* a probe alone changes nothing */
+
+	p->rcv = base + 20001; /* everything, the FIN too */
+	if (dsack) {
+		static const uint32_t dup[][2] = { { 19000, 20000 } };
+		p_sack(t, p, base, dup, 1);
+		ck_assert_uint_eq(c->ssthresh, ssthresh);
+	} else {
+		p_send(t, p, TH_ACK, NULL, 0);
+		ck_assert_uint_lt(c->ssthresh, ssthresh);
+		ck_assert_uint_eq(c->ssthresh, 5000); /* half the 10 segments in flight */
+	}
+	ck_assert_uint_eq(c->tlp, 0);
+	ck_assert_uint_eq(tt_idle(t, 400, r, 32), 0); /* no timeout follows */
+	ck_assert_uint_eq(tt_ctr(t, "timeouts"), 0);
+	ck_assert_uint_eq(tt_ctr(t, "retransmits"), 1);
+	tt_free(t);
+}
+
+START_TEST(tail_loss_probe_repairs_the_tail)
+{
+	struct tcp_test t;
+	struct tpeer p;
+
+	tail_probe(&t, &p, 2133, false);
+}
+END_TEST
+
+START_TEST(tail_loss_probe_after_lost_acks_keeps_cwnd)
+{
+	struct tcp_test t;
+	struct tpeer p;
+
+	tail_probe(&t, &p, 2134, true);
+}
+END_TEST
+
 /* Malformed options on SYNs and on a timestamped connection's segments:
  * counted by kind, the segment still served, nothing else disturbed. */
 START_TEST(malformed_options_are_counted)
@@ -861,6 +924,8 @@ tcp_rfc7323_suite(void)
 	tcase_add_test(tc, sack_blocks_take_room_from_data);
 	tcase_add_test(tc, sack_blocks_drive_retransmissions);
 	tcase_add_test(tc, sack_partial_acks_resend_only_holes_the_blocks_show);
+	tcase_add_test(tc, tail_loss_probe_repairs_the_tail);
+	tcase_add_test(tc, tail_loss_probe_after_lost_acks_keeps_cwnd);
 	suite_add_tcase(s, tc);
 	return s;
 }
