@@ -7,10 +7,13 @@
  * the source address through its range after each pass over the ports (the
  * checksums follow incrementally, RFC 1624).
  */
+#include <inttypes.h>
+
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "builtin.h"
+#include "nfg/rate.h"
 
 struct gen_config {
 	uint8_t frame[RTE_ETHER_MAX_LEN];
@@ -26,13 +29,20 @@ struct gen_config {
 	uint64_t count;      /* packets for the whole graph, 0: no end */
 };
 
+/* A worker kept from its walks (preempted, or a walk that took long) has
+ * credit for this long at most: it catches up over the next walks, a burst
+ * a walk, so the rate asked holds on average; a longer gap is not made up. */
+#define CATCH_UP_MS 10
+
 struct gen_state {
 	const struct gen_config *cfg;
 	struct rte_mempool *pool;
 	uint64_t quota;      /* this worker's share of count, UINT64_MAX: no end */
 	uint64_t sent;
 	double tokens, tokens_per_tsc;
+	double credit_max;   /* tokens kept at most (CATCH_UP_MS of the rate) */
 	uint64_t last_tsc;
+	uint64_t first_tsc, end_tsc; /* with a rate: the first walk, the last that sent */
 	uint16_t next_sport;
 	uint32_t next_ip;    /* index in the source address range */
 };
@@ -61,13 +71,16 @@ gen_budget(struct gen_state *st)
 	uint64_t want = RTE_MIN((uint64_t)st->cfg->burst, st->quota - st->sent);
 
 	if (st->tokens_per_tsc > 0) {
-		uint64_t now = rte_rdtsc();
+		uint64_t now = nfg_clock();
 		st->tokens += (double)(now - st->last_tsc) * st->tokens_per_tsc;
 		st->last_tsc = now;
-		/* Allow one burst of slack, no more, after an idle spell. */
-		if (st->tokens > st->cfg->burst)
-			st->tokens = st->cfg->burst;
+		if (st->tokens > st->credit_max)
+			st->tokens = st->credit_max;
 		want = RTE_MIN(want, (uint64_t)st->tokens);
+		if (st->first_tsc == 0)
+			st->first_tsc = now;
+		if (want)
+			st->end_tsc = now;
 	}
 	return (uint16_t)want;
 }
@@ -280,9 +293,41 @@ gen_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	st->quota = cfg->count ? cfg->count / workers + (worker < cfg->count % workers)
 			       : UINT64_MAX;
 	st->tokens_per_tsc = cfg->rate > 0 ? cfg->rate / workers / (double)rte_get_tsc_hz() : 0;
-	st->last_tsc = rte_rdtsc();
+	st->credit_max = RTE_MAX((double)cfg->burst, cfg->rate / workers * CATCH_UP_MS / 1000);
+	st->last_tsc = nfg_clock();
 	st->next_sport = cfg->sport_lo;
 	return 0;
+}
+
+/* With a rate: the rate it reached beside the one asked, and why it fell
+ * short when it did. */
+static void
+gen_summarize(struct nfg_instance *inst, FILE *out)
+{
+	const struct gen_config *cfg = nfg_instance_config(inst);
+	uint64_t sent = 0, first = UINT64_MAX, end = 0;
+	char got[16], asked[16];
+
+	if (!cfg || cfg->rate <= 0)
+		return;
+	for (unsigned w = 0; w < nfg_worker_count(); w++) {
+		const struct rte_node *node = nfg_worker_node(w, nfg_instance_name(inst));
+		const struct gen_state *st = node ? nfg_node_state((struct rte_node *)node) : NULL;
+		if (!st || st->first_tsc == 0)
+			continue;
+		sent += st->sent;
+		first = RTE_MIN(first, st->first_tsc);
+		end = RTE_MAX(end, st->end_tsc);
+	}
+	if (sent == 0 || end <= first)
+		return;
+	double rate = (double)sent / ((double)(end - first) / (double)rte_get_tsc_hz());
+	fprintf(out, "  sent %" PRIu64 " packets at %s/s, %s/s asked\n", sent,
+		nfg_format_rate(rate, got, sizeof(got)), nfg_format_rate(cfg->rate, asked, sizeof(asked)));
+	if (rate < 0.95 * cfg->rate)
+		fprintf(out, "  below the rate asked: its worker had no time for more (the graph "
+			"costs too much per packet at this rate, or the worker's CPU is shared: "
+			"kept away for over %u ms, it does not make the gap up)\n", CATCH_UP_MS);
 }
 
 static const char *const gen_protos[] = { "udp", "tcp", "icmp", NULL };
@@ -351,6 +396,7 @@ static const struct nfg_op generator_op = {
 	.init = gen_init,
 	.process = gen_process,
 	.done = gen_done,
+	.summarize = gen_summarize,
 };
 
 NFG_OPERATOR_REGISTER(generator_op);

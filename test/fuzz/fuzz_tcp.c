@@ -4,13 +4,15 @@
  * segments from one client — flags, sequence and ACK numbers relative to
  * what the server last sent, window, options (any bytes), payload — sent
  * with valid checksums so they reach the state machine, over IPv4 or IPv6
- * as the script says, mixed with raw frames. Whatever the script, nothing may crash, read out of bounds or leak
+ * as the script says, mixed with raw frames, with time passing between them
+ * where it says so (its timers fire). Whatever the script, nothing may crash, read out of bounds or leak
  * an mbuf, and every emitted segment must carry valid checksums.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../runtime/runtime.h" /* nfg_clock_advance_ms: time without waiting */
 #include "../unit/harness.h"
 
 static struct harness *h;
@@ -88,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"  \"srv\": {\"op\": \"tcp_server\", \"port\": \"p\", \"next_hop_mac\": \"02:00:00:00:00:02\","
 			"   \"listen\": [\"*:80\"], \"response_size\": 3000, \"http\": false, \"mss\": 536,"
 			"   \"max_connections\": 512, \"idle_timeout_ms\": 50, \"time_wait_ms\": 10,"
-			"   \"rto_initial_ms\": 5, \"rto_min_ms\": 5},"
+			"   \"rto_initial_ms\": 5, \"rto_min_ms\": 20},"
 			"  \"out\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},"
 			" \"edges\": [\"in -> parse -> srv -> out\", \"parse.malformed -> bad\"]}");
 	client_port = (uint16_t)(client_port == 60000 ? 1000 : client_port + 1);
@@ -121,6 +123,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		data += optlen + plen;
 		size -= optlen + plen;
+		/* The script's choice: time passes first (6-24 ms), so timers --
+		 * tail loss probes (10 ms here), RTOs (20 ms), TIME_WAIT, idle --
+		 * fire between its segments. */
+		if (kind & 0x20)
+			nfg_clock_advance_ms(((kind >> 6) + 1) * 6.0);
 		struct rte_mbuf *m = harness_pkt(frame, len);
 		harness_inject(h, "in", &m, 1);
 		harness_walk(h, 2);

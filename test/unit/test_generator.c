@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
+#include "../../runtime/runtime.h" /* nfg_clock_advance_ms */
 #include "harness.h"
 
 static struct harness *
@@ -66,6 +68,27 @@ START_TEST(one_flow)
 }
 END_TEST
 
+/* A worker kept away from its walks for 50 ms (preempted) catches up on
+ * 10 ms of credit -- 1,000 packets at 100k/s, a burst a walk -- instead of
+ * losing all but one burst of it; no more than that and what real time
+ * added while the test walked. */
+START_TEST(rate_catches_up_after_a_gap)
+{
+	struct harness *h = gen_load(", \"rate\": 100000");
+
+	harness_walk(h, 40); /* what accrued since the start */
+	unsigned before = harness_collected(h, "out", NULL);
+	uint64_t t0 = rte_rdtsc();
+	nfg_clock_advance_ms(50);
+	harness_walk(h, 40);
+	double real_ms = (double)(rte_rdtsc() - t0) * 1000.0 / (double)rte_get_tsc_hz();
+	unsigned got = harness_collected(h, "out", NULL) - before;
+	ck_assert_uint_ge(got, 1000);
+	ck_assert_uint_le(got, 1000 + 64 + (unsigned)(100 * real_ms));
+	harness_free(h);
+}
+END_TEST
+
 START_TEST(bad_address_ranges_are_refused)
 {
 	const char *bad[] = { "198.18.6.102-198.18.6.100", "198.18.6.1-", "host", "1.2.3.4-x" };
@@ -91,6 +114,7 @@ generator_suite(void)
 
 	tcase_add_test(tc, addresses_step_after_each_pass_over_the_ports);
 	tcase_add_test(tc, one_flow);
+	tcase_add_test(tc, rate_catches_up_after_a_gap);
 	tcase_add_test(tc, bad_address_ranges_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
