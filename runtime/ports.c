@@ -6,6 +6,7 @@
  * gets one rx and one tx queue per worker, RSS when there are several
  * workers and the device can hash, and checksum offloads when it has them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <rte_ethdev.h>
 #include <rte_interrupts.h>
 
+#include "../model/errors.h"
 #include "runtime.h"
 #include "steer.h"
 
@@ -49,6 +51,29 @@ tap_taken(const struct nfg_port_spec *ps)
 	nfg_log_err("ports.%s: a network interface named \"%s\" already exists here (another "
 		    "nfg run's tap?); a tap device would join it: give this run another "
 		    "iface=, or stop the other run", ps->name, ifname);
+	return true;
+}
+
+/* DPDK gives a virtual device to the driver whose name begins its own, so
+ * "net_tapp0" (a typo) became a tap device named so. A driver's name followed
+ * by a letter is refused: it was meant as another driver or a number. */
+static bool
+misnamed(const struct nfg_port_spec *ps, const char *name, uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || !info.driver_name)
+		return false;
+	size_t n = strlen(info.driver_name);
+	if (strncmp(name, info.driver_name, n) != 0 || !isalpha((unsigned char)name[n]))
+		return false;
+	nfg_log_err("ports.%s: device \"%s\": DPDK would take it as a %s device (a device's name "
+		    "is its driver's and a number: %s0, %s1...)", ps->name, nfg_esc(name),
+		    info.driver_name, info.driver_name, info.driver_name);
+	struct rte_device *dev = info.device;
+	rte_eth_dev_close(port_id);
+	if (dev)
+		rte_dev_remove(dev);
 	return true;
 }
 
@@ -85,7 +110,7 @@ probe_vdev(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 				    ? " (does the interface exist in this network namespace?)" : "");
 		return -1;
 	}
-	return 0;
+	return misnamed(ps, name, *port_id) ? -1 : 0;
 }
 
 static int

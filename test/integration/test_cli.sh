@@ -97,6 +97,15 @@ out=$("$NFG" run l2fwd --set ports.p0.device=net_af_packet0,iface=nfgt_nonexiste
 [ $rc -eq 1 ] || fail "missing device: exit $rc: $out"
 echo "$out" | grep -q "ports.p0: device .*did not start" || fail "missing device message: $out"
 note "missing device: $(echo "$out" | grep 'did not start')"
+# A typo in a driver's name ("net_tapp0"), which DPDK would take as net_tap:
+# refused, naming the driver (in a namespace of the test's: a tap is made
+# before the name is looked at, and removed).
+netns typo
+out=$(in_ns typo "$NFG" run l2fwd --set ports.p0.device=net_tapp0 --duration 1 \
+	-- --file-prefix="$RUN-typo" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q 'device "net_tapp0": DPDK would take it as a net_tap device' ||
+	fail "net_tapp0: exit $rc: $out"
+[ -z "$(in_ns typo ip -o link show type tun)" ] || fail "net_tapp0 left a tap behind"
 
 # A finite run ends by itself with a summary and stats.
 "$NFG" run default --set nodes.gen.count=20000 --set nodes.gen.rate=0 \
