@@ -34,8 +34,9 @@ schedule_ms(struct tcp_engine *e, uint32_t id, uint32_t ms)
 
 /* RFC 8985 7.2: the probe timeout, two smoothed RTTs (at least TLP_MIN_MS;
  * with one segment in flight, plus the peer's worst delayed ACK), when a
- * probe may go: data outstanding in a synchronized state, an RTT measured,
- * no probe out since the last ACK of new data, no SACK recovery under way.
+ * probe may go: data outstanding in a synchronized state, an open window,
+ * an RTT measured, no probe out since the last ACK of new data, no SACK
+ * recovery under way.
  * 0: no probe, the timer is the RTO. */
 static uint32_t
 probe_timeout_ms(const struct tcp_conn *c)
@@ -43,7 +44,7 @@ probe_timeout_ms(const struct tcp_conn *c)
 	uint32_t flight = c->snd_max - c->snd_una;
 
 	if ((c->tlp & TLP_SENT) || c->srtt_us == 0 || c->recovery || flight == 0 ||
-	    c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
+	    c->snd_wnd == 0 || c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
 		return 0;
 	uint32_t ms = RTE_MAX(2 * c->srtt_us / 1000, TLP_MIN_MS);
 	if (flight <= c->mss)
@@ -232,8 +233,16 @@ fire(void *ctx, uint32_t id)
 		return;
 	}
 	if ((c->flags & CF_RTO) && (c->tlp & TLP_ARMED) && c->snd_una != c->snd_max &&
-	    c->snd_wnd != 0 && c->state >= TCP_ESTABLISHED) {
-		tail_loss_probe(e, c);
+	    c->state >= TCP_ESTABLISHED) {
+		c->tlp &= (uint8_t)~TLP_ARMED;
+		if (c->snd_wnd != 0) {
+			tail_loss_probe(e, c);
+			return;
+		}
+		/* The window closed since it was armed: no probe; the RTO
+		 * proper from now (then window probes), not a timeout early. */
+		c->flags &= (uint8_t)~CF_RTO;
+		tcp_arm_rto(e, c);
 		return;
 	}
 	if ((c->flags & CF_RTO) && (has_outstanding(c) || window_blocked(c))) {

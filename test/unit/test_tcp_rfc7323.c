@@ -854,6 +854,28 @@ START_TEST(tail_loss_probe_after_lost_acks_keeps_cwnd)
 }
 END_TEST
 
+/* The window closes while a probe is armed: no probe goes into it, and the
+ * probe's moment is not taken for a timeout; the RTO follows from there. */
+START_TEST(no_tail_loss_probe_into_a_closed_window)
+{
+	struct tcp_test t;
+	struct tpeer p;
+	struct oseg r[32];
+
+	ck_assert_uint_eq(sack_response(&t, &p, 2135, r, 32), 10);
+	uint32_t base = p.iss + 1;
+	p.rcv = base + 10000;
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	ck_assert_uint_eq(tt_take(&t, r, 32), 10);
+	p.win = 0; /* the same ACK, the window closed */
+	p_send(&t, &p, TH_ACK, NULL, 0);
+	ck_assert_uint_eq(tt_idle(&t, 100, r, 32), 0);
+	ck_assert_uint_eq(tt_ctr(&t, "loss_probes"), 0);
+	ck_assert_uint_eq(tt_ctr(&t, "timeouts"), 0);
+	tt_free(&t);
+}
+END_TEST
+
 /* Malformed options on SYNs and on a timestamped connection's segments:
  * counted by kind, the segment still served, nothing else disturbed. */
 START_TEST(malformed_options_are_counted)
@@ -926,6 +948,7 @@ tcp_rfc7323_suite(void)
 	tcase_add_test(tc, sack_partial_acks_resend_only_holes_the_blocks_show);
 	tcase_add_test(tc, tail_loss_probe_repairs_the_tail);
 	tcase_add_test(tc, tail_loss_probe_after_lost_acks_keeps_cwnd);
+	tcase_add_test(tc, no_tail_loss_probe_into_a_closed_window);
 	suite_add_tcase(s, tc);
 	return s;
 }
