@@ -54,6 +54,12 @@ tap_taken(const struct nfg_port_spec *ps)
 	return true;
 }
 
+static inline bool
+af_packet(const char *device)
+{
+	return strncmp(device, "net_af_packet", 13) == 0;
+}
+
 /* DPDK gives a virtual device to the driver whose name begins its own, so
  * "net_tapp0" (a typo) became a tap device named so. A driver's name followed
  * by a letter is refused: it was meant as another driver or a number. */
@@ -86,14 +92,14 @@ probe_vdev(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 
 	snprintf(devargs, sizeof(devargs), "%s", ps->device);
 	/* af_packet has a fixed number of queue pairs, set by devargs. */
-	if (strncmp(ps->device, "net_af_packet", 13) == 0 && g->nb_workers > 1 &&
+	if (af_packet(ps->device) && g->nb_workers > 1 &&
 	    !strstr(ps->device, "qpairs="))
 		snprintf(devargs + strlen(devargs), sizeof(devargs) - strlen(devargs),
 			 ",qpairs=%u", g->nb_workers);
 	/* Its rings: 512 frames by default, which a burst of a peer's ACKs
 	 * overflows while the worker is busy sending (the kernel drops them, counted in
 	 * rx_missed, kernel_drops.c). */
-	if (strncmp(ps->device, "net_af_packet", 13) == 0 && !strstr(ps->device, "framecnt="))
+	if (af_packet(ps->device) && !strstr(ps->device, "framecnt="))
 		snprintf(devargs + strlen(devargs), sizeof(devargs) - strlen(devargs),
 			 ",framecnt=%u", AF_PACKET_FRAMES);
 	snprintf(name, sizeof(name), "%.*s", (int)len, ps->device);
@@ -106,7 +112,7 @@ probe_vdev(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t *port_id)
 	if (rc < 0 || rte_eth_dev_get_port_by_name(name, port_id) != 0) {
 		nfg_log_err("ports.%s: device \"%s\" did not start: %s%s", ps->name, ps->device,
 			    rc < 0 ? rte_strerror(-rc) : "no ethdev port appeared",
-			    strncmp(name, "net_af_packet", 13) == 0
+			    af_packet(name)
 				    ? " (does the interface exist in this network namespace?)" : "");
 		return -1;
 	}
@@ -255,7 +261,7 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 	}
 	if ((rc = rte_eth_dev_start(pid)) != 0)
 		goto fail;
-	if (kernel && strncmp(ps->device, "net_af_packet", 13) == 0)
+	if (kernel && af_packet(ps->device))
 		nfg_kernel_drops_watch(pid, iface);
 	/* Not every driver can; that is fine. An interface the admin made
 	 * promiscuous stays so. */

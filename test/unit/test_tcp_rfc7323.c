@@ -797,16 +797,24 @@ END_TEST
  * without a D-SACK, it repaired a loss and cwnd is cut as by a fast
  * retransmit; answered with one (the originals had arrived, only ACKs were
  * lost), cwnd stays. */
-static void
-tail_probe(struct tcp_test *t, struct tpeer *p, uint16_t port, bool dsack)
+/* The 20,000-byte response all sent: the first 10 segments acknowledged (an
+ * RTT measured), the other 10 and the FIN out. Returns the first data byte. */
+static uint32_t
+whole_response_out(struct tcp_test *t, struct tpeer *p, uint16_t port, struct oseg *r)
 {
-	struct oseg r[32];
-
 	ck_assert_uint_eq(sack_response(t, p, port, r, 32), 10);
 	uint32_t base = p->iss + 1;
 	p->rcv = base + 10000;
 	p_send(t, p, TH_ACK, NULL, 0);
-	ck_assert_uint_eq(tt_take(t, r, 32), 10); /* the rest: 10000-20000 and the FIN */
+	ck_assert_uint_eq(tt_take(t, r, 32), 10);
+	return base;
+}
+
+static void
+tail_probe(struct tcp_test *t, struct tpeer *p, uint16_t port, bool dsack)
+{
+	struct oseg r[32];
+	uint32_t base = whole_response_out(t, p, port, r);
 	const struct tcp_conn *c = tt_conn(t, port);
 	uint32_t ssthresh = c->ssthresh, cwnd = c->cwnd;
 
@@ -862,11 +870,7 @@ START_TEST(no_tail_loss_probe_into_a_closed_window)
 	struct tpeer p;
 	struct oseg r[32];
 
-	ck_assert_uint_eq(sack_response(&t, &p, 2135, r, 32), 10);
-	uint32_t base = p.iss + 1;
-	p.rcv = base + 10000;
-	p_send(&t, &p, TH_ACK, NULL, 0);
-	ck_assert_uint_eq(tt_take(&t, r, 32), 10);
+	whole_response_out(&t, &p, 2135, r);
 	p.win = 0; /* the same ACK, the window closed */
 	p_send(&t, &p, TH_ACK, NULL, 0);
 	ck_assert_uint_eq(tt_idle(&t, 100, r, 32), 0);
