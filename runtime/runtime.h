@@ -137,8 +137,12 @@ void nfg_workers_pause(void);
 void nfg_workers_resume(void);
 /* True when every finite source of every worker says it is done. */
 bool nfg_sources_done(struct nfg_graph *g, bool *has_finite);
-/* A worker's timed walk cycles so far: those that moved packets, and all. */
+/* A worker's cycles so far: in walks that moved packets (estimated from its
+ * timed walks, walk.h), and its whole life. */
 void nfg_worker_busy(unsigned worker, uint64_t *busy_cycles, uint64_t *cycles);
+/* A node's cycles on a worker over the run so far, estimated from its timed
+ * calls (walk.h). */
+uint64_t nfg_worker_node_cycles(unsigned worker, const struct rte_node *node);
 
 /* stats.c: a consistent-enough reading of every counter */
 struct nfg_node_reading {

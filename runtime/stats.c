@@ -37,7 +37,7 @@ add_inputs(const struct nfg_instance *inst, unsigned w, struct nfg_node_reading 
 			continue;
 		*packets += entry->total_objs;
 		nr->worker_calls[w] += entry->total_calls;
-		nr->worker_cycles[w] += entry->total_cycles;
+		nr->worker_cycles[w] += nfg_worker_node_cycles(w, entry);
 	}
 }
 
@@ -156,7 +156,7 @@ nfg_reading_take(struct nfg_graph *g)
 			} else {
 				nr->worker_calls[w] = node->total_calls;
 			}
-			nr->worker_cycles[w] += node->total_cycles;
+			nr->worker_cycles[w] += nfg_worker_node_cycles(w, node);
 			nr->calls += nr->worker_calls[w];
 			nr->cycles += nr->worker_cycles[w];
 			nr->packets += packets;

@@ -7,15 +7,24 @@
  *    RTE_LIBRTE_GRAPH_STATS (Debian's is) reads the TSC twice around every
  *    node call; for a node that costs a few cycles per packet that is most
  *    of its time. Here every call counts its packets and itself, and one walk
- *    in NFG_WALK_SAMPLE on average (at random gaps) reads the TSC, its cycles
- *    weighted by NFG_WALK_SAMPLE so the totals estimate the whole run
+ *    in NFG_WALK_SAMPLE on average (at random gaps) reads the TSC
  *    (--profile: every walk, exact).
  *  - Sources are the worker's own list, so a finite source that is done
  *    leaves the walk instead of being called for nothing on every walk.
- *  - The timed walks also say how busy the worker is: the share of their
- *    cycles spent in walks that moved packets (a walk whose sources found
- *    nothing is idle polling). A timed walk that took far longer than any
- *    walk does was interrupted, and counts once instead of weighted.
+ *
+ * The timed walks give costs per unit, and the exact counts say how many
+ * units there were: a node's cycles are its timed cycles per object times
+ * all its objects, plus its timed cycles per empty call times its empty
+ * calls; a worker's busy cycles (spent in walks that moved packets; a walk
+ * whose sources found nothing is idle polling) are the timed busy walks'
+ * cycles per packet taken in times all packets taken in. Not the timed
+ * cycles times NFG_WALK_SAMPLE: a timed walk polls its sources a little
+ * later than an untimed one would (the TSC reads before them), so on a
+ * mostly idle worker whose packets come in bursts it finds one more often
+ * (1.7x on nfproxy's benchmark), and scaled by the sample rate its busy
+ * cycles came out that much too high. A timed call that took far longer than
+ * any call does was interrupted (the vCPU or thread was taken away) and
+ * tells nothing: it is left out.
  */
 #ifndef NFG_RUNTIME_WALK_H
 #define NFG_RUNTIME_WALK_H
@@ -28,6 +37,13 @@
 #define NFG_WALK_SAMPLE 64u /* a power of two */
 #define NFG_WALK_MAX_SOURCES 64
 
+/* What the timed calls of one node measured. */
+struct nfg_walk_sample {
+	uint64_t calls, objs; /* timed calls and the objects they handled */
+	uint64_t busy_calls;  /* of those calls, the ones with objects */
+	uint64_t busy_cycles, idle_cycles; /* in calls with objects, in empty ones */
+};
+
 struct nfg_walk {
 	/* Read on every walk: one cache line with the first sources (the
 	 * struct is cache-line aligned). At a couple of cycles a packet, each
@@ -35,29 +51,33 @@ struct nfg_walk {
 	struct rte_graph *graph;
 	unsigned nb_sources;
 	/* Walks left until the next timed one. The gaps are random, 1 to
-	 * 2 * NFG_WALK_SAMPLE - 1 (NFG_WALK_SAMPLE on average, so the weight
-	 * holds): with a fixed stride a pipeline whose walks repeat in a cycle
-	 * (a client opening connections every few walks) was timed always in the
-	 * same phase of it, and its cost came out 10x too low or too high. */
+	 * 2 * NFG_WALK_SAMPLE - 1 (NFG_WALK_SAMPLE on average): with a fixed
+	 * stride a pipeline whose walks repeat in a cycle (a client opening
+	 * connections every few walks) was timed always in the same phase of
+	 * it, and its cost came out 10x too low or too high. */
 	uint32_t until_timed;
+	/* Walks that moved packets, each counting the packets its sources took
+	 * in (at least 1): exact, every walk. Written by the worker, read by
+	 * the main lcore. */
+	uint64_t busy_units;
 	struct rte_node *sources[NFG_WALK_MAX_SOURCES];
 	/* Read on timed walks only. */
-	uint64_t weight;        /* cycles of a timed call count this many times */
 	/* What two TSC reads around nothing measure (~20-40 cycles here):
 	 * taken off each timed call, or a node that returns at once (an idle
 	 * port's poll, a source with nothing due) would show about that much
 	 * on every walk, more than it costs. */
 	uint64_t clock_cost;
-	/* A timed walk longer than this was interrupted (the vCPU or thread was
-	 * taken away): it counts once, not `weight` times, so one preemption
-	 * does not pass for 64 walks' work (1 ms: no walk of 256 packets, or of a
-	 * timer run, takes that long uninterrupted). */
+	/* A timed call or walk longer than this was interrupted (1 ms: no walk
+	 * of 256 packets, or of a timer run, takes that long uninterrupted). */
 	uint64_t outlier_cycles;
 	bool profile;           /* every walk timed */
 	uint64_t rng;           /* xorshift state for the gaps */
-	/* Timed walks (with the polls after them), weighted: all, and those that
-	 * moved packets. Written by the worker, read by the main lcore. */
-	uint64_t cycles, busy_cycles;
+	unsigned timed_calls;   /* calls in the current timed walk */
+	/* The timed busy walks: their units and cycles (TSC reads taken off). */
+	uint64_t timed_busy_units, timed_busy_cycles;
+	/* Per node id, below nb_samples: what its timed calls measured. */
+	struct nfg_walk_sample *samples;
+	unsigned nb_samples;
 } __rte_cache_aligned;
 
 /* One call of a node on its stream, counted. No prefetch of the stream: it
@@ -77,36 +97,52 @@ nfg_walk_call(struct rte_graph *graph, struct rte_node *node)
  * nodes reads it n + 1 times, not 2n (a read costs ~30 cycles here, and a
  * walk of a looping port ~330). What the walk does between two calls counts
  * to the second. */
-static __rte_always_inline void
-nfg_walk_call_timed(struct rte_graph *graph, struct rte_node *node, uint64_t *tsc,
-		    uint64_t weight, uint64_t clock_cost)
+static __rte_always_inline uint16_t
+nfg_walk_call_timed(struct nfg_walk *w, struct rte_graph *graph, struct rte_node *node,
+		    uint64_t *tsc)
 {
-	nfg_walk_call(graph, node);
+	uint16_t rc = nfg_walk_call(graph, node);
 	uint64_t now = rte_rdtsc(), spent = now - *tsc;
-	node->total_cycles += (spent > clock_cost ? spent - clock_cost : 0) * weight;
+
 	*tsc = now;
+	w->timed_calls++;
+	if (spent < w->outlier_cycles && node->id < w->nb_samples) {
+		struct nfg_walk_sample *s = &w->samples[node->id];
+		spent = spent > w->clock_cost ? spent - w->clock_cost : 0;
+		s->calls++;
+		s->objs += rc;
+		if (rc) {
+			s->busy_calls++;
+			s->busy_cycles += spent;
+		} else {
+			s->idle_cycles += spent;
+		}
+	}
+	return rc;
 }
 
 /* One walk: the sources, then every stream they made pending, in the order
  * rte_graph_walk() takes them; each node timed when `timed` (a constant at
  * each call site, so the untimed walk carries no test for it), from *tsc,
- * which is left at the TSC when the last call returned. Returns whether it
- * moved packets. */
-static __rte_always_inline bool
+ * which is left at the TSC when the last call returned. Returns 0 when the
+ * walk moved no packets, else the packets its sources took in (at least 1:
+ * a source may send without taking any, a timer's retransmission). */
+static __rte_always_inline uint32_t
 nfg_walk(struct nfg_walk *w, const bool timed, uint64_t *tsc)
 {
 	struct rte_graph *graph = w->graph;
 	struct rte_node *const *src = w->sources;
 	struct rte_node *const *const end = src + w->nb_sources;
+	uint32_t in = 0;
 
 	for (; src < end; src++) {
 		if (timed)
-			nfg_walk_call_timed(graph, *src, tsc, w->weight, w->clock_cost);
+			in += nfg_walk_call_timed(w, graph, *src, tsc);
 		else
-			nfg_walk_call(graph, *src);
+			in += nfg_walk_call(graph, *src);
 	}
 	if (graph->tail == 0)
-		return false;
+		return 0;
 	const rte_graph_off_t *cir_start = graph->cir_start;
 	const rte_node_t mask = graph->cir_mask;
 	uint32_t head = 0;
@@ -114,12 +150,12 @@ nfg_walk(struct nfg_walk *w, const bool timed, uint64_t *tsc)
 		struct rte_node *node = (struct rte_node *)RTE_PTR_ADD(graph, cir_start[head]);
 		head = (head + 1) & mask;
 		if (timed)
-			nfg_walk_call_timed(graph, node, tsc, w->weight, w->clock_cost);
+			nfg_walk_call_timed(w, graph, node, tsc);
 		else
 			nfg_walk_call(graph, node);
 	} while (head != graph->tail);
 	graph->tail = 0;
-	return true;
+	return in ? in : 1;
 }
 
 /* Whether this walk is the next timed one (and if so, draws the gap to the
@@ -138,7 +174,17 @@ nfg_walk_timed_now(struct nfg_walk *w)
 	return true;
 }
 
-/* The graph's sources, every walk timed with `profile`, else a sample. */
+/* A node's cycles over all its `calls` and `objs` (exact counts), from what
+ * its timed calls measured: per object in calls with objects, per call in
+ * empty ones (how many of its calls were empty, estimated from the timed
+ * calls' objects per call). With every walk timed (--profile), the sum. */
+uint64_t nfg_walk_node_cycles(const struct nfg_walk_sample *s, uint64_t calls, uint64_t objs);
+/* A worker's cycles in walks that moved packets, from its walk's counts. */
+uint64_t nfg_walk_busy_cycles(uint64_t busy_units, uint64_t timed_busy_units,
+			      uint64_t timed_busy_cycles);
+
+/* The graph's sources, every walk timed with `profile`, else a sample; the
+ * samples of the last run's walk are freed. */
 void nfg_walk_init(struct nfg_walk *w, struct rte_graph *graph, bool profile);
 /* A source leaves the walk (it has nothing more to send). */
 void nfg_walk_drop_source(struct nfg_walk *w, struct rte_node *node);

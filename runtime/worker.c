@@ -124,19 +124,24 @@ run_polls(struct worker *w)
 }
 
 /* A timed walk (one in NFG_WALK_SAMPLE, or all with --profile): out of line,
- * so the common walk below keeps its registers to itself. */
+ * so the common walk below keeps its registers to itself. Its TSC reads
+ * (one per call and one more) are not the walk's work. */
 static __rte_noinline void
 walk_timed(struct worker *w)
 {
 	uint64_t start = rte_rdtsc(), tsc = start;
-	bool moved = nfg_walk(&w->walk, true, &tsc);
 
+	w->walk.timed_calls = 0;
+	uint32_t units = nfg_walk(&w->walk, true, &tsc);
 	run_polls(w);
-	uint64_t spent = rte_rdtsc() - start;
-	spent *= spent > w->walk.outlier_cycles ? 1 : w->walk.weight;
-	w->walk.cycles += spent;
-	if (moved)
-		w->walk.busy_cycles += spent;
+	uint64_t spent = rte_rdtsc() - start, clocks = (w->walk.timed_calls + 1) * w->walk.clock_cost;
+	if (!units)
+		return;
+	w->walk.busy_units += units;
+	if (spent < w->walk.outlier_cycles) {
+		w->walk.timed_busy_units += units;
+		w->walk.timed_busy_cycles += spent > clocks ? spent - clocks : 0;
+	}
 }
 
 /* Inlined into the loop: at a few cycles a packet, a call and its register
@@ -151,7 +156,7 @@ walk_once(struct worker *w)
 	if (unlikely(nfg_walk_timed_now(&w->walk))) {
 		walk_timed(w);
 	} else {
-		nfg_walk(&w->walk, false, NULL);
+		w->walk.busy_units += nfg_walk(&w->walk, false, NULL);
 		run_polls(w);
 	}
 }
@@ -396,10 +401,23 @@ nfg_worker_busy(unsigned worker, uint64_t *busy_cycles, uint64_t *cycles)
 	 * whole is the worker's life, not the timed walks' sum: timing a short,
 	 * idle walk costs about what the walk does, so that sum overstates idle
 	 * time; the busy walks are long enough to time well. */
-	*busy_cycles = __atomic_load_n(&wk->walk.busy_cycles, __ATOMIC_RELAXED);
+	*busy_cycles = nfg_walk_busy_cycles(__atomic_load_n(&wk->walk.busy_units, __ATOMIC_RELAXED),
+					    __atomic_load_n(&wk->walk.timed_busy_units, __ATOMIC_RELAXED),
+					    __atomic_load_n(&wk->walk.timed_busy_cycles, __ATOMIC_RELAXED));
 	*cycles = start ? (end ? end : rte_rdtsc()) - start : 0;
 	if (*busy_cycles > *cycles)
 		*busy_cycles = *cycles;
+}
+
+uint64_t
+nfg_worker_node_cycles(unsigned worker, const struct rte_node *node)
+{
+	if (worker >= nb_workers || node->id >= workers[worker].walk.nb_samples)
+		return 0;
+	const struct nfg_walk *w = &workers[worker].walk;
+	/* A copy: the worker may be adding to it (at worst a call behind). */
+	struct nfg_walk_sample s = w->samples[node->id];
+	return nfg_walk_node_cycles(&s, node->total_calls, node->total_objs);
 }
 
 uint64_t
@@ -432,38 +450,4 @@ void
 nfg_workers_resume(void)
 {
 	__atomic_and_fetch(&control, ~(unsigned)CONTROL_PAUSE, __ATOMIC_RELEASE);
-}
-
-void
-nfg_walk_init(struct nfg_walk *w, struct rte_graph *graph, bool profile)
-{
-	memset(w, 0, sizeof(*w));
-	w->graph = graph;
-	w->profile = profile;
-	w->until_timed = 1; /* the first walk is timed */
-	w->rng = rte_rand() | 1;
-	w->weight = profile ? 1 : NFG_WALK_SAMPLE;
-	w->outlier_cycles = rte_get_tsc_hz() / 1000;
-	w->clock_cost = UINT64_MAX;
-	for (unsigned i = 0; i < 64; i++) { /* the least: an interrupted pair reads more */
-		uint64_t start = rte_rdtsc();
-		w->clock_cost = RTE_MIN(w->clock_cost, rte_rdtsc() - start);
-	}
-	/* rte_graph keeps the sources just before cir_start, graph->head of them
-	 * (a negative offset). */
-	for (int32_t i = (int32_t)graph->head; i < 0 && w->nb_sources < NFG_WALK_MAX_SOURCES; i++)
-		w->sources[w->nb_sources++] =
-			(struct rte_node *)RTE_PTR_ADD(graph, graph->cir_start[i]);
-}
-
-void
-nfg_walk_drop_source(struct nfg_walk *w, struct rte_node *node)
-{
-	for (unsigned i = 0; i < w->nb_sources; i++)
-		if (w->sources[i] == node) {
-			memmove(&w->sources[i], &w->sources[i + 1],
-				(w->nb_sources - i - 1) * sizeof(w->sources[0]));
-			w->nb_sources--;
-			return;
-		}
 }
