@@ -12,7 +12,9 @@
  * done (nfg_drain_request: a TCP operator resetting its open connections a
  * batch a walk), up to DRAIN_MAX_MS.
  */
+#include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 
 #include <rte_graph_worker.h>
 #include <rte_launch.h>
@@ -63,7 +65,18 @@ struct worker {
 	bool paused;                 /* waiting in pause_here() */
 	bool stepped;                /* driven by nfg_worker_step, first step done */
 	uint64_t start_tsc, end_tsc; /* the worker's life, for its busy share */
+	/* The readers' running estimates (nfg_worker_busy, nfg_worker_node_cycles),
+	 * and the counts they have costed so far; under estimate_lock. */
+	uint64_t busy_units_seen;
+	double busy_estimate;
+	struct node_estimate {
+		uint64_t calls, objs;
+		double cycles;
+	} *node_estimates; /* by node id, walk.nb_samples of them */
 };
+
+/* Readers come from the main lcore, the telemetry and metrics threads. */
+static pthread_mutex_t estimate_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The polls asked for on this lcore since its last walk, a bit per entry of
  * its worker's `asked`; every worker's graph has the same nodes, so a node's
@@ -317,6 +330,12 @@ nfg_workers_prepare(struct nfg_graph *g)
 		w->lcore = lcore;
 		w->stepped = false;
 		nfg_walk_init(&w->walk, nfg_worker_graph(i), g->profile);
+		pthread_mutex_lock(&estimate_lock);
+		free(w->node_estimates);
+		w->node_estimates = calloc(w->walk.nb_samples, sizeof(*w->node_estimates));
+		w->busy_units_seen = 0;
+		w->busy_estimate = 0;
+		pthread_mutex_unlock(&estimate_lock);
 		w->start_tsc = w->end_tsc = 0;
 		w->nb_polls = w->nb_asked = 0;
 		w->nb_finite = w->nb_inlets = 0;
@@ -345,6 +364,7 @@ nfg_worker_step(unsigned worker)
 
 	if (!w->stepped) {
 		w->stepped = true;
+		w->start_tsc = rte_rdtsc(); /* its life, for the busy share, from here */
 		ask_every_poll(w);
 	}
 	walk_once(w);
@@ -390,34 +410,60 @@ nfg_sources_done(struct nfg_graph *g, bool *has_finite)
 	return *has_finite && done;
 }
 
+/*
+ * The estimates move on by what was counted since they last moved, at the
+ * costs per unit the timed walks give now, so they only grow (a Prometheus
+ * counter must; the whole-run ratio applied to all counts would move down
+ * when a later sample is cheaper). Counts made before the first timed sample
+ * wait for it. Plain loads of words the worker writes: at worst a walk
+ * behind.
+ */
 void
 nfg_worker_busy(unsigned worker, uint64_t *busy_cycles, uint64_t *cycles)
 {
-	const struct worker *wk = &workers[worker];
+	struct worker *wk = &workers[worker];
 	uint64_t start = __atomic_load_n(&wk->start_tsc, __ATOMIC_ACQUIRE);
 	uint64_t end = __atomic_load_n(&wk->end_tsc, __ATOMIC_ACQUIRE);
+	uint64_t units = __atomic_load_n(&wk->walk.busy_units, __ATOMIC_RELAXED);
+	uint64_t timed_units = __atomic_load_n(&wk->walk.timed_busy_units, __ATOMIC_RELAXED);
+	uint64_t timed_cycles = __atomic_load_n(&wk->walk.timed_busy_cycles, __ATOMIC_RELAXED);
 
-	/* Plain loads of words the worker writes: at worst a walk behind. The
-	 * whole is the worker's life, not the timed walks' sum: timing a short,
-	 * idle walk costs about what the walk does, so that sum overstates idle
-	 * time; the busy walks are long enough to time well. */
-	*busy_cycles = nfg_walk_busy_cycles(__atomic_load_n(&wk->walk.busy_units, __ATOMIC_RELAXED),
-					    __atomic_load_n(&wk->walk.timed_busy_units, __ATOMIC_RELAXED),
-					    __atomic_load_n(&wk->walk.timed_busy_cycles, __ATOMIC_RELAXED));
+	pthread_mutex_lock(&estimate_lock);
+	if (timed_units && units > wk->busy_units_seen) {
+		wk->busy_estimate += (double)nfg_walk_busy_cycles(units - wk->busy_units_seen,
+								  timed_units, timed_cycles);
+		wk->busy_units_seen = units;
+	}
+	/* The whole is the worker's life, not the timed walks' sum: timing a
+	 * short, idle walk costs about what the walk does, so that sum
+	 * overstates idle time; the busy walks are long enough to time well. */
 	*cycles = start ? (end ? end : rte_rdtsc()) - start : 0;
-	if (*busy_cycles > *cycles)
-		*busy_cycles = *cycles;
+	*busy_cycles = RTE_MIN((uint64_t)wk->busy_estimate, *cycles);
+	pthread_mutex_unlock(&estimate_lock);
 }
 
 uint64_t
 nfg_worker_node_cycles(unsigned worker, const struct rte_node *node)
 {
-	if (worker >= nb_workers || node->id >= workers[worker].walk.nb_samples)
+	if (worker >= nb_workers || node->id >= workers[worker].walk.nb_samples ||
+	    !workers[worker].node_estimates)
 		return 0;
-	const struct nfg_walk *w = &workers[worker].walk;
+	struct worker *wk = &workers[worker];
 	/* A copy: the worker may be adding to it (at worst a call behind). */
-	struct nfg_walk_sample s = w->samples[node->id];
-	return nfg_walk_node_cycles(&s, node->total_calls, node->total_objs);
+	struct nfg_walk_sample s = wk->walk.samples[node->id];
+	uint64_t calls = node->total_calls, objs = node->total_objs, cycles;
+
+	pthread_mutex_lock(&estimate_lock);
+	struct node_estimate *e = &wk->node_estimates[node->id];
+	if (s.calls && calls > e->calls) {
+		e->cycles += (double)nfg_walk_node_cycles(&s, calls - e->calls,
+							  objs > e->objs ? objs - e->objs : 0);
+		e->calls = calls;
+		e->objs = objs;
+	}
+	cycles = (uint64_t)e->cycles;
+	pthread_mutex_unlock(&estimate_lock);
+	return cycles;
 }
 
 uint64_t

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "harness.h"
+#include "../../runtime/runtime.h"
 #include "../../runtime/walk.h"
 
 #define WALKS (NFG_WALK_SAMPLE * 20000u)
@@ -133,6 +134,46 @@ START_TEST(busy_estimate_holds_when_timed_walks_find_more)
 }
 END_TEST
 
+/* A worker's busy cycles and a node's cycles, read while it runs, never go
+ * down (they are counters, to Prometheus too), and come out above 0 once
+ * packets moved. Bursts every 100 walks: the timed walks' costs per unit
+ * change from one reading to the next. */
+START_TEST(running_estimates_only_grow)
+{
+	harness_eal_init();
+	struct harness *h = harness_load(
+		"{\"nodes\": {\"in\": {\"op\": \"test_inject\"}, \"p\": {\"op\": \"parse\"},"
+		" \"ok\": {\"op\": \"test_collect\"}, \"bad\": {\"op\": \"test_collect\"}},"
+		" \"edges\": [\"in -> p\", \"p.out -> ok\", \"p.malformed -> bad\"]}");
+	struct rte_node *parse = nfg_worker_node(0, "p");
+	uint64_t last_busy = 0, last_node = 0, busy, life;
+	uint8_t buf[128];
+	size_t len = build_udp4(buf, "198.18.0.1", "198.19.0.1", 1000, 53, 10);
+
+	ck_assert(parse != NULL);
+	for (unsigned round = 0; round < 300; round++) {
+		struct rte_mbuf *pkts[32];
+		unsigned n = 1 + round % 32;
+		for (unsigned k = 0; k < n; k++)
+			pkts[k] = harness_pkt(buf, len);
+		harness_inject(h, "in", pkts, n);
+		harness_walk(h, 100);
+		harness_clear(h, "ok");
+		nfg_worker_busy(0, &busy, &life);
+		uint64_t node = nfg_worker_node_cycles(0, parse);
+		ck_assert_msg(busy >= last_busy, "round %u: busy %lu after %lu", round, busy,
+			      last_busy);
+		ck_assert_msg(node >= last_node, "round %u: parse %lu after %lu", round, node,
+			      last_node);
+		last_busy = busy;
+		last_node = node;
+	}
+	ck_assert_uint_gt(last_busy, 0);
+	ck_assert_uint_gt(last_node, 0);
+	harness_free(h);
+}
+END_TEST
+
 static Suite *
 walk_suite(void)
 {
@@ -144,6 +185,7 @@ walk_suite(void)
 	tcase_add_test(tc, profile_times_every_walk);
 	tcase_add_test(tc, estimates_with_every_walk_timed_are_the_sums);
 	tcase_add_test(tc, busy_estimate_holds_when_timed_walks_find_more);
+	tcase_add_test(tc, running_estimates_only_grow);
 	suite_add_tcase(s, tc);
 	return s;
 }
