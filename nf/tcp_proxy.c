@@ -19,8 +19,10 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 
 #include "nf_builtin.h"
+
 #include "proxy_internal.h"
 #include "tcp_params.h"
 
@@ -717,7 +719,11 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
 	local_share_slot_order(&cfg->share, worker, w->port_fifo);
-	w->port_head = 0;
+	/* Each run starts at a random place in its ports: one that started at
+	 * the first again would come back to a backend still holding those
+	 * 4-tuples in TIME_WAIT, and in immediate binding the client's own
+	 * sequence numbers, not ours, must get past it (Linux refuses them). */
+	w->port_head = (uint32_t)rte_rand_max(w->nb_slots);
 	for (uint32_t i = 0; i < w->nb_slots; i++) {
 		w->free_stack[i] = w->nb_slots - 1 - i; /* slot 0 first */
 		w->slot_at[i] = UINT32_MAX;
