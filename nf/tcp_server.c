@@ -277,6 +277,7 @@ static const struct nfg_op tcp_server_op = {
 	       "on its listen addresses, reads requests (ended by request_end, or\n"
 	       "request_bytes long), answers each with the response — any size, sent as the\n"
 	       "client's window allows — and closes after it (or when the client closes).\n"
+	       "Every request gets the same response, whatever its method (a HEAD too).\n"
 	       "Same retransmission, window and MSS handling as tcp_client. Its output is\n"
 	       "IPv4 and IPv6 TCP frames: set next_hop_mac, or send them through an arp node\n"
 	       "(and nd, when the port has an IPv6 address).",
