@@ -377,6 +377,14 @@ add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 		nfg_err(path, "expected an IPv4 address with prefix like \"198.18.0.1/24\"");
 		return -1;
 	}
+	/* Without one it would be a /32: no neighbour on the link, every
+	 * connection waiting for an ARP answer that no route allows. */
+	if (!strchr(json_string_value(v), '/')) {
+		nfg_err(path, "%s has no prefix length: the port's subnet is needed, like "
+			"\"%s/24\" (\"/32\" for an address alone)", json_string_value(v),
+			json_string_value(v));
+		return -1;
+	}
 	const char *why = nfg_ip_unfit(AF_INET, addr);
 	if (why) {
 		nfg_err(path, "%s is %s, not an address a port can own", json_string_value(v), why);
@@ -386,6 +394,11 @@ add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 		nfg_err(path, "at most %d addresses per port", NFG_PORT_MAX_ADDRS);
 		return -1;
 	}
+	for (unsigned i = 0; i < ps->nb_ipv4; i++)
+		if (memcmp(&ps->ipv4[i], addr, 4) == 0) {
+			nfg_err(path, "%s is given twice", json_string_value(v));
+			return -1;
+		}
 	memcpy(&ps->ipv4[ps->nb_ipv4], addr, 4);
 	ps->ipv4_prefix[ps->nb_ipv4++] = (uint8_t)plen;
 	return 0;
@@ -403,6 +416,12 @@ add_ipv6(struct nfg_port_spec *ps, json_t *v, const char *path)
 	    nfg_parse_prefix(json_string_value(v), &family, addr, &plen) < 0 ||
 	    family != AF_INET6) {
 		nfg_err(path, "expected an IPv6 address with prefix like \"2001:2::1/64\"");
+		return -1;
+	}
+	if (!strchr(json_string_value(v), '/')) {
+		nfg_err(path, "%s has no prefix length: the port's subnet is needed, like "
+			"\"%s/64\" (\"/128\" for an address alone)", json_string_value(v),
+			json_string_value(v));
 		return -1;
 	}
 	if ((why = nfg_ip_unfit(AF_INET6, addr))) {

@@ -15,13 +15,31 @@
 #include "../model/model.h"
 #include "load.h"
 
+/* NULL with `err` set: text that begins with a quote must be a JSON string
+ * (one holding \u0000, which jansson refuses, came through as its own source
+ * text, quotes and backslashes included). Not so for [ and {: an IPv6
+ * listen address ("[2001:2::1]:80") and a request template ("{conn}") are
+ * plain text. */
 static json_t *
-parse_value(const char *text)
+parse_value(const char *text, char *err, size_t errlen)
 {
 	json_error_t jerr;
-	json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
+	json_t *v = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	const char *start = text + strspn(text, " \t");
 
-	return v ? v : json_string(text);
+	if (v)
+		return v;
+	if (*start == '"') {
+		snprintf(err, errlen, "the value begins as a JSON string but is not one: %s%s",
+			 jerr.text,
+			 strstr(jerr.text, "\\u0000") ? " (bytes like NUL go in a *_hex parameter)"
+							 : "");
+		return NULL;
+	}
+	v = json_string(text);
+	if (!v)
+		snprintf(err, errlen, "the value is not UTF-8 text");
+	return v;
 }
 
 /* Sets `value` (stolen) at `key` or `index` of `parent`. Returns 0, or -1
@@ -147,11 +165,9 @@ nfg_override_apply(json_t *root, const char *assignment, char *err, size_t errle
 		}
 		bool last = p >= eq;
 		if (last) {
-			json_t *value = parse_value(eq + 1);
-			if (!value) {
-				snprintf(err, errlen, "the value is not UTF-8 text");
+			json_t *value = parse_value(eq + 1, err, errlen);
+			if (!value)
 				return -1;
-			}
 			return store(cur, key, index, value, err, errlen);
 		}
 

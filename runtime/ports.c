@@ -299,7 +299,14 @@ configure(struct nfg_graph *g, struct nfg_port_spec *ps, uint16_t pid)
 		p->mtu = RTE_ETHER_MTU;
 	return nfg_steer_port_start(g, ps, device_rss);
 fail:
-	nfg_log_err("ports.%s: cannot set up %s: %s", ps->name, ps->device, rte_strerror(-rc));
+	/* net_memif's client fails with EPERM when no server listens on the
+	 * socket yet (its own log line says why; the code alone misleads). */
+	if (strncmp(ps->device, "net_memif", 9) == 0 && strstr(ps->device, "role=client"))
+		nfg_log_err("ports.%s: cannot set up %s: %s (is its role=server peer running? "
+			    "the server side starts first)", ps->name, ps->device, rte_strerror(-rc));
+	else
+		nfg_log_err("ports.%s: cannot set up %s: %s", ps->name, ps->device,
+			    rte_strerror(-rc));
 	give_back(ps, pid);
 	return -1;
 }

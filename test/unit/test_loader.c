@@ -426,6 +426,11 @@ static const struct {
 	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"mac\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.mac", "expected a MAC address" },
 	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv4\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv4", "expected an IPv4 address with prefix" },
 	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv4\": [\"198.18.0.1/24\", {}]}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv4[1]", "expected an IPv4 address with prefix" },
+	/* Without a prefix length the address was a /32: every neighbour off the
+	 * port's subnet, connections waiting for ARP answers nothing routed. */
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv4\": \"198.18.10.1\"}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv4", "198.18.10.1 has no prefix length" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv6\": \"2001:2::1\"}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv6", "2001:2::1 has no prefix length" },
+	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"ipv4\": [\"198.18.0.1/24\", \"198.18.0.1/16\"]}}, \"nodes\": {}, \"edges\": []}", "ports.a.ipv4[1]", "198.18.0.1/16 is given twice" },
 	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"rx_desc\": \"1024\"}}, \"nodes\": {}, \"edges\": []}", "ports.a.rx_desc", "expected an integer" },
 	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"promiscuous\": 1}}, \"nodes\": {}, \"edges\": []}", "ports.a.promiscuous", "expected true or false" },
 	{ "{\"ports\": {\"a\": {\"device\": \"net_tap0\", \"rss\": 5}}, \"nodes\": {}, \"edges\": []}", "ports.a.rss", "expected one of the listed strings" },
@@ -523,6 +528,18 @@ START_TEST(wrong_type_by_override)
 	char *index_not_utf8[] = { "edges[1]=\xff" };
 	msg = load_bytes_error(j, strlen(j), index_not_utf8, 1);
 	ck_assert_msg(msg && strstr(msg, "the value is not UTF-8 text"), "%s", msg);
+	/* A quoted value must be a JSON string: one holding \u0000 (which
+	 * jansson refuses) was taken as its own text, quotes and all, and
+	 * served. Plain text that begins with [ or { stays plain text. */
+	char *nul[] = { "nodes.g.payload=\"\\u0000abc\"" };
+	msg = load_bytes_error(j, strlen(j), nul, 1);
+	ck_assert_msg(msg && strstr(msg, "begins as a JSON string but is not one") &&
+			      strstr(msg, "*_hex parameter"), "%s", msg);
+	char *unterminated[] = { "nodes.g.payload=\"abc" };
+	msg = load_bytes_error(j, strlen(j), unterminated, 1);
+	ck_assert_msg(msg && strstr(msg, "begins as a JSON string but is not one"), "%s", msg);
+	char *plain[] = { "nodes.g.payload={conn}" };
+	ck_assert_ptr_null(load_bytes_error(j, strlen(j), plain, 1));
 }
 END_TEST
 
