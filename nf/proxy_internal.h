@@ -54,6 +54,7 @@ enum px_state {
 #define PXF_CLIENT_FIN_ACKED 0x10 /* the backend acknowledged the client's FIN */
 #define PXF_SERVER_FIN_ACKED 0x20 /* the client acknowledged the backend's FIN */
 #define PXF_CLIENT_SACK 0x40 /* the client agreed to SACK (kept here: tcp_proxy.c) */
+#define PXF_BACKEND_UP 0x80 /* immediate binding: the backend answered the SYN */
 
 /* Proxy counters, after the engine's TC_* ones. */
 enum px_counter {

@@ -94,9 +94,25 @@ px_splice_immediate(struct px_worker *w, uint32_t i, uint32_t client_isn)
 	w->es.conns[i].state = TCP_ESTABLISHED;
 	s->state = PX_SPLICE;
 	s->last_tsc = w->ec.now_tsc; /* the burst's time */
-	w->ctr[PX_PROXIED]++;
-	w->ctr[w->cfg->backend_counter0 + s->backend]++;
+	/* Counted proxied when the backend answers (backend_up), not here. */
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->idle_timeout_ms);
+}
+
+/* Immediate binding: the backend's first answer to the SYN. A SYN-ACK: both
+ * ends are up, the connection is proxied; a RST: it refused. (Its silence
+ * ends at the idle timeout: px_timer.) */
+static void
+backend_up(struct px_worker *w, uint32_t i, uint8_t flags)
+{
+	struct px_slot *s = &w->slots[i];
+
+	if ((flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) {
+		s->flags |= PXF_BACKEND_UP;
+		w->ctr[PX_PROXIED]++;
+		w->ctr[w->cfg->backend_counter0 + s->backend]++;
+	} else if (flags & RTE_TCP_RST_FLAG) {
+		w->ctr[PX_BACKEND_FAILED]++;
+	}
 }
 
 /* An IPv6 segment's addresses become the connection's (a), its hop limit
@@ -415,6 +431,8 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 		return false;
 	}
 	s->last_tsc = w->ec.now_tsc; /* the burst's time */
+	if (unlikely(!from_client && w->cfg->immediate && !(s->flags & PXF_BACKEND_UP)))
+		backend_up(w, i, flags);
 	unsigned dir = from_client ? NFG_PROXY_TO_SERVER : NFG_PROXY_TO_CLIENT;
 	if (!run_data_hooks(w, i, m, dir)) {
 		rte_pktmbuf_free(m);
@@ -587,7 +605,11 @@ px_timer(struct px_worker *w, uint32_t i)
 		tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], left_ms);
 		return;
 	}
-	w->ctr[PX_IDLE_TIMEOUTS]++;
+	/* Immediate binding, the backend never answered the SYN: it failed. */
+	if (w->cfg->immediate && !(s->flags & PXF_BACKEND_UP))
+		w->ctr[PX_BACKEND_FAILED]++;
+	else
+		w->ctr[PX_IDLE_TIMEOUTS]++;
 	px_release(w, i, CAUSE_TIMEOUT, true);
 }
 

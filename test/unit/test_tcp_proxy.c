@@ -2165,6 +2165,39 @@ END_TEST
 
 /* ---- immediate binding -------------------------------------------------------------- */
 
+/* Immediate binding counts a connection proxied when the backend answers its
+ * SYN, not when the SYN goes: a backend that refuses is a failure (it showed
+ * among the proxied, a helper found, with backend_failed 0). */
+START_TEST(immediate_binding_counts_a_refusing_backend_failed)
+{
+	struct px_test t;
+	struct cpeer p = { .ip = CLI, .port = 40002, .win = 29200 };
+	struct speer b = { .ip = B1, .port = 80, .win = 8000 };
+	struct oseg o;
+	const uint32_t cisn = 5000;
+
+	px_load(&t, "\"binding\": \"immediate\"");
+	b.pport = nth_port(&t, 0);
+	struct tseg syn = { .sport = p.port, .dport = 80, .seq = cisn, .flags = TH_SYN,
+			    .win = 29200 };
+	inject(&t, "inc", tseg_mbuf_between(&syn, CLI, VIP, CLI_MAC, PX_C_MAC));
+	take1(&t, true, &o);
+	to_server(&o, &b);
+	p.slot = slot_of(&p);
+	/* The backend refuses: its RST reaches the client, the slot goes. */
+	s_seg(&t, &b, TH_RST | TH_ACK, 0, cisn + 1, NULL, 0);
+	take1(&t, false, &o);
+	ck_assert_seg(&o, TH_RST | TH_ACK, 0, cisn + 1);
+	none(&t);
+	ck_assert_uint_eq(ctr(&t, "proxied"), 0);
+	ck_assert_uint_eq(ctr(&t, "backend a1"), 0);
+	ck_assert_uint_eq(ctr(&t, "backend_failed"), 1);
+	assert_released(&p);
+	assert_all_free();
+	px_free(&t);
+}
+END_TEST
+
 /* Each run takes its backend-side ports from a random place: a restarted
  * proxy starting at the first port again met the backend's TIME_WAIT of the
  * last run's 4-tuples, and in immediate binding the client's sequence
@@ -2212,10 +2245,12 @@ START_TEST(immediate_binding_is_a_nat)
 	none(&t);
 	p.slot = slot_of(&p);
 	ck_assert_uint_eq(slot_state(&p), PX_SPLICE);
-	ck_assert_uint_eq(ctr(&t, "proxied"), 1);
+	ck_assert_uint_eq(ctr(&t, "proxied"), 0); /* not before the backend answers */
 
 	s_seg(&t, &b, TH_SYN | TH_ACK, sisn, cisn + 1, NULL, 0);
 	expect_c(&t, &p, TH_SYN | TH_ACK, sisn, cisn + 1, 8000, NULL, 0);
+	ck_assert_uint_eq(ctr(&t, "proxied"), 1);
+	ck_assert_uint_eq(ctr(&t, "backend a1"), 1);
 	c_seg(&t, &p, TH_ACK | TH_PSH, cisn + 1, sisn + 1, REQ, REQ_LEN);
 	expect_s(&t, &b, TH_ACK | TH_PSH, cisn + 1, sisn + 1, 29200, REQ, REQ_LEN);
 	s_seg(&t, &b, TH_ACK | TH_PSH, sisn + 1, cisn + 1 + REQ_LEN, "reply", 5);
@@ -2739,6 +2774,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, data_hooks_change_lengths_both_ways);
 	tcase_add_test(tc, immediate_binding_is_a_nat);
 	tcase_add_test(tc, each_run_starts_its_ports_at_a_random_place);
+	tcase_add_test(tc, immediate_binding_counts_a_refusing_backend_failed);
 	suite_add_tcase(s, tc);
 	return s;
 }
