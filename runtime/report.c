@@ -256,7 +256,7 @@ nfg_stats_json_write(struct nfg_graph *g, const struct nfg_reading *r,
 	json_object_set_new(root, "seconds", json_real(res->seconds));
 	json_object_set_new(root, "stopped_by_signal", json_boolean(res->stopped_by_signal));
 	add_when_and_where(root, res);
-	/* Nodes' cycles: exact with --profile, else scaled from one walk in 64. */
+	/* Nodes' cycles: exact with --profile, else estimated from one walk in 64 (walk.h). */
 	json_object_set_new(root, "cycles_timed_walks", json_integer(g->profile ? 1 : NFG_WALK_SAMPLE));
 	json_object_set_new(root, "in", json_integer((json_int_t)r->in));
 	json_object_set_new(root, "out", json_integer((json_int_t)r->out));
