@@ -364,6 +364,21 @@ is_pci_address(const char *s)
 	       sscanf(s, "%x:%x.%x%c", &b, &dev, &f, &tail) == 3;
 }
 
+/* A port's address comes with its subnet's length: without one it would be
+ * a host route (/32, /128), no neighbour on the link, and every connection
+ * would wait for an ARP or ND answer no route allows. */
+static bool
+has_prefix_length(json_t *v, const char *path, unsigned usual, unsigned alone)
+{
+	const char *s = json_string_value(v);
+
+	if (strchr(s, '/'))
+		return true;
+	nfg_err(path, "%s has no prefix length: the port's subnet is needed, like \"%s/%u\" "
+		"(\"/%u\" for an address alone)", s, s, usual, alone);
+	return false;
+}
+
 static int
 add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 {
@@ -377,14 +392,8 @@ add_ipv4(struct nfg_port_spec *ps, json_t *v, const char *path)
 		nfg_err(path, "expected an IPv4 address with prefix like \"198.18.0.1/24\"");
 		return -1;
 	}
-	/* Without one it would be a /32: no neighbour on the link, every
-	 * connection waiting for an ARP answer that no route allows. */
-	if (!strchr(json_string_value(v), '/')) {
-		nfg_err(path, "%s has no prefix length: the port's subnet is needed, like "
-			"\"%s/24\" (\"/32\" for an address alone)", json_string_value(v),
-			json_string_value(v));
+	if (!has_prefix_length(v, path, 24, 32))
 		return -1;
-	}
 	const char *why = nfg_ip_unfit(AF_INET, addr);
 	if (why) {
 		nfg_err(path, "%s is %s, not an address a port can own", json_string_value(v), why);
@@ -418,12 +427,8 @@ add_ipv6(struct nfg_port_spec *ps, json_t *v, const char *path)
 		nfg_err(path, "expected an IPv6 address with prefix like \"2001:2::1/64\"");
 		return -1;
 	}
-	if (!strchr(json_string_value(v), '/')) {
-		nfg_err(path, "%s has no prefix length: the port's subnet is needed, like "
-			"\"%s/64\" (\"/128\" for an address alone)", json_string_value(v),
-			json_string_value(v));
+	if (!has_prefix_length(v, path, 64, 128))
 		return -1;
-	}
 	if ((why = nfg_ip_unfit(AF_INET6, addr))) {
 		nfg_err(path, "%s is %s, not an address a port can own", json_string_value(v), why);
 		return -1;

@@ -22,7 +22,6 @@
 #include <rte_random.h>
 
 #include "nf_builtin.h"
-
 #include "proxy_internal.h"
 #include "tcp_params.h"
 

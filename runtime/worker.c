@@ -20,7 +20,6 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_per_lcore.h>
-#include <rte_random.h>
 
 #include "runtime.h"
 #include "walk.h"
