@@ -12,6 +12,10 @@
  * linked list would touch its neighbours' links (a cache miss) on every
  * removal. A full ring forgets its oldest entry: that slot just ends at its
  * own time.
+ *
+ * Each entry also keeps when it was pushed (the caller's clock): when every
+ * entry waits the same time, the oldest is the first due, so a deadline
+ * needs no timer (nfproxy's deferred ACKs).
  */
 #ifndef NFG_NF_AGE_RING_H
 #define NFG_NF_AGE_RING_H
@@ -24,6 +28,7 @@
 
 struct age_entry {
 	uint32_t slot, id;
+	uint32_t at; /* when pushed, on the caller's clock */
 };
 
 struct age_ring {
@@ -51,12 +56,25 @@ age_ring_free(struct age_ring *r)
 	r->e = NULL;
 }
 
-static inline void
-age_ring_push(struct age_ring *r, uint32_t slot, uint32_t id)
+static inline bool
+age_ring_full(const struct age_ring *r)
 {
-	if (r->tail - r->head > r->mask)
+	return r->tail - r->head > r->mask;
+}
+
+static inline void
+age_ring_push(struct age_ring *r, uint32_t slot, uint32_t id, uint32_t at)
+{
+	if (age_ring_full(r))
 		r->head++;
-	r->e[r->tail++ & r->mask] = (struct age_entry){ slot, id };
+	r->e[r->tail++ & r->mask] = (struct age_entry){ slot, id, at };
+}
+
+/* The oldest entry, left in; NULL when there is none. */
+static inline const struct age_entry *
+age_ring_peek(const struct age_ring *r)
+{
+	return r->head == r->tail ? NULL : &r->e[r->head & r->mask];
 }
 
 /* The oldest entry, taken out; false when there is none. */

@@ -55,6 +55,13 @@ enum px_state {
 #define PXF_SERVER_FIN_ACKED 0x20 /* the client acknowledged the backend's FIN */
 #define PXF_CLIENT_SACK 0x40 /* the client agreed to SACK (kept here: tcp_proxy.c) */
 #define PXF_BACKEND_UP 0x80 /* immediate binding: the backend answered the SYN */
+#define PXF_ACK_OWED 0x100  /* the client's request waits for its ACK: the backend's
+			     * answer carries it, or px_pay_acks sends it (tcp_proxy.c) */
+
+/* How long the ACK of a client's request waits for the backend's answer to
+ * carry it, at most (Linux's shortest delayed ACK; RFC 9293 3.8.6.3 allows
+ * 500 ms). Well below the clients' retransmission timeouts (200 ms at least). */
+#define PX_ACK_DELAY_US 40000u
 
 /* Proxy counters, after the engine's TC_* ones. */
 enum px_counter {
@@ -77,7 +84,8 @@ enum px_counter {
 };
 
 struct px_slot {
-	uint8_t state, flags, backend, tries;
+	uint16_t flags;
+	uint8_t state, backend, tries;
 	uint32_t held_len;      /* bytes of the client's first payload we hold */
 	uint32_t sent_len;      /* what the backend gets for them (after request hooks) */
 	uint8_t *held;          /* buffer from held_pool while it is needed */
@@ -150,6 +158,7 @@ struct px_worker {
 	uint32_t *port_of, *slot_at;
 	struct half_open half_open; /* client handshakes not finished, oldest first */
 	struct age_ring lingering;  /* slots that began to linger, oldest first */
+	struct age_ring acks_owed;  /* slots that took PXF_ACK_OWED, oldest first */
 	struct rte_mempool *held_pool;
 	uint32_t next_id, id_stride;
 	uint32_t stop_scan;       /* the next slot to reset at the stop */
@@ -248,6 +257,8 @@ void px_from_server(struct px_worker *w, uint32_t i, struct rte_mbuf *m);
 void px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset);
 /* The idle or linger timer of slot i fired. */
 void px_timer(struct px_worker *w, uint32_t i);
+/* The next sequence number toward the client, where the client expects it. */
+uint32_t px_client_snd_nxt(const struct px_worker *w, uint32_t i);
 
 /* What observers see of a proxy (tcp_observe.c): proxied connections held
  * open, and the client and backend connect histograms. */

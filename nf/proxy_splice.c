@@ -321,7 +321,7 @@ maybe_linger(struct px_worker *w, uint32_t i)
 {
 	struct px_slot *s = &w->slots[i];
 
-	const uint8_t both = PXF_CLIENT_FIN_ACKED | PXF_SERVER_FIN_ACKED;
+	const uint16_t both = PXF_CLIENT_FIN_ACKED | PXF_SERVER_FIN_ACKED;
 
 	if (s->state != PX_SPLICE || (s->flags & both) != both)
 		return;
@@ -331,7 +331,7 @@ maybe_linger(struct px_worker *w, uint32_t i)
 	s->state = PX_LINGER;
 	w->ctr[PX_DONE]++;
 	tcp_arm_timer_ms(&w->ec, &w->ec.conns[i], w->cfg->linger_ms);
-	age_ring_push(&w->lingering, i, s->id); /* its slot is the first to go if short */
+	age_ring_push(&w->lingering, i, s->id, w->ec.now_us); /* its slot is the first to go if short */
 }
 
 /*
@@ -454,7 +454,7 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 	}
 	/* Its ACK may cover the other side's FIN (the raw ACK is in that FIN's
 	 * receiver's space already). */
-	uint8_t other_fin = from_client ? PXF_SERVER_FIN : PXF_CLIENT_FIN;
+	uint16_t other_fin = from_client ? PXF_SERVER_FIN : PXF_CLIENT_FIN;
 	if ((flags & RTE_TCP_ACK_FLAG) && (s->flags & other_fin) &&
 	    SEQ_GEQ(ack, s->fin_out[!dir]))
 		s->flags |= from_client ? PXF_SERVER_FIN_ACKED : PXF_CLIENT_FIN_ACKED;
@@ -482,6 +482,10 @@ forward(struct px_worker *w, uint32_t i, struct rte_mbuf *m, bool from_client)
 			 &w->ec.conns[i].rcv_nxt, w->es.conns[i].snd_shift);
 	if (w->cfg->data_hooks)
 		tcp_segment_cksum(m); /* hooks may have changed bytes and lengths */
+	/* Raised to at least what we acknowledged ourselves (retarget's floor),
+	 * its ACK covers the client's request: the ACK we owed is paid. */
+	if (!from_client && (flags & RTE_TCP_ACK_FLAG))
+		s->flags &= (uint16_t)~PXF_ACK_OWED;
 	w->ctr[from_client ? PX_FORWARDED_C2S : PX_FORWARDED_S2C]++;
 	rte_node_enqueue_x1(w->ec.graph, w->ec.node, from_client ? PX_TO_SERVER : PX_TO_CLIENT, m);
 	if (flags & RTE_TCP_RST_FLAG) {
@@ -613,6 +617,18 @@ px_timer(struct px_worker *w, uint32_t i)
 	px_release(w, i, CAUSE_TIMEOUT, true);
 }
 
+uint32_t
+px_client_snd_nxt(const struct px_worker *w, uint32_t i)
+{
+	const struct px_slot *s = &w->slots[i];
+
+	/* Spliced, the client-side connection's own counter is stale: the
+	 * backend's bytes that passed, translated. */
+	if (s->state == PX_SPLICE || s->state == PX_LINGER)
+		return s->s_next + s->s2c_seq + (uint32_t)shift_at(s, 1, s->s_next);
+	return w->ec.conns[i].snd_nxt;
+}
+
 void
 px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 {
@@ -627,10 +643,7 @@ px_release(struct px_worker *w, uint32_t i, enum tcp_cause cause, bool reset)
 		w->ctr[TC_RST_SENT] += (cc->state != TCP_CLOSED) + (sc->state != TCP_CLOSED);
 		/* In splice the connections' own counters are stale: use what passed. */
 		if (cc->state != TCP_CLOSED)
-			tcp_send_control(&w->ec, cc, RTE_TCP_RST_FLAG,
-					 spliced ? s->s_next + s->s2c_seq +
-							   (uint32_t)shift_at(s, 1, s->s_next)
-						 : cc->snd_nxt);
+			tcp_send_control(&w->ec, cc, RTE_TCP_RST_FLAG, px_client_snd_nxt(w, i));
 		if (sc->state != TCP_CLOSED)
 			tcp_send_control(&w->es, sc, RTE_TCP_RST_FLAG,
 					 spliced ? s->c_next + s->c2s_seq +

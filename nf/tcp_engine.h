@@ -121,6 +121,13 @@ struct tcp_app {
 	bool (*idle)(struct tcp_engine *e, struct tcp_conn *c);
 	/* Optional: the connection entered TIME_WAIT in its slot. */
 	void (*time_wait)(struct tcp_engine *e, struct tcp_conn *c);
+	/* Optional: a segment is due an ACK and nothing goes back with it.
+	 * `may_wait`: it brought new bytes in order (or a FIN); then returning
+	 * true says the application's answer will carry the ACK soon (a delayed
+	 * ACK, RFC 9293 3.8.6.3) and it owes one, to be sent within 500 ms if
+	 * the answer does not come. False: the ACK goes now (a duplicate ACK
+	 * always does), and pays whatever the application owed. */
+	bool (*ack_later)(struct tcp_engine *e, struct tcp_conn *c, bool may_wait);
 };
 
 /* Engine settings from the operator's parameters (shared, read-only). */

@@ -542,9 +542,16 @@ tcp_input(struct tcp_engine *e, struct tcp_conn *c, struct rte_mbuf *m)
 	    tw_pending(&e->tw, conn_index(e, c)))
 		tcp_arm_timer_ms(e, c, e->cfg->idle_timeout_ms);
 	bool kept = false;
+	uint32_t rcv_before = c->rcv_nxt;
 	bool ack_now = receive(e, c, &s, m, &kept);
 	if (!kept)
 		tcp_mbuf_done(e, m);
-	if (c->state != TCP_CLOSED && c->state != TCP_TIME_WAIT)
-		tcp_output(e, c, ack_now);
+	if (c->state == TCP_CLOSED || c->state == TCP_TIME_WAIT)
+		return;
+	/* Only an ACK of new in-order bytes may wait: a duplicate ACK (a hole,
+	 * old data) tells the peer something now. */
+	if (ack_now && e->app->ack_later &&
+	    e->app->ack_later(e, c, c->rcv_nxt != rcv_before && !c->ooo))
+		ack_now = false;
+	tcp_output(e, c, ack_now);
 }

@@ -231,6 +231,49 @@ client_idle(struct tcp_engine *e, struct tcp_conn *c)
 	return true;
 }
 
+/* The client's request (or its FIN) just came and the backend is being
+ * connected: the backend's answer, spliced, will carry its ACK — one frame
+ * less per connection — or pay_acks sends it PX_ACK_DELAY_US later. One ACK
+ * owed at a time: any other segment due an ACK is answered at once (RFC 9293
+ * 3.8.6.3: at least every second one), and that pays the first. */
+static bool
+client_ack_later(struct tcp_engine *e, struct tcp_conn *c, bool may_wait)
+{
+	struct px_worker *w = worker_of(e);
+	uint32_t i = conn_index(e, c);
+	struct px_slot *s = &w->slots[i];
+
+	if (s->flags & PXF_ACK_OWED) {
+		s->flags &= (uint16_t)~PXF_ACK_OWED;
+		return false;
+	}
+	if (!may_wait || s->state != PX_CONNECT || age_ring_full(&w->acks_owed))
+		return false;
+	s->flags |= PXF_ACK_OWED;
+	age_ring_push(&w->acks_owed, i, s->id, e->now_us);
+	return true;
+}
+
+/* The ACKs owed longer than PX_ACK_DELAY_US (the backend has not answered):
+ * the clients get them now. All wait alike, so the oldest is the first due. */
+static void
+pay_acks(struct px_worker *w)
+{
+	const struct age_entry *a;
+	struct age_entry due;
+
+	while ((a = age_ring_peek(&w->acks_owed)) != NULL &&
+	       w->ec.now_us - a->at >= PX_ACK_DELAY_US) {
+		age_ring_pop(&w->acks_owed, &due);
+		struct px_slot *s = &w->slots[due.slot];
+		if (s->id != due.id || !(s->flags & PXF_ACK_OWED))
+			continue; /* paid, or the slot ended (and maybe serves another) */
+		s->flags &= (uint16_t)~PXF_ACK_OWED;
+		tcp_send_control(&w->ec, &w->ec.conns[due.slot], RTE_TCP_ACK_FLAG,
+				 px_client_snd_nxt(w, due.slot));
+	}
+}
+
 static void
 no_fill(struct tcp_engine *e, const struct tcp_conn *c, uint32_t off, uint8_t *dst,
 	uint32_t len)
@@ -251,6 +294,7 @@ static const struct tcp_app client_side = {
 	.rcv_window = client_window,
 	.rcv_window_is_limit = true, /* the held buffer */
 	.idle = client_idle,
+	.ack_later = client_ack_later,
 };
 
 /* ---- the server side: the engine as a client ------------------------------ */
@@ -632,6 +676,7 @@ proxy_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint1
 		reset_at_stop(w);
 	tcp_timers_poll(&w->ec, tsc);
 	tcp_timers_poll(&w->es, tsc);
+	pay_acks(w);
 	tcp_flush(&w->ec);
 	tcp_flush(&w->es);
 	return 0;
@@ -713,7 +758,8 @@ proxy_init(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	if (!w->slots || !w->free_stack || !w->port_fifo || !w->port_of || !w->slot_at ||
 	    !w->held_pool || table < 0 ||
 	    half_open_init(&w->half_open, w->nb_slots, socket) < 0 ||
-	    age_ring_init(&w->lingering, w->nb_slots, socket) < 0)
+	    age_ring_init(&w->lingering, w->nb_slots, socket) < 0 ||
+	    age_ring_init(&w->acks_owed, w->nb_slots, socket) < 0)
 		return nfg_error(inst, NULL, "worker %u: no DPDK memory for the proxy tables "
 				 "(held_buffers %u of %u bytes)", worker, cfg->held_buffers,
 				 cfg->inspect_bytes + PX_HOOK_ROOM);
@@ -755,6 +801,7 @@ proxy_fini(struct nfg_instance *inst, unsigned worker, struct rte_node *node)
 	rte_free(w->slot_at);
 	half_open_free(&w->half_open);
 	age_ring_free(&w->lingering);
+	age_ring_free(&w->acks_owed);
 	rte_free(w);
 }
 
