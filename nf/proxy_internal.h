@@ -100,6 +100,7 @@ struct px_slot {
 	 * space) on, a direction's bytes move by `total` more. [0]: client to
 	 * server, [1]: server to client; in order of `at`. */
 	uint8_t nb_shifts[2];
+	/* Last: a new connection clears the slot only up to here. */
 	struct px_shift {
 		uint32_t at;
 		int32_t total;
