@@ -55,11 +55,13 @@ in_file(const char *path)
 	       nfg_json_locate(source_text, parent, &l2, &c2) == 0 && (l1 != l2 || c1 != c2);
 }
 
-/* The --set whose path is `path` or a parent of it. */
+/* The --set whose path is `path` or a parent of it; of several, the last:
+ * it overrode or completed the others, so it made the value (or the
+ * combination) that is wrong. */
 static const char *
 override_of(const char *path)
 {
-	for (unsigned i = 0; path && i < nb_overrides; i++) {
+	for (unsigned i = nb_overrides; path && i-- > 0;) {
 		const char *eq = strchr(override_list[i], '=');
 		size_t n = eq ? (size_t)(eq - override_list[i]) : 0;
 		if (n && strncmp(path, override_list[i], n) == 0 &&

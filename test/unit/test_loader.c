@@ -507,6 +507,12 @@ START_TEST(wrong_type_by_override)
 		ck_assert_msg(strstr(msg, cases[i].words) != NULL, "\"%s\" does not say \"%s\"", msg,
 			      cases[i].words);
 	}
+	/* Two --sets of one value: the message names the one that counts, the
+	 * last (it named the first, whose value was fine). */
+	char *twice[] = { "nodes.g.count=5", "nodes.g.count=abc" };
+	const char *twice_msg = load_bytes_error(j, strlen(j), twice, 2);
+	ck_assert_msg(twice_msg && strstr(twice_msg, "--set nodes.g.count=abc: nodes.g.count: expected an integer"),
+		      "%s", twice_msg);
 	/* A key too long is refused, not cut into two keys. */
 	char set[600];
 	memset(set, 'k', 300);
