@@ -80,6 +80,7 @@ enum px_counter {
 	PX_FORWARDED_S2C,
 	PX_HOOK_RESIZES_OVER, /* a data hook changed lengths more than PX_MAX_SHIFTS times */
 	PX_LINGER_CUT,      /* a lingering connection gave its slot to a new client */
+	PX_PASSED_DOWN,     /* the policy chose a backend that just failed: the next one up */
 	PX_NB_COUNTERS,
 };
 
@@ -133,6 +134,7 @@ struct px_config {
 	uint32_t inspect_bytes, inspect_ms;
 	uint32_t idle_timeout_ms, linger_ms;
 	bool retry_next;
+	uint64_t backend_down_tsc; /* with retry_next: how long a failed backend is passed over */
 	bool immediate;           /* binding at the SYN: a NAT, handshake forwarded */
 	uint32_t held_buffers;
 	uint32_t records;
@@ -166,6 +168,9 @@ struct px_worker {
 	unsigned worker;
 	uint64_t *ctr;
 	uint32_t src_fold6, backend_fold6[PX_MAX_BACKENDS]; /* tcp_ip6_fold() of those */
+	/* With retry_next: until when (TSC) each backend is passed over, its last
+	 * connect having failed; 0 when it is up. The worker's own knowledge. */
+	uint64_t down_until[PX_MAX_BACKENDS];
 };
 
 struct px_key {

@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "nf_builtin.h"
 #include "proxy_internal.h"
 #include "tcp_params.h"
@@ -153,6 +155,7 @@ px_setup(struct nfg_instance *inst)
 	cfg->idle_timeout_ms = (uint32_t)nfg_param_int(inst, "idle_timeout_ms");
 	cfg->linger_ms = (uint32_t)nfg_param_int(inst, "linger_ms");
 	cfg->retry_next = nfg_param_bool(inst, "retry_next_backend");
+	cfg->backend_down_tsc = (uint64_t)nfg_param_int(inst, "backend_down_ms") * (rte_get_tsc_hz() / 1000);
 	cfg->held_buffers = (uint32_t)nfg_param_int(inst, "held_buffers");
 	const char *src = nfg_param(inst, "src_ip") ? "src_ip" : "src_ips";
 	if (nfg_param(inst, "src_ip") && nfg_param(inst, "src_ips"))
@@ -248,6 +251,9 @@ static const struct nfg_counter proxy_counters[] = {
 	[PX_LINGER_CUT - TC_NB] = { "linger_cut", NFG_CTR_INFO,
 				    "no slot was free: the oldest lingering connection (finished) "
 				    "gave up its slot to a new client" },
+	[PX_PASSED_DOWN - TC_NB] = { "down_backend_passed_over", NFG_CTR_INFO,
+				     "the policy chose a backend whose last connect failed "
+				     "(backend_down_ms): the next one up was taken" },
 };
 
 static void __attribute__((constructor))
@@ -304,6 +310,10 @@ const struct nfg_param px_params[] = {
 	{ .name = "retry_next_backend", .type = NFG_T_BOOL, .def = "false",
 	  .doc = "a backend that fails: try the next one in the list, of whatever group the "
 		 "policy chose from (else reset the client)" },
+	{ .name = "backend_down_ms", .type = NFG_T_INT, .def = "2000", .min = 0, .max = 3600000,
+	  .doc = "with retry_next_backend: a backend whose connect failed is passed over for "
+		 "this long by the worker's next connections (they go to the next backend up in "
+		 "the list); then tried again. 0: every connection tries the policy's choice" },
 	{ .name = "idle_timeout_ms", .type = NFG_T_INT, .def = "60000", .min = 10, .max = 86400000,
 	  .doc = "reset both sides after this long without a segment" },
 	{ .name = "linger_ms", .type = NFG_T_INT, .def = "2000", .min = 0, .max = 240000,

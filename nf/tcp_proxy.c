@@ -88,6 +88,33 @@ connect_backend(struct px_worker *w, uint32_t i)
 					    (w->slots[i].flags & PXF_CLIENT_SACK ? TO_SACK_PERM : 0));
 }
 
+static inline bool
+backend_down(const struct px_worker *w, unsigned b)
+{
+	return w->down_until[b] > w->ec.now_tsc;
+}
+
+/* With retry_next_backend, the policy's choice b when it is up; else the next
+ * backend after it in the list that is up and of the client's family (a
+ * failed backend would cost each client the connect timeout, and load its
+ * neighbour anyway); b when none is. */
+static unsigned
+first_up_backend(struct px_worker *w, uint32_t i, unsigned b)
+{
+	const struct px_config *cfg = w->cfg;
+
+	if (!cfg->retry_next || !backend_down(w, b))
+		return b;
+	for (unsigned k = 1; k < cfg->nb_backends; k++) {
+		unsigned n = (b + k) % cfg->nb_backends;
+		if (same_family(w, i, n) && !backend_down(w, n)) {
+			w->ctr[PX_PASSED_DOWN]++;
+			return n;
+		}
+	}
+	return b;
+}
+
 /* Asks the policy; `final`: no more payload will come before deciding. */
 static void
 decide(struct px_worker *w, uint32_t i, bool final)
@@ -118,7 +145,7 @@ decide(struct px_worker *w, uint32_t i, bool final)
 		px_release(w, i, CAUSE_ABORTED, true);
 		return;
 	}
-	s->backend = (uint8_t)b;
+	s->backend = (uint8_t)first_up_backend(w, i, (unsigned)b);
 	connect_backend(w, i);
 }
 
@@ -328,6 +355,7 @@ server_established(struct tcp_engine *e, struct tcp_conn *c)
 	struct px_worker *w = worker_of(e);
 	uint32_t i = conn_index(e, c);
 
+	w->down_until[w->slots[i].backend] = 0; /* up */
 	if (!run_request_hooks(w, i)) {
 		px_release(w, i, CAUSE_ABORTED, true);
 		return;
@@ -352,7 +380,9 @@ server_released(struct tcp_engine *e, struct tcp_conn *c)
 	if (s->flags & PXF_RELEASING)
 		return;
 	if (s->state == PX_CONNECT) {
-		/* Refused or silent: the next backend, or a reset for the client. */
+		/* Refused or silent: passed over for a while, and the next backend,
+		 * or a reset for the client. */
+		w->down_until[s->backend] = w->ec.now_tsc + w->cfg->backend_down_tsc;
 		/* The next backend of the client's family, while untried ones are left. */
 		unsigned next = s->backend;
 		while (w->cfg->retry_next && s->tries < w->cfg->nb_backends) {

@@ -1867,6 +1867,60 @@ START_TEST(retry_next_backend)
 }
 END_TEST
 
+/* With retry_next_backend, a backend whose connect just failed is passed over
+ * (each client would wait its connect timeout, then go to the next anyway)
+ * until backend_down_ms has passed; then it is tried again. */
+START_TEST(a_backend_that_just_failed_is_passed_over)
+{
+	struct px_test t;
+	struct cpeer p, q, r, v;
+	struct speer b, c;
+	struct oseg o[16];
+
+	px_load(&t, "\"retry_next_backend\": true, \"backend_down_ms\": 50");
+	/* Connection 0: the policy says a1, which refuses; b1 takes it. */
+	c_open(&t, &p, 40001, 1000);
+	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	ack_owed(&t, &p);
+	s_expect_syn(&t, &b, &p, 0);
+	s_seg(&t, &b, TH_RST | TH_ACK, 0, b.iss + 1, NULL, 0);
+	s_expect_syn(&t, &c, &p, 1);
+	ck_assert_uint_eq(ctr(&t, "down_backend_passed_over"), 0);
+	/* Connection 1: b1, as the policy says. */
+	c_open(&t, &q, 40002, 2000);
+	c_send(&t, &q, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	s_expect_syn(&t, &c, &q, 1);
+	/* Connection 2: the policy says a1 again; it failed just now: b1, at once. */
+	c_open(&t, &r, 40003, 3000);
+	c_send(&t, &r, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	s_expect_syn(&t, &c, &r, 1);
+	none(&t);
+	ck_assert_uint_eq(ctr(&t, "down_backend_passed_over"), 1);
+	ck_assert_uint_eq(ctr(&t, "next_backend_tried"), 1);
+	/* 60 ms later (what the silent backends make the proxy send meanwhile
+	 * does not matter here), connection 4 tries a1 again. */
+	for (unsigned k = 0; k < 300; k++) {
+		harness_walk(t.h, 1);
+		nfg_clock_advance_ms(0.2);
+	}
+	take(&t, false, o, 16);
+	take(&t, true, o, 16);
+	struct cpeer u;
+	c_open(&t, &u, 40004, 4000); /* connection 3: b1 */
+	c_send(&t, &u, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	s_expect_syn(&t, &c, &u, 1);
+	c_open(&t, &v, 40005, 5000);
+	c_send(&t, &v, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	s_expect_syn(&t, &b, &v, 0);
+	ck_assert_uint_eq(ctr(&t, "down_backend_passed_over"), 1);
+	/* It answers: up again, and the next connection for it goes straight there. */
+	ck_assert_uint_eq(s_accept(&t, &b, 1, 65535, 1460, o, 4), 1);
+	ck_assert_uint_eq(slot_state(&v), PX_SPLICE);
+	ck_assert_uint_eq(pxw()->down_until[0], 0);
+	px_free(&t);
+}
+END_TEST
+
 /* ---- bad input -------------------------------------------------------------------- */
 
 START_TEST(policy_nonsense_resets_the_client)
@@ -2826,6 +2880,7 @@ tcp_proxy_suite(void)
 	tcase_add_test(tc, client_leaves_before_the_backend_answers);
 	tcase_add_test(tc, backend_refuses_or_stays_silent);
 	tcase_add_test(tc, retry_next_backend);
+	tcase_add_test(tc, a_backend_that_just_failed_is_passed_over);
 	tcase_add_test(tc, policy_nonsense_resets_the_client);
 	tcase_add_test(tc, syn_flood_beyond_the_table);
 	tcase_add_test(tc, garbage_mid_splice_disturbs_nothing);
