@@ -134,7 +134,7 @@ struct px_config {
 	uint32_t inspect_bytes, inspect_ms;
 	uint32_t idle_timeout_ms, linger_ms;
 	bool retry_next;
-	uint64_t backend_down_tsc; /* with retry_next: how long a failed backend is passed over */
+	uint32_t backend_down_ms; /* with retry_next: how long a failed backend is passed over */
 	bool immediate;           /* binding at the SYN: a NAT, handshake forwarded */
 	uint32_t held_buffers;
 	uint32_t records;

@@ -8,8 +8,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include <rte_cycles.h>
-
 #include "nf_builtin.h"
 #include "proxy_internal.h"
 #include "tcp_params.h"
@@ -155,7 +153,7 @@ px_setup(struct nfg_instance *inst)
 	cfg->idle_timeout_ms = (uint32_t)nfg_param_int(inst, "idle_timeout_ms");
 	cfg->linger_ms = (uint32_t)nfg_param_int(inst, "linger_ms");
 	cfg->retry_next = nfg_param_bool(inst, "retry_next_backend");
-	cfg->backend_down_tsc = (uint64_t)nfg_param_int(inst, "backend_down_ms") * (rte_get_tsc_hz() / 1000);
+	cfg->backend_down_ms = (uint32_t)nfg_param_int(inst, "backend_down_ms");
 	cfg->held_buffers = (uint32_t)nfg_param_int(inst, "held_buffers");
 	const char *src = nfg_param(inst, "src_ip") ? "src_ip" : "src_ips";
 	if (nfg_param(inst, "src_ip") && nfg_param(inst, "src_ips"))

@@ -382,7 +382,8 @@ server_released(struct tcp_engine *e, struct tcp_conn *c)
 	if (s->state == PX_CONNECT) {
 		/* Refused or silent: passed over for a while, and the next backend,
 		 * or a reset for the client. */
-		w->down_until[s->backend] = w->ec.now_tsc + w->cfg->backend_down_tsc;
+		w->down_until[s->backend] = w->ec.now_tsc + (uint64_t)w->cfg->backend_down_ms *
+									(rte_get_tsc_hz() / 1000);
 		/* The next backend of the client's family, while untried ones are left. */
 		unsigned next = s->backend;
 		while (w->cfg->retry_next && s->tries < w->cfg->nb_backends) {

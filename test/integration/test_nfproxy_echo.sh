@@ -1,7 +1,8 @@
 #!/bin/bash
 # nfproxy carries 1 MB to a socat echo server and back, byte-identical
 # (round_robin policy: no payload to wait for); the client's half-close
-# passes through; and a backend that is down gets the client a reset fast.
+# passes through; a backend that is down gets the client a reset fast, and
+# with retry_next_backend is passed over once it failed.
 . "$(dirname "$0")/lib.sh"
 nfg_test_init pxecho
 
@@ -81,4 +82,32 @@ nfg_stop "$NFG_PID" rst
 [ "$(stat_get rst nodes/proxy/counters/reset_while_spliced)" = 1 ] || fail "RST client: not reset while spliced"
 [ "$(stat_get rst failed)" = "[]" ] || fail "RST client: the proxy counted as failed: $(stat_get rst failed)"
 note "a client that resets after its echo: proxied, exit status 0"
+
+# retry_next_backend with a backend that refuses: the first connection the
+# policy sends there tries it and goes on to the next; the others sent there
+# while it counts as down go straight to the next. One worker, so round robin
+# alternates; a down time longer than the test, so no timing matters.
+nfg_start nf retry nfproxy --set ports.c.device=net_af_packet0,iface=n0 \
+	--set ports.s.device=net_af_packet1,iface=n1 --set 'nodes.proxy.listen=["198.18.1.1:7"]' \
+	--set 'nodes.proxy.backends=[{"name": "down", "ip": "198.19.1.10", "port": 9}, {"name": "echo", "ip": "198.19.1.10", "port": 7}]' \
+	--set nodes.proxy.policy=round_robin --set nodes.proxy.policy_params=null \
+	--set nodes.proxy.retry_next_backend=true --set nodes.proxy.backend_down_ms=600000 --set workers=1
+in_ns cli python3 - <<'EOF2' || fail "an echo through the proxy with a backend down did not come back"
+import socket
+for i in range(8):
+    s = socket.create_connection(("198.18.1.1", 7), timeout=10)
+    s.sendall(b"hello %d" % i)
+    got = b""
+    while len(got) < len(b"hello %d" % i):
+        got += s.recv(100)
+    assert got == b"hello %d" % i, got
+    s.close()
+EOF2
+wait_quiet retry
+nfg_stop "$NFG_PID" retry
+r() { stat_get retry "nodes/proxy/counters/$1"; }
+[ "$(r "backend echo")" = 8 ] || fail "retry: backend echo $(r "backend echo"), want 8"
+[ "$(r next_backend_tried)" = 1 ] || fail "retry: next_backend_tried $(r next_backend_tried), want 1"
+[ "$(r down_backend_passed_over)" = 3 ] || fail "retry: down_backend_passed_over $(r down_backend_passed_over), want 3"
+note "a refusing backend: tried once, then passed over (3 connections)"
 echo ok
