@@ -1821,6 +1821,19 @@ START_TEST(backend_refuses_or_stays_silent)
 }
 END_TEST
 
+/* Connection 0 (the first; round robin names a1) sends its request; a1
+ * refuses; the same slot (and port) tries b1: its SYN in c. */
+static void
+a1_refuses_b1_tried(struct px_test *t, struct cpeer *p, struct speer *b, struct speer *c)
+{
+	c_open(t, p, 40001, 1000);
+	c_send(t, p, TH_ACK | TH_PSH, REQ, REQ_LEN);
+	ack_owed(t, p);
+	s_expect_syn(t, b, p, 0);
+	s_seg(t, b, TH_RST | TH_ACK, 0, b->iss + 1, NULL, 0);
+	s_expect_syn(t, c, p, 1);
+}
+
 START_TEST(retry_next_backend)
 {
 	struct px_test t;
@@ -1829,13 +1842,7 @@ START_TEST(retry_next_backend)
 	struct oseg o[4];
 
 	px_load(&t, "\"retry_next_backend\": true");
-	/* a1 refuses: the same slot (and port) tries b1, which takes the request. */
-	c_open(&t, &p, 40001, 1000);
-	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
-	ack_owed(&t, &p);
-	s_expect_syn(&t, &b, &p, 0);
-	s_seg(&t, &b, TH_RST | TH_ACK, 0, b.iss + 1, NULL, 0);
-	s_expect_syn(&t, &c, &p, 1);
+	a1_refuses_b1_tried(&t, &p, &b, &c);
 	ck_assert_uint_eq(c.pport, b.pport);
 	none(&t);
 	ck_assert_uint_eq(ctr(&t, "next_backend_tried"), 1);
@@ -1878,13 +1885,7 @@ START_TEST(a_backend_that_just_failed_is_passed_over)
 	struct oseg o[16];
 
 	px_load(&t, "\"retry_next_backend\": true, \"backend_down_ms\": 50");
-	/* Connection 0: the policy says a1, which refuses; b1 takes it. */
-	c_open(&t, &p, 40001, 1000);
-	c_send(&t, &p, TH_ACK | TH_PSH, REQ, REQ_LEN);
-	ack_owed(&t, &p);
-	s_expect_syn(&t, &b, &p, 0);
-	s_seg(&t, &b, TH_RST | TH_ACK, 0, b.iss + 1, NULL, 0);
-	s_expect_syn(&t, &c, &p, 1);
+	a1_refuses_b1_tried(&t, &p, &b, &c);
 	ck_assert_uint_eq(ctr(&t, "down_backend_passed_over"), 0);
 	/* Connection 1: b1, as the policy says. */
 	c_open(&t, &q, 40002, 2000);
