@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nfg/proxy.h"
+#include "../../runtime/runtime.h" /* nfg_clock_advance_ms: time without waiting */
 #include "../unit/harness.h"
 
 static struct harness *h;
@@ -142,10 +143,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"   \"client_next_hop_mac\": \"02:00:00:00:00:01\", \"server_next_hop_mac\": \"02:00:00:00:00:02\","
 			"   \"listen\": [\"198.18.1.1:80\", \"[2001:2:1::1]:80\"], \"inspect_bytes\": 64, \"inspect_ms\": 2,"
 			"   \"connect_rto_ms\": 2, \"idle_timeout_ms\": 50, \"linger_ms\": 5,"
+			"   \"retry_next_backend\": true, \"backend_down_ms\": 30,"
 			"   \"src_ports\": \"20000-20999\", \"held_buffers\": 64, \"hooks\": [\"fuzz_edit\"],"
 			"   \"policy\": \"match\", \"policy_params\": {\"rules\": [{\"prefix\": \"GET\", \"group\": \"\"}],"
 			"     \"default\": \"\"},"
 			"   \"backends\": [{\"name\": \"b\", \"ip\": \"198.19.1.10\", \"port\": 80},"
+			"                {\"name\": \"b81\", \"ip\": \"198.19.1.10\", \"port\": 81},"
 			"                {\"name\": \"b6\", \"ip\": \"2001:2:2::10\", \"port\": 80}]},"
 			"  \"outc\": {\"op\": \"test_collect\"}, \"outs\": {\"op\": \"test_collect\"},"
 			"  \"bad\": {\"op\": \"test_collect\"}},"
@@ -154,7 +157,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			"  \"proxy.to_client -> outc\", \"proxy.to_server -> outs\"]}");
 	}
 	client_port = (uint16_t)(client_port == 60000 ? 1000 : client_port + 1);
-	/* Records: side+kind flags seq(2) ack(2) win(2) optlen plen, options, payload. */
+	/* Records: side+kind flags seq(2) ack(2) win(2) optlen plen, options, payload.
+	 * kind: bit 0 from the server side; below 2 (of 16) a raw frame; 0x10 from
+	 * the second backend's port; 0x20 time passes first (0x40: longer). */
 	while (size >= 10) {
 		uint8_t kind = data[0], flags = data[1];
 		int16_t dseq = (int16_t)(data[2] << 8 | data[3]), dack = (int16_t)(data[4] << 8 | data[5]);
@@ -170,7 +175,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = RTE_MIN((size_t)(optlen + plen), sizeof(frame));
 			memcpy(frame, data, len);
 		} else if (from_server) {
-			len = segment(frame, srv, src, 80, pport ? pport : 20000, flags,
+			/* From either backend port (0x10: the second backend's). */
+			len = segment(frame, srv, src, kind & 0x10 ? 81 : 80, pport ? pport : 20000, flags,
 				      sseq + (uint32_t)dseq, to_server + (uint32_t)dack, win, data,
 				      optlen, data + optlen, plen);
 			sseq += plen + !!(flags & RTE_TCP_SYN_FLAG);
@@ -185,6 +191,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		data += optlen + plen;
 		size -= optlen + plen;
+		/* The input's choice: time passes first (15 or 45 ms), so the
+		 * proxy's timers -- its own ACK of a request no answer carried
+		 * (40 ms), connect retries, a failed backend's down time, idle,
+		 * linger -- fire between its segments. */
+		if (kind & 0x20)
+			nfg_clock_advance_ms(kind & 0x40 ? 45.0 : 15.0);
 		struct rte_mbuf *m = harness_pkt(frame, len);
 		harness_inject(h, from_server ? "ins" : "inc", &m, 1);
 		harness_walk(h, 2);
